@@ -1,0 +1,2 @@
+// The umbrella module: `import Gauss` brings in every public module.
+@_exported import LinearAlgebra

@@ -1,0 +1,46 @@
+/// Why a CSV file could not be read, with the place in the file at fault.
+public struct CSVError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// What went wrong.
+    public enum Reason: Equatable, Sendable {
+        /// The file could not be opened or read.
+        case unreadable(String)
+        /// The file holds no line with any content.
+        case empty
+        /// A cell is not a number; `text` is the cell as written.
+        case invalidNumber(text: String)
+        /// A row has a different number of cells from the first row.
+        case raggedRow(expected: Int, found: Int)
+        /// A quoted cell has no closing quote on its line.
+        case unterminatedQuote
+    }
+
+    /// What went wrong.
+    public var reason: Reason
+    /// The file, when the data came from one.
+    public var file: String?
+    /// The 1-based line number, when the error has a place.
+    public var line: Int?
+    /// The 1-based cell number within the line, when the error has a place.
+    public var column: Int?
+
+    public init(_ reason: Reason, file: String? = nil, line: Int? = nil, column: Int? = nil) {
+        self.reason = reason
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String {
+        var place = [file, line.map { "line \($0)" }, column.map { "column \($0)" }].compactMap { $0 }.joined(separator: ", ")
+        if !place.isEmpty { place += ": " }
+        switch reason {
+        case .unreadable(let why): return place + "cannot read the file: \(why)"
+        case .empty: return place + "the file has no data (it is empty or blank)"
+        case .invalidNumber(let text) where text.isEmpty: return place + "empty cell where a number was expected"
+        case .invalidNumber(let text): return place + "\"\(text)\" is not a number"
+        case .raggedRow(let expected, let found):
+            return place + "found \(found) cells, but the first row has \(expected)"
+        case .unterminatedQuote: return place + "a quoted cell is not closed on its line"
+        }
+    }
+}

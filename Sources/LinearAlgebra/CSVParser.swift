@@ -1,0 +1,153 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A single pass over CSV bytes, line by line, without building strings for
+/// numeric cells.
+struct CSVParser {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let delimiter: UInt8
+    private var position = 0
+    private var lineNumber = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>, delimiter: UInt8) {
+        self.bytes = bytes
+        self.delimiter = delimiter
+        // A UTF-8 byte-order mark is not part of the first cell.
+        if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { position = 3 }
+    }
+
+    mutating func table<Scalar: BLASScalar>(header policy: CSV.HeaderPolicy) throws(CSVError) -> CSVTable<Scalar> {
+        guard let first = nextLine() else { throw CSVError(.empty) }
+        let firstCells = try cells(of: first)
+        let isHeader: Bool
+        switch policy {
+        case .present: isHeader = true
+        case .absent: isHeader = false
+        case .automatic: isHeader = firstCells.contains { parseNumber($0.range) == nil }
+        }
+        let columns = firstCells.count
+        var values: [Scalar] = []
+        if !isHeader { try appendNumbers(of: first, columns: columns, to: &values) }
+        while let line = nextLine() {
+            try appendNumbers(of: line, columns: columns, to: &values)
+        }
+        let header = isHeader ? firstCells.map { text(of: $0) } : nil
+        return CSVTable(header: header, matrix: Matrix(rows: values.count / Swift.max(columns, 1), columns: columns, elements: values))
+    }
+
+    /// The next line with content, without its line end; blank lines are skipped.
+    private mutating func nextLine() -> Range<Int>? {
+        while position < bytes.count {
+            lineNumber += 1
+            let start = position
+            var end = start
+            while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            position = end + 1
+            if end > start && bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+            if bytes[start..<end].contains(where: { !isBlank($0) }) { return start..<end }
+        }
+        return nil
+    }
+
+    private struct Cell {
+        var range: Range<Int>
+        /// Whether the cell was in quotes and contains an escaped quote (`""`).
+        var hasEscapedQuote: Bool
+    }
+
+    /// Splits a line into trimmed, unquoted cells.
+    private func cells(of line: Range<Int>) throws(CSVError) -> [Cell] {
+        var result: [Cell] = []
+        try forEachCell(of: line) { cell throws(CSVError) in result.append(cell) }
+        return result
+    }
+
+    private func forEachCell(of line: Range<Int>, _ body: (Cell) throws(CSVError) -> Void) throws(CSVError) {
+        var i = line.lowerBound
+        var column = 1
+        while true {
+            while i < line.upperBound && isTrimmed(bytes[i]) { i += 1 }
+            var cell: Cell
+            if i < line.upperBound && bytes[i] == UInt8(ascii: "\"") {
+                // Quoted: runs to the next quote not doubled.
+                let start = i + 1
+                var j = start
+                var escaped = false
+                while true {
+                    guard j < line.upperBound else {
+                        throw CSVError(.unterminatedQuote, line: lineNumber, column: column)
+                    }
+                    if bytes[j] == UInt8(ascii: "\"") {
+                        if j + 1 < line.upperBound && bytes[j + 1] == UInt8(ascii: "\"") {
+                            escaped = true
+                            j += 2
+                            continue
+                        }
+                        break
+                    }
+                    j += 1
+                }
+                cell = Cell(range: start..<j, hasEscapedQuote: escaped)
+                i = j + 1
+                while i < line.upperBound && bytes[i] != delimiter { i += 1 }
+            } else {
+                let start = i
+                while i < line.upperBound && bytes[i] != delimiter { i += 1 }
+                var end = i
+                while end > start && isTrimmed(bytes[end - 1]) { end -= 1 }
+                cell = Cell(range: start..<end, hasEscapedQuote: false)
+            }
+            try body(cell)
+            if i >= line.upperBound { return }
+            i += 1  // the delimiter
+            column += 1
+        }
+    }
+
+    private func appendNumbers<Scalar: BLASScalar>(of line: Range<Int>, columns: Int, to values: inout [Scalar]) throws(CSVError) {
+        var column = 0
+        try forEachCell(of: line) { cell throws(CSVError) in
+            column += 1
+            guard column <= columns else { return }
+            guard let value = parseNumber(cell.range) else {
+                throw CSVError(.invalidNumber(text: text(of: cell)), line: lineNumber, column: column)
+            }
+            values.append(Scalar(value))
+        }
+        if column != columns {
+            throw CSVError(.raggedRow(expected: columns, found: column), line: lineNumber)
+        }
+    }
+
+    /// The number a cell holds, read as `strtod` reads it, or `nil` when the
+    /// cell is empty or has anything after the number.
+    private func parseNumber(_ range: Range<Int>) -> Double? {
+        guard !range.isEmpty else { return nil }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: range.count + 1) { buffer -> Double? in
+            for (k, byte) in bytes[range].enumerated() { buffer[k] = CChar(bitPattern: byte) }
+            buffer[range.count] = 0
+            var end: UnsafeMutablePointer<CChar>? = nil
+            let value = strtod(buffer.baseAddress!, &end)
+            // strtod skips leading space itself; a cell with inner space or trailing text fails here.
+            guard end == buffer.baseAddress! + range.count, !isTrimmed(bytes[range.lowerBound]) else { return nil }
+            return value
+        }
+    }
+
+    private func text(of cell: Cell) -> String {
+        let raw = String(decoding: bytes[cell.range], as: UTF8.self)
+        return cell.hasEscapedQuote ? raw.replacingOccurrences(of: "\"\"", with: "\"") : raw
+    }
+
+    private func isTrimmed(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || (byte == UInt8(ascii: "\t") && delimiter != UInt8(ascii: "\t"))
+    }
+
+    private func isBlank(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
+    }
+}

@@ -1,0 +1,52 @@
+// Elementwise arithmetic and the matrix product, allocating their results.
+// Hot loops should call the `BLAS` wrappers with an output buffer instead.
+
+extension Matrix {
+    /// The elementwise sum.
+    public static func + (lhs: Matrix, rhs: Matrix) -> Matrix {
+        var result = lhs
+        BLAS.axpy(1, rhs, &result)
+        return result
+    }
+
+    /// The elementwise difference.
+    public static func - (lhs: Matrix, rhs: Matrix) -> Matrix {
+        var result = lhs
+        BLAS.axpy(-1, rhs, &result)
+        return result
+    }
+
+    /// Every element multiplied by `scalar`.
+    public static func * (scalar: Scalar, matrix: Matrix) -> Matrix {
+        var result = matrix
+        BLAS.scal(scalar, &result)
+        return result
+    }
+
+    /// The elementwise negation.
+    public static prefix func - (matrix: Matrix) -> Matrix {
+        (-1 as Scalar) * matrix
+    }
+
+    /// A matrix of the same shape with `transform` applied to every element.
+    public func map(_ transform: (Scalar) throws -> Scalar) rethrows -> Matrix {
+        var result = Matrix(rows: rows, columns: columns)
+        try withUnsafeBufferPointer { source in
+            try result.withUnsafeMutableBufferPointer { target in
+                for i in source.indices { target[i] = try transform(source[i]) }
+            }
+        }
+        return result
+    }
+
+    /// The matrix product `op(self) · op(other)`.
+    ///
+    /// - Complexity: O(m·n·k) flops through `gemm`.
+    public func matmul(_ other: Matrix, transposeSelf: Transpose = .none, transposeOther: Transpose = .none) -> Matrix {
+        let m = transposeSelf.isTransposed ? columns : rows
+        let n = transposeOther.isTransposed ? other.rows : other.columns
+        var result = Matrix(rows: m, columns: n)
+        BLAS.gemm(self, other, into: &result, transposeA: transposeSelf, transposeB: transposeOther)
+        return result
+    }
+}

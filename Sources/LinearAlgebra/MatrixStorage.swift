@@ -1,0 +1,45 @@
+/// The one place where `Matrix` keeps its pointer: a contiguous buffer of
+/// scalars, either owned (allocated here) or borrowed from an owner that keeps
+/// it alive, such as a memory-mapped file.
+///
+/// Storage is shared between a matrix and its row views; ``Matrix`` copies it
+/// before any write unless it is the only reference and writable.
+@usableFromInline
+final class MatrixStorage<Scalar: BLASScalar>: @unchecked Sendable {
+    @usableFromInline let base: UnsafeMutablePointer<Scalar>
+    @usableFromInline let capacity: Int
+    /// False for storage borrowed from a read-only source (a mapped file).
+    @usableFromInline let isWritable: Bool
+    /// Keeps borrowed memory alive; `nil` when this storage owns `base`.
+    private let owner: AnyObject?
+
+    /// Allocates `capacity` scalars, every one set to `value`.
+    @usableFromInline init(capacity: Int, repeating value: Scalar) {
+        base = .allocate(capacity: Swift.max(capacity, 1))
+        base.initialize(repeating: value, count: capacity)
+        self.capacity = capacity
+        isWritable = true
+        owner = nil
+    }
+
+    /// Allocates `capacity` scalars and lets `initializer` write every one.
+    @usableFromInline init(capacity: Int, initializingWith initializer: (UnsafeMutablePointer<Scalar>) throws -> Void) rethrows {
+        base = .allocate(capacity: Swift.max(capacity, 1))
+        self.capacity = capacity
+        isWritable = true
+        owner = nil
+        do { try initializer(base) } catch { base.deallocate(); throw error }
+    }
+
+    /// Borrows `capacity` scalars at `base`, kept alive by `owner`.
+    init(borrowing base: UnsafePointer<Scalar>, capacity: Int, owner: AnyObject) {
+        self.base = UnsafeMutablePointer(mutating: base)
+        self.capacity = capacity
+        isWritable = false
+        self.owner = owner
+    }
+
+    deinit {
+        if owner == nil { base.deallocate() }
+    }
+}
