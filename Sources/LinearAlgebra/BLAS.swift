@@ -77,7 +77,7 @@ extension BLAS {
         precondition(c.rows == n && c.columns == n, "syrk: C is \(c.rows)×\(c.columns), expected \(n)×\(n)")
         if n == 0 { return }
         if k == 0 {
-            scaleOrZero(beta, &c)
+            scaleOrZero(beta, &c, triangle: triangle)
             return
         }
         a.withUnsafeBufferPointer { pa in
@@ -171,10 +171,20 @@ extension BLAS {
                      "\(name): A is \(a.rows)×\(a.columns) but B is \(b.rows)×\(b.columns) with side \(side)")
     }
 
-    /// `c ← β·c`, where `β == 0` clears `c` even of NaN (BLAS's convention for β).
-    @inlinable static func scaleOrZero<S>(_ beta: S, _ c: inout Matrix<S>) {
+    /// `c ← β·c` on all of `c` or on one triangle of a square `c`, where
+    /// `β == 0` clears even NaN (BLAS's convention for β).
+    @inlinable static func scaleOrZero<S>(_ beta: S, _ c: inout Matrix<S>, triangle: Triangle? = nil) {
+        let columns = c.columns
         c.withUnsafeMutableBufferPointer { pc in
-            if beta == 0 { pc.update(repeating: 0) } else { for i in pc.indices { pc[i] *= beta } }
+            for i in 0..<(pc.count / Swift.max(columns, 1)) {
+                let range: Range<Int>
+                switch triangle {
+                case nil: range = 0..<columns
+                case .lower?: range = 0..<(i + 1)
+                case .upper?: range = i..<columns
+                }
+                for j in range { pc[i * columns + j] = beta == 0 ? 0 : beta * pc[i * columns + j] }
+            }
         }
     }
 }

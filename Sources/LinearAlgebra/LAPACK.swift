@@ -15,8 +15,9 @@ extension LAPACK {
     /// with the factor; the other triangle is left as it was.
     ///
     /// - Throws: ``LinearAlgebraError/notPositiveDefinite(leadingMinor:)``
-    ///   naming the first leading minor that is not positive (NaN counts as
-    ///   not positive). `a` is then partly overwritten.
+    ///   naming the first leading minor that is not positive; a NaN or ∞ in
+    ///   the triangle fails at the first minor that contains it. `a` is then
+    ///   partly overwritten.
     /// - Complexity: n³/3 flops.
     public static func potrf<S>(_ a: inout Matrix<S>, triangle: Triangle = .lower) throws(LinearAlgebraError) {
         precondition(a.isSquare, "potrf: the matrix must be square, got \(a.rows)×\(a.columns)")
@@ -25,6 +26,11 @@ extension LAPACK {
         let info = a.withUnsafeMutableBufferPointer { S.lapackPotrf(triangle.flipped, n, $0.baseAddress!, n) }
         if info > 0 { throw .notPositiveDefinite(leadingMinor: info) }
         precondition(info == 0, "potrf: LAPACK rejected argument \(-info)")
+        // OpenBLAS's potrf tests `ajj <= 0`, which NaN passes: a NaN or ∞
+        // anywhere in row k of the triangle reaches the diagonal at k.
+        for k in 0..<n where !(a[k, k].isFinite && a[k, k] > 0) {
+            throw .notPositiveDefinite(leadingMinor: k + 1)
+        }
     }
 
     /// Solves `A·X = B` in place of `b`, given the Cholesky factor of `A` from
