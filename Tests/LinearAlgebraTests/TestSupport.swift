@@ -65,3 +65,7 @@ func temporaryDirectory() throws -> URL {
 
 /// The fixture files committed beside the tests.
 let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+/// The data sets the project ships, in `data/` at the package root.
+let shippedData = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("data")
