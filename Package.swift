@@ -33,6 +33,7 @@ let package = Package(
             dependencies: ["LinearAlgebra"],
             exclude: ["Fixtures"]
         ),
+        .testTarget(name: "GaussTests", dependencies: ["Gauss"]),
     ],
     swiftLanguageModes: [.v6]
 )

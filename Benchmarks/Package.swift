@@ -1,0 +1,22 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Benchmarks live in their own package so that their dependencies never
+// reach users of Gauss. Run from the repository root:
+//   swift run -c release --package-path Benchmarks gemm-overhead
+let package = Package(
+    name: "GaussBenchmarks",
+    dependencies: [
+        .package(name: "Gauss", path: ".."),
+    ],
+    targets: [
+        // The reference side: OpenBLAS timed from C, with no Swift in the loop.
+        .target(name: "CGemmReference", dependencies: [.product(name: "LinearAlgebra", package: "Gauss")]),
+        .executableTarget(
+            name: "gemm-overhead",
+            dependencies: ["CGemmReference", .product(name: "LinearAlgebra", package: "Gauss")],
+            path: "Sources/GemmOverhead"
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
