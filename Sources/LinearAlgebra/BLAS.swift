@@ -96,15 +96,7 @@ extension BLAS {
         _ a: Matrix<S>, _ b: inout Matrix<S>, side: Side = .left, triangle: Triangle,
         transpose: Transpose = .none, unitDiagonal: Bool = false, alpha: S = 1
     ) {
-        checkTriangular(a, b, side, "trmm")
-        if b.isEmpty { return }
-        let (m, n) = (b.rows, b.columns)
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeMutableBufferPointer { pb in
-                S.blasTrmm(side, triangle, transpose, unitDiagonal, m, n, alpha,
-                           pa.baseAddress!, a.columns, pb.baseAddress!, n)
-            }
-        }
+        triangular(a, &b, side, triangle, transpose, unitDiagonal, alpha, "trmm", S.blasTrmm)
     }
 
     /// The triangular solve `B ← α·op(A)⁻¹·B` (`side: .left`) or
@@ -117,15 +109,7 @@ extension BLAS {
         _ a: Matrix<S>, _ b: inout Matrix<S>, side: Side = .left, triangle: Triangle,
         transpose: Transpose = .none, unitDiagonal: Bool = false, alpha: S = 1
     ) {
-        checkTriangular(a, b, side, "trsm")
-        if b.isEmpty { return }
-        let (m, n) = (b.rows, b.columns)
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeMutableBufferPointer { pb in
-                S.blasTrsm(side, triangle, transpose, unitDiagonal, m, n, alpha,
-                           pa.baseAddress!, a.columns, pb.baseAddress!, n)
-            }
-        }
+        triangular(a, &b, side, triangle, transpose, unitDiagonal, alpha, "trsm", S.blasTrsm)
     }
 
     /// `y ← α·x + y`, elementwise over matrices of the same shape.
@@ -164,11 +148,23 @@ extension BLAS {
         return x.withUnsafeBufferPointer { S.blasNrm2($0.count, $0.baseAddress!) }
     }
 
-    @inlinable static func checkTriangular<S>(_ a: Matrix<S>, _ b: Matrix<S>, _ side: Side, _ name: String) {
+    /// The shared body of `trmm` and `trsm`, which differ only in the routine.
+    @inlinable static func triangular<S>(
+        _ a: Matrix<S>, _ b: inout Matrix<S>, _ side: Side, _ triangle: Triangle, _ transpose: Transpose,
+        _ unitDiagonal: Bool, _ alpha: S, _ name: String,
+        _ routine: (Side, Triangle, Transpose, Bool, Int, Int, S, UnsafePointer<S>, Int, UnsafeMutablePointer<S>, Int) -> Void
+    ) {
         precondition(a.isSquare, "\(name): A must be square, got \(a.rows)×\(a.columns)")
         let needed = side == .left ? b.rows : b.columns
         precondition(a.rows == needed,
                      "\(name): A is \(a.rows)×\(a.columns) but B is \(b.rows)×\(b.columns) with side \(side)")
+        if b.isEmpty { return }
+        let (m, n) = (b.rows, b.columns)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeMutableBufferPointer { pb in
+                routine(side, triangle, transpose, unitDiagonal, m, n, alpha, pa.baseAddress!, a.columns, pb.baseAddress!, n)
+            }
+        }
     }
 
     /// `c ← β·c` on all of `c` or on one triangle of a square `c`, where
