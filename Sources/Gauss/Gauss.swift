@@ -1,2 +1,3 @@
 // The umbrella module: `import Gauss` brings in every public module.
 @_exported import LinearAlgebra
+@_exported import Clustering

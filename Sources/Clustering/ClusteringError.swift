@@ -1,0 +1,62 @@
+/// Why a Gaussian mixture or k-means could not be fitted or used, in terms
+/// of what to change.
+public enum ClusteringError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The data have no rows or no columns.
+    case emptyData(rows: Int, columns: Int)
+    /// A value in the data is NaN or infinite (0-based row and column).
+    case nonFiniteValue(row: Int, column: Int)
+    /// Fewer (weighted) rows than components.
+    case tooFewSamples(samples: Int, components: Int)
+    /// The sample weights do not match the rows.
+    case sampleWeightCount(expected: Int, actual: Int)
+    /// A sample weight is negative, NaN or infinite (0-based row).
+    case invalidSampleWeight(row: Int, value: Double)
+    /// Every sample weight is zero.
+    case zeroTotalWeight
+    /// A setting is out of its range.
+    case invalidSetting(name: String, reason: String)
+    /// An initial parameter or model parameter has the wrong shape.
+    case parameterShape(name: String, expected: [Int], actual: [Int])
+    /// An initial parameter has invalid values.
+    case invalidParameter(name: String, reason: String)
+    /// Initial precisions are not positive definite (component, or nil for tied).
+    case precisionNotPositiveDefinite(component: Int?)
+    /// A component's covariance stopped being positive definite during EM:
+    /// it collapsed onto too few distinct points (nil component: the tied covariance).
+    case componentCollapsed(component: Int?, regularization: Double)
+    /// Data of another dimension than the model's.
+    case dimensionMismatch(expected: Int, actual: Int)
+
+    public var description: String {
+        switch self {
+        case .emptyData(let rows, let columns):
+            return "the data are empty (\(rows) rows, \(columns) columns); a mixture needs at least one row and one column"
+        case .nonFiniteValue(let row, let column):
+            return "the data hold NaN or infinity at row \(row + 1), column \(column + 1); remove or impute such values first"
+        case .tooFewSamples(let samples, let components):
+            return "\(components) components need at least \(components) samples, but the data have \(samples); decrease the number of components"
+        case .sampleWeightCount(let expected, let actual):
+            return "there are \(actual) sample weights for \(expected) rows; give exactly one weight per row"
+        case .invalidSampleWeight(let row, let value):
+            return "sample weight \(value) at row \(row + 1) is invalid; weights must be finite and non-negative"
+        case .zeroTotalWeight:
+            return "all sample weights are zero; at least one row must have a positive weight"
+        case .invalidSetting(let name, let reason):
+            return "invalid \(name): \(reason)"
+        case .parameterShape(let name, let expected, let actual):
+            return "\(name) has shape \(actual), but this mixture needs \(expected)"
+        case .invalidParameter(let name, let reason):
+            return "invalid \(name): \(reason)"
+        case .precisionNotPositiveDefinite(let component):
+            let which = component.map { "the initial precision of component \($0)" } ?? "the initial tied precision"
+            return "\(which) is not symmetric positive definite"
+        case .componentCollapsed(let component, let regularization):
+            let which = component.map { "component \($0)" } ?? "the tied covariance"
+            return "\(which) has an ill-defined covariance (it collapsed onto too few distinct points); "
+                + "increase the covariance regularization (now \(regularization)), decrease the number of components, "
+                + "or rescale the data"
+        case .dimensionMismatch(let expected, let actual):
+            return "the data have \(actual) columns, but the model was fitted to \(expected)"
+        }
+    }
+}

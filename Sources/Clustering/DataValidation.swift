@@ -1,0 +1,22 @@
+/// Checks what every estimator needs of its data: rows and columns, finite
+/// values, valid sample weights, and at least `minimumRows` rows of positive
+/// weight.
+///
+/// - Complexity: one pass over the data.
+func validateData<Source: RowBlockSource>(
+    _ source: Source, sampleWeights: [Double]?, minimumRows: Int
+) throws(ClusteringError) {
+    let n = source.rowCount, d = source.columnCount
+    guard n > 0 && d > 0 else { throw .emptyData(rows: n, columns: d) }
+    var effectiveRows = n
+    if let weights = sampleWeights {
+        guard weights.count == n else { throw .sampleWeightCount(expected: n, actual: weights.count) }
+        if let bad = weights.firstIndex(where: { !($0 >= 0 && $0.isFinite) }) {
+            throw .invalidSampleWeight(row: bad, value: weights[bad])
+        }
+        effectiveRows = weights.count { $0 > 0 }
+        guard effectiveRows > 0 else { throw .zeroTotalWeight }
+    }
+    guard effectiveRows >= minimumRows else { throw .tooFewSamples(samples: effectiveRows, components: minimumRows) }
+    try source.checkFinite(blockRows: 4096)
+}

@@ -1,0 +1,244 @@
+import Foundation
+import LinearAlgebra
+import RealModule
+
+/// The E-step for one set of parameters: per block of rows, the weighted
+/// log-densities log πₖ + log N(x | μₖ, Σₖ) of every row under every
+/// component, through one or two matrix products.
+///
+/// With Uₖ the upper Cholesky factor of the precision (Pₖ = Uₖ·Uₖᵀ),
+/// bₖ = μₖᵀUₖ and x in coordinates shifted by the parameters' centre,
+///
+///     log N(x | μₖ, Σₖ) = −½·d·log 2π + Σⱼ log (Uₖ)ⱼⱼ − ½·sₖ(x),
+///     sₖ(x) = ‖xᵀUₖ − bₖ‖²
+///
+/// Each covariance type writes the rows as features φ(x) and the
+/// parameters as coefficients C so that one GEMM φ·C gives either the
+/// projections xᵀUₖ − bₖ (full) or sₖ itself (diag, spherical); tied
+/// projects once and expands ‖y − bₖ‖² = ‖y‖² − 2y·bₖ + ‖bₖ‖².
+///
+/// The features are also what the M-step's statistics need (see
+/// ``SufficientStatistics``), so a block is shifted and expanded once.
+struct EStepKernel<Scalar: BLASScalar> {
+    let covarianceType: CovarianceType
+    let componentCount: Int
+    let dimension: Int
+    /// The centre the data are shifted by.
+    let centre: [Scalar]
+    /// log πₖ + log |Uₖ| − ½·d·log 2π, per component.
+    let constants: [Double]
+    /// The GEMM right-hand side (features × outputs).
+    let coefficients: Matrix<Scalar>
+    /// Tied only: b (K×d), the component means projected by the shared factor.
+    let tiedProjectedMeans: Matrix<Scalar>?
+    /// Tied only: ‖bₖ‖².
+    let tiedProjectedMeanNorms: [Double]
+
+    /// Columns of φ(x).
+    var featureCount: Int { Self.featureCount(covarianceType, dimension: dimension) }
+
+    /// Columns of φ(x): [x, 1] (full, tied), [x∘x, x, 1] (diag), [x, ‖x‖², 1] (spherical).
+    static func featureCount(_ type: CovarianceType, dimension d: Int) -> Int {
+        switch type {
+        case .full, .tied: return d + 1
+        case .diag: return 2 * d + 1
+        case .spherical: return d + 2
+        }
+    }
+
+    init(_ parameters: MixtureParameters) {
+        let k = parameters.componentCount, d = parameters.dimension
+        covarianceType = parameters.covarianceType
+        componentCount = k
+        dimension = d
+        let centre = parameters.centre
+        self.centre = centre.map { Scalar($0) }
+        // Means relative to the centre.
+        let means = Matrix<Double>(rows: k, columns: d) { i, j in parameters.means[i, j] - centre[j] }
+        let logTwoPi = Double.log(2 * .pi)
+        var logDeterminants = [Double](repeating: 0, count: k)
+        var tiedB: Matrix<Scalar>? = nil
+        var tiedNorms: [Double] = []
+
+        switch parameters.precisionCholesky {
+        case .full(let factors):
+            // Rows 0..<d: [U₁ … U_K]; row d: [−b₁ … −b_K].
+            var c = Matrix<Double>(rows: d + 1, columns: k * d)
+            for (component, u) in factors.enumerated() {
+                let b = means[rows: component..<(component + 1)].matmul(u)
+                for i in 0..<d {
+                    for j in 0..<d { c[i, component * d + j] = u[i, j] }
+                    logDeterminants[component] += Double.log(u[i, i])
+                }
+                for j in 0..<d { c[d, component * d + j] = -b[0, j] }
+            }
+            coefficients = Self.convert(c)
+        case .tied(let u):
+            var c = Matrix<Double>(rows: d + 1, columns: d)
+            c[rows: 0..<d] = u
+            coefficients = Self.convert(c)
+            let b = means.matmul(u)
+            tiedB = Self.convert(b)
+            tiedNorms = b.map { $0 * $0 }.rowSums()
+            let logDet = (0..<d).reduce(0.0) { $0 + Double.log(u[$1, $1]) }
+            logDeterminants = [Double](repeating: logDet, count: k)
+        case .diag(let factors):
+            // s = Σⱼ x²ⱼ·pⱼ − 2·xⱼ·μⱼ·pⱼ + μⱼ²·pⱼ with p = (1/√σ²)².
+            var c = Matrix<Double>(rows: 2 * d + 1, columns: k)
+            for component in 0..<k {
+                for j in 0..<d {
+                    let p = factors[component, j] * factors[component, j]
+                    c[j, component] = p
+                    c[d + j, component] = -2 * means[component, j] * p
+                    c[2 * d, component] += means[component, j] * means[component, j] * p
+                    logDeterminants[component] += Double.log(factors[component, j])
+                }
+            }
+            coefficients = Self.convert(c)
+        case .spherical(let factors):
+            var c = Matrix<Double>(rows: d + 2, columns: k)
+            for component in 0..<k {
+                let p = factors[component] * factors[component]
+                var norm = 0.0
+                for j in 0..<d {
+                    c[j, component] = -2 * means[component, j] * p
+                    norm += means[component, j] * means[component, j]
+                }
+                c[d, component] = p
+                c[d + 1, component] = norm * p
+                logDeterminants[component] = Double(d) * Double.log(factors[component])
+            }
+            coefficients = Self.convert(c)
+        }
+        constants = (0..<k).map { Double.log(parameters.weights[$0]) + logDeterminants[$0] - 0.5 * Double(d) * logTwoPi }
+        tiedProjectedMeans = tiedB
+        tiedProjectedMeanNorms = tiedNorms
+    }
+
+    private static func convert(_ m: Matrix<Double>) -> Matrix<Scalar> {
+        Scalar.self == Double.self ? m as! Matrix<Scalar> : Matrix(rows: m.rows, columns: m.columns) { Scalar(m[$0, $1]) }
+    }
+
+    /// Writes φ(x − centre) for every row of `block` into `features`
+    /// (rows × ``featureCount``).
+    func computeFeatures(of block: Matrix<Scalar>, into features: inout Matrix<Scalar>) {
+        Self.computeFeatures(of: block, centre: centre, covarianceType: covarianceType, into: &features)
+    }
+
+    /// φ(x − centre) of every row for `covarianceType`: [x, 1] (full, tied),
+    /// [x∘x, x, 1] (diag), [x, ‖x‖², 1] (spherical).
+    static func computeFeatures(
+        of block: Matrix<Scalar>, centre: [Scalar], covarianceType type: CovarianceType, into features: inout Matrix<Scalar>
+    ) {
+        let d = block.columns, f = features.columns
+        precondition(centre.count == d && features.rows == block.rows && f == featureCount(type, dimension: d))
+        block.withUnsafeBufferPointer { x in
+            features.withUnsafeMutableBufferPointer { phi in
+                for i in 0..<block.rows {
+                    let row = i * d, out = i * f
+                    switch type {
+                    case .full, .tied:
+                        for j in 0..<d { phi[out + j] = x[row + j] - centre[j] }
+                        phi[out + d] = 1
+                    case .diag:
+                        for j in 0..<d {
+                            let v = x[row + j] - centre[j]
+                            phi[out + j] = v * v
+                            phi[out + d + j] = v
+                        }
+                        phi[out + 2 * d] = 1
+                    case .spherical:
+                        var norm: Scalar = 0
+                        for j in 0..<d {
+                            let v = x[row + j] - centre[j]
+                            phi[out + j] = v
+                            norm += v * v
+                        }
+                        phi[out + d] = norm
+                        phi[out + d + 1] = 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// Scratch a block of `rows` rows needs, kept between blocks.
+    struct Workspace {
+        var projections: Matrix<Scalar>
+        var tiedCross: Matrix<Scalar>
+
+        init(rows: Int, kernel: EStepKernel) {
+            switch kernel.covarianceType {
+            case .full: projections = Matrix(rows: rows, columns: kernel.componentCount * kernel.dimension)
+            case .tied: projections = Matrix(rows: rows, columns: kernel.dimension)
+            case .diag, .spherical: projections = Matrix(rows: rows, columns: kernel.componentCount)
+            }
+            tiedCross = kernel.covarianceType == .tied ? Matrix(rows: rows, columns: kernel.componentCount) : Matrix(rows: 0, columns: 0)
+        }
+    }
+
+    /// The weighted log-densities (rows × K) of the rows whose features are
+    /// `features`.
+    ///
+    /// - Complexity: 2·m·K·d² flops (full), 2·m·d² + 2·m·K·d (tied),
+    ///   4·m·K·d (diag), 2·m·K·d (spherical), for m rows.
+    func weightedLogDensities(features: Matrix<Scalar>, workspace: inout Workspace, into logDensities: inout Matrix<Double>) {
+        let m = features.rows, k = componentCount, d = dimension
+        precondition(logDensities.rows == m && logDensities.columns == k)
+        BLAS.gemm(features, coefficients, into: &workspace.projections)
+        let constants = self.constants
+        switch covarianceType {
+        case .full:
+            workspace.projections.withUnsafeBufferPointer { y in
+                logDensities.withUnsafeMutableBufferPointer { out in
+                    for i in 0..<m {
+                        for c in 0..<k {
+                            let start = i * k * d + c * d
+                            out[i * k + c] = constants[c] - 0.5 * Double(Self.sumOfSquares(y, start, d))
+                        }
+                    }
+                }
+            }
+        case .tied:
+            BLAS.gemm(workspace.projections, tiedProjectedMeans!, into: &workspace.tiedCross, transposeB: .transpose)
+            let norms = tiedProjectedMeanNorms
+            workspace.projections.withUnsafeBufferPointer { y in
+                workspace.tiedCross.withUnsafeBufferPointer { cross in
+                    logDensities.withUnsafeMutableBufferPointer { out in
+                        for i in 0..<m {
+                            let yNorm = Double(Self.sumOfSquares(y, i * d, d))
+                            for c in 0..<k {
+                                let s = Swift.max(0, yNorm - 2 * Double(cross[i * k + c]) + norms[c])
+                                out[i * k + c] = constants[c] - 0.5 * s
+                            }
+                        }
+                    }
+                }
+            }
+        case .diag, .spherical:
+            workspace.projections.withUnsafeBufferPointer { s in
+                logDensities.withUnsafeMutableBufferPointer { out in
+                    for i in 0..<(m * k) {
+                        out[i] = constants[i % k] - 0.5 * Swift.max(0, Double(s[i]))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Σ y² over `count` elements from `start`, in the data's precision
+    /// with four accumulators so the loop vectorises.
+    @inline(__always)
+    static func sumOfSquares(_ y: UnsafeBufferPointer<Scalar>, _ start: Int, _ count: Int) -> Scalar {
+        var (a0, a1, a2, a3): (Scalar, Scalar, Scalar, Scalar) = (0, 0, 0, 0)
+        var j = 0
+        while j + 4 <= count {
+            let v0 = y[start + j], v1 = y[start + j + 1], v2 = y[start + j + 2], v3 = y[start + j + 3]
+            a0 += v0 * v0; a1 += v1 * v1; a2 += v2 * v2; a3 += v3 * v3
+            j += 4
+        }
+        while j < count { a0 += y[start + j] * y[start + j]; j += 1 }
+        return (a0 + a1) + (a2 + a3)
+    }
+}
+

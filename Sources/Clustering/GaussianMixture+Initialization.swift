@@ -1,0 +1,74 @@
+import LinearAlgebra
+
+extension GaussianMixture {
+    /// Starting parameters for one EM start, as scikit-learn's
+    /// `_initialize_parameters`: responsibilities from ``initialization``
+    /// give weights, means and covariances, and each of ``initialWeights``,
+    /// ``initialMeans`` and ``initialPrecisions`` that is set replaces its part.
+    func initialParameters<Source: RowBlockSource>(
+        _ source: Source, sampleWeights: [Double]?, using rng: inout Xoshiro256StarStar
+    ) throws(ClusteringError) -> (MixtureParameters, CovarianceParameters) {
+        let k = componentCount
+        var weights: [Double], means: Matrix<Double>, covariances: CovarianceParameters?, factors: CovarianceParameters
+        if let initialWeights, let initialMeans, let initialPrecisions {
+            // Nothing is left for an initialisation method to decide.
+            (weights, means, covariances) = (initialWeights, initialMeans, nil)
+            factors = initialPrecisions
+        } else {
+            let responsibilities = initialResponsibilities(source, sampleWeights: sampleWeights, using: &rng)
+            let statistics = SufficientStatistics.fromResponsibilities(
+                of: source, componentCount: k, covarianceType: covarianceType, rowWeights: sampleWeights,
+                responsibilities: responsibilities)
+            let (estimated, estimatedCovariances) = try statistics.parameters(regularization: regularization, weightsOverTotal: true)
+            weights = initialWeights ?? estimated.weights
+            means = initialMeans ?? estimated.means
+            covariances = estimatedCovariances
+            factors = estimated.precisionCholesky
+        }
+        if let initialPrecisions {
+            // Shapes and definiteness were checked before fitting started.
+            factors = try! initialPrecisions.precisionCholeskyFromPrecisions()
+            covariances = nil
+        }
+        let parameters = MixtureParameters(weights: weights, means: means, precisionCholesky: factors)
+        return (parameters, covariances ?? factors.covariancesFromPrecisionCholesky())
+    }
+
+    /// Responsibilities (m×K per block of rows) from ``initialization``.
+    private func initialResponsibilities<Source: RowBlockSource>(
+        _ source: Source, sampleWeights: [Double]?, using rng: inout Xoshiro256StarStar
+    ) -> (Range<Int>) -> Matrix<Double> {
+        let k = componentCount, n = source.rowCount
+        switch initialization {
+        case .kmeans:
+            let labels = KMeans(clusterCount: k, seed: rng.next()).fitValidated(source, sampleWeights: sampleWeights).labels
+            return oneHot(labels: labels)
+        case .kMeansPlusPlus:
+            let seeds = kMeansPlusPlusIndices(source, clusterCount: k, rowWeights: sampleWeights, using: &rng)
+            return oneHot(seedRows: seeds, rowCount: n)
+        case .randomFromData:
+            let seeds = Array(rng.permutation(n).prefix(k))
+            return oneHot(seedRows: seeds, rowCount: n)
+        case .random:
+            // Drawn up front, row by row, so the blocks see one fixed sequence.
+            let uniform = Matrix<Double>.uniform(rows: n, columns: k, using: &rng)
+            let sums = uniform.rowSums()
+            let normalized = Matrix<Double>(rows: n, columns: k) { uniform[$0, $1] / sums[$0] }
+            return { normalized[rows: $0] }
+        }
+    }
+
+    /// Responsibility 1 for each row's label.
+    private func oneHot(labels: [Int]) -> (Range<Int>) -> Matrix<Double> {
+        let k = componentCount
+        return { range in Matrix(rows: range.count, columns: k) { i, c in labels[range.lowerBound + i] == c ? 1 : 0 } }
+    }
+
+    /// Responsibility 1 of component c for seed row c, zero elsewhere.
+    private func oneHot(seedRows: [Int], rowCount: Int) -> (Range<Int>) -> Matrix<Double> {
+        var componentOfRow: [Int: Int] = [:]
+        for (c, row) in seedRows.enumerated() { componentOfRow[row] = c }
+        let k = componentCount
+        return { range in Matrix(rows: range.count, columns: k) { i, c in componentOfRow[range.lowerBound + i] == c ? 1 : 0 } }
+    }
+}

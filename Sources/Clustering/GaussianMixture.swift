@@ -1,0 +1,195 @@
+import Foundation
+import LinearAlgebra
+
+/// A Gaussian mixture estimator fitted by expectation–maximisation, with
+/// scikit-learn's parameters, defaults and semantics.
+///
+/// ```swift
+/// import Gauss
+///
+/// let data = try CSV.read(contentsOf: "faithful.csv").matrix
+/// let model = try GaussianMixture(componentCount: 2, seed: 1).fit(data)
+/// print(model.weights, model.means, try model.predict(data))
+/// ```
+///
+/// Each iteration is one pass over the data in blocks of rows: the E-step of
+/// a block is one matrix product plus a stable log-sum-exp, and its
+/// responsibilities fold straight into ``SufficientStatistics``, from which
+/// the M-step computes the new parameters. Data can be any
+/// ``RowBlockSource``, so a memory-mapped `.npy` file larger than memory is
+/// fitted the same way as a matrix. `Float` data are multiplied in `Float`
+/// while the statistics and the small d×d factorisations are in `Double`.
+public struct GaussianMixture: Sendable {
+    /// How EM's starting parameters are chosen (scikit-learn's `init_params`).
+    public enum Initialization: String, Sendable, CaseIterable {
+        /// Responsibilities from the labels of a k-means fit (the default).
+        case kmeans
+        /// Components centred on k-means++ seeds.
+        case kMeansPlusPlus = "k-means++"
+        /// Random responsibilities, normalised per row.
+        case random
+        /// Components centred on K distinct rows drawn uniformly.
+        case randomFromData = "random_from_data"
+    }
+
+    /// What a progress handler is told after every EM iteration.
+    public struct Progress: Sendable {
+        /// Which start (0-based) of ``GaussianMixture/initializationCount``.
+        public var initialization: Int
+        /// The iteration just finished (1-based).
+        public var iteration: Int
+        /// The lower bound after it.
+        public var lowerBound: Double
+        /// Its change from the previous iteration (∞ after the first).
+        public var change: Double
+        /// Seconds since the fit started.
+        public var elapsed: Double
+    }
+
+    /// K, the number of components (default 1).
+    public var componentCount: Int
+    /// The covariance constraint (default full).
+    public var covarianceType: CovarianceType
+    /// EM stops when the lower bound changes by less than this (default 1e-3).
+    public var tolerance: Double
+    /// Added to every variance: keeps covariances positive definite (default 1e-6).
+    public var regularization: Double
+    /// EM iterations per start at most (default 100).
+    public var maxIterations: Int
+    /// Starts to run; the one with the highest lower bound is kept (default 1).
+    public var initializationCount: Int
+    /// How starting parameters are chosen (default k-means).
+    public var initialization: Initialization
+    /// Starting weights, replacing those of ``initialization`` (K values summing to 1).
+    public var initialWeights: [Double]?
+    /// Starting means (K×d), replacing those of ``initialization``.
+    public var initialMeans: Matrix<Double>?
+    /// Starting precisions in the shape of ``covarianceType``, replacing
+    /// those of ``initialization``.
+    public var initialPrecisions: CovarianceParameters?
+    /// The seed of every random choice: the same seed gives the same fit.
+    public var seed: UInt64
+    /// Called after every EM iteration.
+    public var progress: (@Sendable (Progress) -> Void)?
+
+    public init(
+        componentCount: Int = 1, covarianceType: CovarianceType = .full, tolerance: Double = 1e-3,
+        regularization: Double = 1e-6, maxIterations: Int = 100, initializationCount: Int = 1,
+        initialization: Initialization = .kmeans, initialWeights: [Double]? = nil, initialMeans: Matrix<Double>? = nil,
+        initialPrecisions: CovarianceParameters? = nil, seed: UInt64 = 0, progress: (@Sendable (Progress) -> Void)? = nil
+    ) {
+        self.componentCount = componentCount
+        self.covarianceType = covarianceType
+        self.tolerance = tolerance
+        self.regularization = regularization
+        self.maxIterations = maxIterations
+        self.initializationCount = initializationCount
+        self.initialization = initialization
+        self.initialWeights = initialWeights
+        self.initialMeans = initialMeans
+        self.initialPrecisions = initialPrecisions
+        self.seed = seed
+        self.progress = progress
+    }
+
+    /// Fits a mixture to the rows of `source`.
+    ///
+    /// - Parameter sampleWeights: a non-negative weight per row: a row of
+    ///   weight 2 counts as the row twice (scikit-learn has no such option).
+    /// - Throws: ``ClusteringError`` for bad data, settings or initial
+    ///   parameters, or when a component collapses.
+    /// - Complexity: per iteration about 3·n·K·d² flops (full), 2·n·d² +
+    ///   4·n·K·d (tied), 6·n·K·d (diag), 4·n·K·d (spherical).
+    public func fit<Source: RowBlockSource>(_ source: Source, sampleWeights: [Double]? = nil) throws(ClusteringError) -> GaussianMixtureModel {
+        try validate(source, sampleWeights: sampleWeights)
+        let clock = ContinuousClock.now
+        var rng = Xoshiro256StarStar(seed: seed)
+        var best: GaussianMixtureModel? = nil
+        for start in 0..<initializationCount {
+            let (initial, initialCovariances) = try initialParameters(source, sampleWeights: sampleWeights, using: &rng)
+            let model = try runEM(source, sampleWeights: sampleWeights, from: initial, covariances: initialCovariances,
+                                  previousLowerBound: -.infinity, start: start, clock: clock)
+            // scikit-learn keeps the first start whose bound beats the best, or the last when none is finite.
+            if best == nil || model.lowerBound > best!.lowerBound || best!.lowerBound == -.infinity { best = model }
+        }
+        return best!
+    }
+
+    /// Continues EM from `model`'s parameters (scikit-learn's `warm_start`):
+    /// one start, with the first change measured from `model.lowerBound`.
+    public func fit<Source: RowBlockSource>(
+        _ source: Source, continuingFrom model: GaussianMixtureModel, sampleWeights: [Double]? = nil
+    ) throws(ClusteringError) -> GaussianMixtureModel {
+        try validate(source, sampleWeights: sampleWeights)
+        guard model.componentCount == componentCount && model.covarianceType == covarianceType else {
+            throw .invalidParameter(name: "model to continue from",
+                                    reason: "it has \(model.componentCount) \(model.covarianceType) components, not \(componentCount) \(covarianceType)")
+        }
+        guard model.dimension == source.columnCount else {
+            throw .dimensionMismatch(expected: model.dimension, actual: source.columnCount)
+        }
+        return try runEM(source, sampleWeights: sampleWeights, from: model.parameters, covariances: model.covariances,
+                         previousLowerBound: model.lowerBound, start: 0, clock: .now)
+    }
+
+    /// The EM loop of one start.
+    private func runEM<Source: RowBlockSource>(
+        _ source: Source, sampleWeights: [Double]?, from initial: MixtureParameters, covariances initialCovariances: CovarianceParameters,
+        previousLowerBound: Double, start: Int, clock: ContinuousClock.Instant
+    ) throws(ClusteringError) -> GaussianMixtureModel {
+        var parameters = initial
+        var covariances = initialCovariances
+        var lowerBound = previousLowerBound
+        var history: [Double] = []
+        var converged = false
+        var iterations = 0
+        while iterations < maxIterations {
+            iterations += 1
+            let statistics = SufficientStatistics.expectation(of: source, under: parameters, rowWeights: sampleWeights)
+            (parameters, covariances) = try statistics.parameters(regularization: regularization)
+            let previous = lowerBound
+            lowerBound = statistics.meanLogLikelihood
+            history.append(lowerBound)
+            let change = lowerBound - previous
+            if let progress {
+                let elapsed = ContinuousClock.now - clock
+                progress(Progress(initialization: start, iteration: iterations, lowerBound: lowerBound, change: change,
+                                  elapsed: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18))
+            }
+            if abs(change) < tolerance {
+                converged = true
+                break
+            }
+        }
+        return GaussianMixtureModel(parameters: parameters, covariances: covariances, converged: converged,
+                                    iterationCount: iterations, lowerBound: iterations == 0 ? -.infinity : lowerBound,
+                                    lowerBoundHistory: history)
+    }
+
+    // MARK: Checks
+
+    private func validate<Source: RowBlockSource>(_ source: Source, sampleWeights: [Double]?) throws(ClusteringError) {
+        guard componentCount >= 1 else { throw .invalidSetting(name: "component count", reason: "must be at least 1, got \(componentCount)") }
+        guard tolerance >= 0 && !tolerance.isNaN else { throw .invalidSetting(name: "tolerance", reason: "must be non-negative, got \(tolerance)") }
+        guard regularization >= 0 && regularization.isFinite else {
+            throw .invalidSetting(name: "covariance regularization", reason: "must be finite and non-negative, got \(regularization)")
+        }
+        guard maxIterations >= 0 else { throw .invalidSetting(name: "maximum iterations", reason: "must be non-negative, got \(maxIterations)") }
+        guard initializationCount >= 1 else {
+            throw .invalidSetting(name: "initialization count", reason: "must be at least 1, got \(initializationCount)")
+        }
+        try validateData(source, sampleWeights: sampleWeights, minimumRows: componentCount)
+        let k = componentCount, d = source.columnCount
+        if let initialWeights { try checkWeights(initialWeights, componentCount: k) }
+        if let initialMeans { try checkMeans(initialMeans, componentCount: k, dimension: d) }
+        if let initialPrecisions {
+            let expected = CovarianceParameters.expectedShape(covarianceType, components: k, dimension: d)
+            guard initialPrecisions.covarianceType == covarianceType && initialPrecisions.shape == expected else {
+                throw .parameterShape(name: "initial precisions", expected: expected, actual: initialPrecisions.shape)
+            }
+            do { _ = try initialPrecisions.precisionCholeskyFromPrecisions() } catch {
+                throw .precisionNotPositiveDefinite(component: covarianceType == .tied ? nil : error.value)
+            }
+        }
+    }
+}

@@ -1,0 +1,212 @@
+import LinearAlgebra
+import RealModule
+
+/// A fitted Gaussian mixture: its parameters in scikit-learn's shapes and
+/// conventions, how the fit went, and what can be computed from it.
+///
+/// ```swift
+/// let model = try GaussianMixture(componentCount: 2).fit(data)
+/// let labels = try model.predict(data)
+/// let bic = try model.bic(data)
+/// ```
+public struct GaussianMixtureModel: Sendable, Equatable {
+    /// The mixing weights πₖ (K values summing to one).
+    public let weights: [Double]
+    /// The component means (K×d).
+    public let means: Matrix<Double>
+    /// The covariances: full [K](d×d), tied d×d, diag K×d, spherical [K].
+    public let covariances: CovarianceParameters
+    /// scikit-learn's `precisions_cholesky_`: for full and tied the
+    /// upper-triangular U with precision = U·Uᵀ; for diag and spherical
+    /// 1/√variance. Same shapes as ``covariances``.
+    public let precisionsCholesky: CovarianceParameters
+    /// Whether the last EM run of the best start ended by meeting the tolerance.
+    public let converged: Bool
+    /// EM iterations of the best start.
+    public let iterationCount: Int
+    /// scikit-learn's `lower_bound_`: the mean log-likelihood of the last
+    /// E-step of the best start (−∞ when no iteration ran).
+    public let lowerBound: Double
+    /// The lower bound after every iteration of the best start.
+    public let lowerBoundHistory: [Double]
+
+    /// The covariance type.
+    public var covarianceType: CovarianceType { precisionsCholesky.covarianceType }
+    /// K.
+    public var componentCount: Int { weights.count }
+    /// d.
+    public var dimension: Int { means.columns }
+    /// The precision matrices (inverse covariances), same shapes as ``covariances``.
+    public var precisions: CovarianceParameters { precisionsCholesky.precisionsFromCholesky() }
+
+    var parameters: MixtureParameters {
+        MixtureParameters(weights: weights, means: means, precisionCholesky: precisionsCholesky)
+    }
+
+    init(parameters: MixtureParameters, covariances: CovarianceParameters, converged: Bool,
+         iterationCount: Int, lowerBound: Double, lowerBoundHistory: [Double]) {
+        weights = parameters.weights
+        means = parameters.means
+        precisionsCholesky = parameters.precisionCholesky
+        self.covariances = covariances
+        self.converged = converged
+        self.iterationCount = iterationCount
+        self.lowerBound = lowerBound
+        self.lowerBoundHistory = lowerBoundHistory
+    }
+
+    /// A model from explicit parameters, as a user or a file gives them.
+    ///
+    /// - Throws: ``ClusteringError`` when shapes disagree, weights are not a
+    ///   distribution, or covariances are not positive definite.
+    public init(weights: [Double], means: Matrix<Double>, covariances: CovarianceParameters) throws(ClusteringError) {
+        let k = weights.count, d = means.columns
+        try checkWeights(weights, componentCount: k)
+        try checkMeans(means, componentCount: k, dimension: d)
+        let expected = CovarianceParameters.expectedShape(covariances.covarianceType, components: k, dimension: d)
+        guard covariances.shape == expected else {
+            throw .parameterShape(name: "covariances", expected: expected, actual: covariances.shape)
+        }
+        let factors: CovarianceParameters
+        do { factors = try covariances.precisionCholeskyFromCovariances() } catch {
+            throw .invalidParameter(name: "covariances", reason: "component \(error.value) is not symmetric positive definite")
+        }
+        self.init(parameters: MixtureParameters(weights: weights, means: means, precisionCholesky: factors),
+                  covariances: covariances, converged: false, iterationCount: 0, lowerBound: -.infinity, lowerBoundHistory: [])
+    }
+
+    // MARK: Scores and predictions
+
+    /// Calls `body` with each block's range and its weighted log-densities
+    /// log πₖ + log N(xᵢ | μₖ, Σₖ) (m×K).
+    private func forEachBlockOfLogDensities<Source: RowBlockSource>(
+        _ source: Source, _ body: (Range<Int>, inout MixtureEvaluator<Source.Scalar>) -> Void
+    ) throws(ClusteringError) {
+        guard source.columnCount == dimension else { throw .dimensionMismatch(expected: dimension, actual: source.columnCount) }
+        try source.checkFinite(blockRows: 4096)
+        var evaluator = MixtureEvaluator<Source.Scalar>(parameters)
+        let blockRows = MixtureEvaluator<Source.Scalar>.blockRows(componentCount: componentCount, dimension: dimension,
+                                                                  covarianceType: covarianceType)
+        source.forEachBlock(rows: blockRows) { range, block in
+            evaluator.evaluate(block)
+            body(range, &evaluator)
+        }
+    }
+
+    /// log p(xᵢ) for every row (scikit-learn's `score_samples`).
+    ///
+    /// - Throws: ``ClusteringError/dimensionMismatch(expected:actual:)`` or
+    ///   ``ClusteringError/nonFiniteValue(row:column:)``.
+    /// - Complexity: the cost of one E-step.
+    public func logLikelihoods<Source: RowBlockSource>(_ source: Source) throws(ClusteringError) -> [Double] {
+        var result = [Double](repeating: 0, count: source.rowCount)
+        try forEachBlockOfLogDensities(source) { range, evaluator in
+            var block = [Double](repeating: 0, count: range.count)
+            evaluator.logDensities.rowLogSumExp(into: &block)
+            result.replaceSubrange(range, with: block)
+        }
+        return result
+    }
+
+    /// The mean log-likelihood of the rows, weighted by `sampleWeights` if given (scikit-learn's `score`).
+    public func score<Source: RowBlockSource>(_ source: Source, sampleWeights: [Double]? = nil) throws(ClusteringError) -> Double {
+        try validateData(source, sampleWeights: sampleWeights, minimumRows: 1)
+        let values = try logLikelihoods(source)
+        guard let weights = sampleWeights else { return values.reduce(0, +) / Double(values.count) }
+        return zip(values, weights).reduce(0) { $0 + $1.0 * $1.1 } / weights.reduce(0, +)
+    }
+
+    /// The posterior probability of each component for each row (n×K).
+    public func predictProbabilities<Source: RowBlockSource>(_ source: Source) throws(ClusteringError) -> Matrix<Double> {
+        var result = Matrix<Double>(rows: source.rowCount, columns: componentCount)
+        try forEachBlockOfLogDensities(source) { range, evaluator in
+            var lse = [Double](repeating: 0, count: range.count)
+            evaluator.normalizeToResponsibilities(logLikelihoods: &lse)
+            result[rows: range] = evaluator.logDensities
+        }
+        return result
+    }
+
+    /// The most probable component of each row.
+    public func predict<Source: RowBlockSource>(_ source: Source) throws(ClusteringError) -> [Int] {
+        var labels = [Int](repeating: 0, count: source.rowCount)
+        let k = componentCount
+        try forEachBlockOfLogDensities(source) { range, evaluator in
+            let logDensities = evaluator.logDensities
+            for i in 0..<range.count {
+                var best = 0
+                for c in 1..<k where logDensities[i, c] > logDensities[i, best] { best = c }
+                labels[range.lowerBound + i] = best
+            }
+        }
+        return labels
+    }
+
+    // MARK: Model selection
+
+    /// Free parameters: K−1 weights, K·d means, and the covariances'.
+    public var parameterCount: Int {
+        componentCount - 1 + componentCount * dimension
+            + covarianceType.covarianceParameterCount(components: componentCount, dimension: dimension)
+    }
+
+    /// The Bayesian information criterion −2·n·score + p·ln n on `source` (lower is better).
+    public func bic<Source: RowBlockSource>(_ source: Source) throws(ClusteringError) -> Double {
+        let n = Double(source.rowCount)
+        return -2 * (try score(source)) * n + Double(parameterCount) * Double.log(n)
+    }
+
+    /// The Akaike information criterion −2·n·score + 2p on `source` (lower is better).
+    public func aic<Source: RowBlockSource>(_ source: Source) throws(ClusteringError) -> Double {
+        -2 * (try score(source)) * Double(source.rowCount) + 2 * Double(parameterCount)
+    }
+
+    // MARK: Sampling
+
+    /// `count` draws from the mixture and the component of each, grouped by
+    /// component in order (as scikit-learn returns them). The same seed
+    /// gives the same sample on every machine.
+    ///
+    /// - Complexity: O(K·d³ + count·d²) for full covariance.
+    public func sample(count: Int, seed: UInt64) -> (samples: Matrix<Double>, components: [Int]) {
+        precondition(count >= 0, "the number of samples must be non-negative, got \(count)")
+        var rng = Xoshiro256StarStar(seed: seed)
+        var perComponent = [Int](repeating: 0, count: componentCount)
+        for _ in 0..<count { perComponent[rng.nextCategorical(weights: weights)] += 1 }
+        let d = dimension
+        var samples = Matrix<Double>(rows: count, columns: d)
+        var components: [Int] = []
+        var row = 0
+        for k in 0..<componentCount where perComponent[k] > 0 {
+            // x = μ + L·z with Σ = L·Lᵀ; L = U⁻ᵀ from the precision factor.
+            let covariance = covariances.matrix(component: k, dimension: d)
+            let lower = (try? Cholesky(covariance))?.factor ?? Matrix(diagonal: covariance.diagonal.map { $0.squareRoot() })
+            var z = Matrix<Double>.normal(rows: perComponent[k], columns: d, using: &rng)
+            BLAS.trmm(lower, &z, side: .right, triangle: .lower, transpose: .transpose)
+            for i in 0..<perComponent[k] {
+                for j in 0..<d { samples[row + i, j] = means[k, j] + z[i, j] }
+            }
+            row += perComponent[k]
+            components += [Int](repeating: k, count: perComponent[k])
+        }
+        return (samples, components)
+    }
+}
+
+// MARK: - Parameter checks shared with the estimator
+
+func checkWeights(_ weights: [Double], componentCount k: Int) throws(ClusteringError) {
+    guard weights.count == k else { throw .parameterShape(name: "weights", expected: [k], actual: [weights.count]) }
+    guard weights.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
+        throw .invalidParameter(name: "weights", reason: "every weight must lie in [0, 1]")
+    }
+    let sum = weights.reduce(0, +)
+    guard abs(sum - 1) <= 1e-8 else { throw .invalidParameter(name: "weights", reason: "they sum to \(sum), not 1") }
+}
+
+func checkMeans(_ means: Matrix<Double>, componentCount k: Int, dimension d: Int) throws(ClusteringError) {
+    guard means.rows == k && means.columns == d else {
+        throw .parameterShape(name: "means", expected: [k, d], actual: [means.rows, means.columns])
+    }
+    guard means.elements.allSatisfy(\.isFinite) else { throw .invalidParameter(name: "means", reason: "they hold NaN or infinity") }
+}

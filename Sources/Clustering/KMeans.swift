@@ -1,0 +1,259 @@
+import LinearAlgebra
+
+/// k-means clustering by Lloyd's algorithm with scikit-learn's semantics:
+/// greedy k-means++ seeding, relative tolerance, empty clusters moved to the
+/// points farthest from their centres, and the best of several starts.
+///
+/// ```swift
+/// let model = try KMeans(clusterCount: 3, seed: 7).fit(data)
+/// print(model.centers, model.inertia, model.predict(data))
+/// ```
+///
+/// It is the hard-assignment limit of EM for a spherical Gaussian mixture,
+/// and provides the default initialisation of ``GaussianMixture``.
+public struct KMeans: Sendable {
+    /// How the first centres are chosen.
+    public enum Initialization: Sendable, Equatable {
+        /// Greedy k-means++.
+        case kMeansPlusPlus
+        /// K distinct rows drawn uniformly.
+        case random
+        /// These centres (K×d).
+        case centers(Matrix<Double>)
+    }
+
+    /// K, the number of clusters.
+    public var clusterCount: Int
+    /// How the first centres are chosen (default k-means++).
+    public var initialization: Initialization
+    /// Starts to run; the one with the lowest inertia is kept (default 1).
+    public var initializationCount: Int
+    /// Lloyd iterations per start at most (default 300).
+    public var maxIterations: Int
+    /// Convergence when the centres move by a total squared distance of at
+    /// most `tolerance` times the mean variance of the features (default 1e-4).
+    public var tolerance: Double
+    /// The seed of every random choice.
+    public var seed: UInt64
+
+    public init(clusterCount: Int, initialization: Initialization = .kMeansPlusPlus, initializationCount: Int = 1,
+                maxIterations: Int = 300, tolerance: Double = 1e-4, seed: UInt64 = 0) {
+        self.clusterCount = clusterCount
+        self.initialization = initialization
+        self.initializationCount = initializationCount
+        self.maxIterations = maxIterations
+        self.tolerance = tolerance
+        self.seed = seed
+    }
+
+    /// Clusters the rows of `source`.
+    ///
+    /// - Parameter sampleWeights: a non-negative weight per row; a row of
+    ///   weight 2 counts as the row twice.
+    /// - Throws: ``ClusteringError`` for empty or non-finite data, fewer rows
+    ///   than clusters, bad weights or settings, or initial centres of the
+    ///   wrong shape.
+    /// - Complexity: per iteration 2·n·K·d flops in one GEMM per block.
+    public func fit<Source: RowBlockSource>(_ source: Source, sampleWeights: [Double]? = nil) throws(ClusteringError) -> KMeansModel {
+        guard clusterCount >= 1 else { throw .invalidSetting(name: "cluster count", reason: "must be at least 1, got \(clusterCount)") }
+        guard initializationCount >= 1 else { throw .invalidSetting(name: "initialization count", reason: "must be at least 1, got \(initializationCount)") }
+        guard maxIterations >= 1 else { throw .invalidSetting(name: "maximum iterations", reason: "must be at least 1, got \(maxIterations)") }
+        guard tolerance >= 0 && tolerance.isFinite else { throw .invalidSetting(name: "tolerance", reason: "must be finite and non-negative, got \(tolerance)") }
+        try validateData(source, sampleWeights: sampleWeights, minimumRows: clusterCount)
+        if case .centers(let centers) = initialization {
+            guard centers.rows == clusterCount && centers.columns == source.columnCount else {
+                throw .parameterShape(name: "initial centers", expected: [clusterCount, source.columnCount], actual: [centers.rows, centers.columns])
+            }
+            guard centers.elements.allSatisfy(\.isFinite) else { throw .invalidParameter(name: "initial centers", reason: "they hold NaN or infinity") }
+        }
+        return fitValidated(source, sampleWeights: sampleWeights)
+    }
+
+    /// `fit` on data already checked (also the entry point of GMM initialisation).
+    func fitValidated<Source: RowBlockSource>(_ source: Source, sampleWeights: [Double]?) -> KMeansModel {
+        var rng = Xoshiro256StarStar(seed: seed)
+        let absoluteTolerance = tolerance == 0 ? 0 : meanFeatureVariance(source) * tolerance
+        var best: KMeansModel? = nil
+        for _ in 0..<initializationCount {
+            let start: Matrix<Double>
+            switch initialization {
+            case .centers(let centers): start = centers
+            case .kMeansPlusPlus:
+                start = rowsAsDouble(source, kMeansPlusPlusIndices(source, clusterCount: clusterCount, rowWeights: sampleWeights, using: &rng))
+            case .random:
+                start = rowsAsDouble(source, Array(rng.permutation(source.rowCount).prefix(clusterCount)).sorted())
+            }
+            let model = lloyd(source, sampleWeights: sampleWeights, centers: start, tolerance: absoluteTolerance)
+            if best == nil || model.inertia < best!.inertia { best = model }
+        }
+        return best!
+    }
+
+    private func lloyd<Source: RowBlockSource>(
+        _ source: Source, sampleWeights: [Double]?, centers start: Matrix<Double>, tolerance: Double
+    ) -> KMeansModel {
+        var centers = start
+        var previousLabels: [Int]? = nil
+        var pass = LloydPass(source: source, sampleWeights: sampleWeights, clusterCount: clusterCount)
+        var iterations = 0
+        var strictlyConverged = false
+        for iteration in 1...maxIterations {
+            iterations = iteration
+            pass.assign(to: centers)
+            let updated = pass.updatedCenters(previous: centers)
+            var shift = 0.0
+            for c in 0..<clusterCount {
+                for j in 0..<centers.columns { shift += (updated[c, j] - centers[c, j]) * (updated[c, j] - centers[c, j]) }
+            }
+            centers = updated
+            if pass.labels == previousLabels {
+                strictlyConverged = true
+                break
+            }
+            if shift <= tolerance { break }
+            previousLabels = pass.labels
+        }
+        // Labels must belong to the final centres.
+        if !strictlyConverged { pass.assign(to: centers) }
+        return KMeansModel(centers: centers, labels: pass.labels, inertia: pass.inertia(centers: centers),
+                           iterationCount: iterations)
+    }
+
+    private func meanFeatureVariance<Source: RowBlockSource>(_ source: Source) -> Double {
+        // Population variance per feature around the first row, averaged.
+        let d = source.columnCount, n = Double(source.rowCount)
+        let first = source.rows(0..<1)
+        var sums = [Double](repeating: 0, count: d), squares = [Double](repeating: 0, count: d)
+        source.forEachBlock(rows: 4096) { _, block in
+            for i in 0..<block.rows {
+                for j in 0..<d {
+                    let v = Double(block[i, j]) - Double(first[0, j])
+                    sums[j] += v
+                    squares[j] += v * v
+                }
+            }
+        }
+        return (0..<d).reduce(0) { $0 + (squares[$1] / n - (sums[$1] / n) * (sums[$1] / n)) } / Double(d)
+    }
+}
+
+/// The state of Lloyd's algorithm over one data source: labels, and the
+/// weighted sums of the rows per cluster.
+private struct LloydPass<Source: RowBlockSource> {
+    let source: Source
+    let sampleWeights: [Double]?
+    let clusterCount: Int
+    private(set) var labels: [Int]
+    /// ‖xᵢ − c(label)‖² from the last assignment.
+    private var distances: [Double]
+    private var sums: Matrix<Double>
+    private var clusterWeights: [Double]
+
+    init(source: Source, sampleWeights: [Double]?, clusterCount: Int) {
+        self.source = source
+        self.sampleWeights = sampleWeights
+        self.clusterCount = clusterCount
+        labels = [Int](repeating: -1, count: source.rowCount)
+        distances = [Double](repeating: 0, count: source.rowCount)
+        sums = Matrix(rows: clusterCount, columns: source.columnCount)
+        clusterWeights = [Double](repeating: 0, count: clusterCount)
+    }
+
+    /// Labels each row with its nearest centre and sums the rows per label.
+    mutating func assign(to centers: Matrix<Double>) {
+        let k = clusterCount, d = source.columnCount
+        var distance = SquaredDistances<Source.Scalar>(centres: centers)
+        var block = Matrix<Double>(rows: 0, columns: k)
+        sums = Matrix(rows: k, columns: d)
+        clusterWeights = [Double](repeating: 0, count: k)
+        source.forEachBlock(rows: 4096) { range, rows in
+            if block.rows != rows.rows { block = Matrix(rows: rows.rows, columns: k) }
+            distance.compute(rows, into: &block)
+            for i in 0..<rows.rows {
+                var nearest = 0
+                for c in 1..<k where block[i, c] < block[i, nearest] { nearest = c }
+                let row = range.lowerBound + i
+                labels[row] = nearest
+                distances[row] = block[i, nearest]
+                let w = sampleWeights?[row] ?? 1
+                clusterWeights[nearest] += w
+                for j in 0..<d { sums[nearest, j] += w * Double(rows[i, j]) }
+            }
+        }
+    }
+
+    /// The new centres: the weighted mean of each cluster. An empty cluster
+    /// takes the row farthest from its centre (scikit-learn's relocation);
+    /// if every row sits on its centre, it keeps its old position.
+    mutating func updatedCenters(previous: Matrix<Double>) -> Matrix<Double> {
+        let empty = (0..<clusterCount).filter { clusterWeights[$0] == 0 }
+        if !empty.isEmpty, let farthest = distances.max(), farthest > 0 {
+            let order = distances.indices.sorted { distances[$0] > distances[$1] }
+            for (c, row) in zip(empty, order) {
+                let w = sampleWeights?[row] ?? 1
+                let x = source.rows(row..<(row + 1))
+                let old = labels[row]
+                for j in 0..<source.columnCount {
+                    sums[old, j] -= w * Double(x[0, j])
+                    sums[c, j] = w * Double(x[0, j])
+                }
+                clusterWeights[c] = w
+                clusterWeights[old] -= w
+            }
+        }
+        return Matrix(rows: clusterCount, columns: source.columnCount) { c, j in
+            clusterWeights[c] > 0 ? sums[c, j] / clusterWeights[c] : previous[c, j]
+        }
+    }
+
+    /// Σᵢ wᵢ·‖xᵢ − c(label)‖², computed from the differences themselves.
+    func inertia(centers: Matrix<Double>) -> Double {
+        var total = 0.0
+        source.forEachBlock(rows: 4096) { range, rows in
+            for i in 0..<rows.rows {
+                let row = range.lowerBound + i
+                total += (sampleWeights?[row] ?? 1) * exactSquaredDistance(rows, row: i, to: centers, centre: labels[row])
+            }
+        }
+        return total
+    }
+}
+
+/// Rows of `source` at `indices`, as a Double matrix.
+func rowsAsDouble<Source: RowBlockSource>(_ source: Source, _ indices: [Int]) -> Matrix<Double> {
+    Matrix(rows: indices.count, columns: source.columnCount) { c, j in Double(source.rows(indices[c]..<(indices[c] + 1))[0, j]) }
+}
+
+/// A fitted k-means clustering.
+public struct KMeansModel: Sendable, Equatable {
+    /// The cluster centres (K×d).
+    public let centers: Matrix<Double>
+    /// The cluster of every row fitted.
+    public let labels: [Int]
+    /// Σᵢ wᵢ·‖xᵢ − c(label)‖² over the rows fitted.
+    public let inertia: Double
+    /// Lloyd iterations run by the start kept.
+    public let iterationCount: Int
+
+    /// The nearest centre of every row of `source`.
+    ///
+    /// - Throws: ``ClusteringError/dimensionMismatch(expected:actual:)``.
+    public func predict<Source: RowBlockSource>(_ source: Source) throws(ClusteringError) -> [Int] {
+        guard source.columnCount == centers.columns else {
+            throw .dimensionMismatch(expected: centers.columns, actual: source.columnCount)
+        }
+        var distance = SquaredDistances<Source.Scalar>(centres: centers)
+        var labels: [Int] = []
+        var block = Matrix<Double>(rows: 0, columns: centers.rows)
+        source.forEachBlock(rows: 4096) { _, rows in
+            if block.rows != rows.rows { block = Matrix(rows: rows.rows, columns: centers.rows) }
+            distance.compute(rows, into: &block)
+            for i in 0..<rows.rows {
+                var nearest = 0
+                for c in 1..<centers.rows where block[i, c] < block[i, nearest] { nearest = c }
+                labels.append(nearest)
+            }
+        }
+        return labels
+    }
+}

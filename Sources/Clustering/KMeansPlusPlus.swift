@@ -1,0 +1,78 @@
+import Foundation
+import LinearAlgebra
+import RealModule
+
+/// Greedy k-means++ seeding (Arthur and Vassilvitskii, 2007), as
+/// scikit-learn does it: the first centre is a row drawn with probability
+/// proportional to its weight; each next one is the best, by resulting
+/// potential Σ wᵢ·D(xᵢ)², of 2 + ⌊ln K⌋ candidates drawn with probability
+/// proportional to wᵢ·D(xᵢ)².
+///
+/// - Returns: the indices of the rows chosen as centres.
+/// - Complexity: O(n·K·(2 + ln K)·d) flops and one pass per centre; n
+///   Doubles of memory for the distances.
+func kMeansPlusPlusIndices<Source: RowBlockSource>(
+    _ source: Source, clusterCount k: Int, rowWeights: [Double]?, using rng: inout Xoshiro256StarStar
+) -> [Int] {
+    let n = source.rowCount
+    let trials = 2 + Int(Foundation.log(Double(k)))
+    let weights = rowWeights ?? [Double](repeating: 1, count: n)
+    let first = rowWeights == nil ? rng.nextInt(below: n) : rng.nextCategorical(weights: weights)
+    var indices = [first]
+    var closest = distancesToRows([first], of: source)[0]
+    var potential = zip(closest, weights).reduce(0) { $0 + $1.0 * $1.1 }
+    var cumulative = [Double](repeating: 0, count: n)
+    while indices.count < k {
+        var running = 0.0
+        for i in 0..<n {
+            running += weights[i] * closest[i]
+            cumulative[i] = running
+        }
+        // The first index whose cumulative weight reaches the draw (numpy's searchsorted, side left).
+        let candidates = (0..<trials).map { _ -> Int in
+            let target = rng.nextUniform(Double.self) * potential
+            var low = 0, high = n
+            while low < high {
+                let mid = (low + high) / 2
+                if cumulative[mid] < target { low = mid + 1 } else { high = mid }
+            }
+            return Swift.min(low, n - 1)
+        }
+        let candidateDistances = distancesToRows(candidates, of: source)
+        var best = 0, bestPotential = Double.infinity
+        var bestClosest: [Double] = []
+        for (t, distances) in candidateDistances.enumerated() {
+            var updated = closest
+            var total = 0.0
+            for i in 0..<n {
+                updated[i] = Swift.min(updated[i], distances[i])
+                total += weights[i] * updated[i]
+            }
+            if total < bestPotential {
+                best = t
+                bestPotential = total
+                bestClosest = updated
+            }
+        }
+        indices.append(candidates[best])
+        closest = bestClosest
+        potential = bestPotential
+    }
+    return indices
+}
+
+/// Squared distances from the given rows of `source` to every row: one
+/// array of n per given row.
+private func distancesToRows<Source: RowBlockSource>(_ rowIndices: [Int], of source: Source) -> [[Double]] {
+    let d = source.columnCount
+    let centres = Matrix<Double>(rows: rowIndices.count, columns: d) { c, j in Double(source.rows(rowIndices[c]..<(rowIndices[c] + 1))[0, j]) }
+    var distance = SquaredDistances<Source.Scalar>(centres: centres)
+    var result = [[Double]](repeating: [], count: rowIndices.count)
+    var block = Matrix<Double>(rows: 0, columns: rowIndices.count)
+    source.forEachBlock(rows: 4096) { _, rows in
+        if block.rows != rows.rows { block = Matrix(rows: rows.rows, columns: rowIndices.count) }
+        distance.compute(rows, into: &block)
+        for c in rowIndices.indices { result[c].append(contentsOf: block.column(c)) }
+    }
+    return result
+}

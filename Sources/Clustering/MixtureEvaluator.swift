@@ -1,0 +1,58 @@
+import LinearAlgebra
+import RealModule
+
+/// Runs the E-step kernel over blocks of rows, keeping its scratch between
+/// blocks, and turns log-densities into log-likelihoods and responsibilities.
+struct MixtureEvaluator<Scalar: BLASScalar> {
+    let kernel: EStepKernel<Scalar>
+    private(set) var features: Matrix<Scalar>
+    /// Weighted log-densities log πₖ + log N(xᵢ | k) of the last block (m×K).
+    private(set) var logDensities: Matrix<Double>
+    private var workspace: EStepKernel<Scalar>.Workspace
+
+    init(_ parameters: MixtureParameters) {
+        kernel = EStepKernel(parameters)
+        features = Matrix(rows: 0, columns: kernel.featureCount)
+        logDensities = Matrix(rows: 0, columns: kernel.componentCount)
+        workspace = .init(rows: 0, kernel: kernel)
+    }
+
+    /// Rows per block: enough for BLAS to run at full speed, few enough that
+    /// the scratch (dominated by the m×K·d projections of full covariance)
+    /// stays within about 8 MiB.
+    static func blockRows(componentCount k: Int, dimension d: Int, covarianceType: CovarianceType) -> Int {
+        let perRow: Int
+        switch covarianceType {
+        case .full: perRow = MemoryLayout<Scalar>.size * (k * d + d + 2 * k) + 8 * k
+        case .tied: perRow = MemoryLayout<Scalar>.size * (3 * d + 3 * k) + 8 * k
+        case .diag, .spherical: perRow = MemoryLayout<Scalar>.size * (2 * d + 3 * k) + 8 * k
+        }
+        return Swift.min(Swift.max((8 << 20) / Swift.max(perRow, 1), 64), 16_384)
+    }
+
+    /// Evaluates `block`, filling ``features`` and ``logDensities``.
+    mutating func evaluate(_ block: Matrix<Scalar>) {
+        let m = block.rows
+        if features.rows != m {
+            features = Matrix(rows: m, columns: kernel.featureCount)
+            logDensities = Matrix(rows: m, columns: kernel.componentCount)
+            workspace = .init(rows: m, kernel: kernel)
+        }
+        kernel.computeFeatures(of: block, into: &features)
+        kernel.weightedLogDensities(features: features, workspace: &workspace, into: &logDensities)
+    }
+
+    /// Turns the last block's log-densities into responsibilities in place
+    /// (each row's exp(log-density − log-sum-exp)) and returns the per-row
+    /// log-likelihoods, the log-sum-exps.
+    mutating func normalizeToResponsibilities(logLikelihoods: inout [Double]) {
+        logDensities.rowLogSumExp(into: &logLikelihoods)
+        let k = kernel.componentCount
+        logDensities.withUnsafeMutableBufferPointer { p in
+            for i in logLikelihoods.indices {
+                let lse = logLikelihoods[i]
+                for c in 0..<k { p[i * k + c] = Double.exp(p[i * k + c] - lse) }
+            }
+        }
+    }
+}

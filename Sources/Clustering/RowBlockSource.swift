@@ -1,0 +1,80 @@
+import LinearAlgebra
+
+/// Data that can be read a block of rows at a time: an in-memory ``Matrix``,
+/// a memory-mapped `.npy` file, or a row range of either.
+///
+/// Fitting visits the rows in order, one block at a time, once per EM
+/// iteration; it never asks for all rows at once, so a source larger than
+/// memory can be fitted.
+public protocol RowBlockSource {
+    /// The element type of the blocks.
+    associatedtype Scalar: BLASScalar
+    /// Rows in the source.
+    var rowCount: Int { get }
+    /// Columns of every row.
+    var columnCount: Int { get }
+    /// The rows in `range`, ideally as a view that copies nothing.
+    func rows(_ range: Range<Int>) -> Matrix<Scalar>
+}
+
+extension Matrix: RowBlockSource {
+    public var rowCount: Int { rows }
+    public var columnCount: Int { columns }
+    public func rows(_ range: Range<Int>) -> Matrix { self[rows: range] }
+}
+
+/// A memory-mapped `.npy` file read as `Scalar` (blocks are views when the
+/// file's dtype is `Scalar` and it is in C order, converted copies otherwise).
+public struct NpyRowSource<Scalar: BLASScalar>: RowBlockSource, @unchecked Sendable {
+    /// The mapped file.
+    public let file: NpyFile
+
+    /// Maps the `.npy` file at `path`.
+    public init(path: String, as: Scalar.Type = Scalar.self) throws(NpyError) {
+        file = try NpyFile(path: path)
+    }
+
+    public var rowCount: Int { file.header.rows }
+    public var columnCount: Int { file.header.columns }
+    public func rows(_ range: Range<Int>) -> Matrix<Scalar> { file.rows(range, as: Scalar.self) }
+}
+
+/// A contiguous range of another source's rows, such as one rank's share.
+public struct RowRangeSource<Base: RowBlockSource>: RowBlockSource {
+    public let base: Base
+    public let range: Range<Int>
+
+    public init(_ base: Base, rows range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= base.rowCount, "rows \(range) out of range")
+        self.base = base
+        self.range = range
+    }
+
+    public var rowCount: Int { range.count }
+    public var columnCount: Int { base.columnCount }
+    public func rows(_ r: Range<Int>) -> Matrix<Base.Scalar> {
+        base.rows((range.lowerBound + r.lowerBound)..<(range.lowerBound + r.upperBound))
+    }
+}
+
+extension RowBlockSource {
+    /// Calls `body` with consecutive blocks of at most `blockRows` rows and
+    /// the range each covers.
+    func forEachBlock<E: Error>(rows blockRows: Int, _ body: (Range<Int>, Matrix<Scalar>) throws(E) -> Void) throws(E) {
+        var start = 0
+        while start < rowCount {
+            let end = Swift.min(start + blockRows, rowCount)
+            try body(start..<end, rows(start..<end))
+            start = end
+        }
+    }
+
+    /// Throws the first NaN or infinity, by row and column.
+    func checkFinite(blockRows: Int) throws(ClusteringError) {
+        let d = columnCount
+        try forEachBlock(rows: blockRows) { (range, block) throws(ClusteringError) in
+            let bad = block.withUnsafeBufferPointer { $0.firstIndex { !$0.isFinite } }
+            if let bad { throw .nonFiniteValue(row: range.lowerBound + bad / d, column: bad % d) }
+        }
+    }
+}

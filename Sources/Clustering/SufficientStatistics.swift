@@ -1,0 +1,227 @@
+import LinearAlgebra
+import RealModule
+
+/// What one E-step pass leaves behind and the M-step needs: per component
+/// the responsibility mass Nₖ = Σᵢ rᵢₖ, the first moment Σᵢ rᵢₖ·xᵢ and the
+/// second moment (a d×d matrix, a diagonal or a single number, by
+/// covariance type), plus the weighted log-likelihood.
+///
+/// Statistics of disjoint sets of rows, taken under the same parameters,
+/// add up: ``merge(_:)`` with ``zero(componentCount:dimension:covarianceType:shifts:)``
+/// as identity makes them a monoid. That one fact serves blocks of a pass,
+/// `partialFit`-style streaming, and the allreduce of distributed EM.
+///
+/// Moments are kept around shifts rather than the origin, so that
+/// Σ = S₂/N − (m − c)(m − c)ᵀ does not cancel catastrophically: every type
+/// shifts by the parameters' centre Σₖ πₖμₖ, and full covariance further
+/// shifts component k by its previous mean.
+public struct SufficientStatistics: Sendable, Equatable {
+    /// The covariance type the second moments are for.
+    public let covarianceType: CovarianceType
+    /// K.
+    public let componentCount: Int
+    /// d.
+    public let dimension: Int
+    /// The point every moment is taken around (d values).
+    let centre: [Double]
+    /// Full only: component k's second moment is taken around
+    /// `centre + componentShifts[k]` (K×d).
+    let componentShifts: Matrix<Double>
+    /// Σᵢ wᵢ over the rows seen (the number of rows without sample weights).
+    public internal(set) var totalWeight: Double
+    /// Σᵢ wᵢ·log p(xᵢ) under the parameters the E-step used.
+    public internal(set) var logLikelihoodSum: Double
+    /// Nₖ = Σᵢ wᵢ·rᵢₖ (K).
+    public internal(set) var counts: [Double]
+    /// Σᵢ wᵢ·rᵢₖ·(xᵢ − centre) (K×d).
+    var firstMoments: Matrix<Double>
+    /// Second moments around the shifts: full K×(d×d) lower triangles as
+    /// one (K·d)×d matrix; tied d×d (lower triangle); diag K×d; spherical K×1.
+    var secondMoments: Matrix<Double>
+
+    /// Statistics of no rows.
+    static func zero(componentCount k: Int, dimension d: Int, covarianceType: CovarianceType,
+                     centre: [Double], componentShifts: Matrix<Double>? = nil) -> SufficientStatistics {
+        let secondShape: (Int, Int)
+        switch covarianceType {
+        case .full: secondShape = (k * d, d)
+        case .tied: secondShape = (d, d)
+        case .diag: secondShape = (k, d)
+        case .spherical: secondShape = (k, 1)
+        }
+        return SufficientStatistics(
+            covarianceType: covarianceType, componentCount: k, dimension: d, centre: centre,
+            componentShifts: componentShifts ?? Matrix(rows: covarianceType == .full ? k : 0, columns: d),
+            totalWeight: 0, logLikelihoodSum: 0, counts: [Double](repeating: 0, count: k),
+            firstMoments: Matrix(rows: k, columns: d), secondMoments: Matrix(rows: secondShape.0, columns: secondShape.1))
+    }
+
+    /// Adds the statistics of other rows taken under the same parameters.
+    ///
+    /// - Precondition: both were taken around the same centre and shifts.
+    public mutating func merge(_ other: SufficientStatistics) {
+        precondition(covarianceType == other.covarianceType && componentCount == other.componentCount
+                     && dimension == other.dimension, "merging statistics of different mixtures")
+        precondition(centre == other.centre && componentShifts == other.componentShifts,
+                     "merging statistics taken under different parameters")
+        totalWeight += other.totalWeight
+        logLikelihoodSum += other.logLikelihoodSum
+        for k in counts.indices { counts[k] += other.counts[k] }
+        BLAS.axpy(1, other.firstMoments, &firstMoments)
+        BLAS.axpy(1, other.secondMoments, &secondMoments)
+    }
+
+    /// The mean log-likelihood per unit of weight: scikit-learn's lower bound.
+    public var meanLogLikelihood: Double { logLikelihoodSum / totalWeight }
+}
+
+// MARK: - The M-step
+
+extension SufficientStatistics {
+    /// The maximum-likelihood parameters for these statistics, with
+    /// `regularization` added to every variance, as scikit-learn's M-step
+    /// computes them (including its 10·ε added to every Nₖ, which keeps an
+    /// empty component finite).
+    ///
+    /// - Parameter weightsOverTotal: divide Nₖ by the total weight rather
+    ///   than by Σₖ Nₖ (scikit-learn's initialisation does this).
+    /// - Throws: ``ClusteringError/componentCollapsed(component:regularization:)``.
+    /// - Complexity: O(K·d³) for full, O(d³ + K·d²) for tied, O(K·d) otherwise.
+    func parameters(regularization: Double, weightsOverTotal: Bool = false) throws(ClusteringError) -> (MixtureParameters, CovarianceParameters) {
+        let k = componentCount, d = dimension
+        let n = counts.map { $0 + 10 * Double.ulpOfOne }
+        let nTotal = n.reduce(0, +)
+        let weights = n.map { $0 / (weightsOverTotal ? totalWeight : nTotal) }
+        // m′ₖ: the new means relative to the centre.
+        let shiftedMeans = Matrix<Double>(rows: k, columns: d) { i, j in firstMoments[i, j] / n[i] }
+        let means = Matrix<Double>(rows: k, columns: d) { i, j in shiftedMeans[i, j] + centre[j] }
+
+        let covariances: CovarianceParameters
+        switch covarianceType {
+        case .full:
+            covariances = .full((0..<k).map { c in
+                // Σ = (S₂ − N·a·aᵀ)/N′ with a = m′ − δ, the mean relative to the shift.
+                let a = (0..<d).map { shiftedMeans[c, $0] - componentShifts[c, $0] }
+                var sigma = Matrix<Double>(rows: d, columns: d) { i, j in
+                    j <= i ? (secondMoments[c * d + i, j] - counts[c] * a[i] * a[j]) / n[c] : 0
+                }
+                sigma.symmetrize(from: .lower)
+                for i in 0..<d { sigma[i, i] += regularization }
+                return sigma
+            })
+        case .tied:
+            var meanOuter = Matrix<Double>(rows: d, columns: d)
+            let scaled = Matrix<Double>(rows: k, columns: d) { i, j in shiftedMeans[i, j] * n[i].squareRoot() }
+            BLAS.syrk(scaled, into: &meanOuter, triangle: .lower, transpose: .transpose)
+            var sigma = Matrix<Double>(rows: d, columns: d) { i, j in
+                j <= i ? (secondMoments[i, j] - meanOuter[i, j]) / nTotal : 0
+            }
+            sigma.symmetrize(from: .lower)
+            for i in 0..<d { sigma[i, i] += regularization }
+            covariances = .tied(sigma)
+        case .diag:
+            covariances = .diag(Matrix(rows: k, columns: d) { i, j in
+                secondMoments[i, j] / n[i] - shiftedMeans[i, j] * shiftedMeans[i, j] + regularization
+            })
+        case .spherical:
+            covariances = .spherical((0..<k).map { c in
+                let squaredNorm = (0..<d).reduce(0.0) { $0 + shiftedMeans[c, $1] * shiftedMeans[c, $1] }
+                return (secondMoments[c, 0] / n[c] - squaredNorm) / Double(d) + regularization
+            })
+        }
+        let factors: CovarianceParameters
+        do {
+            factors = try covariances.precisionCholeskyFromCovariances()
+        } catch {
+            throw .componentCollapsed(component: covarianceType == .tied ? nil : error.value, regularization: regularization)
+        }
+        return (MixtureParameters(weights: weights, means: means, precisionCholesky: factors), covariances)
+    }
+}
+
+// MARK: - Accumulating a block
+
+extension SufficientStatistics {
+    /// Scratch for accumulating blocks of `rows` rows.
+    struct Workspace<Scalar: BLASScalar> {
+        var moments: Matrix<Scalar>
+        var scaledRows: Matrix<Scalar>
+        var gram: Matrix<Scalar>
+
+        init(rows: Int, featureCount: Int, componentCount k: Int, dimension d: Int, covarianceType: CovarianceType) {
+            moments = Matrix(rows: k, columns: featureCount)
+            let needsGram = covarianceType == .full || covarianceType == .tied
+            scaledRows = Matrix(rows: needsGram ? rows : 0, columns: d)
+            gram = Matrix(rows: needsGram ? d : 0, columns: d)
+        }
+    }
+
+    /// Adds a block: `features` are the E-step kernel's φ(x − centre) of its
+    /// rows, `responsibilities` the rᵢₖ already multiplied by the sample
+    /// weights, and `rowWeights` the sample weights (nil: all 1).
+    ///
+    /// - Complexity: 2·m·K·F flops for the moments (F features) plus, for
+    ///   full, m·K·d² (K SYRKs) and for tied m·d².
+    mutating func accumulate<Scalar: BLASScalar>(
+        features: Matrix<Scalar>, responsibilities: Matrix<Scalar>, rowWeights: UnsafeBufferPointer<Double>?,
+        workspace: inout Workspace<Scalar>
+    ) {
+        let m = features.rows, k = componentCount, d = dimension, f = features.columns
+        // Rᵀ·φ gives Nₖ and Σ r·x at once (φ ends in a column of ones), and
+        // for diag the Σ r·x² and for spherical the Σ r·‖x‖² as well.
+        BLAS.gemm(responsibilities, features, into: &workspace.moments, transposeA: .transpose)
+        let moments = workspace.moments
+        let firstColumn = covarianceType == .diag ? d : 0
+        for c in 0..<k {
+            counts[c] += Double(moments[c, f - 1])
+            for j in 0..<d { firstMoments[c, j] += Double(moments[c, firstColumn + j]) }
+            switch covarianceType {
+            case .diag: for j in 0..<d { secondMoments[c, j] += Double(moments[c, j]) }
+            case .spherical: secondMoments[c, 0] += Double(moments[c, d])
+            case .full, .tied: break
+            }
+        }
+        switch covarianceType {
+        case .full:
+            for c in 0..<k {
+                let shift = (0..<d).map { Scalar(componentShifts[c, $0]) }
+                fillScaledRows(&workspace.scaledRows, features: features, rows: m, shift: shift) { i in
+                    responsibilities[i, c].squareRoot()
+                }
+                BLAS.syrk(workspace.scaledRows, into: &workspace.gram, triangle: .lower, transpose: .transpose)
+                addLowerTriangle(workspace.gram, toRowsFrom: c * d)
+            }
+        case .tied:
+            let zero = [Scalar](repeating: 0, count: d)
+            fillScaledRows(&workspace.scaledRows, features: features, rows: m, shift: zero) { i in
+                rowWeights.map { Scalar($0[i].squareRoot()) } ?? 1
+            }
+            BLAS.syrk(workspace.scaledRows, into: &workspace.gram, triangle: .lower, transpose: .transpose)
+            addLowerTriangle(workspace.gram, toRowsFrom: 0)
+        case .diag, .spherical:
+            break
+        }
+    }
+
+    /// Row i of `scaled` ← scale(i)·(x′ᵢ − shift), x′ᵢ the first d features.
+    private func fillScaledRows<Scalar: BLASScalar>(
+        _ scaled: inout Matrix<Scalar>, features: Matrix<Scalar>, rows m: Int, shift: [Scalar], scale: (Int) -> Scalar
+    ) {
+        let d = dimension, f = features.columns
+        features.withUnsafeBufferPointer { phi in
+            scaled.withUnsafeMutableBufferPointer { z in
+                for i in 0..<m {
+                    let s = scale(i)
+                    for j in 0..<d { z[i * d + j] = s * (phi[i * f + j] - shift[j]) }
+                }
+            }
+        }
+    }
+
+    private mutating func addLowerTriangle<Scalar: BLASScalar>(_ gram: Matrix<Scalar>, toRowsFrom start: Int) {
+        let d = dimension
+        for i in 0..<d {
+            for j in 0...i { secondMoments[start + i, j] += Double(gram[i, j]) }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+"""Writes scikit-learn reference fits for the Clustering tests.
+
+Each fit starts from explicit initial parameters (so no random choices of
+either library matter) and records scikit-learn's results. Run through
+scripts/make-sklearn-fixtures.
+"""
+import json
+import os
+
+import numpy as np
+import sklearn
+from sklearn.cluster import KMeans
+from sklearn.mixture import GaussianMixture
+
+root = os.path.join(os.path.dirname(__file__), "..")
+out = os.path.join(root, "Tests", "ClusteringTests", "Fixtures")
+os.makedirs(out, exist_ok=True)
+
+
+def load_csv(name, drop_last):
+    data = np.loadtxt(os.path.join(root, "data", name), delimiter=",", skiprows=1)
+    return data[:, :-1] if drop_last else data
+
+
+def blobs():
+    rng = np.random.default_rng(20261125)
+    centres = np.array([[0, 0, 0, 0, 0], [6, 1, -2, 0, 3], [-4, 5, 1, 2, -1], [2, -5, 4, -3, 0]], dtype=float)
+    scales = [1.0, 0.5, 1.5, 0.8]
+    rows = [c + s * rng.standard_normal((125, 5)) for c, s in zip(centres, scales)]
+    data = np.vstack(rows)
+    return data[rng.permutation(len(data))]
+
+
+datasets = {
+    "faithful": (load_csv("faithful.csv", False), 2, 1e-6),
+    "iris": (load_csv("iris.csv", True), 3, 1e-6),
+    "digits": (load_csv("digits.csv", True), 10, 1e-2),
+    "blobs": (blobs(), 4, 1e-6),
+}
+np.save(os.path.join(out, "blobs.npy"), datasets["blobs"][0])
+
+
+def initial_parameters(X, k, covariance_type):
+    """Deterministic starting values: evenly spaced rows as means, equal
+    weights, and the precision of the whole data's (regularised) covariance."""
+    n, d = X.shape
+    means = X[np.linspace(0, n - 1, k).astype(int)]
+    weights = np.full(k, 1.0 / k)
+    cov = np.cov(X.T, bias=True) + 0.1 * np.eye(d)
+    if covariance_type == "full":
+        precisions = np.stack([np.linalg.inv(cov)] * k)
+    elif covariance_type == "tied":
+        precisions = np.linalg.inv(cov)
+    elif covariance_type == "diag":
+        precisions = np.tile(1.0 / np.diag(cov), (k, 1))
+    else:
+        precisions = np.full(k, 1.0 / np.mean(np.diag(cov)))
+    return weights, means, precisions
+
+
+cases = []
+for name, (X, k, reg) in datasets.items():
+    for covariance_type in ["full", "tied", "diag", "spherical"]:
+        weights, means, precisions = initial_parameters(X, k, covariance_type)
+        gm = GaussianMixture(n_components=k, covariance_type=covariance_type, reg_covar=reg, tol=1e-3,
+                             max_iter=100, weights_init=weights, means_init=means, precisions_init=precisions)
+        gm.fit(X)
+        cases.append({
+            "dataset": name, "covariance_type": covariance_type, "n_components": k, "reg_covar": reg,
+            "tol": 1e-3, "max_iter": 100,
+            "weights_init": weights.tolist(), "means_init": means.tolist(), "precisions_init": np.asarray(precisions).tolist(),
+            "weights": gm.weights_.tolist(), "means": gm.means_.tolist(),
+            "covariances": np.asarray(gm.covariances_).tolist(),
+            "precisions_cholesky": np.asarray(gm.precisions_cholesky_).tolist(),
+            "lower_bound": gm.lower_bound_, "lower_bounds": [float(v) for v in gm.lower_bounds_],
+            "n_iter": int(gm.n_iter_), "converged": bool(gm.converged_),
+            "score": float(gm.score(X)), "bic": float(gm.bic(X)), "aic": float(gm.aic(X)),
+            "predict_head": gm.predict(X)[:20].tolist(),
+        })
+
+kmeans_cases = []
+for name, (X, k, _) in datasets.items():
+    centres = X[np.linspace(0, len(X) - 1, k).astype(int)]
+    km = KMeans(n_clusters=k, init=centres, n_init=1, tol=1e-4, max_iter=300, algorithm="lloyd").fit(X)
+    kmeans_cases.append({
+        "dataset": name, "n_clusters": k, "init": centres.tolist(), "centers": km.cluster_centers_.tolist(),
+        "inertia": float(km.inertia_), "n_iter": int(km.n_iter_), "labels": km.labels_.tolist(),
+    })
+
+with open(os.path.join(out, "sklearn-reference.json"), "w") as f:
+    json.dump({"sklearn_version": sklearn.__version__, "gaussian_mixture": cases, "kmeans": kmeans_cases}, f)
+print(f"wrote {len(cases)} mixture cases and {len(kmeans_cases)} k-means cases with scikit-learn {sklearn.__version__}")
