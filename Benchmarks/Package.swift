@@ -17,6 +17,11 @@ let package = Package(
             dependencies: ["CGemmReference", .product(name: "LinearAlgebra", package: "Gauss")],
             path: "Sources/GemmOverhead"
         ),
+        .executableTarget(
+            name: "em-iteration",
+            dependencies: [.product(name: "Gauss", package: "Gauss")],
+            path: "Sources/EMIteration"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -130,32 +130,41 @@ struct EStepKernel<Scalar: BLASScalar> {
     static func computeFeatures(
         of block: Matrix<Scalar>, centre: [Scalar], covarianceType type: CovarianceType, into features: inout Matrix<Scalar>
     ) {
-        let d = block.columns, f = features.columns
-        precondition(centre.count == d && features.rows == block.rows && f == featureCount(type, dimension: d))
+        let d = block.columns, f = features.columns, m = block.rows
+        precondition(centre.count == d && features.rows == m && f == featureCount(type, dimension: d))
         block.withUnsafeBufferPointer { x in
             features.withUnsafeMutableBufferPointer { phi in
-                for i in 0..<block.rows {
-                    let row = i * d, out = i * f
+                centre.withUnsafeBufferPointer { c in
+                    let (x, phi, c) = (x.baseAddress!, phi.baseAddress!, c.baseAddress!)
                     switch type {
                     case .full, .tied:
-                        for j in 0..<d { phi[out + j] = x[row + j] - centre[j] }
-                        phi[out + d] = 1
+                        for i in 0..<m {
+                            let row = x + i * d, out = phi + i * f
+                            for j in 0..<d { out[j] = row[j] - c[j] }
+                            out[d] = 1
+                        }
                     case .diag:
-                        for j in 0..<d {
-                            let v = x[row + j] - centre[j]
-                            phi[out + j] = v * v
-                            phi[out + d + j] = v
+                        for i in 0..<m {
+                            let row = x + i * d, out = phi + i * f
+                            for j in 0..<d {
+                                let v = row[j] - c[j]
+                                out[j] = v * v
+                                out[d + j] = v
+                            }
+                            out[2 * d] = 1
                         }
-                        phi[out + 2 * d] = 1
                     case .spherical:
-                        var norm: Scalar = 0
-                        for j in 0..<d {
-                            let v = x[row + j] - centre[j]
-                            phi[out + j] = v
-                            norm += v * v
+                        for i in 0..<m {
+                            let row = x + i * d, out = phi + i * f
+                            var norm: Scalar = 0
+                            for j in 0..<d {
+                                let v = row[j] - c[j]
+                                out[j] = v
+                                norm += v * v
+                            }
+                            out[d] = norm
+                            out[d + 1] = 1
                         }
-                        phi[out + d] = norm
-                        phi[out + d + 1] = 1
                     }
                 }
             }

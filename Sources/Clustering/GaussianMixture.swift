@@ -101,6 +101,12 @@ public struct GaussianMixture: Sendable {
     /// - Complexity: per iteration about 3·n·K·d² flops (full), 2·n·d² +
     ///   4·n·K·d (tied), 6·n·K·d (diag), 4·n·K·d (spherical).
     public func fit<Source: RowBlockSource>(_ source: Source, sampleWeights: [Double]? = nil) throws(ClusteringError) -> GaussianMixtureModel {
+        try fitBlocks(BlockReader(source), sampleWeights: sampleWeights)
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func fitBlocks<Scalar: BLASScalar>(_ source: BlockReader<Scalar>, sampleWeights: [Double]?) throws(ClusteringError) -> GaussianMixtureModel {
         try validate(source, sampleWeights: sampleWeights)
         let clock = ContinuousClock.now
         var rng = Xoshiro256StarStar(seed: seed)
@@ -119,6 +125,14 @@ public struct GaussianMixture: Sendable {
     /// one start, with the first change measured from `model.lowerBound`.
     public func fit<Source: RowBlockSource>(
         _ source: Source, continuingFrom model: GaussianMixtureModel, sampleWeights: [Double]? = nil
+    ) throws(ClusteringError) -> GaussianMixtureModel {
+        try continueBlocks(BlockReader(source), from: model, sampleWeights: sampleWeights)
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func continueBlocks<Scalar: BLASScalar>(
+        _ source: BlockReader<Scalar>, from model: GaussianMixtureModel, sampleWeights: [Double]?
     ) throws(ClusteringError) -> GaussianMixtureModel {
         try validate(source, sampleWeights: sampleWeights)
         guard model.componentCount == componentCount && model.covarianceType == covarianceType else {

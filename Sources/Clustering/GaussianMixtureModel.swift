@@ -99,6 +99,12 @@ public struct GaussianMixtureModel: Sendable, Equatable {
     ///   ``ClusteringError/nonFiniteValue(row:column:)``.
     /// - Complexity: the cost of one E-step.
     public func logLikelihoods<Source: RowBlockSource>(_ source: Source) throws(ClusteringError) -> [Double] {
+        try logLikelihoodsBlocks(BlockReader(source))
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func logLikelihoodsBlocks<Scalar: BLASScalar>(_ source: BlockReader<Scalar>) throws(ClusteringError) -> [Double] {
         var result = [Double](repeating: 0, count: source.rowCount)
         try forEachBlockOfLogDensities(source) { range, evaluator in
             var block = [Double](repeating: 0, count: range.count)
@@ -111,13 +117,19 @@ public struct GaussianMixtureModel: Sendable, Equatable {
     /// The mean log-likelihood of the rows, weighted by `sampleWeights` if given (scikit-learn's `score`).
     public func score<Source: RowBlockSource>(_ source: Source, sampleWeights: [Double]? = nil) throws(ClusteringError) -> Double {
         try validateData(source, sampleWeights: sampleWeights, minimumRows: 1)
-        let values = try logLikelihoods(source)
+        let values = try logLikelihoodsBlocks(BlockReader(source))
         guard let weights = sampleWeights else { return values.reduce(0, +) / Double(values.count) }
         return zip(values, weights).reduce(0) { $0 + $1.0 * $1.1 } / weights.reduce(0, +)
     }
 
     /// The posterior probability of each component for each row (n×K).
     public func predictProbabilities<Source: RowBlockSource>(_ source: Source) throws(ClusteringError) -> Matrix<Double> {
+        try predictProbabilitiesBlocks(BlockReader(source))
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func predictProbabilitiesBlocks<Scalar: BLASScalar>(_ source: BlockReader<Scalar>) throws(ClusteringError) -> Matrix<Double> {
         var result = Matrix<Double>(rows: source.rowCount, columns: componentCount)
         try forEachBlockOfLogDensities(source) { range, evaluator in
             var lse = [Double](repeating: 0, count: range.count)
@@ -129,6 +141,12 @@ public struct GaussianMixtureModel: Sendable, Equatable {
 
     /// The most probable component of each row.
     public func predict<Source: RowBlockSource>(_ source: Source) throws(ClusteringError) -> [Int] {
+        try predictBlocks(BlockReader(source))
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func predictBlocks<Scalar: BLASScalar>(_ source: BlockReader<Scalar>) throws(ClusteringError) -> [Int] {
         var labels = [Int](repeating: 0, count: source.rowCount)
         let k = componentCount
         try forEachBlockOfLogDensities(source) { range, evaluator in

@@ -55,6 +55,12 @@ public struct KMeans: Sendable {
     ///   wrong shape.
     /// - Complexity: per iteration 2·n·K·d flops in one GEMM per block.
     public func fit<Source: RowBlockSource>(_ source: Source, sampleWeights: [Double]? = nil) throws(ClusteringError) -> KMeansModel {
+        try fitBlocks(BlockReader(source), sampleWeights: sampleWeights)
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func fitBlocks<Scalar: BLASScalar>(_ source: BlockReader<Scalar>, sampleWeights: [Double]?) throws(ClusteringError) -> KMeansModel {
         guard clusterCount >= 1 else { throw .invalidSetting(name: "cluster count", reason: "must be at least 1, got \(clusterCount)") }
         guard initializationCount >= 1 else { throw .invalidSetting(name: "initialization count", reason: "must be at least 1, got \(initializationCount)") }
         guard maxIterations >= 1 else { throw .invalidSetting(name: "maximum iterations", reason: "must be at least 1, got \(maxIterations)") }
@@ -239,10 +245,16 @@ public struct KMeansModel: Sendable, Equatable {
     ///
     /// - Throws: ``ClusteringError/dimensionMismatch(expected:actual:)``.
     public func predict<Source: RowBlockSource>(_ source: Source) throws(ClusteringError) -> [Int] {
+        try predictBlocks(BlockReader(source))
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func predictBlocks<Scalar: BLASScalar>(_ source: BlockReader<Scalar>) throws(ClusteringError) -> [Int] {
         guard source.columnCount == centers.columns else {
             throw .dimensionMismatch(expected: centers.columns, actual: source.columnCount)
         }
-        var distance = SquaredDistances<Source.Scalar>(centres: centers)
+        var distance = SquaredDistances<Scalar>(centres: centers)
         var labels: [Int] = []
         var block = Matrix<Double>(rows: 0, columns: centers.rows)
         source.forEachBlock(rows: 4096) { _, rows in

@@ -11,7 +11,11 @@ struct MixtureEvaluator<Scalar: BLASScalar> {
     private var workspace: EStepKernel<Scalar>.Workspace
 
     init(_ parameters: MixtureParameters) {
-        kernel = EStepKernel(parameters)
+        self.init(EStepKernel(parameters))
+    }
+
+    init(_ kernel: EStepKernel<Scalar>) {
+        self.kernel = kernel
         features = Matrix(rows: 0, columns: kernel.featureCount)
         logDensities = Matrix(rows: 0, columns: kernel.componentCount)
         workspace = .init(rows: 0, kernel: kernel)
@@ -43,15 +47,34 @@ struct MixtureEvaluator<Scalar: BLASScalar> {
     }
 
     /// Turns the last block's log-densities into responsibilities in place
-    /// (each row's exp(log-density − log-sum-exp)) and returns the per-row
-    /// log-likelihoods, the log-sum-exps.
+    /// and writes each row's log-likelihood, its log-sum-exp: one `exp` per
+    /// element, max-shifted, with values that would underflow set to zero
+    /// without calling `exp`.
     mutating func normalizeToResponsibilities(logLikelihoods: inout [Double]) {
-        logDensities.rowLogSumExp(into: &logLikelihoods)
         let k = kernel.componentCount
+        let m = logDensities.rows
+        precondition(logLikelihoods.count == m)
         logDensities.withUnsafeMutableBufferPointer { p in
-            for i in logLikelihoods.indices {
-                let lse = logLikelihoods[i]
-                for c in 0..<k { p[i * k + c] = Double.exp(p[i * k + c] - lse) }
+            for i in 0..<m {
+                let row = p.baseAddress! + i * k
+                var shift = -Double.infinity
+                for c in 0..<k where row[c] > shift { shift = row[c] }
+                guard shift.isFinite else {
+                    // Unreachable for finite data and parameters; keep the row out of the statistics.
+                    logLikelihoods[i] = shift
+                    for c in 0..<k { row[c] = 0 }
+                    continue
+                }
+                var sum = 0.0
+                for c in 0..<k {
+                    let x = row[c] - shift
+                    let e = x < -745.2 ? 0 : Double.exp(x)
+                    row[c] = e
+                    sum += e
+                }
+                let scale = 1 / sum
+                for c in 0..<k { row[c] *= scale }
+                logLikelihoods[i] = shift + Double.log(sum)
             }
         }
     }

@@ -78,3 +78,22 @@ extension RowBlockSource {
         }
     }
 }
+
+/// Any source seen through one concrete type per scalar. Public entry points
+/// wrap their source in it and call an implementation specialised for
+/// `Float` and `Double` (`@_specialize`), so the hot loops run specialised
+/// whatever the caller's source type; only the per-block `rows` call is
+/// dynamic.
+struct BlockReader<Scalar: BLASScalar>: RowBlockSource {
+    let rowCount: Int
+    let columnCount: Int
+    private let read: (Range<Int>) -> Matrix<Scalar>
+
+    init<Source: RowBlockSource>(_ source: Source) where Source.Scalar == Scalar {
+        rowCount = source.rowCount
+        columnCount = source.columnCount
+        read = source.rows
+    }
+
+    func rows(_ range: Range<Int>) -> Matrix<Scalar> { read(range) }
+}

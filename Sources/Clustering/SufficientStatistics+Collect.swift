@@ -10,11 +10,30 @@ extension SufficientStatistics {
     /// - Parameter rowWeights: one non-negative weight per row of `source`, or nil.
     /// - Complexity: one pass; about 3·n·K·d² flops for full covariance.
     static func expectation<Source: RowBlockSource>(
-        of source: Source, under parameters: MixtureParameters, rowWeights: [Double]?
+        of source: Source, under parameters: MixtureParameters, rowWeights: [Double]?, workers: Int = defaultWorkerCount
+    ) -> SufficientStatistics {
+        let kernel = EStepKernel<Source.Scalar>(parameters)
+        let blockRows = MixtureEvaluator<Source.Scalar>.blockRows(
+            componentCount: kernel.componentCount, dimension: kernel.dimension, covarianceType: kernel.covarianceType)
+        let blockCount = (source.rowCount + blockRows - 1) / blockRows
+        // Each worker takes a contiguous run of blocks; their statistics merge in order.
+        let partials = concurrentRuns(count: blockCount, workers: workers) { blocks in
+            let rows = (blocks.lowerBound * blockRows)..<Swift.min(blocks.upperBound * blockRows, source.rowCount)
+            return expectation(of: RowRangeSource(source, rows: rows), kernel: kernel, parameters: parameters,
+                               rowWeights: rowWeights, firstRow: rows.lowerBound, blockRows: blockRows)
+        }
+        var total = partials[0]
+        for partial in partials.dropFirst() { total.merge(partial) }
+        return total
+    }
+
+    /// The E-step over one run of rows, block by block, on this thread.
+    private static func expectation<Source: RowBlockSource>(
+        of source: Source, kernel: EStepKernel<Source.Scalar>, parameters: MixtureParameters,
+        rowWeights: [Double]?, firstRow: Int, blockRows: Int
     ) -> SufficientStatistics {
         typealias Scalar = Source.Scalar
-        var evaluator = MixtureEvaluator<Scalar>(parameters)
-        let kernel = evaluator.kernel
+        var evaluator = MixtureEvaluator<Scalar>(kernel)
         let centre = parameters.centre
         let shifts = parameters.covarianceType == .full
             ? Matrix<Double>(rows: parameters.componentCount, columns: parameters.dimension) { parameters.means[$0, $1] - centre[$1] }
@@ -22,13 +41,12 @@ extension SufficientStatistics {
         var statistics = SufficientStatistics.zero(
             componentCount: parameters.componentCount, dimension: parameters.dimension,
             covarianceType: parameters.covarianceType, centre: centre, componentShifts: shifts)
-        let blockRows = MixtureEvaluator<Scalar>.blockRows(
-            componentCount: kernel.componentCount, dimension: kernel.dimension, covarianceType: kernel.covarianceType)
         var workspace = Workspace<Scalar>(rows: 0, featureCount: kernel.featureCount, componentCount: kernel.componentCount,
                                           dimension: kernel.dimension, covarianceType: kernel.covarianceType)
         var logLikelihoods: [Double] = []
         var responsibilities = Matrix<Scalar>(rows: 0, columns: kernel.componentCount)
-        source.forEachBlock(rows: blockRows) { range, block in
+        source.forEachBlock(rows: blockRows) { localRange, block in
+            let range = (firstRow + localRange.lowerBound)..<(firstRow + localRange.upperBound)
             let m = block.rows, k = kernel.componentCount
             if responsibilities.rows != m {
                 responsibilities = Matrix(rows: m, columns: k)

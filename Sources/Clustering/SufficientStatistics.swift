@@ -166,7 +166,7 @@ extension SufficientStatistics {
         features: Matrix<Scalar>, responsibilities: Matrix<Scalar>, rowWeights: UnsafeBufferPointer<Double>?,
         workspace: inout Workspace<Scalar>
     ) {
-        let m = features.rows, k = componentCount, d = dimension, f = features.columns
+        let k = componentCount, d = dimension, f = features.columns
         // Rᵀ·φ gives Nₖ and Σ r·x at once (φ ends in a column of ones), and
         // for diag the Σ r·x² and for spherical the Σ r·‖x‖² as well.
         BLAS.gemm(responsibilities, features, into: &workspace.moments, transposeA: .transpose)
@@ -185,43 +185,60 @@ extension SufficientStatistics {
         case .full:
             for c in 0..<k {
                 let shift = (0..<d).map { Scalar(componentShifts[c, $0]) }
-                fillScaledRows(&workspace.scaledRows, features: features, rows: m, shift: shift) { i in
-                    responsibilities[i, c].squareRoot()
-                }
-                BLAS.syrk(workspace.scaledRows, into: &workspace.gram, triangle: .lower, transpose: .transpose)
+                // Rows whose responsibility is exactly zero add exactly nothing:
+                // leave them out of the SYRK (with separated components, most are).
+                let used = fillScaledRows(&workspace.scaledRows, features: features, responsibilities: responsibilities,
+                                          shift: shift) { r, i in r[i * k + c].squareRoot() }
+                guard used > 0 else { continue }
+                BLAS.syrk(workspace.scaledRows[rows: 0..<used], into: &workspace.gram, triangle: .lower, transpose: .transpose)
                 addLowerTriangle(workspace.gram, toRowsFrom: c * d)
             }
         case .tied:
             let zero = [Scalar](repeating: 0, count: d)
-            fillScaledRows(&workspace.scaledRows, features: features, rows: m, shift: zero) { i in
-                rowWeights.map { Scalar($0[i].squareRoot()) } ?? 1
-            }
-            BLAS.syrk(workspace.scaledRows, into: &workspace.gram, triangle: .lower, transpose: .transpose)
+            let used = fillScaledRows(&workspace.scaledRows, features: features, responsibilities: responsibilities,
+                                      shift: zero) { _, i in rowWeights.map { Scalar($0[i].squareRoot()) } ?? 1 }
+            BLAS.syrk(workspace.scaledRows[rows: 0..<used], into: &workspace.gram, triangle: .lower, transpose: .transpose)
             addLowerTriangle(workspace.gram, toRowsFrom: 0)
         case .diag, .spherical:
             break
         }
     }
 
-    /// Row i of `scaled` ← scale(i)·(x′ᵢ − shift), x′ᵢ the first d features.
+    /// Writes scale(i)·(x′ᵢ − shift) (x′ᵢ the first d features) for every row
+    /// of non-zero scale, packed from the top of `scaled`; returns how many.
     private func fillScaledRows<Scalar: BLASScalar>(
-        _ scaled: inout Matrix<Scalar>, features: Matrix<Scalar>, rows m: Int, shift: [Scalar], scale: (Int) -> Scalar
-    ) {
-        let d = dimension, f = features.columns
-        features.withUnsafeBufferPointer { phi in
-            scaled.withUnsafeMutableBufferPointer { z in
-                for i in 0..<m {
-                    let s = scale(i)
-                    for j in 0..<d { z[i * d + j] = s * (phi[i * f + j] - shift[j]) }
+        _ scaled: inout Matrix<Scalar>, features: Matrix<Scalar>, responsibilities: Matrix<Scalar>, shift: [Scalar],
+        scale: (UnsafeBufferPointer<Scalar>, Int) -> Scalar
+    ) -> Int {
+        let d = dimension, f = features.columns, m = features.rows
+        return features.withUnsafeBufferPointer { phi in
+            responsibilities.withUnsafeBufferPointer { r in
+                scaled.withUnsafeMutableBufferPointer { z in
+                    var used = 0
+                    for i in 0..<m {
+                        let s = scale(r, i)
+                        if s == 0 { continue }
+                        let out = used * d, row = i * f
+                        for j in 0..<d { z[out + j] = s * (phi[row + j] - shift[j]) }
+                        used += 1
+                    }
+                    return used
                 }
             }
         }
     }
 
+    /// Adds the lower triangle of a d×d Gram matrix to rows `start..<start + d`
+    /// of the second moments, widening to Double.
     private mutating func addLowerTriangle<Scalar: BLASScalar>(_ gram: Matrix<Scalar>, toRowsFrom start: Int) {
         let d = dimension
-        for i in 0..<d {
-            for j in 0...i { secondMoments[start + i, j] += Double(gram[i, j]) }
+        gram.withUnsafeBufferPointer { g in
+            secondMoments.withUnsafeMutableBufferPointer { s in
+                for i in 0..<d {
+                    let target = (start + i) * d, source = i * d
+                    for j in 0...i { s[target + j] += Double(g[source + j]) }
+                }
+            }
         }
     }
 }

@@ -3,21 +3,21 @@
 
 extension Matrix {
     /// The elementwise sum.
-    public static func + (lhs: Matrix, rhs: Matrix) -> Matrix {
+    @inlinable public static func + (lhs: Matrix, rhs: Matrix) -> Matrix {
         var result = lhs
         BLAS.axpy(1, rhs, &result)
         return result
     }
 
     /// The elementwise difference.
-    public static func - (lhs: Matrix, rhs: Matrix) -> Matrix {
+    @inlinable public static func - (lhs: Matrix, rhs: Matrix) -> Matrix {
         var result = lhs
         BLAS.axpy(-1, rhs, &result)
         return result
     }
 
     /// Every element multiplied by `scalar`.
-    public static func * (scalar: Scalar, matrix: Matrix) -> Matrix {
+    @inlinable public static func * (scalar: Scalar, matrix: Matrix) -> Matrix {
         var result = matrix
         BLAS.scal(scalar, &result)
         return result
@@ -29,7 +29,7 @@ extension Matrix {
     }
 
     /// A matrix of the same shape with `transform` applied to every element.
-    public func map(_ transform: (Scalar) throws -> Scalar) rethrows -> Matrix {
+    @inlinable public func map(_ transform: (Scalar) throws -> Scalar) rethrows -> Matrix {
         var result = Matrix(rows: rows, columns: columns)
         try withUnsafeBufferPointer { source in
             try result.withUnsafeMutableBufferPointer { target in
@@ -42,7 +42,7 @@ extension Matrix {
     /// The matrix product `op(self) · op(other)`.
     ///
     /// - Complexity: O(m·n·k) flops through `gemm`.
-    public func matmul(_ other: Matrix, transposeSelf: Transpose = .none, transposeOther: Transpose = .none) -> Matrix {
+    @inlinable public func matmul(_ other: Matrix, transposeSelf: Transpose = .none, transposeOther: Transpose = .none) -> Matrix {
         let m = transposeSelf.isTransposed ? columns : rows
         let n = transposeOther.isTransposed ? other.rows : other.columns
         var result = Matrix(rows: m, columns: n)

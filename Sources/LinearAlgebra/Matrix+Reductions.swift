@@ -13,31 +13,31 @@ import RealModule
 
 extension Matrix {
     /// The sum of all elements.
-    public func sum() -> Scalar {
+    @inlinable public func sum() -> Scalar {
         withUnsafeBufferPointer { $0.reduce(0, +) }
     }
 
     /// The sum of each row, `rows` values.
-    public func rowSums() -> [Scalar] {
+    @inlinable public func rowSums() -> [Scalar] {
         var result = [Scalar](repeating: 0, count: rows)
         rowSums(into: &result)
         return result
     }
 
     /// Writes the sum of each row into `result`, which must have `rows` elements.
-    public func rowSums(into result: inout [Scalar]) {
+    @inlinable public func rowSums(into result: inout [Scalar]) {
         reduceRows(into: &result) { row in row.reduce(0, +) }
     }
 
     /// The sum of each column, `columns` values.
-    public func columnSums() -> [Scalar] {
+    @inlinable public func columnSums() -> [Scalar] {
         var result = [Scalar](repeating: 0, count: columns)
         columnSums(into: &result)
         return result
     }
 
     /// Writes the sum of each column into `result`, which must have `columns` elements.
-    public func columnSums(into result: inout [Scalar]) {
+    @inlinable public func columnSums(into result: inout [Scalar]) {
         precondition(result.count == columns, "expected \(columns) outputs, got \(result.count)")
         for j in result.indices { result[j] = 0 }
         forEachRow { row in
@@ -46,38 +46,38 @@ extension Matrix {
     }
 
     /// The mean of each row (NaN for a matrix without columns).
-    public func rowMeans() -> [Scalar] {
+    @inlinable public func rowMeans() -> [Scalar] {
         let scale = 1 / Scalar(columns)
         return rowSums().map { $0 * scale }
     }
 
     /// The mean of each column (NaN for a matrix without rows).
-    public func columnMeans() -> [Scalar] {
+    @inlinable public func columnMeans() -> [Scalar] {
         let scale = 1 / Scalar(rows)
         return columnSums().map { $0 * scale }
     }
 
     /// The largest element of each row; −∞ for no columns, NaN if the row holds NaN.
-    public func rowMaxima() -> [Scalar] {
+    @inlinable public func rowMaxima() -> [Scalar] {
         var result = [Scalar](repeating: 0, count: rows)
         rowMaxima(into: &result)
         return result
     }
 
     /// Writes the largest element of each row into `result` (`rows` elements).
-    public func rowMaxima(into result: inout [Scalar]) {
+    @inlinable public func rowMaxima(into result: inout [Scalar]) {
         reduceRows(into: &result, Matrix.maximum)
     }
 
     /// The largest element of each column; −∞ for no rows, NaN if the column holds NaN.
-    public func columnMaxima() -> [Scalar] {
+    @inlinable public func columnMaxima() -> [Scalar] {
         var result = [Scalar](repeating: 0, count: columns)
         columnMaxima(into: &result)
         return result
     }
 
     /// Writes the largest element of each column into `result` (`columns` elements).
-    public func columnMaxima(into result: inout [Scalar]) {
+    @inlinable public func columnMaxima(into result: inout [Scalar]) {
         precondition(result.count == columns, "expected \(columns) outputs, got \(result.count)")
         for j in result.indices { result[j] = -.infinity }
         forEachRow { row in
@@ -88,14 +88,14 @@ extension Matrix {
     /// `log Σⱼ exp(aᵢⱼ)` for each row, computed stably.
     ///
     /// - Complexity: one `exp` per element.
-    public func rowLogSumExp() -> [Scalar] {
+    @inlinable public func rowLogSumExp() -> [Scalar] {
         var result = [Scalar](repeating: 0, count: rows)
         rowLogSumExp(into: &result)
         return result
     }
 
     /// Writes `log Σⱼ exp(aᵢⱼ)` of each row into `result` (`rows` elements).
-    public func rowLogSumExp(into result: inout [Scalar]) {
+    @inlinable public func rowLogSumExp(into result: inout [Scalar]) {
         reduceRows(into: &result) { row in
             let shift = Matrix.maximum(row)
             if !shift.isFinite { return shift }
@@ -106,14 +106,14 @@ extension Matrix {
     }
 
     /// `log Σᵢ exp(aᵢⱼ)` for each column, computed stably.
-    public func columnLogSumExp() -> [Scalar] {
+    @inlinable public func columnLogSumExp() -> [Scalar] {
         var result = [Scalar](repeating: 0, count: columns)
         columnLogSumExp(into: &result)
         return result
     }
 
     /// Writes `log Σᵢ exp(aᵢⱼ)` of each column into `result` (`columns` elements).
-    public func columnLogSumExp(into result: inout [Scalar]) {
+    @inlinable public func columnLogSumExp(into result: inout [Scalar]) {
         let shifts = columnMaxima()
         precondition(result.count == columns, "expected \(columns) outputs, got \(result.count)")
         for j in result.indices { result[j] = 0 }
@@ -126,7 +126,7 @@ extension Matrix {
     }
 
     /// The maximum of `values`, propagating NaN; −∞ when empty.
-    static func maximum(_ values: UnsafeBufferPointer<Scalar>) -> Scalar {
+    @inlinable static func maximum(_ values: UnsafeBufferPointer<Scalar>) -> Scalar {
         var result = -Scalar.infinity
         for x in values where x > result || x.isNaN {
             if x.isNaN { return x }
@@ -136,7 +136,7 @@ extension Matrix {
     }
 
     /// Calls `body` with each row in order.
-    func forEachRow(_ body: (UnsafeBufferPointer<Scalar>) -> Void) {
+    @inlinable func forEachRow(_ body: (UnsafeBufferPointer<Scalar>) -> Void) {
         let n = columns
         withUnsafeBufferPointer { all in
             for i in 0..<rows { body(UnsafeBufferPointer(rebasing: all[(i * n)..<(i * n + n)])) }
@@ -144,7 +144,7 @@ extension Matrix {
     }
 
     /// Sets `result[i]` to `reduce(row i)`.
-    func reduceRows(into result: inout [Scalar], _ reduce: (UnsafeBufferPointer<Scalar>) -> Scalar) {
+    @inlinable func reduceRows(into result: inout [Scalar], _ reduce: (UnsafeBufferPointer<Scalar>) -> Scalar) {
         precondition(result.count == rows, "expected \(rows) outputs, got \(result.count)")
         var i = 0
         forEachRow { row in

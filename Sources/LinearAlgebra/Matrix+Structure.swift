@@ -4,7 +4,7 @@ extension Matrix {
     /// The transpose, a new `columns × rows` matrix.
     ///
     /// - Complexity: O(rows × columns), in cache-sized tiles.
-    public func transposed() -> Matrix {
+    @inlinable public func transposed() -> Matrix {
         let tile = 32
         var result = Matrix(rows: columns, columns: rows)
         let (m, n) = (rows, columns)
@@ -25,17 +25,17 @@ extension Matrix {
     }
 
     /// The main diagonal, `min(rows, columns)` elements.
-    public var diagonal: [Scalar] {
+    @inlinable public var diagonal: [Scalar] {
         (0..<Swift.min(rows, columns)).map { self[$0, $0] }
     }
 
     /// A copy with every element above the diagonal set to zero.
-    public func lowerTriangle() -> Matrix {
+    @inlinable public func lowerTriangle() -> Matrix {
         Matrix(rows: rows, columns: columns) { i, j in j <= i ? self[i, j] : 0 }
     }
 
     /// A copy with every element below the diagonal set to zero.
-    public func upperTriangle() -> Matrix {
+    @inlinable public func upperTriangle() -> Matrix {
         Matrix(rows: rows, columns: columns) { i, j in j >= i ? self[i, j] : 0 }
     }
 
@@ -43,7 +43,7 @@ extension Matrix {
     /// symmetric. Routines such as `syrk` and `potri` write only one triangle.
     ///
     /// - Precondition: the matrix is square.
-    public mutating func symmetrize(from triangle: Triangle) {
+    @inlinable public mutating func symmetrize(from triangle: Triangle) {
         precondition(isSquare, "only a square matrix can be symmetrized, got \(rows)×\(columns)")
         let n = rows
         withUnsafeMutableBufferPointer { a in

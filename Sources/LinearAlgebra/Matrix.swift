@@ -65,7 +65,7 @@ extension Matrix {
     /// An empty array gives a 0×0 matrix.
     ///
     /// - Precondition: every row has the same length.
-    public init(_ rowArrays: [[Scalar]]) {
+    @inlinable public init(_ rowArrays: [[Scalar]]) {
         let columns = rowArrays.first?.count ?? 0
         for (i, row) in rowArrays.enumerated() {
             precondition(row.count == columns, "row \(i) has \(row.count) elements, expected \(columns)")
@@ -90,12 +90,12 @@ extension Matrix {
     }
 
     /// The `n × n` identity matrix.
-    public static func identity(_ n: Int) -> Matrix {
+    @inlinable public static func identity(_ n: Int) -> Matrix {
         Matrix(diagonal: [Scalar](repeating: 1, count: n))
     }
 
     /// The square matrix with `diagonal` on its diagonal and zeros elsewhere.
-    public init(diagonal: [Scalar]) {
+    @inlinable public init(diagonal: [Scalar]) {
         self.init(rows: diagonal.count, columns: diagonal.count)
         for (i, value) in diagonal.enumerated() { self[i, i] = value }
     }
@@ -153,18 +153,18 @@ extension Matrix {
     }
 
     /// The elements of row `i`, copied into an array.
-    public func row(_ i: Int) -> [Scalar] {
+    @inlinable public func row(_ i: Int) -> [Scalar] {
         self[rows: i..<(i + 1)].elements
     }
 
     /// The elements of column `j`, copied into an array.
-    public func column(_ j: Int) -> [Scalar] {
+    @inlinable public func column(_ j: Int) -> [Scalar] {
         precondition(j >= 0 && j < columns, "column \(j) out of range for a matrix with \(columns) columns")
         return (0..<rows).map { self[$0, j] }
     }
 
     /// All elements in row-major order.
-    public var elements: [Scalar] {
+    @inlinable public var elements: [Scalar] {
         withUnsafeBufferPointer { Array($0) }
     }
 

@@ -11,10 +11,10 @@ final class MatrixStorage<Scalar: BLASScalar>: @unchecked Sendable {
     /// False for storage borrowed from a read-only source (a mapped file).
     @usableFromInline let isWritable: Bool
     /// Keeps borrowed memory alive; `nil` when this storage owns `base`.
-    private let owner: AnyObject?
+    @usableFromInline let owner: AnyObject?
 
     /// Allocates `capacity` scalars, every one set to `value`.
-    @usableFromInline init(capacity: Int, repeating value: Scalar) {
+    @inlinable init(capacity: Int, repeating value: Scalar) {
         base = .allocate(capacity: Swift.max(capacity, 1))
         base.initialize(repeating: value, count: capacity)
         self.capacity = capacity
@@ -23,7 +23,7 @@ final class MatrixStorage<Scalar: BLASScalar>: @unchecked Sendable {
     }
 
     /// Allocates `capacity` scalars and lets `initializer` write every one.
-    @usableFromInline init(capacity: Int, initializingWith initializer: (UnsafeMutablePointer<Scalar>) throws -> Void) rethrows {
+    @inlinable init(capacity: Int, initializingWith initializer: (UnsafeMutablePointer<Scalar>) throws -> Void) rethrows {
         base = .allocate(capacity: Swift.max(capacity, 1))
         self.capacity = capacity
         isWritable = true
@@ -39,7 +39,7 @@ final class MatrixStorage<Scalar: BLASScalar>: @unchecked Sendable {
         self.owner = owner
     }
 
-    deinit {
+    @inlinable deinit {
         if owner == nil { base.deallocate() }
     }
 }

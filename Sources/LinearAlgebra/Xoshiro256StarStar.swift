@@ -12,12 +12,12 @@ import RealModule
 ///
 /// Not for cryptography.
 public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Hashable {
-    private var state: (UInt64, UInt64, UInt64, UInt64)
+    @usableFromInline var state: (UInt64, UInt64, UInt64, UInt64)
     /// The second normal variate of the last polar-method pair, if unused.
-    private var spareNormal: Double?
+    @usableFromInline var spareNormal: Double?
 
     /// A generator whose whole sequence is determined by `seed`.
-    public init(seed: UInt64) {
+    @inlinable public init(seed: UInt64) {
         var splitMix = seed
         func nextSplitMix() -> UInt64 {
             splitMix &+= 0x9E37_79B9_7F4A_7C15
@@ -30,7 +30,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Hashable {
     }
 
     /// The next 64 raw bits.
-    public mutating func next() -> UInt64 {
+    @inlinable public mutating func next() -> UInt64 {
         let result = rotateLeft(state.1 &* 5, 7) &* 9
         let t = state.1 << 17
         state.2 ^= state.0
@@ -42,21 +42,21 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Hashable {
         return result
     }
 
-    private func rotateLeft(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+    @inlinable func rotateLeft(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
     // MARK: Uniform
 
     /// A uniform draw from [0, 1): the top `significandBitCount + 1` bits of
     /// the next output, scaled, so every representable multiple of 2⁻²⁴
     /// (Float) or 2⁻⁵³ (Double) is equally likely.
-    public mutating func nextUniform<S: BLASScalar>(_: S.Type = Double.self) -> S {
+    @inlinable public mutating func nextUniform<S: BLASScalar>(_: S.Type = Double.self) -> S {
         let bits = S.significandBitCount + 1
         return S(next() >> UInt64(64 - bits)) * S(sign: .plus, exponent: S.Exponent(-bits), significand: 1)
     }
 
     /// A uniform integer in `0..<bound`, without modulo bias (Lemire's
     /// multiply-and-reject method).
-    public mutating func nextInt(below bound: Int) -> Int {
+    @inlinable public mutating func nextInt(below bound: Int) -> Int {
         precondition(bound > 0, "the bound of a random integer must be positive, got \(bound)")
         let limit = UInt64(bound)
         var product = next().multipliedFullWidth(by: limit)
@@ -71,7 +71,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Hashable {
 
     /// A standard normal draw, by Marsaglia's polar method. Draws come in
     /// pairs; the second is kept for the next call.
-    public mutating func nextNormal() -> Double {
+    @inlinable public mutating func nextNormal() -> Double {
         if let spare = spareNormal {
             spareNormal = nil
             return spare
@@ -89,7 +89,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Hashable {
     }
 
     /// A normal draw with the given mean and standard deviation.
-    public mutating func nextNormal<S: BLASScalar>(mean: S, standardDeviation: S) -> S {
+    @inlinable public mutating func nextNormal<S: BLASScalar>(mean: S, standardDeviation: S) -> S {
         mean + standardDeviation * S(nextNormal())
     }
 
@@ -98,7 +98,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Hashable {
     /// An index drawn with probability proportional to `weights[i]`.
     ///
     /// - Precondition: the weights are finite, non-negative and not all zero.
-    public mutating func nextCategorical<S: BLASScalar>(weights: [S]) -> Int {
+    @inlinable public mutating func nextCategorical<S: BLASScalar>(weights: [S]) -> Int {
         var total: Double = 0
         for w in weights {
             precondition(w >= 0 && w.isFinite, "categorical weights must be finite and non-negative, got \(w)")
@@ -116,7 +116,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Hashable {
     }
 
     /// Shuffles `elements` in place uniformly (Fisher–Yates).
-    public mutating func shuffle<T>(_ elements: inout [T]) {
+    @inlinable public mutating func shuffle<T>(_ elements: inout [T]) {
         guard elements.count > 1 else { return }
         for i in stride(from: elements.count - 1, to: 0, by: -1) {
             elements.swapAt(i, nextInt(below: i + 1))
@@ -124,7 +124,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Hashable {
     }
 
     /// A uniformly random permutation of `0..<n`.
-    public mutating func permutation(_ n: Int) -> [Int] {
+    @inlinable public mutating func permutation(_ n: Int) -> [Int] {
         var indices = Array(0..<n)
         shuffle(&indices)
         return indices
@@ -143,13 +143,13 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Hashable {
 extension Matrix {
     /// A `rows × columns` matrix of independent uniform draws from [0, 1),
     /// filled in row-major order.
-    public static func uniform(rows: Int, columns: Int, using generator: inout Xoshiro256StarStar) -> Matrix {
+    @inlinable public static func uniform(rows: Int, columns: Int, using generator: inout Xoshiro256StarStar) -> Matrix {
         Matrix(rows: rows, columns: columns) { _, _ in generator.nextUniform(Scalar.self) }
     }
 
     /// A `rows × columns` matrix of independent normal draws, filled in
     /// row-major order.
-    public static func normal(
+    @inlinable public static func normal(
         rows: Int, columns: Int, mean: Scalar = 0, standardDeviation: Scalar = 1,
         using generator: inout Xoshiro256StarStar
     ) -> Matrix {

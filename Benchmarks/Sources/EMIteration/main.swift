@@ -1,0 +1,62 @@
+// Times EM iterations of Gauss on a .npy file, the same way the comparison
+// script times scikit-learn: from explicit initial parameters, with tol 0,
+// the time of 1 + m iterations minus the time of 1, best of several repeats.
+//
+//   em-iteration DATA.npy K TYPE [--float32] [--iterations m] [--repeats r]
+//
+// Prints one JSON object: seconds per iteration and the final lower bound.
+import Foundation
+import Gauss
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 4, let k = Int(arguments[2]), let type = CovarianceType(rawValue: arguments[3]) else {
+    FileHandle.standardError.write("usage: em-iteration DATA.npy K full|tied|diag|spherical [--float32] [--iterations m] [--repeats r]\n".data(using: .utf8)!)
+    exit(2)
+}
+func option(_ name: String, _ fallback: Int) -> Int {
+    arguments.firstIndex(of: name).flatMap { Int(arguments[$0 + 1]) } ?? fallback
+}
+let extraIterations = option("--iterations", 2)
+let repeats = option("--repeats", 3)
+let useFloat = arguments.contains("--float32")
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = ContinuousClock.now
+    try body()
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+}
+
+/// Deterministic start: evenly spaced rows as means, equal weights, unit precisions.
+func estimator(_ data: some RowBlockSource, iterations: Int) -> GaussianMixture {
+    let n = data.rowCount, d = data.columnCount
+    let means = Matrix<Double>(rows: k, columns: d) { c, j in Double(data.rows((c * (n - 1) / max(k - 1, 1))..<(c * (n - 1) / max(k - 1, 1) + 1))[0, j]) }
+    let precisions: CovarianceParameters
+    switch type {
+    case .full: precisions = .full([Matrix<Double>](repeating: .identity(d), count: k))
+    case .tied: precisions = .tied(.identity(d))
+    case .diag: precisions = .diag(Matrix(rows: k, columns: d, repeating: 1))
+    case .spherical: precisions = .spherical([Double](repeating: 1, count: k))
+    }
+    return GaussianMixture(componentCount: k, covarianceType: type, tolerance: 0, maxIterations: iterations,
+                           initialWeights: [Double](repeating: 1 / Double(k), count: k), initialMeans: means,
+                           initialPrecisions: precisions)
+}
+
+func measure<Source: RowBlockSource>(_ data: Source) throws -> (Double, Double) {
+    var best = Double.infinity
+    var bound = 0.0
+    for _ in 0..<repeats {
+        let one = try seconds { _ = try estimator(data, iterations: 1).fit(data) }
+        var model: GaussianMixtureModel? = nil
+        let many = try seconds { model = try estimator(data, iterations: 1 + extraIterations).fit(data) }
+        best = min(best, (many - one) / Double(extraIterations))
+        bound = model!.lowerBound
+    }
+    return (best, bound)
+}
+
+let (perIteration, lowerBound) = useFloat
+    ? try measure(Npy.read(contentsOf: arguments[1], as: Float.self))
+    : try measure(Npy.read(contentsOf: arguments[1], as: Double.self))
+print("{\"seconds_per_iteration\": \(perIteration), \"lower_bound\": \(lowerBound)}")
