@@ -1,0 +1,132 @@
+import LinearAlgebra
+
+/// JSON with scikit-learn's attribute names, without the trailing underscore:
+///
+/// ```json
+/// {"covariance_type": "full", "n_components": 2, "n_features": 2,
+///  "weights": [...], "means": [[...]], "covariances": [[[...]]],
+///  "precisions_cholesky": [[[...]]], "converged": true, "n_iter": 7,
+///  "lower_bound": -4.2, "lower_bounds": [...]}
+/// ```
+///
+/// Arrays nest as scikit-learn's do per covariance type. A lower bound of −∞
+/// (no iteration ran) is `null`. Decoding checks every shape and that the
+/// precision factors are usable, and keeps the stored factors as they are,
+/// so a model read back predicts exactly as the one written.
+extension GaussianMixtureModel: Codable {
+    enum CodingKeys: String, CodingKey {
+        case covarianceType = "covariance_type"
+        case componentCount = "n_components"
+        case featureCount = "n_features"
+        case weights, means, covariances
+        case precisionsCholesky = "precisions_cholesky"
+        case converged
+        case iterationCount = "n_iter"
+        case lowerBound = "lower_bound"
+        case lowerBoundHistory = "lower_bounds"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(covarianceType, forKey: .covarianceType)
+        try container.encode(componentCount, forKey: .componentCount)
+        try container.encode(dimension, forKey: .featureCount)
+        try container.encode(weights, forKey: .weights)
+        try container.encode(Self.nested(means), forKey: .means)
+        try Self.encode(covariances, in: &container, forKey: .covariances)
+        try Self.encode(precisionsCholesky, in: &container, forKey: .precisionsCholesky)
+        try container.encode(converged, forKey: .converged)
+        try container.encode(iterationCount, forKey: .iterationCount)
+        try container.encode(lowerBound.isFinite ? lowerBound : nil, forKey: .lowerBound)
+        try container.encode(lowerBoundHistory, forKey: .lowerBoundHistory)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let type = try container.decode(CovarianceType.self, forKey: .covarianceType)
+        let weights = try container.decode([Double].self, forKey: .weights)
+        let meanRows = try container.decode([[Double]].self, forKey: .means)
+        let k = weights.count
+        let d = meanRows.first?.count ?? 0
+        guard meanRows.count == k, meanRows.allSatisfy({ $0.count == d }), d > 0 else {
+            throw DecodingError.dataCorruptedError(forKey: .means, in: container,
+                debugDescription: "means must be \(k) rows of equal, non-zero length, one per weight")
+        }
+        let means = Matrix(meanRows)
+        let covariances = try Self.decode(type, from: container, forKey: .covariances, components: k, dimension: d)
+        let factors = container.contains(.precisionsCholesky)
+            ? try Self.decode(type, from: container, forKey: .precisionsCholesky, components: k, dimension: d)
+            : nil
+        var model: GaussianMixtureModel
+        do {
+            model = try GaussianMixtureModel(weights: weights, means: means, covariances: covariances)
+        } catch {
+            throw DecodingError.dataCorruptedError(forKey: .covariances, in: container, debugDescription: error.description)
+        }
+        if let factors {
+            guard Self.isUsableFactor(factors) else {
+                throw DecodingError.dataCorruptedError(forKey: .precisionsCholesky, in: container,
+                    debugDescription: "precisions_cholesky must be finite with a positive diagonal")
+            }
+            model = GaussianMixtureModel(parameters: MixtureParameters(weights: weights, means: means, precisionCholesky: factors),
+                                         covariances: covariances, converged: false, iterationCount: 0,
+                                         lowerBound: -.infinity, lowerBoundHistory: [])
+        }
+        self.init(parameters: model.parameters, covariances: covariances,
+                  converged: try container.decodeIfPresent(Bool.self, forKey: .converged) ?? false,
+                  iterationCount: try container.decodeIfPresent(Int.self, forKey: .iterationCount) ?? 0,
+                  lowerBound: try container.decodeIfPresent(Double.self, forKey: .lowerBound) ?? -.infinity,
+                  lowerBoundHistory: try container.decodeIfPresent([Double].self, forKey: .lowerBoundHistory) ?? [])
+    }
+
+    private static func nested(_ m: Matrix<Double>) -> [[Double]] { (0..<m.rows).map { m.row($0) } }
+
+    private static func encode(_ p: CovarianceParameters, in container: inout KeyedEncodingContainer<CodingKeys>,
+                               forKey key: CodingKeys) throws {
+        switch p {
+        case .full(let ms): try container.encode(ms.map(nested), forKey: key)
+        case .tied(let m), .diag(let m): try container.encode(nested(m), forKey: key)
+        case .spherical(let v): try container.encode(v, forKey: key)
+        }
+    }
+
+    private static func decode(_ type: CovarianceType, from container: KeyedDecodingContainer<CodingKeys>, forKey key: CodingKeys,
+                               components k: Int, dimension d: Int) throws -> CovarianceParameters {
+        let value: CovarianceParameters
+        func rectangular(_ rows: [[Double]]) -> Matrix<Double>? {
+            guard let width = rows.first?.count, rows.allSatisfy({ $0.count == width }) else { return nil }
+            return Matrix(rows)
+        }
+        switch type {
+        case .full:
+            let blocks = try container.decode([[[Double]]].self, forKey: key)
+            let matrices = blocks.compactMap(rectangular)
+            guard matrices.count == blocks.count else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "ragged matrix")
+            }
+            value = .full(matrices)
+        case .tied, .diag:
+            guard let m = rectangular(try container.decode([[Double]].self, forKey: key)) else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "ragged or empty matrix")
+            }
+            value = type == .tied ? .tied(m) : .diag(m)
+        case .spherical:
+            value = .spherical(try container.decode([Double].self, forKey: key))
+        }
+        let expected = CovarianceParameters.expectedShape(type, components: k, dimension: d)
+        guard value.shape == expected else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: container,
+                debugDescription: "\(key.stringValue) has shape \(value.shape), expected \(expected) for \(type) covariance")
+        }
+        return value
+    }
+
+    private static func isUsableFactor(_ p: CovarianceParameters) -> Bool {
+        switch p {
+        case .full(let ms): return ms.allSatisfy { m in m.elements.allSatisfy(\.isFinite) && m.diagonal.allSatisfy { $0 > 0 } }
+        case .tied(let m): return m.elements.allSatisfy(\.isFinite) && m.diagonal.allSatisfy { $0 > 0 }
+        case .diag(let m): return m.elements.allSatisfy { $0 > 0 && $0.isFinite }
+        case .spherical(let v): return v.allSatisfy { $0 > 0 && $0.isFinite }
+        }
+    }
+}

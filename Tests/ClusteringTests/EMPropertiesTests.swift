@@ -1,0 +1,186 @@
+import Foundation
+import LinearAlgebra
+import Testing
+@testable import Clustering
+
+/// Blobs from the fixture: 500 rows, 5 columns, 4 clusters.
+let blobs: Matrix<Double> = try! referenceData("blobs")
+
+/// A start for `k` components that does not depend on any random choice.
+func fixedStart(_ data: Matrix<Double>, _ k: Int, _ type: CovarianceType) -> GaussianMixture {
+    let n = data.rows, d = data.columns
+    let means = Matrix<Double>(rows: k, columns: d) { c, j in data[c * (n - 1) / max(k - 1, 1), j] }
+    let precisions: CovarianceParameters
+    switch type {
+    case .full: precisions = .full([Matrix<Double>](repeating: .identity(d), count: k))
+    case .tied: precisions = .tied(.identity(d))
+    case .diag: precisions = .diag(Matrix(rows: k, columns: d, repeating: 1))
+    case .spherical: precisions = .spherical([Double](repeating: 1, count: k))
+    }
+    return GaussianMixture(componentCount: k, covarianceType: type, initialWeights: [Double](repeating: 1 / Double(k), count: k),
+                           initialMeans: means, initialPrecisions: precisions)
+}
+
+/// The largest relative difference between two models' parameters and bounds.
+func modelDifference(_ a: GaussianMixtureModel, _ b: GaussianMixtureModel) -> Double {
+    [relativeDifference(a.weights, b.weights), relativeDifference(a.means.elements, b.means.elements),
+     relativeDifference(flattened(a.covariances), flattened(b.covariances)),
+     relativeDifference(flattened(a.precisionsCholesky), flattened(b.precisionsCholesky)),
+     relativeDifference([a.lowerBound], [b.lowerBound])].max()!
+}
+
+@Suite struct EMPropertiesTests {
+    @Test(arguments: CovarianceType.allCases, GaussianMixture.Initialization.allCases)
+    func lowerBoundNeverDecreases(type: CovarianceType, initialization: GaussianMixture.Initialization) throws {
+        for (name, k) in [("faithful", 2), ("iris", 3), ("blobs", 4)] {
+            let data = try referenceData(name)
+            let model = try GaussianMixture(componentCount: k, covarianceType: type, tolerance: 1e-8, maxIterations: 200,
+                                            initialization: initialization, seed: 3).fit(data)
+            let history = model.lowerBoundHistory
+            #expect(history.count == model.iterationCount)
+            for (previous, next) in zip(history, history.dropFirst()) {
+                #expect(next >= previous - 1e-10 * abs(previous), "\(name) \(type) \(initialization): \(previous) → \(next)")
+            }
+            #expect(model.lowerBound == history.last)
+        }
+    }
+
+    @Test(arguments: CovarianceType.allCases)
+    func sampleWeightTwoEqualsRepeatingTheRow(type: CovarianceType) throws {
+        // Rows 0..<100 twice against weight 2 on them.
+        let n = blobs.rows
+        let repeated = Matrix<Double>(rows: n + 100, columns: blobs.columns) { i, j in blobs[i < n ? i : i - n, j] }
+        let weights = (0..<n).map { $0 < 100 ? 2.0 : 1.0 }
+        let estimator = fixedStart(blobs, 4, type)
+        let byRepetition = try estimator.fit(repeated)
+        let byWeight = try estimator.fit(blobs, sampleWeights: weights)
+        #expect(modelDifference(byRepetition, byWeight) < 1e-10)
+        #expect(byRepetition.iterationCount == byWeight.iterationCount)
+        // Weight zero removes a row.
+        let dropped = try estimator.fit(blobs[rows: 0..<400])
+        let zeroed = try estimator.fit(blobs, sampleWeights: (0..<n).map { $0 < 400 ? 1 : 0 })
+        #expect(modelDifference(dropped, zeroed) < 1e-10)
+    }
+
+    @Test(arguments: CovarianceType.allCases)
+    func fileMatrixAndWorkerCountsGiveTheSameFit(type: CovarianceType) throws {
+        // Large enough for several blocks per worker.
+        var rng = Xoshiro256StarStar(seed: 11)
+        let data = Matrix<Double>(rows: 30_000, columns: 6) { i, j in Double(i % 3) * 4 + rng.nextNormal() + Double(j) }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gauss-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("data.npy").path
+        try Npy.write(data, to: path)
+
+        let estimator = fixedStart(data, 3, type)
+        let inMemory = try estimator.fit(data)
+        let fromDisk = try estimator.fit(try NpyRowSource<Double>(path: path))
+        #expect(modelDifference(inMemory, fromDisk) == 0, "the same rows in the same blocks give the same bits")
+
+        let start = try fixedStart(data, 3, type).fit(data[rows: 0..<10], sampleWeights: nil) // any model to take statistics under
+        let oneWorker = SufficientStatistics.expectation(of: data, under: start.parameters, rowWeights: nil, workers: 1)
+        let twoWorkers = SufficientStatistics.expectation(of: data, under: start.parameters, rowWeights: nil, workers: 2)
+        let threeWorkers = SufficientStatistics.expectation(of: data, under: start.parameters, rowWeights: nil, workers: 3)
+        #expect(relativeDifference(oneWorker.packed, twoWorkers.packed) < 1e-12)
+        #expect(relativeDifference(oneWorker.packed, threeWorkers.packed) < 1e-12)
+    }
+
+    @Test(arguments: CovarianceType.allCases)
+    func streamedBatchesEqualOneIterationInMemory(type: CovarianceType) throws {
+        let estimator = fixedStart(blobs, 4, type)
+        var oneIteration = estimator
+        oneIteration.maxIterations = 1
+        var twoIterations = estimator
+        twoIterations.maxIterations = 2
+        let start = try oneIteration.fit(blobs)
+        let expected = try twoIterations.fit(blobs)
+
+        // The second iteration again, from batches of 64 rows read one at a time.
+        var statistics = start.emptyStatistics()
+        for first in stride(from: 0, to: blobs.rows, by: 64) {
+            statistics.merge(try start.statistics(of: blobs[rows: first..<min(first + 64, blobs.rows)]))
+        }
+        let streamed = try estimator.model(from: statistics, previous: start)
+        #expect(modelDifference(streamed, expected) < 1e-10)
+        #expect(streamed.iterationCount == 2 && streamed.lowerBoundHistory.count == 2)
+
+        // Packing is additive: the sum of two halves' buffers is the buffer of the whole.
+        let first = try start.statistics(of: blobs[rows: 0..<250]), second = try start.statistics(of: blobs[rows: 250..<500])
+        var summed = start.emptyStatistics()
+        summed.unpack(zip(first.packed, second.packed).map { $0 + $1 })
+        #expect(relativeDifference(summed.packed, statistics.packed) < 1e-12)
+    }
+
+    @Test(arguments: CovarianceType.allCases)
+    func float32FitsAgreeWithFloat64(type: CovarianceType) throws {
+        let single = Matrix<Float>(rows: blobs.rows, columns: blobs.columns) { Float(blobs[$0, $1]) }
+        let estimator = fixedStart(blobs, 4, type)
+        let double = try estimator.fit(blobs)
+        let float = try estimator.fit(single)
+        #expect(relativeDifference([float.lowerBound], [double.lowerBound]) < 1e-5)
+        #expect(relativeDifference(float.means.elements, double.means.elements) < 1e-4)
+        #expect(relativeDifference(float.weights, double.weights) < 1e-4)
+        #expect(relativeDifference(flattened(float.covariances), flattened(double.covariances)) < 1e-3)
+    }
+
+    @Test func continuingAFitEqualsOneLongerFit() throws {
+        var short = fixedStart(blobs, 4, .full)
+        short.maxIterations = 2
+        short.tolerance = 1e-7
+        var long = short
+        long.maxIterations = 500
+        let first = try short.fit(blobs)
+        let continued = try long.fit(blobs, continuingFrom: first)
+        let direct = try long.fit(blobs)
+        try #require(direct.converged, "the comparison needs a fit that converges before its limit")
+        #expect(continued.iterationCount + first.iterationCount == direct.iterationCount)
+        #expect(modelDifference(continued, direct) < 1e-12)
+    }
+
+    @Test func sameSeedSameFitForEveryInitialization() throws {
+        for initialization in GaussianMixture.Initialization.allCases {
+            let estimator = GaussianMixture(componentCount: 4, initialization: initialization, seed: 42)
+            #expect(try estimator.fit(blobs) == estimator.fit(blobs), "\(initialization)")
+        }
+    }
+
+    @Test func kmeansInitialisationFindsTheBlobs() throws {
+        let model = try GaussianMixture(componentCount: 4, seed: 1).fit(blobs)
+        let truth: [[Double]] = [[0, 0, 0, 0, 0], [6, 1, -2, 0, 3], [-4, 5, 1, 2, -1], [2, -5, 4, -3, 0]]
+        for centre in truth {
+            let nearest = (0..<4).map { k in zip(centre, model.means.row(k)).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }.min()!
+            #expect(nearest < 0.5, "a fitted mean within 0.7 of \(centre)")
+        }
+        #expect(model.converged && model.weights.allSatisfy { abs($0 - 0.25) < 0.02 })
+    }
+
+    @Test func progressIsReportedEveryIteration() throws {
+        final class Log: @unchecked Sendable { var entries: [GaussianMixture.Progress] = [] }
+        let log = Log()
+        var estimator = fixedStart(blobs, 4, .diag)
+        estimator.progress = { log.entries.append($0) }
+        let model = try estimator.fit(blobs)
+        #expect(log.entries.map(\.iteration) == Array(1...model.iterationCount))
+        #expect(log.entries.map(\.lowerBound) == model.lowerBoundHistory)
+        #expect(log.entries[0].change == .infinity)
+        #expect(log.entries.last!.change == model.lowerBoundHistory.last! - model.lowerBoundHistory.dropLast().last!)
+    }
+
+    @Test func zeroIterationsReportTheStart() throws {
+        var estimator = fixedStart(blobs, 4, .full)
+        estimator.maxIterations = 0
+        let model = try estimator.fit(blobs)
+        #expect(model.iterationCount == 0 && !model.converged && model.lowerBound == -.infinity)
+        #expect(model.means == estimator.initialMeans!)
+        #expect(relativeDifference(flattened(model.precisions), flattened(estimator.initialPrecisions!)) < 1e-12)
+    }
+
+    @Test func zeroToleranceRunsEveryIterationAndNeverConverges() throws {
+        var estimator = fixedStart(blobs, 4, .spherical)
+        estimator.tolerance = 0
+        estimator.maxIterations = 7
+        let model = try estimator.fit(blobs)
+        #expect(model.iterationCount == 7 && !model.converged)
+    }
+}
