@@ -1,0 +1,114 @@
+import Foundation
+import LinearAlgebra
+import Testing
+@testable import Clustering
+
+/// Every kind of bad input gets its own error, and nothing is fitted.
+@Suite struct BadInputTests {
+    func fitError(_ estimator: GaussianMixture, _ data: Matrix<Double>, weights: [Double]? = nil) -> ClusteringError? {
+        do { _ = try estimator.fit(data, sampleWeights: weights); return nil } catch { return error }
+    }
+
+    @Test func nonFiniteDataNamesRowAndColumn() {
+        var data = blobs
+        data[17, 3] = .nan
+        #expect(fitError(GaussianMixture(componentCount: 2), data) == .nonFiniteValue(row: 17, column: 3))
+        data[17, 3] = 0
+        data[499, 0] = -.infinity
+        #expect(fitError(GaussianMixture(componentCount: 2), data) == .nonFiniteValue(row: 499, column: 0))
+        #expect(ClusteringError.nonFiniteValue(row: 17, column: 3).description
+                == "the data hold NaN or infinity at row 18, column 4; remove or impute such values first")
+        #expect(throws: ClusteringError.nonFiniteValue(row: 499, column: 0)) { try KMeans(clusterCount: 2).fit(data) }
+    }
+
+    @Test func emptyDataAndTooFewRows() {
+        #expect(fitError(GaussianMixture(), Matrix(rows: 0, columns: 3)) == .emptyData(rows: 0, columns: 3))
+        #expect(fitError(GaussianMixture(), Matrix(rows: 4, columns: 0)) == .emptyData(rows: 4, columns: 0))
+        #expect(fitError(GaussianMixture(componentCount: 5), blobs[rows: 0..<4]) == .tooFewSamples(samples: 4, components: 5))
+        // Rows of weight zero do not count.
+        #expect(fitError(GaussianMixture(componentCount: 3), blobs[rows: 0..<4], weights: [1, 0, 0, 1])
+                == .tooFewSamples(samples: 2, components: 3))
+    }
+
+    @Test func badSampleWeights() {
+        let estimator = GaussianMixture(componentCount: 2)
+        let n = blobs.rows
+        #expect(fitError(estimator, blobs, weights: [1, 2]) == .sampleWeightCount(expected: n, actual: 2))
+        var weights = [Double](repeating: 1, count: n)
+        weights[9] = -1
+        #expect(fitError(estimator, blobs, weights: weights) == .invalidSampleWeight(row: 9, value: -1))
+        weights[9] = .infinity
+        #expect(fitError(estimator, blobs, weights: weights) == .invalidSampleWeight(row: 9, value: .infinity))
+        #expect(fitError(estimator, blobs, weights: [Double](repeating: 0, count: n)) == .zeroTotalWeight)
+    }
+
+    @Test func invalidSettings() {
+        #expect(fitError(GaussianMixture(componentCount: 0), blobs) == .invalidSetting(name: "component count", reason: "must be at least 1, got 0"))
+        #expect(fitError(GaussianMixture(tolerance: -1), blobs) == .invalidSetting(name: "tolerance", reason: "must be non-negative, got -1.0"))
+        #expect(fitError(GaussianMixture(regularization: .nan), blobs)
+                == .invalidSetting(name: "covariance regularization", reason: "must be finite and non-negative, got nan"))
+        #expect(fitError(GaussianMixture(maxIterations: -2), blobs) == .invalidSetting(name: "maximum iterations", reason: "must be non-negative, got -2"))
+        #expect(fitError(GaussianMixture(initializationCount: 0), blobs)
+                == .invalidSetting(name: "initialization count", reason: "must be at least 1, got 0"))
+    }
+
+    @Test func initialParametersOfTheWrongShapeOrValue() {
+        var estimator = fixedStart(blobs, 4, .full)
+        estimator.initialWeights = [0.5, 0.5]
+        #expect(fitError(estimator, blobs) == .parameterShape(name: "weights", expected: [4], actual: [2]))
+        estimator.initialWeights = [0.5, 0.5, 0.5, 0.5]
+        #expect(fitError(estimator, blobs) == .invalidParameter(name: "weights", reason: "they sum to 2.0, not 1"))
+        estimator.initialWeights = [0.25, 0.25, 0.25, 0.25]
+        estimator.initialMeans = Matrix(rows: 4, columns: 3)
+        #expect(fitError(estimator, blobs) == .parameterShape(name: "means", expected: [4, 5], actual: [4, 3]))
+        estimator.initialMeans = nil
+        estimator.initialPrecisions = .diag(Matrix(rows: 4, columns: 5, repeating: 1))
+        #expect(fitError(estimator, blobs) == .parameterShape(name: "initial precisions", expected: [4, 5, 5], actual: [4, 5]))
+        var notDefinite = [Matrix<Double>](repeating: .identity(5), count: 4)
+        notDefinite[2][3, 3] = -1
+        estimator.initialPrecisions = .full(notDefinite)
+        #expect(fitError(estimator, blobs) == .precisionNotPositiveDefinite(component: 2))
+        #expect(fitError(GaussianMixture(componentCount: 2, covarianceType: .tied, initialPrecisions: .tied(Matrix(rows: 5, columns: 5))), blobs)
+                == .precisionNotPositiveDefinite(component: nil))
+    }
+
+    @Test func predictingDataOfAnotherDimension() throws {
+        let model = try fixedStart(blobs, 4, .diag).fit(blobs)
+        let narrow = Matrix<Double>(rows: 3, columns: 2)
+        #expect(throws: ClusteringError.dimensionMismatch(expected: 5, actual: 2)) { try model.predict(narrow) }
+        #expect(throws: ClusteringError.dimensionMismatch(expected: 5, actual: 2)) { try model.score(narrow) }
+        #expect(throws: ClusteringError.dimensionMismatch(expected: 5, actual: 2)) { try model.statistics(of: narrow) }
+        let kmeans = try KMeans(clusterCount: 3).fit(blobs)
+        #expect(throws: ClusteringError.dimensionMismatch(expected: 5, actual: 2)) { try kmeans.predict(narrow) }
+    }
+
+    @Test(arguments: [CovarianceType.full, .diag, .spherical])
+    func collapsedComponentIsNamed(type: CovarianceType) {
+        // Without regularization, identical points leave a zero covariance.
+        let identical = Matrix<Double>(rows: 10, columns: 2, repeating: 3)
+        #expect(fitError(GaussianMixture(covarianceType: type, regularization: 0), identical)
+                == .componentCollapsed(component: 0, regularization: 0))
+        #expect(fitError(GaussianMixture(covarianceType: .tied, regularization: 0), identical)
+                == .componentCollapsed(component: nil, regularization: 0))
+        #expect(ClusteringError.componentCollapsed(component: 0, regularization: 0).description.contains("increase the covariance regularization"))
+    }
+
+    @Test(arguments: CovarianceType.allCases)
+    func constantFeaturesAndDuplicatePointsStayFinite(type: CovarianceType) throws {
+        // A constant column and every point written twice.
+        let data = Matrix<Double>(rows: 200, columns: 3) { i, j in j == 2 ? 7 : Double((i / 2) % 10) + (j == 0 ? 0 : Double(i % 20) / 20) }
+        let model = try GaussianMixture(componentCount: 3, covarianceType: type, seed: 1).fit(data)
+        #expect(model.lowerBound.isFinite && model.weights.allSatisfy(\.isFinite) && model.means.elements.allSatisfy(\.isFinite))
+        #expect(try model.logLikelihoods(data).allSatisfy(\.isFinite))
+    }
+
+    @Test func kMeansBadSettingsAndCenters() {
+        #expect(throws: ClusteringError.invalidSetting(name: "cluster count", reason: "must be at least 1, got 0")) {
+            try KMeans(clusterCount: 0).fit(blobs)
+        }
+        #expect(throws: ClusteringError.parameterShape(name: "initial centers", expected: [3, 5], actual: [2, 5])) {
+            try KMeans(clusterCount: 3, initialization: .centers(Matrix(rows: 2, columns: 5))).fit(blobs)
+        }
+        #expect(throws: ClusteringError.tooFewSamples(samples: 2, components: 3)) { try KMeans(clusterCount: 3).fit(blobs[rows: 0..<2]) }
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import LinearAlgebra
+import Testing
+@testable import Clustering
+
+@Suite struct ModelTests {
+    static let fitted: [CovarianceType: GaussianMixtureModel] = Dictionary(uniqueKeysWithValues: CovarianceType.allCases.map {
+        ($0, try! fixedStart(blobs, 4, $0).fit(blobs))
+    })
+
+    @Test(arguments: CovarianceType.allCases)
+    func probabilitiesPredictionsAndScoresAgree(type: CovarianceType) throws {
+        let model = Self.fitted[type]!
+        let probabilities = try model.predictProbabilities(blobs)
+        #expect(probabilities.rowSums().allSatisfy { abs($0 - 1) < 1e-12 })
+        let labels = try model.predict(blobs)
+        for i in 0..<blobs.rows {
+            let row = probabilities.row(i)
+            #expect(labels[i] == row.firstIndex(of: row.max()!)!)
+        }
+        let logLikelihoods = try model.logLikelihoods(blobs)
+        #expect(abs(try model.score(blobs) - logLikelihoods.reduce(0, +) / Double(blobs.rows)) < 1e-12)
+        // score is the lower bound of an E-step under the final parameters: one step past the fit's own.
+        #expect(try model.score(blobs) >= model.lowerBound - 1e-9)
+        let n = Double(blobs.rows), p = Double(model.parameterCount)
+        #expect(abs(try model.bic(blobs) - (-2 * n * (try model.score(blobs)) + p * log(n))) < 1e-9)
+        #expect(abs(try model.aic(blobs) - (-2 * n * (try model.score(blobs)) + 2 * p)) < 1e-9)
+    }
+
+    @Test func parameterCountsFollowScikitLearn() {
+        // K = 4, d = 5: 3 weights + 20 means + covariances.
+        #expect(Self.fitted[.full]!.parameterCount == 3 + 20 + 4 * 15)
+        #expect(Self.fitted[.tied]!.parameterCount == 3 + 20 + 15)
+        #expect(Self.fitted[.diag]!.parameterCount == 3 + 20 + 20)
+        #expect(Self.fitted[.spherical]!.parameterCount == 3 + 20 + 4)
+    }
+
+    @Test func logDensityOfAKnownGaussian() throws {
+        // One standard normal in 2-D: log p(0) = −log 2π.
+        let model = try GaussianMixtureModel(weights: [1], means: Matrix(rows: 1, columns: 2), covariances: .full([.identity(2)]))
+        let values = try model.logLikelihoods(Matrix<Double>([[0, 0], [1, 2]]))
+        #expect(abs(values[0] + log(2 * Double.pi)) < 1e-14)
+        #expect(abs(values[1] - (-log(2 * Double.pi) - 2.5)) < 1e-14)
+        // The same density written as each covariance type.
+        for covariances in [CovarianceParameters.tied(.identity(2)), .diag(Matrix([[1, 1]])), .spherical([1])] {
+            let other = try GaussianMixtureModel(weights: [1], means: Matrix(rows: 1, columns: 2), covariances: covariances)
+            #expect(relativeDifference(try other.logLikelihoods(Matrix<Double>([[0, 0], [1, 2]])), values) < 1e-14)
+        }
+    }
+
+    @Test(arguments: CovarianceType.allCases)
+    func samplesFollowTheModel(type: CovarianceType) {
+        let model = Self.fitted[type]!
+        let (samples, components) = model.sample(count: 40_000, seed: 5)
+        #expect(samples.rows == 40_000 && samples.columns == 5 && components.count == 40_000)
+        #expect(components == components.sorted(), "grouped by component, as scikit-learn returns them")
+        #expect(model.sample(count: 100, seed: 9).samples == model.sample(count: 100, seed: 9).samples)
+        for k in 0..<4 {
+            let rows = components.indices.filter { components[$0] == k }
+            #expect(abs(Double(rows.count) / 40_000 - model.weights[k]) < 0.01)
+            let mean = (0..<5).map { j in rows.reduce(0) { $0 + samples[$1, j] } / Double(rows.count) }
+            let covariance = model.covariances.matrix(component: k, dimension: 5)
+            for j in 0..<5 {
+                let standardError = (covariance[j, j] / Double(rows.count)).squareRoot()
+                #expect(abs(mean[j] - model.means[k, j]) < 5 * standardError)
+            }
+        }
+    }
+
+    @Test(arguments: CovarianceType.allCases)
+    func jsonRoundTripPredictsIdentically(type: CovarianceType) throws {
+        let model = Self.fitted[type]!
+        let json = try JSONEncoder().encode(model)
+        let text = String(decoding: json, as: UTF8.self)
+        for key in ["\"covariance_type\":\"\(type.rawValue)\"", "\"weights\"", "\"means\"", "\"covariances\"",
+                    "\"precisions_cholesky\"", "\"converged\"", "\"n_iter\"", "\"lower_bound\""] {
+            #expect(text.contains(key), "\(key) in the JSON")
+        }
+        let decoded = try JSONDecoder().decode(GaussianMixtureModel.self, from: json)
+        #expect(decoded == model, "every number survives the round trip")
+        #expect(try decoded.predictProbabilities(blobs) == model.predictProbabilities(blobs))
+    }
+
+    @Test func jsonOfAnUnfittedStartHasANullLowerBound() throws {
+        let model = try GaussianMixtureModel(weights: [1], means: Matrix(rows: 1, columns: 2), covariances: .spherical([2]))
+        let text = String(decoding: try JSONEncoder().encode(model), as: UTF8.self)
+        #expect(text.contains("\"lower_bound\":null"))
+        #expect(try JSONDecoder().decode(GaussianMixtureModel.self, from: Data(text.utf8)).lowerBound == -.infinity)
+    }
+
+    @Test func malformedJsonIsRejected() {
+        let good = #"{"covariance_type":"diag","weights":[0.5,0.5],"means":[[0,0],[1,1]],"covariances":[[1,1],[2,2]]}"#
+        #expect((try? JSONDecoder().decode(GaussianMixtureModel.self, from: Data(good.utf8))) != nil)
+        for bad in [
+            #"{"covariance_type":"diag","weights":[0.5,0.5],"means":[[0,0],[1,1]],"covariances":[[1,1]]}"#,
+            #"{"covariance_type":"diag","weights":[0.5,0.5],"means":[[0,0],[1]],"covariances":[[1,1],[2,2]]}"#,
+            #"{"covariance_type":"diag","weights":[0.5,0.5],"means":[[0,0],[1,1]],"covariances":[[1,-1],[2,2]]}"#,
+            #"{"covariance_type":"diag","weights":[0.9,0.5],"means":[[0,0],[1,1]],"covariances":[[1,1],[2,2]]}"#,
+            #"{"covariance_type":"cubic","weights":[1],"means":[[0]],"covariances":[1]}"#,
+            #"{"covariance_type":"full","weights":[1],"means":[[0,0]],"covariances":[[[1,2],[2,1]]]}"#,
+        ] {
+            #expect(throws: DecodingError.self) { try JSONDecoder().decode(GaussianMixtureModel.self, from: Data(bad.utf8)) }
+        }
+    }
+}
+
+@Suite struct KMeansTests {
+    @Test func sampleWeightTwoEqualsRepeatingTheRow() throws {
+        let n = blobs.rows
+        let repeated = Matrix<Double>(rows: n + 50, columns: 5) { i, j in blobs[i < n ? i : i - n, j] }
+        let centres = Matrix<Double>(rows: 4, columns: 5) { c, j in blobs[c * 100, j] }
+        let estimator = KMeans(clusterCount: 4, initialization: .centers(centres))
+        let byRepetition = try estimator.fit(repeated)
+        let byWeight = try estimator.fit(blobs, sampleWeights: (0..<n).map { $0 < 50 ? 2 : 1 })
+        #expect(relativeDifference([byRepetition.inertia], [byWeight.inertia]) < 1e-12)
+        #expect(relativeDifference(byRepetition.centers.elements, byWeight.centers.elements) < 1e-12)
+        #expect(Array(byRepetition.labels.prefix(n)) == byWeight.labels)
+    }
+
+    @Test func findsTheBlobsAndPredictsItsOwnLabels() throws {
+        let model = try KMeans(clusterCount: 4, initializationCount: 3, seed: 2).fit(blobs)
+        #expect(try model.predict(blobs) == model.labels)
+        #expect(Set(model.labels).count == 4)
+        let float = try KMeans(clusterCount: 4, initializationCount: 3, seed: 2).fit(Matrix<Float>(rows: 500, columns: 5) { Float(blobs[$0, $1]) })
+        #expect(relativeDifference([float.inertia], [model.inertia]) < 1e-4)
+        #expect(try KMeans(clusterCount: 4, seed: 8).fit(blobs) == KMeans(clusterCount: 4, seed: 8).fit(blobs))
+    }
+
+    @Test func moreClustersThanDistinctPointsStaysFinite() throws {
+        let data = Matrix<Double>(rows: 6, columns: 2) { i, _ in Double(i % 2) }
+        let model = try KMeans(clusterCount: 4).fit(data)
+        #expect(model.inertia == 0 && model.centers.elements.allSatisfy(\.isFinite))
+    }
+}
+
+@Suite struct ModelSelectionTests {
+    @Test func bicPicksFourComponentsForFourBlobs() throws {
+        let selection = try ModelSelection.rank(blobs, componentCounts: [1, 2, 3, 4, 5, 6], covarianceTypes: [.spherical, .diag],
+                                                estimator: GaussianMixture(seed: 4))
+        #expect(selection.ranked.count == 12 && selection.failures.isEmpty)
+        #expect(selection.ranked.map(\.bic) == selection.ranked.map(\.bic).sorted())
+        #expect(selection.ranked[0].componentCount == 4)
+        let best = selection.ranked[0]
+        #expect(best.bic == (try best.model.bic(blobs)))
+    }
+
+    @Test func cellsThatCannotBeFittedAreReported() throws {
+        let selection = try ModelSelection.rank(blobs[rows: 0..<3], componentCounts: [1, 4], covarianceTypes: [.diag])
+        #expect(selection.ranked.map(\.componentCount) == [1])
+        #expect(selection.failures.count == 1 && selection.failures[0].error == .tooFewSamples(samples: 3, components: 4))
+    }
+}
