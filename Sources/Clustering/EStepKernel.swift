@@ -27,8 +27,13 @@ struct EStepKernel<Scalar: BLASScalar> {
     let centre: [Scalar]
     /// log πₖ + log |Uₖ| − ½·d·log 2π, per component.
     let constants: [Double]
-    /// The GEMM right-hand side (features × outputs).
-    let coefficients: Matrix<Scalar>
+    /// The GEMM right-hand sides (features × outputs): one for every type
+    /// but full, whose K·d projection columns are split into groups of
+    /// ``groupSize`` components so the scratch stays small while blocks of
+    /// rows stay tall.
+    let coefficientGroups: [Matrix<Scalar>]
+    /// Components per coefficient group (K for every type but full).
+    let groupSize: Int
     /// Tied only: b (K×d), the component means projected by the shared factor.
     let tiedProjectedMeans: Matrix<Scalar>?
     /// Tied only: ‖bₖ‖².
@@ -62,21 +67,36 @@ struct EStepKernel<Scalar: BLASScalar> {
 
         switch parameters.precisionCholesky {
         case .full(let factors):
-            // Rows 0..<d: [U₁ … U_K]; row d: [−b₁ … −b_K].
-            var c = Matrix<Double>(rows: d + 1, columns: k * d)
-            for (component, u) in factors.enumerated() {
-                let b = means[rows: component..<(component + 1)].matmul(u)
-                for i in 0..<d {
-                    for j in 0..<d { c[i, component * d + j] = u[i, j] }
-                    logDeterminants[component] += Double.log(u[i, i])
+            // Per group: rows 0..<d hold [U_first … U_last], row d holds [−b_first … −b_last];
+            // a last, partial group is padded with zero columns so every group has one width.
+            let size = Self.fullGroupSize(componentCount: k, dimension: d)
+            groupSize = size
+            var groups: [Matrix<Scalar>] = []
+            for first in stride(from: 0, to: k, by: size) {
+                let members = first..<Swift.min(first + size, k)
+                var c = Matrix<Scalar>(rows: d + 1, columns: size * d)
+                c.withUnsafeMutableBufferPointer { out in
+                    let width = size * d
+                    for (slot, component) in members.enumerated() {
+                        let u = factors[component]
+                        let b = means[rows: component..<(component + 1)].matmul(u)
+                        u.withUnsafeBufferPointer { u in
+                            for i in 0..<d {
+                                for j in 0..<d { out[i * width + slot * d + j] = Scalar(u[i * d + j]) }
+                                logDeterminants[component] += Double.log(u[i * d + i])
+                            }
+                        }
+                        for j in 0..<d { out[d * width + slot * d + j] = Scalar(-b[0, j]) }
+                    }
                 }
-                for j in 0..<d { c[d, component * d + j] = -b[0, j] }
+                groups.append(c)
             }
-            coefficients = Self.convert(c)
+            coefficientGroups = groups
         case .tied(let u):
             var c = Matrix<Double>(rows: d + 1, columns: d)
             c[rows: 0..<d] = u
-            coefficients = Self.convert(c)
+            coefficientGroups = [Self.convert(c)]
+            groupSize = k
             let b = means.matmul(u)
             tiedB = Self.convert(b)
             tiedNorms = b.map { $0 * $0 }.rowSums()
@@ -94,7 +114,8 @@ struct EStepKernel<Scalar: BLASScalar> {
                     logDeterminants[component] += Double.log(factors[component, j])
                 }
             }
-            coefficients = Self.convert(c)
+            coefficientGroups = [Self.convert(c)]
+            groupSize = k
         case .spherical(let factors):
             var c = Matrix<Double>(rows: d + 2, columns: k)
             for component in 0..<k {
@@ -108,11 +129,18 @@ struct EStepKernel<Scalar: BLASScalar> {
                 c[d + 1, component] = norm * p
                 logDeterminants[component] = Double(d) * Double.log(factors[component])
             }
-            coefficients = Self.convert(c)
+            coefficientGroups = [Self.convert(c)]
+            groupSize = k
         }
         constants = (0..<k).map { Double.log(parameters.weights[$0]) + logDeterminants[$0] - 0.5 * Double(d) * logTwoPi }
         tiedProjectedMeans = tiedB
         tiedProjectedMeanNorms = tiedNorms
+    }
+
+    /// Components per projection group for full covariance: about 1024
+    /// projection columns, enough for BLAS to run at speed.
+    static func fullGroupSize(componentCount k: Int, dimension d: Int) -> Int {
+        Swift.min(k, Swift.max(1, 1024 / Swift.max(d, 1)))
     }
 
     private static func convert(_ m: Matrix<Double>) -> Matrix<Scalar> {
@@ -178,7 +206,7 @@ struct EStepKernel<Scalar: BLASScalar> {
 
         init(rows: Int, kernel: EStepKernel) {
             switch kernel.covarianceType {
-            case .full: projections = Matrix(rows: rows, columns: kernel.componentCount * kernel.dimension)
+            case .full: projections = Matrix(rows: rows, columns: kernel.groupSize * kernel.dimension)
             case .tied: projections = Matrix(rows: rows, columns: kernel.dimension)
             case .diag, .spherical: projections = Matrix(rows: rows, columns: kernel.componentCount)
             }
@@ -194,21 +222,26 @@ struct EStepKernel<Scalar: BLASScalar> {
     func weightedLogDensities(features: Matrix<Scalar>, workspace: inout Workspace, into logDensities: inout Matrix<Double>) {
         let m = features.rows, k = componentCount, d = dimension
         precondition(logDensities.rows == m && logDensities.columns == k)
-        BLAS.gemm(features, coefficients, into: &workspace.projections)
         let constants = self.constants
         switch covarianceType {
         case .full:
-            workspace.projections.withUnsafeBufferPointer { y in
-                logDensities.withUnsafeMutableBufferPointer { out in
-                    for i in 0..<m {
-                        for c in 0..<k {
-                            let start = i * k * d + c * d
-                            out[i * k + c] = constants[c] - 0.5 * Double(Self.sumOfSquares(y, start, d))
+            for (group, coefficients) in coefficientGroups.enumerated() {
+                let first = group * groupSize, width = coefficients.columns
+                let members = Swift.min(groupSize, k - first)
+                BLAS.gemm(features, coefficients, into: &workspace.projections)
+                workspace.projections.withUnsafeBufferPointer { y in
+                    logDensities.withUnsafeMutableBufferPointer { out in
+                        for i in 0..<m {
+                            for slot in 0..<members {
+                                let c = first + slot
+                                out[i * k + c] = constants[c] - 0.5 * Double(Self.sumOfSquares(y, i * width + slot * d, d))
+                            }
                         }
                     }
                 }
             }
         case .tied:
+            BLAS.gemm(features, coefficientGroups[0], into: &workspace.projections)
             BLAS.gemm(workspace.projections, tiedProjectedMeans!, into: &workspace.tiedCross, transposeB: .transpose)
             let norms = tiedProjectedMeanNorms
             workspace.projections.withUnsafeBufferPointer { y in
@@ -225,6 +258,7 @@ struct EStepKernel<Scalar: BLASScalar> {
                 }
             }
         case .diag, .spherical:
+            BLAS.gemm(features, coefficientGroups[0], into: &workspace.projections)
             workspace.projections.withUnsafeBufferPointer { s in
                 logDensities.withUnsafeMutableBufferPointer { out in
                     for i in 0..<(m * k) {

@@ -152,7 +152,9 @@ public struct GaussianMixture: Sendable {
         previousLowerBound: Double, start: Int, clock: ContinuousClock.Instant
     ) throws(ClusteringError) -> GaussianMixtureModel {
         var parameters = initial
-        var covariances = initialCovariances
+        // Only the last iteration's covariances are kept: for full covariance
+        // they are K·d² numbers that need not stay alive through every E-step.
+        var covariances: CovarianceParameters? = maxIterations == 0 ? initialCovariances : nil
         var lowerBound = previousLowerBound
         var history: [Double] = []
         var converged = false
@@ -160,22 +162,22 @@ public struct GaussianMixture: Sendable {
         while iterations < maxIterations {
             iterations += 1
             let statistics = SufficientStatistics.expectation(of: source, under: parameters, rowWeights: sampleWeights)
-            (parameters, covariances) = try statistics.parameters(regularization: regularization)
             let previous = lowerBound
             lowerBound = statistics.meanLogLikelihood
             history.append(lowerBound)
             let change = lowerBound - previous
+            converged = abs(change) < tolerance
+            let newCovariances: CovarianceParameters
+            (parameters, newCovariances) = try statistics.parameters(regularization: regularization)
+            if converged || iterations == maxIterations { covariances = newCovariances }
             if let progress {
                 let elapsed = ContinuousClock.now - clock
                 progress(Progress(initialization: start, iteration: iterations, lowerBound: lowerBound, change: change,
                                   elapsed: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18))
             }
-            if abs(change) < tolerance {
-                converged = true
-                break
-            }
+            if converged { break }
         }
-        return GaussianMixtureModel(parameters: parameters, covariances: covariances, converged: converged,
+        return GaussianMixtureModel(parameters: parameters, covariances: covariances!, converged: converged,
                                     iterationCount: iterations, lowerBound: iterations == 0 ? -.infinity : lowerBound,
                                     lowerBoundHistory: history)
     }

@@ -22,16 +22,18 @@ struct MixtureEvaluator<Scalar: BLASScalar> {
     }
 
     /// Rows per block: enough for BLAS to run at full speed, few enough that
-    /// the scratch (dominated by the m×K·d projections of full covariance)
-    /// stays within about 8 MiB.
+    /// one worker's scratch (for full covariance dominated by the projections
+    /// of one group of components) stays within about 4 MiB.
     static func blockRows(componentCount k: Int, dimension d: Int, covarianceType: CovarianceType) -> Int {
         let perRow: Int
         switch covarianceType {
-        case .full: perRow = MemoryLayout<Scalar>.size * (k * d + d + 2 * k) + 8 * k
+        case .full:
+            let group = EStepKernel<Scalar>.fullGroupSize(componentCount: k, dimension: d)
+            perRow = MemoryLayout<Scalar>.size * (group * d + 2 * d + 2 * k) + 8 * k
         case .tied: perRow = MemoryLayout<Scalar>.size * (3 * d + 3 * k) + 8 * k
         case .diag, .spherical: perRow = MemoryLayout<Scalar>.size * (2 * d + 3 * k) + 8 * k
         }
-        return Swift.min(Swift.max((8 << 20) / Swift.max(perRow, 1), 64), 16_384)
+        return Swift.min(Swift.max((4 << 20) / Swift.max(perRow, 1), 64), 16_384)
     }
 
     /// Evaluates `block`, filling ``features`` and ``logDensities``.

@@ -15,7 +15,10 @@ func concurrentRuns<R>(count: Int, workers requested: Int, _ body: (Range<Int>) 
     if workers == 1 { return [body(runs[0])] }
     let results = UnsafeMutableBufferPointer<R?>.allocate(capacity: workers)
     results.initialize(repeating: nil)
-    defer { results.deallocate() }
+    defer {
+        _ = results.deinitialize()
+        results.deallocate()
+    }
     let output = UncheckedSendable(results)
     withoutActuallyEscaping(body) { body in
         let work = UncheckedSendable(body)

@@ -17,13 +17,14 @@ extension SufficientStatistics {
             componentCount: kernel.componentCount, dimension: kernel.dimension, covarianceType: kernel.covarianceType)
         let blockCount = (source.rowCount + blockRows - 1) / blockRows
         // Each worker takes a contiguous run of blocks; their statistics merge in order.
-        let partials = concurrentRuns(count: blockCount, workers: workers) { blocks in
+        var partials = concurrentRuns(count: blockCount, workers: workers) { blocks in
             let rows = (blocks.lowerBound * blockRows)..<Swift.min(blocks.upperBound * blockRows, source.rowCount)
             return expectation(of: RowRangeSource(source, rows: rows), kernel: kernel, parameters: parameters,
                                rowWeights: rowWeights, firstRow: rows.lowerBound, blockRows: blockRows)
         }
-        var total = partials[0]
-        for partial in partials.dropFirst() { total.merge(partial) }
+        // Moved out of the array, the first partial is uniquely referenced and merges in place.
+        var total = partials.removeFirst()
+        for partial in partials { total.merge(partial) }
         return total
     }
 
