@@ -3,7 +3,7 @@
 // the time of 1 + m iterations minus the time of 1, each the best of several
 // repeats.
 //
-//   em-iteration DATA.npy K TYPE [--float32] [--iterations m] [--repeats r]
+//   em-iteration DATA.npy K TYPE [--float32] [--iterations m] [--repeats r] [--fit]
 //
 // Prints one JSON object: seconds per iteration and the final lower bound.
 import Foundation
@@ -56,6 +56,17 @@ func measure<Source: RowBlockSource>(_ data: Source) throws -> (Double, Double) 
         bound = model!.lowerBound
     }
     return ((many - one) / Double(extraIterations), bound)
+}
+
+// --fit: one whole fit with default settings (k-means initialisation), timed.
+if arguments.contains("--fit") {
+    func fitWhole<Source: RowBlockSource>(_ data: Source) throws {
+        var model: GaussianMixtureModel? = nil
+        let elapsed = try seconds { model = try GaussianMixture(componentCount: k, covarianceType: type, seed: 0).fit(data) }
+        print("{\"seconds\": \(elapsed), \"iterations\": \(model!.iterationCount), \"converged\": \(model!.converged), \"lower_bound\": \(model!.lowerBound)}")
+    }
+    try useFloat ? fitWhole(NpyRowSource<Float>(path: arguments[1])) : fitWhole(NpyRowSource<Double>(path: arguments[1]))
+    exit(0)
 }
 
 // The file is memory-mapped: blocks are views of it, so peak memory is the
