@@ -14,6 +14,17 @@ public enum CovarianceParameters: Sendable, Equatable {
     /// K values, one per component.
     case spherical([Double])
 
+    /// Identity matrices (or ones) for every component: unit covariances or
+    /// precisions in the shape of `type`.
+    public static func identity(_ type: CovarianceType, componentCount k: Int, dimension d: Int) -> CovarianceParameters {
+        switch type {
+        case .full: return .full([Matrix<Double>](repeating: .identity(d), count: k))
+        case .tied: return .tied(.identity(d))
+        case .diag: return .diag(Matrix(rows: k, columns: d, repeating: 1))
+        case .spherical: return .spherical([Double](repeating: 1, count: k))
+        }
+    }
+
     /// The covariance type this value belongs to.
     public var covarianceType: CovarianceType {
         switch self {

@@ -10,13 +10,7 @@ let blobs: Matrix<Double> = try! referenceData("blobs")
 func fixedStart(_ data: Matrix<Double>, _ k: Int, _ type: CovarianceType) -> GaussianMixture {
     let n = data.rows, d = data.columns
     let means = Matrix<Double>(rows: k, columns: d) { c, j in data[c * (n - 1) / max(k - 1, 1), j] }
-    let precisions: CovarianceParameters
-    switch type {
-    case .full: precisions = .full([Matrix<Double>](repeating: .identity(d), count: k))
-    case .tied: precisions = .tied(.identity(d))
-    case .diag: precisions = .diag(Matrix(rows: k, columns: d, repeating: 1))
-    case .spherical: precisions = .spherical([Double](repeating: 1, count: k))
-    }
+    let precisions = CovarianceParameters.identity(type, componentCount: k, dimension: d)
     return GaussianMixture(componentCount: k, covarianceType: type, initialWeights: [Double](repeating: 1 / Double(k), count: k),
                            initialMeans: means, initialPrecisions: precisions)
 }

@@ -26,3 +26,16 @@ import Testing
         #expect(projected.rowLogSumExp()[0] >= projected.rowMaxima()[0])
     }
 }
+
+extension ReadmeExampleTests {
+    @Test func fiveLineMixtureFitRuns() throws {
+        let data = try CSV.read(contentsOf: root.appendingPathComponent("data/faithful.csv").path).matrix
+        let model = try GaussianMixture(componentCount: 2, seed: 1).fit(data)
+        #expect(model.weights.count == 2 && model.converged)
+        let labels = try model.predict(data)
+        // Old Faithful: short eruptions with short waits and long with long.
+        let shortCluster = model.means[0, 0] < model.means[1, 0] ? 0 : 1
+        #expect(min(model.means[0, 0], model.means[1, 0]) < 2.5 && max(model.means[0, 0], model.means[1, 0]) > 4)
+        #expect(labels.count == 272 && labels.filter { $0 == shortCluster }.count > 80)
+    }
+}

@@ -32,13 +32,7 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 func estimator(_ data: some RowBlockSource, iterations: Int) -> GaussianMixture {
     let n = data.rowCount, d = data.columnCount
     let means = Matrix<Double>(rows: k, columns: d) { c, j in Double(data.rows((c * (n - 1) / max(k - 1, 1))..<(c * (n - 1) / max(k - 1, 1) + 1))[0, j]) }
-    let precisions: CovarianceParameters
-    switch type {
-    case .full: precisions = .full([Matrix<Double>](repeating: .identity(d), count: k))
-    case .tied: precisions = .tied(.identity(d))
-    case .diag: precisions = .diag(Matrix(rows: k, columns: d, repeating: 1))
-    case .spherical: precisions = .spherical([Double](repeating: 1, count: k))
-    }
+    let precisions = CovarianceParameters.identity(type, componentCount: k, dimension: d)
     return GaussianMixture(componentCount: k, covarianceType: type, tolerance: 0, maxIterations: iterations,
                            initialWeights: [Double](repeating: 1 / Double(k), count: k), initialMeans: means,
                            initialPrecisions: precisions)
