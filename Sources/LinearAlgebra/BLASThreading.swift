@@ -1,25 +1,41 @@
 import COpenBLAS
+import Synchronization
 
 /// OpenBLAS's own threading.
 ///
 /// OpenBLAS splits each large call over its threads. Code that runs BLAS
-/// from several threads of its own should set ``threadCount`` to 1 around
-/// that work (``withSingleThreadedBLAS(_:)``), or the threads oversubscribe
-/// the cores.
+/// from several threads of its own should run that work inside
+/// ``withSingleThreadedBLAS(_:)``, or the threads oversubscribe the cores
+/// (and concurrent calls into a multi-threaded OpenBLAS are not safe in
+/// every build).
 public enum BLASThreading {
+    /// How many single-threaded sections are running, and the thread count
+    /// to restore when the last one ends.
+    private static let sections = Mutex<(active: Int, saved: Int)>((0, 0))
+
     /// Threads OpenBLAS uses per call. Setting it affects the whole process.
     public static var threadCount: Int {
         get { Int(openblas_get_num_threads()) }
         set { openblas_set_num_threads(Int32(Swift.max(1, newValue))) }
     }
 
-    /// Runs `body` with OpenBLAS on one thread per call, then restores the
-    /// previous setting.
+    /// Runs `body` with OpenBLAS on one thread per call. Sections may
+    /// overlap, from any threads: OpenBLAS stays single-threaded until the
+    /// last one ends, which restores the count the first one found.
     public static func withSingleThreadedBLAS<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
-        let previous = threadCount
-        if previous == 1 { return try body() }
-        threadCount = 1
-        defer { threadCount = previous }
+        sections.withLock { state in
+            if state.active == 0 {
+                state.saved = threadCount
+                threadCount = 1
+            }
+            state.active += 1
+        }
+        defer {
+            sections.withLock { state in
+                state.active -= 1
+                if state.active == 0 { threadCount = state.saved }
+            }
+        }
         return try body()
     }
 }

@@ -195,3 +195,15 @@ import Testing
         #expect(BLAS.dot(a[rows: 1..<3], a[rows: 2..<4]) == expected)
     }
 }
+
+@Suite struct BLASThreadingTests {
+    @Test func sectionsNestAndStaySingleThreaded() {
+        BLASThreading.withSingleThreadedBLAS {
+            #expect(BLASThreading.threadCount == 1)
+            BLASThreading.withSingleThreadedBLAS {
+                #expect(BLASThreading.threadCount == 1)
+            }
+            #expect(BLASThreading.threadCount == 1, "an inner section ending must not restore while an outer one runs")
+        }
+    }
+}
