@@ -165,27 +165,51 @@ private struct LloydPass<Source: RowBlockSource> {
         clusterWeights = [Double](repeating: 0, count: clusterCount)
     }
 
-    /// Labels each row with its nearest centre and sums the rows per label.
+    /// Labels each row with its nearest centre and sums the rows per label,
+    /// on all cores: each worker takes a contiguous run of blocks, and the
+    /// sums merge in run order.
     mutating func assign(to centers: Matrix<Double>) {
-        let k = clusterCount, d = source.columnCount
-        var distance = SquaredDistances<Source.Scalar>(centres: centers)
-        var block = Matrix<Double>(rows: 0, columns: k)
-        sums = Matrix(rows: k, columns: d)
-        clusterWeights = [Double](repeating: 0, count: k)
-        source.forEachBlock(rows: 4096) { range, rows in
-            if block.rows != rows.rows { block = Matrix(rows: rows.rows, columns: k) }
-            distance.compute(rows, into: &block)
-            for i in 0..<rows.rows {
-                var nearest = 0
-                for c in 1..<k where block[i, c] < block[i, nearest] { nearest = c }
-                let row = range.lowerBound + i
-                labels[row] = nearest
-                distances[row] = block[i, nearest]
-                let w = sampleWeights?[row] ?? 1
-                clusterWeights[nearest] += w
-                for j in 0..<d { sums[nearest, j] += w * Double(rows[i, j]) }
+        let k = clusterCount, d = source.columnCount, n = source.rowCount
+        let blockRows = 4096
+        let source = self.source, weights = sampleWeights
+        let distance = SquaredDistances<Source.Scalar>(centres: centers)
+        let partials = labels.withUnsafeMutableBufferPointer { labels in
+            distances.withUnsafeMutableBufferPointer { distances in
+                concurrentRuns(count: (n + blockRows - 1) / blockRows, workers: defaultWorkerCount) { blocks -> ([Double], [Double]) in
+                    var distance = distance
+                    var sums = [Double](repeating: 0, count: k * d), clusterWeights = [Double](repeating: 0, count: k)
+                    var block = Matrix<Double>(rows: 0, columns: k)
+                    for b in blocks {
+                        let range = (b * blockRows)..<Swift.min((b + 1) * blockRows, n)
+                        let rows = source.rows(range)
+                        if block.rows != rows.rows { block = Matrix(rows: rows.rows, columns: k) }
+                        distance.compute(rows, into: &block)
+                        block.withUnsafeBufferPointer { dist in
+                            rows.withUnsafeBufferPointer { x in
+                                for i in 0..<range.count {
+                                    var nearest = 0
+                                    for c in 1..<k where dist[i * k + c] < dist[i * k + nearest] { nearest = c }
+                                    let row = range.lowerBound + i
+                                    labels[row] = nearest
+                                    distances[row] = dist[i * k + nearest]
+                                    let w = weights?[row] ?? 1
+                                    clusterWeights[nearest] += w
+                                    for j in 0..<d { sums[nearest * d + j] += w * Double(x[i * d + j]) }
+                                }
+                            }
+                        }
+                    }
+                    return (sums, clusterWeights)
+                }
             }
         }
+        var totalSums = partials[0].0, totalWeights = partials[0].1
+        for (partialSums, partialWeights) in partials.dropFirst() {
+            for i in totalSums.indices { totalSums[i] += partialSums[i] }
+            for c in 0..<k { totalWeights[c] += partialWeights[c] }
+        }
+        sums = Matrix(rows: k, columns: d, elements: totalSums)
+        clusterWeights = totalWeights
     }
 
     /// The new centres: the weighted mean of each cluster. An empty cluster

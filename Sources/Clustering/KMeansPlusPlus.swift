@@ -19,7 +19,8 @@ func kMeansPlusPlusIndices<Source: RowBlockSource>(
     let weights = rowWeights ?? [Double](repeating: 1, count: n)
     let first = rowWeights == nil ? rng.nextInt(below: n) : rng.nextCategorical(weights: weights)
     var indices = [first]
-    var closest = distancesToRows([first], of: source)[0]
+    let rowNorms = squaredRowNorms(of: source)
+    var closest = distancesToRows([first], of: source, rowNorms: rowNorms)[0]
     var potential = zip(closest, weights).reduce(0) { $0 + $1.0 * $1.1 }
     var cumulative = [Double](repeating: 0, count: n)
     while indices.count < k {
@@ -38,7 +39,7 @@ func kMeansPlusPlusIndices<Source: RowBlockSource>(
             }
             return Swift.min(low, n - 1)
         }
-        let candidateDistances = distancesToRows(candidates, of: source)
+        let candidateDistances = distancesToRows(candidates, of: source, rowNorms: rowNorms)
         var best = 0, bestPotential = Double.infinity
         var bestClosest: [Double] = []
         for (t, distances) in candidateDistances.enumerated() {
@@ -62,17 +63,38 @@ func kMeansPlusPlusIndices<Source: RowBlockSource>(
 }
 
 /// Squared distances from the given rows of `source` to every row: one
-/// array of n per given row.
-private func distancesToRows<Source: RowBlockSource>(_ rowIndices: [Int], of source: Source) -> [[Double]] {
-    let d = source.columnCount
-    let centres = Matrix<Double>(rows: rowIndices.count, columns: d) { c, j in Double(source.rows(rowIndices[c]..<(rowIndices[c] + 1))[0, j]) }
-    var distance = SquaredDistances<Source.Scalar>(centres: centres)
-    var result = [[Double]](repeating: [], count: rowIndices.count)
-    var block = Matrix<Double>(rows: 0, columns: rowIndices.count)
-    source.forEachBlock(rows: 4096) { _, rows in
-        if block.rows != rows.rows { block = Matrix(rows: rows.rows, columns: rowIndices.count) }
-        distance.compute(rows, into: &block)
-        for c in rowIndices.indices { result[c].append(contentsOf: block.column(c)) }
+/// array of n per given row, computed on all cores.
+private func distancesToRows<Source: RowBlockSource>(
+    _ rowIndices: [Int], of source: Source, rowNorms: [Double]
+) -> [[Double]] {
+    let n = source.rowCount, t = rowIndices.count, blockRows = 4096
+    let distance = SquaredDistances<Source.Scalar>(centres: rowsAsDouble(source, rowIndices))
+    var result = [Double](repeating: 0, count: t * n)  // candidate-major
+    result.withUnsafeMutableBufferPointer { out in
+        rowNorms.withUnsafeBufferPointer { norms in
+            _ = concurrentRuns(count: (n + blockRows - 1) / blockRows, workers: defaultWorkerCount) { blocks in
+                var distance = distance
+                var block = Matrix<Double>(rows: 0, columns: t)
+                for b in blocks {
+                    let range = (b * blockRows)..<Swift.min((b + 1) * blockRows, n)
+                    if block.rows != range.count { block = Matrix(rows: range.count, columns: t) }
+                    distance.compute(source.rows(range), rowNorms: UnsafeBufferPointer(rebasing: norms[range]), into: &block)
+                    block.withUnsafeBufferPointer { d in
+                        for i in 0..<range.count {
+                            for c in 0..<t { out[c * n + range.lowerBound + i] = d[i * t + c] }
+                        }
+                    }
+                }
+            }
+        }
     }
-    return result
+    return (0..<t).map { Array(result[($0 * n)..<(($0 + 1) * n)]) }
+}
+
+/// ‖xᵢ‖² of every row of `source`.
+private func squaredRowNorms<Source: RowBlockSource>(of source: Source) -> [Double] {
+    var norms: [Double] = []
+    norms.reserveCapacity(source.rowCount)
+    source.forEachBlock(rows: 4096) { _, block in norms += squaredRowNorms(block) }
+    return norms
 }

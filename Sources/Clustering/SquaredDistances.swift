@@ -15,21 +15,36 @@ struct SquaredDistances<Scalar: BLASScalar> {
     }
 
     /// Distances from each row of `block` to each centre (rows × K).
-    mutating func compute(_ block: Matrix<Scalar>, into distances: inout Matrix<Double>) {
-        let m = block.rows, k = centres.rows, d = block.columns
+    ///
+    /// - Parameter rowNorms: ‖xᵢ‖² of the block's rows, when the caller keeps
+    ///   them between calls; computed here otherwise.
+    mutating func compute(_ block: Matrix<Scalar>, rowNorms: UnsafeBufferPointer<Double>? = nil, into distances: inout Matrix<Double>) {
+        let m = block.rows, k = centres.rows
         if cross.rows != m { cross = Matrix(rows: m, columns: k) }
         BLAS.gemm(block, centres, into: &cross, transposeB: .transpose)
         let norms = centreNorms
-        block.withUnsafeBufferPointer { x in
+        let computed = rowNorms == nil ? squaredRowNorms(block) : []
+        computed.withUnsafeBufferPointer { computed in
+            let rowNorm = rowNorms ?? computed
             cross.withUnsafeBufferPointer { xc in
                 distances.withUnsafeMutableBufferPointer { out in
                     for i in 0..<m {
-                        var rowNorm = 0.0
-                        for j in 0..<d { rowNorm += Double(x[i * d + j]) * Double(x[i * d + j]) }
-                        for c in 0..<k { out[i * k + c] = Swift.max(0, rowNorm - 2 * Double(xc[i * k + c]) + norms[c]) }
+                        for c in 0..<k { out[i * k + c] = Swift.max(0, rowNorm[i] - 2 * Double(xc[i * k + c]) + norms[c]) }
                     }
                 }
             }
+        }
+    }
+}
+
+/// ‖xᵢ‖² of every row, accumulated in Double.
+func squaredRowNorms<Scalar: BLASScalar>(_ block: Matrix<Scalar>) -> [Double] {
+    let d = block.columns
+    return block.withUnsafeBufferPointer { x in
+        (0..<block.rows).map { i in
+            var sum = 0.0
+            for j in 0..<d { sum += Double(x[i * d + j]) * Double(x[i * d + j]) }
+            return sum
         }
     }
 }
