@@ -4,16 +4,18 @@ import PackageDescription
 // Gauss: Gaussian mixtures and automatic differentiation on OpenBLAS/LAPACKE.
 // Module order (each depends only on those above it): COpenBLAS, LinearAlgebra,
 // Clustering, then Gauss, the umbrella most users import. Later modules
-// (Autodiff, GaussCLI) are added when they get code.
+// (Autodiff) are added when they get code. GaussCLI is the `gauss` executable.
 let package = Package(
     name: "Gauss",
     products: [
         .library(name: "Gauss", targets: ["Gauss"]),
         .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
         .library(name: "Clustering", targets: ["Clustering"]),
+        .executable(name: "gauss", targets: ["GaussCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .systemLibrary(
@@ -33,6 +35,11 @@ let package = Package(
             dependencies: ["LinearAlgebra", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .target(name: "Gauss", dependencies: ["LinearAlgebra", "Clustering"]),
+        .executableTarget(
+            name: "GaussCLI",
+            dependencies: ["LinearAlgebra", "Clustering", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            resources: [.copy("Resources/faithful.csv")]
+        ),
         .testTarget(
             name: "LinearAlgebraTests",
             dependencies: ["LinearAlgebra"],
@@ -40,6 +47,7 @@ let package = Package(
         ),
         .testTarget(name: "ClusteringTests", dependencies: ["Clustering"], exclude: ["Fixtures"]),
         .testTarget(name: "GaussTests", dependencies: ["Gauss"]),
+        .testTarget(name: "GaussCLITests", dependencies: ["GaussCLI"]),
     ],
     swiftLanguageModes: [.v6]
 )

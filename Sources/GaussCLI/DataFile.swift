@@ -1,0 +1,118 @@
+import Clustering
+import Foundation
+import LinearAlgebra
+
+/// The element type data are read and fitted in.
+enum DataType: String, CaseIterable {
+    case float32, float64
+}
+
+/// A data file read for a command: its rows in the precision asked for.
+enum LoadedData {
+    case float(Matrix<Float>)
+    case double(Matrix<Double>)
+
+    var rows: Int {
+        switch self {
+        case .float(let m): return m.rows
+        case .double(let m): return m.rows
+        }
+    }
+
+    var columns: Int {
+        switch self {
+        case .float(let m): return m.columns
+        case .double(let m): return m.columns
+        }
+    }
+
+    /// The data in Double, for plotting and summaries.
+    var asDouble: Matrix<Double> {
+        switch self {
+        case .double(let m): return m
+        case .float(let m): return Matrix(rows: m.rows, columns: m.columns) { Double(m[$0, $1]) }
+        }
+    }
+}
+
+/// Reads `path` as CSV or `.npy` (by extension), selects `columns` (names or
+/// 0-based indices) from a CSV, and converts to `dtype` (default: the file's
+/// for `.npy`, float64 for CSV).
+func loadData(_ path: String, columns: [String]? = nil, dtype: DataType? = nil) throws -> LoadedData {
+    guard FileManager.default.fileExists(atPath: path) else { throw DataError("\(path): no such file") }
+    if path.lowercased().hasSuffix(".npy") {
+        if columns != nil { throw DataError("--columns applies to CSV files; select columns of a .npy file before saving it") }
+        do {
+            let file = try NpyFile(path: path)
+            guard file.header.shape.count == 2 else {
+                throw DataError("\(path): a 1-D array of shape (\(file.header.rows),) is not data rows; save it as 2-D (n, 1)")
+            }
+            let type = dtype ?? (file.header.dtype == .float32 ? .float32 : .float64)
+            return type == .float32 ? .float(try Npy.read(contentsOf: path, as: Float.self))
+                                    : .double(try Npy.read(contentsOf: path, as: Double.self))
+        } catch let error as NpyError {
+            throw DataError(error.description)
+        }
+    }
+    let table: CSVTable<Double>
+    do {
+        table = try CSV.read(contentsOf: path, as: Double.self)
+    } catch {
+        throw DataError(error.description)
+    }
+    var matrix = table.matrix
+    if let columns {
+        let indices = try columns.map { name -> Int in
+            if let index = table.header?.firstIndex(of: name) { return index }
+            if let index = Int(name), index >= 0, index < matrix.columns { return index }
+            let known = table.header.map { ": the columns are " + $0.joined(separator: ", ") } ?? " (the file has no header; use 0-based indices)"
+            throw DataError("\(path): no column \"\(name)\"\(known)")
+        }
+        let source = matrix
+        matrix = Matrix(rows: source.rows, columns: indices.count) { source[$0, indices[$1]] }
+    }
+    if dtype == .float32 { return .float(Matrix(rows: matrix.rows, columns: matrix.columns) { Float(matrix[$0, $1]) }) }
+    return .double(matrix)
+}
+
+/// One number per line from a CSV or `.npy` file: sample weights.
+func loadVector(_ path: String) throws -> [Double] {
+    let data = try loadVectorData(path)
+    guard data.columns == 1 else { throw DataError("\(path): expected one value per row, found \(data.columns) columns") }
+    return data.elements
+}
+
+private func loadVectorData(_ path: String) throws -> Matrix<Double> {
+    guard FileManager.default.fileExists(atPath: path) else { throw DataError("\(path): no such file") }
+    do {
+        if path.lowercased().hasSuffix(".npy") { return try Npy.read(contentsOf: path, as: Double.self) }
+        return try CSV.read(contentsOf: path, as: Double.self).matrix
+    } catch let error as NpyError {
+        throw DataError(error.description)
+    } catch let error as CSVError {
+        throw DataError(error.description)
+    }
+}
+
+/// Writes `text` to `path` atomically (a temporary file renamed), or to
+/// stdout when `path` is nil: nothing is left half-written.
+func writeOutput(_ text: String, to path: String?) throws {
+    guard let path else {
+        FileHandle.standardOutput.write(Data(text.utf8))
+        return
+    }
+    do {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+        throw DataError("\(path): cannot write the file (\(error.localizedDescription))")
+    }
+}
+
+/// Turns library errors into one-sentence data errors naming the file.
+func describing<R>(_ file: String, _ body: () throws -> R) throws -> R {
+    do {
+        return try body()
+    } catch let error as ClusteringError {
+        throw DataError("\(file): \(error.description)")
+    }
+}

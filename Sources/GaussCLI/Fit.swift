@@ -1,0 +1,108 @@
+import ArgumentParser
+import Clustering
+import Foundation
+import LinearAlgebra
+
+struct Fit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fit a Gaussian mixture to a CSV or .npy file and write the model as JSON.",
+        discussion: """
+            Settings and semantics are scikit-learn's GaussianMixture: the lower bound is the mean \
+            log-likelihood of the last E-step; EM converges when it changes by less than --tol.
+
+            Examples:
+              gauss fit data.csv -k 3 --covariance diag --output model.json
+              gauss fit big.npy -k 32 --dtype float32 --verbose --output model.json
+              gauss fit data.csv --init-from start.json --max-iter 10
+            """
+    )
+
+    @Argument(help: "The data: .csv or .npy.")
+    var data: String
+
+    @Option(name: [.customShort("k"), .customLong("components")], help: "Number of components (default 1).")
+    var components: Int?
+
+    @Option(help: "Covariance type: full, tied, diag or spherical (default full).")
+    var covariance: CovarianceOption?
+
+    @OptionGroup var em: EMOptions
+
+    @Option(name: .customLong("init-from"), help: "Start EM from the weights, means and covariances of this model file.")
+    var initFrom: String?
+
+    @Option(name: .customLong("sample-weights"), help: "A CSV or .npy file with one non-negative weight per row.")
+    var sampleWeights: String?
+
+    @Option(name: .shortAndLong, help: "Write the model here instead of to stdout.")
+    var output: String?
+
+    @Flag(help: "One line per EM iteration on stderr: iteration, lower bound, change, seconds.")
+    var verbose = false
+
+    func validate() throws {
+        if let components, components < 1 { throw ValidationError("--components must be at least 1, got \(components)") }
+    }
+
+    func run() throws {
+        let data = try loadData(self.data, columns: em.columnList, dtype: em.dtype)
+        let weights = try sampleWeights.map(loadVector)
+        var estimator = em.estimator(components: components ?? 1, covariance: covariance?.type ?? .full)
+        if let initFrom {
+            let start = try readModel(initFrom)
+            if let components, components != start.componentCount {
+                throw ValidationError("-k \(components) conflicts with \(initFrom), which has \(start.componentCount) components")
+            }
+            if let covariance, covariance.type != start.covarianceType {
+                throw ValidationError("--covariance \(covariance.rawValue) conflicts with \(initFrom), which is \(start.covarianceType.rawValue)")
+            }
+            guard start.dimension == data.columns else {
+                throw DataError("\(initFrom) has \(start.dimension) features but \(self.data) has \(data.columns) columns")
+            }
+            estimator.componentCount = start.componentCount
+            estimator.covarianceType = start.covarianceType
+            estimator.initialWeights = start.weights
+            estimator.initialMeans = start.means
+            estimator.initialPrecisions = try precisions(ofCovariances: start.covariances, dimension: start.dimension)
+        }
+        estimator.progress = progressReporter(verbose: verbose, maxIterations: em.maxIter)
+        let model: GaussianMixtureModel = try describing(self.data) {
+            switch data {
+            case .float(let m): return try estimator.fit(m, sampleWeights: weights)
+            case .double(let m): return try estimator.fit(m, sampleWeights: weights)
+            }
+        }
+        finishProgress()
+        let settings = FitSettings(
+            n_components: estimator.componentCount, covariance_type: estimator.covarianceType.rawValue, tol: em.tol,
+            reg_covar: em.regCovar, max_iter: em.maxIter, n_init: em.nInit,
+            init_params: initFrom == nil ? em.initialization.rawValue : "init-from", seed: em.seed,
+            dtype: { if case .float = data { return "float32" } else { return "float64" } }(), n_samples: data.rows)
+        try writeOutput(try modelJSON(model, settings: settings), to: output)
+        if let output {
+            standardError("gauss: \(model.converged ? "converged" : "did not converge") after \(model.iterationCount) iterations, "
+                          + "lower bound \(model.lowerBound); model written to \(output)")
+        }
+    }
+}
+
+/// Progress on stderr: one line per iteration with --verbose; otherwise, when
+/// stderr is a terminal, one status line rewritten in place.
+func progressReporter(verbose: Bool, maxIterations: Int) -> (@Sendable (GaussianMixture.Progress) -> Void)? {
+    if verbose {
+        return { p in
+            standardError("iteration \(p.iteration)  lower bound \(p.lowerBound)  change \(p.change)  \(String(format: "%.3f", p.elapsed)) s")
+        }
+    }
+    guard isatty(2) != 0 else { return nil }
+    return { p in
+        let filled = maxIterations > 0 ? min(20, 20 * p.iteration / maxIterations) : 20
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: 20 - filled)
+        FileHandle.standardError.write(Data("\r[\(bar)] iteration \(p.iteration)/\(maxIterations)  lower bound \(String(format: "%.6g", p.lowerBound))   ".utf8))
+    }
+}
+
+/// Ends the in-place status line, if one was drawn.
+func finishProgress() {
+    if isatty(2) != 0 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+
+/// `gauss`: Gaussian mixtures for people with a CSV or `.npy` file.
+@main
+struct GaussTool: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gauss",
+        abstract: "Fit Gaussian mixture models to CSV and .npy data, and use them.",
+        discussion: """
+            Models are JSON files with scikit-learn's attribute names. Data files are CSV \
+            (an optional header row; every other cell a number) or .npy (2-D float32/float64).
+
+            Examples:
+              gauss demo
+              gauss fit data.csv -k 3 --output model.json
+              gauss predict model.json data.csv --proba
+              gauss select data.csv --components 1...8 --covariance all
+              gauss plot model.json data.csv --output picture.svg
+            """,
+        subcommands: [Fit.self, Predict.self, Score.self, Sample.self, Select.self, Plot.self, Demo.self]
+    )
+
+    /// Runs a command, mapping failures to the documented exit statuses:
+    /// 0 after help, 2 for usage errors, 1 for data errors; the message is
+    /// one sentence on stderr.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as DataError {
+            standardError("gauss: \(error.message)")
+            Foundation.exit(1)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            standardError(fullMessage(for: error))
+            Foundation.exit(2)
+        }
+    }
+}
+
+/// A failure caused by the data or files given, not by how the command was
+/// called: exit status 1.
+struct DataError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// Writes a line to stderr.
+func standardError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

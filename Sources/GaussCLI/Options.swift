@@ -1,0 +1,71 @@
+import ArgumentParser
+import Clustering
+
+/// `--covariance`.
+enum CovarianceOption: String, ExpressibleByArgument, CaseIterable {
+    case full, tied, diag, spherical
+    var type: CovarianceType { CovarianceType(rawValue: rawValue)! }
+}
+
+/// `--init`.
+enum InitOption: String, ExpressibleByArgument, CaseIterable {
+    case kmeans
+    case kMeansPlusPlus = "k-means++"
+    case random
+    case randomFromData = "random-from-data"
+
+    var initialization: GaussianMixture.Initialization {
+        switch self {
+        case .kmeans: return .kmeans
+        case .kMeansPlusPlus: return .kMeansPlusPlus
+        case .random: return .random
+        case .randomFromData: return .randomFromData
+        }
+    }
+}
+
+extension DataType: ExpressibleByArgument {}
+
+/// The EM settings shared by `fit` and `select`.
+struct EMOptions: ParsableArguments {
+    @Option(help: "Stop when the lower bound changes by less than this (absolute); 0 runs every iteration.")
+    var tol: Double = 1e-3
+
+    @Option(name: .customLong("reg-covar"), help: "Added to every variance to keep covariances positive definite.")
+    var regCovar: Double = 1e-6
+
+    @Option(name: .customLong("max-iter"), help: "EM iterations per start at most.")
+    var maxIter: Int = 100
+
+    @Option(name: .customLong("n-init"), help: "Starts to run; the best lower bound is kept.")
+    var nInit: Int = 1
+
+    @Option(name: .customLong("init"), help: "How EM starts: \(InitOption.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var initialization: InitOption = .kmeans
+
+    @Option(help: "Seed of every random choice; the same seed gives the same fit.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Precision to fit in: float32 or float64 (default: the .npy file's, float64 for CSV).")
+    var dtype: DataType?
+
+    @Option(help: "CSV columns to use, by header name or 0-based index, comma-separated.")
+    var columns: String?
+
+    func validate() throws {
+        guard tol >= 0 && tol.isFinite else { throw ValidationError("--tol must be a non-negative number, got \(tol)") }
+        guard regCovar >= 0 && regCovar.isFinite else { throw ValidationError("--reg-covar must be a non-negative number, got \(regCovar)") }
+        guard maxIter >= 0 else { throw ValidationError("--max-iter must be at least 0, got \(maxIter)") }
+        guard nInit >= 1 else { throw ValidationError("--n-init must be at least 1, got \(nInit)") }
+    }
+
+    var columnList: [String]? { columns?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+
+    func estimator(components: Int, covariance: CovarianceType) -> GaussianMixture {
+        GaussianMixture(componentCount: components, covarianceType: covariance, tolerance: tol, regularization: regCovar,
+                        maxIterations: maxIter, initializationCount: nInit, initialization: initialization.initialization,
+                        seed: seed)
+    }
+}
+
+import Foundation

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Clustering
+import Foundation
+import LinearAlgebra
+
+/// A linear map from d dimensions to the plane of a picture: two chosen
+/// coordinates, or the data's first two principal components.
+struct Projection {
+    let origin: [Double]
+    /// d×2: the plane's axes as columns.
+    let axes: Matrix<Double>
+    let xLabel: String, yLabel: String
+
+    static func coordinates(_ i: Int, _ j: Int, dimension d: Int, names: [String]?) -> Projection {
+        let axes = Matrix<Double>(rows: d, columns: 2) { row, column in (column == 0 ? i : j) == row ? 1 : 0 }
+        return Projection(origin: [Double](repeating: 0, count: d), axes: axes,
+                          xLabel: names?[i] ?? "feature \(i)", yLabel: names?[j] ?? "feature \(j)")
+    }
+
+    /// The plane of largest variance of `data`.
+    static func principal(_ data: Matrix<Double>) throws -> Projection {
+        let n = Double(data.rows), d = data.columns
+        let mean = data.columnSums().map { $0 / n }
+        let centred = Matrix<Double>(rows: data.rows, columns: d) { data[$0, $1] - mean[$1] }
+        var covariance = Matrix<Double>(rows: d, columns: d)
+        BLAS.syrk(centred, into: &covariance, transpose: .transpose, alpha: 1 / n)
+        covariance.symmetrize(from: .lower)
+        let eigen: SymmetricEigendecomposition<Double>
+        do { eigen = try SymmetricEigendecomposition(covariance) } catch { throw DataError("cannot find principal components: \(error)") }
+        // Eigenvalues ascend: the last two columns span the plane of largest variance.
+        let axes = Matrix<Double>(rows: d, columns: 2) { row, column in eigen.vectors[row, d - 1 - column] }
+        return Projection(origin: mean, axes: axes, xLabel: "principal component 1", yLabel: "principal component 2")
+    }
+
+    func points(_ data: Matrix<Double>) -> [(Double, Double)] {
+        (0..<data.rows).map { i in project(data.row(i)) }
+    }
+
+    func project(_ x: [Double]) -> (Double, Double) {
+        var p = (0.0, 0.0)
+        for j in x.indices {
+            p.0 += (x[j] - origin[j]) * axes[j, 0]
+            p.1 += (x[j] - origin[j]) * axes[j, 1]
+        }
+        return p
+    }
+
+    /// Each component's mean and covariance seen in the plane (Wᵀ·Σ·W).
+    func components(of model: GaussianMixtureModel) -> [PlanarGaussian] {
+        (0..<model.componentCount).map { k in
+            let sigma = model.covariances.matrix(component: k, dimension: model.dimension)
+            let projected = axes.matmul(sigma.matmul(axes), transposeSelf: .transpose)
+            return PlanarGaussian(mean: project(model.means.row(k)), a: projected[0, 0], b: projected[0, 1],
+                                  c: projected[1, 1], weight: model.weights[k])
+        }
+    }
+}
+
+struct Plot: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Draw the data coloured by predicted component, with each component's 1σ and 2σ ellipses, as SVG.",
+        discussion: """
+            Data with more than two columns are shown in the plane of their first two principal \
+            components, or of the two columns given with --dims.
+
+            Examples:
+              gauss plot model.json data.csv --output picture.svg
+              gauss plot model.json data.csv --dims 0,2 --output picture.svg
+            """
+    )
+
+    @OptionGroup var input: ModelAndData
+
+    @Option(name: .shortAndLong, help: "The SVG file to write.")
+    var output: String
+
+    @Option(help: "Two 0-based columns to plot, like 0,2, instead of principal components.")
+    var dims: String?
+
+    func parsedDims() throws -> (Int, Int)? {
+        guard let dims else { return nil }
+        let parts = dims.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, parts[0] >= 0, parts[1] >= 0, parts[0] != parts[1] else {
+            throw ValidationError("--dims takes two different 0-based columns like 0,2; got \(dims)")
+        }
+        return (parts[0], parts[1])
+    }
+
+    func validate() throws { _ = try parsedDims() }
+
+    func run() throws {
+        let (model, loaded) = try input.load()
+        let data = loaded.asDouble
+        let labels: [Int] = try describing(input.data) { try model.predict(data) }
+        let names = input.data.lowercased().hasSuffix(".csv") ? (try? CSV.read(contentsOf: input.data))?.header : nil
+        let projection: Projection
+        if let (i, j) = try parsedDims() {
+            guard i < data.columns && j < data.columns else {
+                throw ValidationError("--dims \(i),\(j) is out of range for data with \(data.columns) columns")
+            }
+            projection = .coordinates(i, j, dimension: data.columns, names: names)
+        } else if data.columns == 1 {
+            throw DataError("\(input.data) has one column; a scatter plot needs two")
+        } else if data.columns == 2 {
+            projection = .coordinates(0, 1, dimension: 2, names: names)
+        } else {
+            projection = try .principal(data)
+        }
+        let points = projection.points(data)
+        let components = projection.components(of: model)
+        let bounds = Bounds(covering: points + components.flatMap { $0.ellipse(radius: 2) })
+        var figure = SVGFigure(width: 720, height: 560)
+        let axes = Axes(left: 70, top: 40, width: 460, height: 460, bounds: bounds)
+        let title = "\(model.componentCount)-component \(model.covarianceType.rawValue) mixture, \(data.rows) points"
+        figure.add(scatterPanel(axes, title: title, xLabel: projection.xLabel, yLabel: projection.yLabel,
+                                points: points, labels: labels, components: components))
+        figure.add(legend(x: 550, y: 60, weights: model.weights))
+        try writeOutput(figure.text, to: output)
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+
+/// A minimal SVG writer for the figures `plot` and `demo` draw: panels laid
+/// out on a page, each a scatter of points with Gaussian ellipses, or a line.
+struct SVGFigure {
+    let width: Double
+    let height: Double
+    private var body: [String] = []
+
+    init(width: Double, height: Double) {
+        self.width = width
+        self.height = height
+    }
+
+    mutating func add(_ element: String) { body.append(element) }
+
+    var text: String {
+        """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(fmt(width))" height="\(fmt(height))" viewBox="0 0 \(fmt(width)) \(fmt(height))" font-family="Helvetica, Arial, sans-serif">
+        <rect width="100%" height="100%" fill="white"/>
+        \(body.joined(separator: "\n"))
+        </svg>
+
+        """
+    }
+}
+
+/// Distinct colours for components (the widely used "tab10" palette).
+let componentColors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+func color(_ k: Int) -> String { componentColors[k % componentColors.count] }
+
+/// A Gaussian component projected to the plane of a panel.
+struct PlanarGaussian {
+    var mean: (Double, Double)
+    /// The 2×2 covariance [[a, b], [b, c]].
+    var a: Double, b: Double, c: Double
+    var weight: Double
+
+    /// Points on the ellipse of Mahalanobis radius `r`.
+    func ellipse(radius r: Double, points: Int = 72) -> [(Double, Double)] {
+        // Eigen-decomposition of a symmetric 2×2 matrix in closed form.
+        let half = (a - c) / 2, root = (half * half + b * b).squareRoot()
+        let major = max((a + c) / 2 + root, 0).squareRoot(), minor = max((a + c) / 2 - root, 0).squareRoot()
+        let angle = 0.5 * atan2(2 * b, a - c)
+        return (0...points).map { i in
+            let t = 2 * Double.pi * Double(i) / Double(points)
+            let u = r * major * cos(t), v = r * minor * sin(t)
+            return (mean.0 + u * cos(angle) - v * sin(angle), mean.1 + u * sin(angle) + v * cos(angle))
+        }
+    }
+}
+
+/// Data-space bounds of a panel.
+struct Bounds {
+    var xMin: Double, xMax: Double, yMin: Double, yMax: Double
+
+    /// The smallest bounds holding `points`, widened by 5% on each side.
+    init(covering points: [(Double, Double)]) {
+        xMin = points.map(\.0).min() ?? 0; xMax = points.map(\.0).max() ?? 1
+        yMin = points.map(\.1).min() ?? 0; yMax = points.map(\.1).max() ?? 1
+        if xMax - xMin < 1e-12 { xMin -= 1; xMax += 1 }
+        if yMax - yMin < 1e-12 { yMin -= 1; yMax += 1 }
+        let dx = (xMax - xMin) * 0.05, dy = (yMax - yMin) * 0.05
+        xMin -= dx; xMax += dx; yMin -= dy; yMax += dy
+    }
+}
+
+/// A rectangle of the page with axes, ticks and labels, mapping data to pixels.
+struct Axes {
+    let left: Double, top: Double, width: Double, height: Double
+    let bounds: Bounds
+
+    func x(_ value: Double) -> Double { left + (value - bounds.xMin) / (bounds.xMax - bounds.xMin) * width }
+    func y(_ value: Double) -> Double { top + height - (value - bounds.yMin) / (bounds.yMax - bounds.yMin) * height }
+
+    /// The frame, ticks, tick labels, axis labels and title.
+    func frame(title: String, xLabel: String, yLabel: String) -> String {
+        var parts = ["<rect x=\"\(fmt(left))\" y=\"\(fmt(top))\" width=\"\(fmt(width))\" height=\"\(fmt(height))\" fill=\"none\" stroke=\"#444\"/>"]
+        for tick in niceTicks(bounds.xMin, bounds.xMax) {
+            let px = x(tick)
+            parts.append("<line x1=\"\(fmt(px))\" y1=\"\(fmt(top + height))\" x2=\"\(fmt(px))\" y2=\"\(fmt(top + height + 4))\" stroke=\"#444\"/>")
+            parts.append("<text x=\"\(fmt(px))\" y=\"\(fmt(top + height + 16))\" font-size=\"10\" text-anchor=\"middle\" fill=\"#333\">\(tickLabel(tick))</text>")
+        }
+        for tick in niceTicks(bounds.yMin, bounds.yMax) {
+            let py = y(tick)
+            parts.append("<line x1=\"\(fmt(left - 4))\" y1=\"\(fmt(py))\" x2=\"\(fmt(left))\" y2=\"\(fmt(py))\" stroke=\"#444\"/>")
+            parts.append("<text x=\"\(fmt(left - 6))\" y=\"\(fmt(py + 3))\" font-size=\"10\" text-anchor=\"end\" fill=\"#333\">\(tickLabel(tick))</text>")
+        }
+        parts.append("<text x=\"\(fmt(left + width / 2))\" y=\"\(fmt(top + height + 32))\" font-size=\"11\" text-anchor=\"middle\" fill=\"#222\">\(escape(xLabel))</text>")
+        parts.append("<text transform=\"translate(\(fmt(left - 38)) \(fmt(top + height / 2))) rotate(-90)\" font-size=\"11\" text-anchor=\"middle\" fill=\"#222\">\(escape(yLabel))</text>")
+        parts.append("<text x=\"\(fmt(left + width / 2))\" y=\"\(fmt(top - 8))\" font-size=\"13\" font-weight=\"bold\" text-anchor=\"middle\" fill=\"#111\">\(escape(title))</text>")
+        return parts.joined(separator: "\n")
+    }
+
+    /// A polyline through data points, clipped to the panel by the caller's bounds.
+    func path(_ points: [(Double, Double)], attributes: String) -> String {
+        let d = points.enumerated().map { "\($0.offset == 0 ? "M" : "L")\(fmt(x($0.element.0))),\(fmt(y($0.element.1)))" }.joined()
+        return "<path d=\"\(d)\" \(attributes)/>"
+    }
+}
+
+/// A scatter panel: points coloured by component, each component's 1σ and
+/// 2σ ellipses and its mean.
+func scatterPanel(_ axes: Axes, title: String, xLabel: String, yLabel: String, points: [(Double, Double)],
+                  labels: [Int]?, components: [PlanarGaussian]) -> String {
+    var parts = ["<g class=\"panel\">", "<clipPath id=\"clip\(Int(axes.left))x\(Int(axes.top))\"><rect x=\"\(fmt(axes.left))\" y=\"\(fmt(axes.top))\" width=\"\(fmt(axes.width))\" height=\"\(fmt(axes.height))\"/></clipPath>"]
+    parts.append(axes.frame(title: title, xLabel: xLabel, yLabel: yLabel))
+    parts.append("<g clip-path=\"url(#clip\(Int(axes.left))x\(Int(axes.top)))\">")
+    for (i, point) in points.enumerated() {
+        let fill = labels.map { color($0[i]) } ?? "#555"
+        parts.append("<circle cx=\"\(fmt(axes.x(point.0)))\" cy=\"\(fmt(axes.y(point.1)))\" r=\"2.2\" fill=\"\(fill)\" fill-opacity=\"0.55\"/>")
+    }
+    for (k, component) in components.enumerated() {
+        parts.append(axes.path(component.ellipse(radius: 1), attributes: "class=\"ellipse\" fill=\"none\" stroke=\"\(color(k))\" stroke-width=\"2\""))
+        parts.append(axes.path(component.ellipse(radius: 2), attributes: "class=\"ellipse\" fill=\"none\" stroke=\"\(color(k))\" stroke-width=\"1.2\" stroke-dasharray=\"5,3\""))
+        let mx = axes.x(component.mean.0), my = axes.y(component.mean.1)
+        parts.append("<path class=\"mean\" d=\"M\(fmt(mx - 5)),\(fmt(my - 5))L\(fmt(mx + 5)),\(fmt(my + 5))M\(fmt(mx - 5)),\(fmt(my + 5))L\(fmt(mx + 5)),\(fmt(my - 5))\" stroke=\"black\" stroke-width=\"2.5\"/>")
+    }
+    parts.append("</g>")
+    parts.append("</g>")
+    return parts.joined(separator: "\n")
+}
+
+/// A legend: one swatch per component with its weight, and the line styles.
+func legend(x: Double, y: Double, weights: [Double]) -> String {
+    var parts = ["<g class=\"legend\">"]
+    for (k, weight) in weights.enumerated() {
+        let row = y + Double(k) * 16
+        parts.append("<rect x=\"\(fmt(x))\" y=\"\(fmt(row - 9))\" width=\"10\" height=\"10\" fill=\"\(color(k))\"/>")
+        parts.append("<text x=\"\(fmt(x + 16))\" y=\"\(fmt(row))\" font-size=\"11\" fill=\"#222\">component \(k)  (weight \(String(format: "%.3f", weight)))</text>")
+    }
+    let row = y + Double(weights.count) * 16 + 6
+    parts.append("<line x1=\"\(fmt(x))\" y1=\"\(fmt(row - 4))\" x2=\"\(fmt(x + 22))\" y2=\"\(fmt(row - 4))\" stroke=\"#333\" stroke-width=\"2\"/>")
+    parts.append("<text x=\"\(fmt(x + 28))\" y=\"\(fmt(row))\" font-size=\"11\" fill=\"#222\">1σ</text>")
+    parts.append("<line x1=\"\(fmt(x + 52))\" y1=\"\(fmt(row - 4))\" x2=\"\(fmt(x + 74))\" y2=\"\(fmt(row - 4))\" stroke=\"#333\" stroke-dasharray=\"5,3\"/>")
+    parts.append("<text x=\"\(fmt(x + 80))\" y=\"\(fmt(row))\" font-size=\"11\" fill=\"#222\">2σ</text>")
+    parts.append("<text x=\"\(fmt(x + 104))\" y=\"\(fmt(row))\" font-size=\"13\" font-weight=\"bold\" fill=\"#222\">× mean</text>")
+    parts.append("</g>")
+    return parts.joined(separator: "\n")
+}
+
+/// Tick positions at 1, 2 or 5 × a power of ten, about five per axis.
+func niceTicks(_ low: Double, _ high: Double) -> [Double] {
+    let raw = (high - low) / 5
+    let magnitude = pow(10, floor(log10(raw)))
+    let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+    var ticks: [Double] = []
+    var tick = ceil(low / step) * step
+    while tick <= high + step * 1e-9 {
+        ticks.append(abs(tick) < step * 1e-9 ? 0 : tick)
+        tick += step
+    }
+    return ticks
+}
+
+func tickLabel(_ value: Double) -> String { String(format: "%g", value) }
+
+func fmt(_ value: Double) -> String { String(format: "%.2f", value) }
+
+func escape(_ text: String) -> String {
+    text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+}

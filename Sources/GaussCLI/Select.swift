@@ -1,0 +1,95 @@
+import ArgumentParser
+import Clustering
+import Foundation
+import LinearAlgebra
+
+struct Select: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fit every number of components × covariance type and rank the fits by BIC.",
+        discussion: """
+            Prints a table, best (lowest BIC) first, with AIC and the total log-likelihood. Cells \
+            that cannot be fitted are listed after it with the reason.
+
+            Examples:
+              gauss select data.csv --components 1...8
+              gauss select data.csv --components 2,4,8 --covariance diag,full --output best.json
+            """
+    )
+
+    @Argument(help: "The data: .csv or .npy.")
+    var data: String
+
+    @Option(help: "Component counts: a range like 1...10, or a list like 2,4,8.")
+    var components: String = "1...10"
+
+    @Option(help: "Covariance types: all, or a comma-separated list of full, tied, diag, spherical.")
+    var covariance: String = "all"
+
+    @OptionGroup var em: EMOptions
+
+    @Option(name: .shortAndLong, help: "Write the best model here.")
+    var output: String?
+
+    func parsedComponents() throws -> [Int] {
+        let text = components.replacingOccurrences(of: " ", with: "")
+        for separator in ["...", "-"] where text.contains(separator) {
+            let parts = text.components(separatedBy: separator)
+            guard parts.count == 2, let low = Int(parts[0]), let high = Int(parts[1]), low >= 1, low <= high else {
+                throw ValidationError("--components must look like 1...10 with 1 ≤ low ≤ high, got \(components)")
+            }
+            return Array(low...high)
+        }
+        let list = text.split(separator: ",").map { Int($0) }
+        guard !list.isEmpty, list.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+            throw ValidationError("--components must be a range like 1...10 or a list like 2,4,8 of positive counts, got \(components)")
+        }
+        return list.map { $0! }
+    }
+
+    func parsedTypes() throws -> [CovarianceType] {
+        if covariance == "all" { return CovarianceType.allCases }
+        return try covariance.split(separator: ",").map {
+            guard let type = CovarianceType(rawValue: $0.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--covariance takes all or full, tied, diag, spherical; got \($0)")
+            }
+            return type
+        }
+    }
+
+    func validate() throws {
+        _ = try parsedComponents()
+        _ = try parsedTypes()
+    }
+
+    func run() throws {
+        let counts = try parsedComponents(), types = try parsedTypes()
+        let data = try loadData(self.data, columns: em.columnList, dtype: em.dtype)
+        let estimator = em.estimator(components: 1, covariance: .full)
+        let result: ModelSelection.Result = try describing(self.data) {
+            switch data {
+            case .float(let m): return try ModelSelection.rank(m, componentCounts: counts, covarianceTypes: types, estimator: estimator)
+            case .double(let m): return try ModelSelection.rank(m, componentCounts: counts, covarianceTypes: types, estimator: estimator)
+            }
+        }
+        var table = "rank  components  covariance            BIC            AIC   log-likelihood\n"
+        for (rank, candidate) in result.ranked.enumerated() {
+            let logLikelihood = (Double(candidate.model.parameterCount) * log(Double(data.rows)) - candidate.bic) / 2
+            table += String(format: "%4d  %10d  ", rank + 1, candidate.componentCount)
+                + candidate.covarianceType.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+                + String(format: "  %13.6g  %13.6g  %15.6g\n", candidate.bic, candidate.aic, logLikelihood)
+        }
+        for failure in result.failures {
+            table += "  --  \(String(repeating: " ", count: max(0, 10 - String(failure.componentCount).count)))\(failure.componentCount)  "
+                + "\(failure.covarianceType.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  not fitted: \(failure.error.description)\n"
+        }
+        print(table, terminator: "")
+        if let output {
+            guard let best = result.ranked.first else { throw DataError("no combination could be fitted, so there is no model to write") }
+            let settings = FitSettings(
+                n_components: best.componentCount, covariance_type: best.covarianceType.rawValue, tol: em.tol,
+                reg_covar: em.regCovar, max_iter: em.maxIter, n_init: em.nInit, init_params: em.initialization.rawValue,
+                seed: em.seed, dtype: { if case .float = data { return "float32" } else { return "float64" } }(), n_samples: data.rows)
+            try writeOutput(try modelJSON(best.model, settings: settings), to: output)
+        }
+    }
+}
