@@ -1,0 +1,245 @@
+import Clustering
+import Foundation
+import LinearAlgebra
+import Testing
+
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// Runs the built `gauss` executable, as a user would.
+struct Run {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The `gauss` built beside the test bundle (swift test builds every product).
+let gaussExecutable: URL = {
+    let besideTests = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("gauss")
+    if FileManager.default.isExecutableFile(atPath: besideTests.path) { return besideTests }
+    return packageRoot.appendingPathComponent(".build/debug/gauss")
+}()
+
+func gauss(_ arguments: String...) throws -> Run {
+    let process = Process()
+    process.executableURL = gaussExecutable
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+               stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+let faithful = packageRoot.appendingPathComponent("data/faithful.csv").path
+let iris = packageRoot.appendingPathComponent("data/iris.csv").path
+
+/// A directory of its own for a test's files.
+func scratchDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("gauss-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// Counts elements of an SVG by name and class, failing on malformed XML.
+final class SVGCounter: NSObject, XMLParserDelegate {
+    var panels = 0, ellipses = 0, elements = 0
+
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                attributes: [String: String] = [:]) {
+        elements += 1
+        if name == "g" && attributes["class"] == "panel" { panels += 1 }
+        if name == "path" && attributes["class"] == "ellipse" { ellipses += 1 }
+    }
+
+    static func count(_ path: String) throws -> SVGCounter {
+        let counter = SVGCounter()
+        let parser = XMLParser(data: try Data(contentsOf: URL(fileURLWithPath: path)))
+        parser.delegate = counter
+        try #require(parser.parse(), "well-formed XML")
+        return counter
+    }
+}
+
+@Suite struct GaussCLITests {
+    @Test func helpListsCommandsWithExamples() throws {
+        let top = try gauss("--help")
+        #expect(top.status == 0)
+        for command in ["fit", "predict", "score", "sample", "select", "plot", "demo"] { #expect(top.stdout.contains(command)) }
+        let fit = try gauss("fit", "--help")
+        #expect(fit.status == 0 && fit.stdout.contains("Examples:") && fit.stdout.contains("--reg-covar"))
+    }
+
+    @Test func fitWritesTheModelTheLibraryFits() throws {
+        let run = try gauss("fit", faithful, "-k", "2")
+        #expect(run.status == 0, "\(run.stderr)")
+        let model = try JSONDecoder().decode(GaussianMixtureModel.self, from: Data(run.stdout.utf8))
+        let data = try CSV.read(contentsOf: faithful).matrix
+        let expected = try GaussianMixture(componentCount: 2, seed: 0).fit(data)
+        #expect(model == expected, "fit → JSON → decode is the library's model, bit for bit")
+        let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
+        #expect(object["gauss_model_version"] as? Int == 1)
+        let settings = object["settings"] as! [String: Any]
+        #expect(settings["n_components"] as? Int == 2 && settings["covariance_type"] as? String == "full"
+                && settings["init_params"] as? String == "kmeans" && settings["seed"] as? Int == 0)
+    }
+
+    @Test func predictScoreAndSampleMatchTheLibrary() throws {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let modelPath = dir.appendingPathComponent("model.json").path
+        let fitted = try gauss("fit", faithful, "-k", "2", "--covariance", "diag", "--output", modelPath)
+        #expect(fitted.status == 0)
+        let model = try JSONDecoder().decode(GaussianMixtureModel.self, from: Data(contentsOf: URL(fileURLWithPath: modelPath)))
+        let data = try CSV.read(contentsOf: faithful).matrix
+
+        let expectedLabels = try model.predict(data).map { "\($0)\n" }.joined()
+        let expectedProbabilities = CSV.string(try model.predictProbabilities(data))
+        let expectedScore = "\(try model.score(data))\n"
+        let expectedPerSample = try model.logLikelihoods(data).map { "\($0)\n" }.joined()
+        let labels = try gauss("predict", modelPath, faithful)
+        #expect(labels.status == 0 && labels.stdout == expectedLabels)
+        let proba = try gauss("predict", modelPath, faithful, "--proba")
+        #expect(proba.stdout == expectedProbabilities, "shortest round-trip numbers, identical")
+        let score = try gauss("score", modelPath, faithful)
+        #expect(score.stdout == expectedScore)
+        let perSample = try gauss("score", modelPath, faithful, "--per-sample")
+        #expect(perSample.stdout == expectedPerSample)
+        let sample = try gauss("sample", modelPath, "-n", "50", "--seed", "3")
+        #expect(sample.stdout == CSV.string(model.sample(count: 50, seed: 3).samples))
+        #expect(sample.stdout.split(separator: "\n").count == 50)
+    }
+
+    @Test func initFromReproducesTheFitFromThoseParameters() throws {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let start = dir.appendingPathComponent("start.json").path
+        let first = try gauss("fit", faithful, "-k", "2", "--max-iter", "2", "--output", start)
+        #expect(first.status == 0)
+        let startModel = try JSONDecoder().decode(GaussianMixtureModel.self, from: Data(contentsOf: URL(fileURLWithPath: start)))
+        let run = try gauss("fit", faithful, "--init-from", start)
+        #expect(run.status == 0, "\(run.stderr)")
+        let model = try JSONDecoder().decode(GaussianMixtureModel.self, from: Data(run.stdout.utf8))
+        let data = try CSV.read(contentsOf: faithful).matrix
+        var estimator = GaussianMixture(componentCount: 2, initialWeights: startModel.weights, initialMeans: startModel.means)
+        estimator.initialPrecisions = .full(startModel.covariances.matrixArray.map { try! Cholesky($0).inverse() })
+        let expected = try estimator.fit(data)
+        #expect(model.weights == expected.weights && model.means == expected.means && model.iterationCount == expected.iterationCount)
+        // Zero iterations return the file's parameters as they are.
+        let same = try gauss("fit", faithful, "--init-from", start, "--max-iter", "0")
+        let unchanged = try JSONDecoder().decode(GaussianMixtureModel.self, from: Data(same.stdout.utf8))
+        #expect(unchanged.weights == startModel.weights && unchanged.means == startModel.means)
+        // A conflicting -k is a usage error.
+        let conflict = try gauss("fit", faithful, "--init-from", start, "-k", "3")
+        #expect(conflict.status == 2 && conflict.stderr.contains("conflicts"))
+    }
+
+    @Test func selectRanksByBICAndWritesTheBest() throws {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let best = dir.appendingPathComponent("best.json").path
+        let run = try gauss("select", faithful, "--components", "1...3", "--covariance", "full,diag", "--output", best)
+        #expect(run.status == 0, "\(run.stderr)")
+        let rows = run.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+        #expect(rows.count == 6)
+        let bics = rows.map { Double($0[3])! }
+        #expect(bics == bics.sorted())
+        let model = try JSONDecoder().decode(GaussianMixtureModel.self, from: Data(contentsOf: URL(fileURLWithPath: best)))
+        #expect(model.componentCount == Int(rows[0][1])! && model.covarianceType.rawValue == String(rows[0][2]))
+    }
+
+    @Test func plotDrawsEveryComponentInPrincipalComponents() throws {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let modelPath = dir.appendingPathComponent("iris.json").path, svg = dir.appendingPathComponent("iris.svg").path
+        let fitted = try gauss("fit", iris, "--columns", "0,1,2,3", "-k", "3", "--output", modelPath)
+        #expect(fitted.status == 0)
+        let run = try gauss("plot", modelPath, iris, "--columns", "0,1,2,3", "--output", svg)
+        #expect(run.status == 0, "\(run.stderr)")
+        let counts = try SVGCounter.count(svg)
+        #expect(counts.panels == 1 && counts.ellipses == 6, "1σ and 2σ for each of 3 components")
+        let chosen = try gauss("plot", modelPath, iris, "--columns", "0,1,2,3", "--dims", "0,2", "--output", svg)
+        #expect(chosen.status == 0)
+        let outOfRange = try gauss("plot", modelPath, iris, "--columns", "0,1,2,3", "--dims", "0,9", "--output", svg)
+        #expect(outOfRange.status == 2)
+    }
+
+    @Test func demoDrawsFivePanelsAndTheLowerBound() throws {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let svg = dir.appendingPathComponent("demo.svg").path
+        let run = try gauss("demo", "--output", svg)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("Old Faithful") && run.stdout.contains("lower bound") && run.stdout.contains("covariance"))
+        let counts = try SVGCounter.count(svg)
+        #expect(counts.panels == 6, "start, iterations 1, 2, 5, the last, and the lower bound")
+        #expect(counts.ellipses == 5 * 2 * 2)
+    }
+
+    @Test func dataErrorsExitWithOneSentenceAndStatusOne() throws {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bad = dir.appendingPathComponent("bad.csv").path
+        try Data("a,b\n1,2\n3,x\n4,5\n".utf8).write(to: URL(fileURLWithPath: bad))
+        let output = dir.appendingPathComponent("never.json").path
+
+        let missing = try gauss("fit", dir.appendingPathComponent("absent.csv").path, "--output", output)
+        #expect(missing.status == 1 && missing.stderr.contains("no such file"))
+        let cell = try gauss("fit", bad, "--output", output)
+        #expect(cell.status == 1 && cell.stderr.contains("bad.csv, line 3, column 2: \"x\" is not a number"))
+        let int64 = packageRoot.appendingPathComponent("Tests/LinearAlgebraTests/Fixtures/npy/bad_int64.npy").path
+        let dtype = try gauss("fit", int64, "--output", output)
+        #expect(dtype.status == 1 && dtype.stderr.contains("dtype '<i8' is not supported"))
+        let tooMany = try gauss("fit", faithful, "-k", "500", "--output", output)
+        #expect(tooMany.status == 1 && tooMany.stderr.contains("need at least 500 samples"))
+        #expect(!FileManager.default.fileExists(atPath: output), "no partial output after a failure")
+
+        let modelPath = dir.appendingPathComponent("model.json").path
+        let fitted = try gauss("fit", faithful, "-k", "2", "--output", modelPath)
+        #expect(fitted.status == 0)
+        let wrongDimension = try gauss("predict", modelPath, iris)
+        #expect(wrongDimension.status == 1 && wrongDimension.stderr.contains("columns"))
+        let broken = dir.appendingPathComponent("broken.json").path
+        try Data(#"{"covariance_type":"full","weights":[1],"means":[[0,0]],"covariances":[[[1,0]]]}"#.utf8)
+            .write(to: URL(fileURLWithPath: broken))
+        let shape = try gauss("predict", broken, faithful)
+        #expect(shape.status == 1 && shape.stderr.contains("not a valid model file"))
+        let future = dir.appendingPathComponent("future.json").path
+        try Data(#"{"gauss_model_version":99}"#.utf8).write(to: URL(fileURLWithPath: future))
+        let version = try gauss("score", future, faithful)
+        #expect(version.status == 1 && version.stderr.contains("version 99 is not supported"))
+    }
+
+    @Test(arguments: [
+        ["fit", faithful, "-k", "0"], ["fit", faithful, "--tol", "-1"], ["fit", faithful, "--covariance", "round"],
+        ["select", faithful, "--components", "5...2"], ["sample", "model.json"], ["frobnicate"],
+    ])
+    func usageErrorsExitWithStatusTwo(arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = gaussExecutable
+        process.arguments = arguments
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = Pipe()
+        try process.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 2, "\(arguments): \(message)")
+        #expect(!message.isEmpty)
+    }
+}
+
+extension CovarianceParameters {
+    /// The full matrices, for tests of full covariance.
+    var matrixArray: [Matrix<Double>] {
+        if case .full(let ms) = self { return ms }
+        return []
+    }
+}
