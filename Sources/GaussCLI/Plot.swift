@@ -77,6 +77,9 @@ struct Plot: ParsableCommand {
     @Option(help: "Two 0-based columns to plot, like 0,2, instead of principal components.")
     var dims: String?
 
+    /// The most points one picture draws.
+    static let maximumPoints = 20_000
+
     func parsedDims() throws -> (Int, Int)? {
         guard let dims else { return nil }
         let parts = dims.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -106,14 +109,19 @@ struct Plot: ParsableCommand {
         } else {
             projection = try .principal(data)
         }
-        let points = projection.points(data)
+        // Beyond 20 000 points an SVG becomes slow to view: draw every k-th row.
+        let stride = max(1, (data.rows + Self.maximumPoints - 1) / Self.maximumPoints)
+        let shown = Swift.stride(from: 0, to: data.rows, by: stride).map { $0 }
+        let allPoints = projection.points(data)
+        let points = shown.map { allPoints[$0] }
         let components = projection.components(of: model)
         let bounds = Bounds(covering: points + components.flatMap { $0.ellipse(radius: 2) })
-        var figure = SVGFigure(width: 720, height: 560)
+        var figure = SVGFigure(width: 720, height: max(560, 100 + 16 * Double(model.componentCount)))
         let axes = Axes(left: 70, top: 40, width: 460, height: 460, bounds: bounds)
-        let title = "\(model.componentCount)-component \(model.covarianceType.rawValue) mixture, \(data.rows) points"
+        let count = shown.count == data.rows ? "\(data.rows) points" : "\(shown.count) of \(data.rows) points shown"
+        let title = "\(model.componentCount)-component \(model.covarianceType.rawValue) mixture, \(count)"
         figure.add(scatterPanel(axes, title: title, xLabel: projection.xLabel, yLabel: projection.yLabel,
-                                points: points, labels: labels, components: components))
+                                points: points, labels: shown.map { labels[$0] }, components: components))
         figure.add(legend(x: 550, y: 60, weights: model.weights))
         try writeOutput(figure.text, to: output)
     }
