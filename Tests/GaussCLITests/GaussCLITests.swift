@@ -91,6 +91,25 @@ final class SVGCounter: NSObject, XMLParserDelegate {
                 && settings["init_params"] as? String == "kmeans" && settings["seed"] as? Int == 0)
     }
 
+    @Test func weightsPrecisionColumnsAndVerboseOptions() throws {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let weights = dir.appendingPathComponent("weights.csv").path
+        try Data((0..<272).map { $0 % 2 == 0 ? "2\n" : "1\n" }.joined().utf8).write(to: URL(fileURLWithPath: weights))
+        let run = try gauss("fit", faithful, "-k", "2", "--columns", "waiting,eruptions", "--sample-weights", weights,
+                            "--dtype", "float32", "--verbose")
+        #expect(run.status == 0, "\(run.stderr)")
+        let model = try JSONDecoder().decode(GaussianMixtureModel.self, from: Data(run.stdout.utf8))
+        let all = try CSV.read(contentsOf: faithful).matrix
+        let swapped = Matrix<Float>(rows: all.rows, columns: 2) { Float(all[$0, 1 - $1]) }
+        let expected = try GaussianMixture(componentCount: 2).fit(swapped, sampleWeights: (0..<272).map { $0 % 2 == 0 ? 2 : 1 })
+        #expect(model == expected, "columns by name, weights and float32 reach the library's fit")
+        let lines = run.stderr.split(separator: "\n").filter { $0.hasPrefix("iteration ") }
+        #expect(lines.count == model.iterationCount && lines[0].contains("lower bound") && lines[0].contains("change"))
+        let unknown = try gauss("fit", faithful, "--columns", "height")
+        #expect(unknown.status == 1 && unknown.stderr.contains("no column \"height\": the columns are eruptions, waiting"))
+    }
+
     @Test func predictScoreAndSampleMatchTheLibrary() throws {
         let dir = try scratchDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
