@@ -3,14 +3,15 @@ import PackageDescription
 
 // Gauss: Gaussian mixtures and automatic differentiation on OpenBLAS/LAPACKE.
 // Module order (each depends only on those above it): COpenBLAS, LinearAlgebra,
-// Clustering, then Gauss, the umbrella most users import. Later modules
-// (Autodiff) are added when they get code. GaussCLI is the `gauss` executable.
+// Autodiff, Clustering, then Gauss, the umbrella most users import, and
+// GaussCLI, the `gauss` executable.
 let package = Package(
     name: "Gauss",
     products: [
         .library(name: "Gauss", targets: ["Gauss"]),
         .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
         .library(name: "Clustering", targets: ["Clustering"]),
+        .library(name: "Autodiff", targets: ["Autodiff"]),
         .executable(name: "gauss", targets: ["GaussCLI"]),
     ],
     dependencies: [
@@ -34,7 +35,11 @@ let package = Package(
             name: "Clustering",
             dependencies: ["LinearAlgebra", .product(name: "RealModule", package: "swift-numerics")]
         ),
-        .target(name: "Gauss", dependencies: ["LinearAlgebra", "Clustering"]),
+        .target(
+            name: "Autodiff",
+            dependencies: ["LinearAlgebra", .product(name: "RealModule", package: "swift-numerics")]
+        ),
+        .target(name: "Gauss", dependencies: ["LinearAlgebra", "Autodiff", "Clustering"]),
         .executableTarget(
             name: "GaussCLI",
             dependencies: ["LinearAlgebra", "Clustering", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -46,6 +51,7 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "ClusteringTests", dependencies: ["Clustering"], exclude: ["Fixtures"]),
+        .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"]),
         .testTarget(name: "GaussTests", dependencies: ["Gauss"]),
         .testTarget(name: "GaussCLITests", dependencies: ["GaussCLI"]),
     ],
