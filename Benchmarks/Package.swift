@@ -18,6 +18,11 @@ let package = Package(
             path: "Sources/GemmOverhead"
         ),
         .executableTarget(
+            name: "divided-differences",
+            dependencies: [.product(name: "Gauss", package: "Gauss")],
+            path: "Sources/DividedDifferences"
+        ),
+        .executableTarget(
             name: "em-iteration",
             dependencies: [.product(name: "Gauss", package: "Gauss")],
             path: "Sources/EMIteration"
