@@ -1,0 +1,99 @@
+import LinearAlgebra
+import RealModule
+
+// Reverse-mode derivatives of functions of whole matrices, on a fresh tape.
+
+/// f(inputs) and its gradient with respect to every input, in one forward
+/// and one backward pass. `f` must return a 1×1 variable.
+public func valueWithGradient(
+    at inputs: [Matrix<Double>], of f: (Tape, [Variable]) -> Variable
+) -> (value: Double, gradients: [Matrix<Double>]) {
+    let tape = Tape()
+    let variables = inputs.map(tape.variable)
+    let output = f(tape, variables)
+    return (output.scalar, tape.gradient(of: output, with: variables).map(\.value))
+}
+
+/// The gradients of `f` with respect to every input; see ``valueWithGradient(at:of:)``.
+public func gradient(at inputs: [Matrix<Double>], of f: (Tape, [Variable]) -> Variable) -> [Matrix<Double>] {
+    valueWithGradient(at: inputs, of: f).gradients
+}
+
+/// ∇²f(x)·v by differentiating the taped gradient (reverse over reverse):
+/// two backward passes, whatever the size of x.
+public func hessianVectorProduct(at x: Matrix<Double>, along v: Matrix<Double>, of f: (Variable) -> Variable) -> Matrix<Double> {
+    precondition(x.rows == v.rows && x.columns == v.columns, "a direction of the input's shape")
+    let tape = Tape()
+    let input = tape.variable(x)
+    let g = tape.gradient(of: f(input), with: [input])[0]
+    return tape.gradient(of: (g * tape.variable(v)).sum(), with: [input])[0].value
+}
+
+/// The Hessian of `f` with respect to the elements of x (row-major), an
+/// n×n matrix for n = x.count, by n reverse passes over the taped gradient.
+///
+/// - Complexity: n + 1 backward passes.
+public func hessian(at x: Matrix<Double>, of f: (Variable) -> Variable) -> Matrix<Double> {
+    let tape = Tape()
+    let input = tape.variable(x)
+    let g = tape.gradient(of: f(input), with: [input])[0]
+    let n = x.count
+    var result = Matrix<Double>(rows: n, columns: n)
+    for i in 0..<n {
+        let selector = Matrix<Double>(rows: x.rows, columns: x.columns) { r, c in r * x.columns + c == i ? 1 : 0 }
+        let row = tape.gradient(of: (g * tape.variable(selector)).sum(), with: [input])[0].value
+        result[rows: i..<(i + 1)] = Matrix(rows: 1, columns: n, elements: row.elements)
+    }
+    return result
+}
+
+/// How a reverse-mode gradient compares with central differences.
+public struct GradientCheck: Sendable, CustomStringConvertible {
+    /// The largest |analytic − numeric| over every input element.
+    public var maximumAbsoluteError: Double
+    /// The largest |analytic − numeric| / max(1, |numeric|).
+    public var maximumRelativeError: Double
+    /// Where the largest relative error is: input index and element (row, column).
+    public var worst: (input: Int, row: Int, column: Int)
+
+    /// Whether the relative error is within `tolerance`.
+    public func passes(tolerance: Double = 1e-6) -> Bool { maximumRelativeError <= tolerance }
+
+    public var description: String {
+        "maximum relative error \(maximumRelativeError) (absolute \(maximumAbsoluteError)) at input \(worst.input), element (\(worst.row), \(worst.column))"
+    }
+}
+
+/// Compares the reverse-mode gradient of `f` with central differences
+/// (f(x + h) − f(x − h)) / 2h, element by element, with h = ∛ε·max(1, |x|):
+/// the step that balances truncation (h²) against rounding (ε/h).
+///
+/// - Complexity: 2·(total input elements) evaluations of f.
+public func checkGradient(at inputs: [Matrix<Double>], of f: (Tape, [Variable]) -> Variable) -> GradientCheck {
+    let analytic = gradient(at: inputs, of: f)
+    func evaluate(_ values: [Matrix<Double>]) -> Double {
+        let tape = Tape()
+        return f(tape, values.map(tape.variable)).scalar
+    }
+    var check = GradientCheck(maximumAbsoluteError: 0, maximumRelativeError: 0, worst: (0, 0, 0))
+    let cubeRootEpsilon = Double.root(Double.ulpOfOne, 3)
+    for (k, input) in inputs.enumerated() {
+        for i in 0..<input.rows {
+            for j in 0..<input.columns {
+                let h = cubeRootEpsilon * Swift.max(1, abs(input[i, j]))
+                var plus = inputs, minus = inputs
+                plus[k][i, j] += h
+                minus[k][i, j] -= h
+                let numeric = (evaluate(plus) - evaluate(minus)) / (2 * h)
+                let error = abs(analytic[k][i, j] - numeric)
+                let relative = error / Swift.max(1, abs(numeric))
+                check.maximumAbsoluteError = Swift.max(check.maximumAbsoluteError, error)
+                if relative > check.maximumRelativeError || relative.isNaN {
+                    check.maximumRelativeError = relative.isNaN ? .infinity : relative
+                    check.worst = (k, i, j)
+                }
+            }
+        }
+    }
+    return check
+}

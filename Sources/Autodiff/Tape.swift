@@ -1,0 +1,112 @@
+import LinearAlgebra
+
+/// A record of whole-matrix operations for reverse-mode differentiation.
+///
+/// Every operation on ``Variable``s appends one node: its value, its inputs
+/// and its pullback, which maps the output's cotangent to the inputs'
+/// cotangents. Pullbacks are themselves written with taped operations, so
+/// the gradient a backward pass produces is made of variables on the same
+/// tape and can be differentiated again (Hessians, Hessian-vector
+/// products).
+///
+/// ```swift
+/// let tape = Tape()
+/// let x = tape.variable(Matrix([[1.0, 2], [3, 4]]))
+/// let y = (x * x).sum()
+/// let dx = tape.gradient(of: y, with: [x])[0]    // 2x, itself a variable
+/// ```
+///
+/// A tape is single-threaded and owns its variables: keep it alive while
+/// they are in use. ``reset()`` empties it for reuse without giving up its
+/// storage.
+public final class Tape {
+    /// One recorded operation.
+    struct Node {
+        var value: Matrix<Double>
+        var inputs: [Int]
+        /// (output cotangent, output) → input cotangents; nil for leaves.
+        var pullback: ((Variable, Variable) -> [Variable])?
+        var name: String
+    }
+
+    private(set) var nodes: [Node] = []
+
+    /// When on, the first operation whose value holds NaN or ∞ is recorded
+    /// in ``firstAnomaly``.
+    public var anomalyDetection = false
+    /// The first non-finite operation seen while ``anomalyDetection`` was on:
+    /// its name and the shapes of its inputs.
+    public private(set) var firstAnomaly: String?
+
+    public init() {}
+
+    /// The number of recorded operations.
+    public var count: Int { nodes.count }
+
+    /// Forgets every operation, keeping the storage for the next use.
+    public func reset() {
+        nodes.removeAll(keepingCapacity: true)
+        firstAnomaly = nil
+    }
+
+    /// A new input (or constant) holding `value`.
+    public func variable(_ value: Matrix<Double>) -> Variable {
+        nodes.append(Node(value: value, inputs: [], pullback: nil, name: "input"))
+        return Variable(tape: self, index: nodes.count - 1)
+    }
+
+    /// A 1×1 input holding `value`.
+    public func variable(_ value: Double) -> Variable {
+        variable(Matrix(rows: 1, columns: 1, repeating: value))
+    }
+
+    /// Records an operation's result.
+    func record(_ value: Matrix<Double>, _ name: String, _ inputs: [Variable],
+                pullback: @escaping (_ cotangent: Variable, _ output: Variable) -> [Variable]) -> Variable {
+        if anomalyDetection && firstAnomaly == nil && !value.elements.allSatisfy(\.isFinite) {
+            let shapes = inputs.map { "\($0.rows)×\($0.columns)" }.joined(separator: ", ")
+            firstAnomaly = "\(name)(\(shapes)) produced NaN or infinity"
+        }
+        nodes.append(Node(value: value, inputs: inputs.map(\.index), pullback: pullback, name: name))
+        return Variable(tape: self, index: nodes.count - 1)
+    }
+
+    func value(_ index: Int) -> Matrix<Double> { nodes[index].value }
+
+    /// The gradients of the 1×1 `output` with respect to `inputs`, as
+    /// variables on this tape (differentiable again). An input the output
+    /// does not depend on gets zeros.
+    ///
+    /// - Complexity: one backward pass: about the cost of the forward pass
+    ///   to `output`, recorded on the tape.
+    public func gradient(of output: Variable, with inputs: [Variable]) -> [Variable] {
+        precondition(output.tape === self && inputs.allSatisfy { $0.tape === self }, "variables of another tape")
+        precondition(output.rows == 1 && output.columns == 1, "a gradient needs a 1×1 output, got \(output.rows)×\(output.columns)")
+        var cotangents: [Int: Variable] = [output.index: variable(1)]
+        for index in stride(from: output.index, through: 0, by: -1) {
+            guard let cotangent = cotangents[index], let pullback = nodes[index].pullback else { continue }
+            let node = nodes[index]
+            let inputCotangents = pullback(cotangent, Variable(tape: self, index: index))
+            for (input, contribution) in zip(node.inputs, inputCotangents) {
+                cotangents[input] = cotangents[input].map { $0 + contribution } ?? contribution
+            }
+        }
+        return inputs.map { cotangents[$0.index] ?? variable(Matrix(rows: $0.rows, columns: $0.columns)) }
+    }
+}
+
+/// A matrix-valued node of a ``Tape``.
+public struct Variable {
+    public unowned let tape: Tape
+    let index: Int
+
+    /// The value computed for this node.
+    public var value: Matrix<Double> { tape.value(index) }
+    public var rows: Int { value.rows }
+    public var columns: Int { value.columns }
+    /// The value of a 1×1 variable.
+    public var scalar: Double {
+        precondition(rows == 1 && columns == 1, "scalar of a \(rows)×\(columns) variable")
+        return value[0, 0]
+    }
+}

@@ -1,0 +1,104 @@
+import LinearAlgebra
+import RealModule
+
+// Elementwise rules. Binary operations broadcast: each dimension of the two
+// operands must be equal or 1 (a 1×1 scalar, a 1×n row or an m×1 column
+// stretches to the other's shape); pullbacks undo the broadcast with
+// `unbroadcast`, summing over the stretched dimensions.
+
+extension Variable {
+    var shape: (Int, Int) { (rows, columns) }
+
+    /// Sums `self` down to `shape` over broadcast dimensions.
+    func unbroadcast(to shape: (Int, Int)) -> Variable {
+        var g = self
+        if shape.0 == 1 && g.rows != 1 { g = g.sumOverRows() }
+        if shape.1 == 1 && g.columns != 1 { g = g.sumOverColumns() }
+        return g
+    }
+
+    /// `f(a, b)` elementwise with broadcasting.
+    static func broadcast(_ a: Matrix<Double>, _ b: Matrix<Double>, _ f: (Double, Double) -> Double) -> Matrix<Double> {
+        let rows = Swift.max(a.rows, b.rows), columns = Swift.max(a.columns, b.columns)
+        precondition((a.rows == rows || a.rows == 1) && (b.rows == rows || b.rows == 1)
+                     && (a.columns == columns || a.columns == 1) && (b.columns == columns || b.columns == 1),
+                     "shapes \(a.rows)×\(a.columns) and \(b.rows)×\(b.columns) do not broadcast")
+        return Matrix(rows: rows, columns: columns) { i, j in
+            f(a[a.rows == 1 ? 0 : i, a.columns == 1 ? 0 : j], b[b.rows == 1 ? 0 : i, b.columns == 1 ? 0 : j])
+        }
+    }
+
+    public static func + (a: Variable, b: Variable) -> Variable {
+        a.tape.record(broadcast(a.value, b.value, +), "add", [a, b]) { g, _ in
+            [g.unbroadcast(to: a.shape), g.unbroadcast(to: b.shape)]
+        }
+    }
+
+    public static func - (a: Variable, b: Variable) -> Variable {
+        a.tape.record(broadcast(a.value, b.value, -), "subtract", [a, b]) { g, _ in
+            [g.unbroadcast(to: a.shape), (-g).unbroadcast(to: b.shape)]
+        }
+    }
+
+    public static func * (a: Variable, b: Variable) -> Variable {
+        a.tape.record(broadcast(a.value, b.value, *), "multiply", [a, b]) { g, _ in
+            [(g * b).unbroadcast(to: a.shape), (g * a).unbroadcast(to: b.shape)]
+        }
+    }
+
+    public static func / (a: Variable, b: Variable) -> Variable {
+        a.tape.record(broadcast(a.value, b.value, /), "divide", [a, b]) { g, y in
+            [(g / b).unbroadcast(to: a.shape), (-(g * y) / b).unbroadcast(to: b.shape)]
+        }
+    }
+
+    public static prefix func - (a: Variable) -> Variable {
+        a.tape.record(a.value.map { -$0 }, "negate", [a]) { g, _ in [-g] }
+    }
+
+    public static func + (a: Variable, b: Double) -> Variable { a + a.tape.variable(b) }
+    public static func - (a: Variable, b: Double) -> Variable { a - a.tape.variable(b) }
+    public static func * (a: Double, b: Variable) -> Variable { b.tape.variable(a) * b }
+    public static func * (a: Variable, b: Double) -> Variable { a * a.tape.variable(b) }
+    public static func + (a: Double, b: Variable) -> Variable { b.tape.variable(a) + b }
+    public static func - (a: Double, b: Variable) -> Variable { b.tape.variable(a) - b }
+    public static func / (a: Variable, b: Double) -> Variable { a / a.tape.variable(b) }
+
+    /// eˣ elementwise.
+    public func exp() -> Variable {
+        tape.record(value.map { Double.exp($0) }, "exp", [self]) { g, y in [g * y] }
+    }
+
+    /// log x elementwise.
+    public func log() -> Variable {
+        tape.record(value.map { Double.log($0) }, "log", [self]) { g, _ in [g / self] }
+    }
+
+    /// log(1 + x) elementwise.
+    public func log1p() -> Variable {
+        tape.record(value.map { Double.log(onePlus: $0) }, "log1p", [self]) { g, _ in [g / (self + 1)] }
+    }
+
+    /// √x elementwise.
+    public func sqrt() -> Variable {
+        tape.record(value.map { $0.squareRoot() }, "sqrt", [self]) { g, y in [g / (2 * y)] }
+    }
+
+    /// x² elementwise.
+    public func square() -> Variable { self * self }
+
+    /// sin x elementwise.
+    public func sin() -> Variable {
+        tape.record(value.map { Double.sin($0) }, "sin", [self]) { g, _ in [g * self.cos()] }
+    }
+
+    /// cos x elementwise.
+    public func cos() -> Variable {
+        tape.record(value.map { Double.cos($0) }, "cos", [self]) { g, _ in [-(g * self.sin())] }
+    }
+
+    /// tanh x elementwise.
+    public func tanh() -> Variable {
+        tape.record(value.map { Double.tanh($0) }, "tanh", [self]) { g, y in [g * (1 - y * y)] }
+    }
+}

@@ -1,0 +1,73 @@
+import LinearAlgebra
+import RealModule
+
+// Reductions, products and shape operations.
+
+extension Variable {
+    /// The sum of every element (1×1).
+    public func sum() -> Variable {
+        let (r, c) = shape
+        return tape.record(Matrix(rows: 1, columns: 1, repeating: value.sum()), "sum", [self]) { g, _ in
+            [g * g.tape.variable(Matrix(rows: r, columns: c, repeating: 1))]
+        }
+    }
+
+    /// The sum of each column (1×columns): summing over the rows.
+    public func sumOverRows() -> Variable {
+        let r = rows
+        return tape.record(Matrix(rows: 1, columns: columns, elements: value.columnSums()), "sumOverRows", [self]) { g, _ in
+            [g * g.tape.variable(Matrix(rows: r, columns: 1, repeating: 1))]
+        }
+    }
+
+    /// The sum of each row (rows×1): summing over the columns.
+    public func sumOverColumns() -> Variable {
+        let c = columns
+        return tape.record(Matrix(rows: rows, columns: 1, elements: value.rowSums()), "sumOverColumns", [self]) { g, _ in
+            [g * g.tape.variable(Matrix(rows: 1, columns: c, repeating: 1))]
+        }
+    }
+
+    /// The mean of every element (1×1).
+    public func mean() -> Variable { sum() / Double(rows * columns) }
+
+    /// The transpose.
+    public func transposed() -> Variable {
+        tape.record(value.transposed(), "transpose", [self]) { g, _ in [g.transposed()] }
+    }
+
+    /// op(self)·op(other), one GEMM; the pullback is two more.
+    public func matmul(_ other: Variable, transposeSelf: Transpose = .none, transposeOther: Transpose = .none) -> Variable {
+        let product = value.matmul(other.value, transposeSelf: transposeSelf, transposeOther: transposeOther)
+        return tape.record(product, "matmul", [self, other]) { g, _ in
+            // C = op(A)·op(B): d op(A) = G·op(B)ᵀ, d op(B) = op(A)ᵀ·G.
+            let dA = transposeSelf.isTransposed
+                ? other.matmul(g, transposeSelf: transposeOther, transposeOther: .transpose)
+                : g.matmul(other, transposeOther: transposeOther.isTransposed ? .none : .transpose)
+            let dB = transposeOther.isTransposed
+                ? g.matmul(self, transposeSelf: .transpose, transposeOther: transposeSelf)
+                : self.matmul(g, transposeSelf: transposeSelf.isTransposed ? .none : .transpose)
+            return [dA, dB]
+        }
+    }
+
+    /// log Σⱼ exp(xᵢⱼ) for each row (rows×1), max-shifted; a row of −∞ gives
+    /// −∞ with zero gradient.
+    public func logSumExpOverColumns() -> Variable {
+        tape.record(Matrix(rows: rows, columns: 1, elements: value.rowLogSumExp()), "logSumExp", [self]) { g, _ in
+            [g * self.softmaxOverColumns()]
+        }
+    }
+
+    /// exp(xᵢⱼ − log Σₖ exp(xᵢₖ)) for each row; a row of −∞ gives zeros.
+    public func softmaxOverColumns() -> Variable {
+        let lse = value.rowLogSumExp()
+        let probabilities = Matrix(rows: rows, columns: columns) { i, j in
+            lse[i] == -.infinity ? 0 : Double.exp(value[i, j] - lse[i])
+        }
+        return tape.record(probabilities, "softmax", [self]) { g, s in
+            // s ∘ (g − Σⱼ gⱼ sⱼ)
+            [s * (g - (g * s).sumOverColumns())]
+        }
+    }
+}

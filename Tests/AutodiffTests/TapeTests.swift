@@ -1,0 +1,159 @@
+import Foundation
+import LinearAlgebra
+import Testing
+@testable import Autodiff
+
+/// Uniform draws in [low, high).
+func random(_ rows: Int, _ columns: Int, seed: UInt64, in range: ClosedRange<Double> = -1...1) -> Matrix<Double> {
+    var rng = Xoshiro256StarStar(seed: seed)
+    return Matrix(rows: rows, columns: columns) { _, _ in range.lowerBound + (range.upperBound - range.lowerBound) * rng.nextUniform(Double.self) }
+}
+
+@Suite struct TapeTests {
+    /// A rule under test: input shapes, input ranges, and the operation.
+    struct Rule: CustomTestStringConvertible, @unchecked Sendable {
+        let name: String
+        let shapes: [(Int, Int)]
+        var range: ClosedRange<Double> = -1...1
+        let apply: ([Variable]) -> Variable
+        var testDescription: String { name }
+    }
+
+    static let rules: [Rule] = [
+        Rule(name: "add", shapes: [(3, 4), (3, 4)]) { $0[0] + $0[1] },
+        Rule(name: "add scalar", shapes: [(3, 4), (1, 1)]) { $0[0] + $0[1] },
+        Rule(name: "add row", shapes: [(3, 4), (1, 4)]) { $0[0] + $0[1] },
+        Rule(name: "add column", shapes: [(3, 1), (3, 4)]) { $0[0] + $0[1] },
+        Rule(name: "subtract broadcast", shapes: [(1, 4), (3, 1)]) { $0[0] - $0[1] },
+        Rule(name: "multiply", shapes: [(3, 4), (3, 4)]) { $0[0] * $0[1] },
+        Rule(name: "multiply row", shapes: [(1, 4), (3, 4)]) { $0[0] * $0[1] },
+        Rule(name: "divide", shapes: [(3, 4), (3, 1)], range: 0.5...2) { $0[0] / $0[1] },
+        Rule(name: "negate", shapes: [(2, 3)]) { -$0[0] },
+        Rule(name: "exp", shapes: [(2, 3)]) { $0[0].exp() },
+        Rule(name: "log", shapes: [(2, 3)], range: 0.2...3) { $0[0].log() },
+        Rule(name: "log1p", shapes: [(2, 3)], range: -0.5...3) { $0[0].log1p() },
+        Rule(name: "sqrt", shapes: [(2, 3)], range: 0.2...3) { $0[0].sqrt() },
+        Rule(name: "square", shapes: [(2, 3)]) { $0[0].square() },
+        Rule(name: "sin", shapes: [(2, 3)]) { $0[0].sin() },
+        Rule(name: "cos", shapes: [(2, 3)]) { $0[0].cos() },
+        Rule(name: "tanh", shapes: [(2, 3)]) { $0[0].tanh() },
+        Rule(name: "sum", shapes: [(3, 4)]) { $0[0].sum() },
+        Rule(name: "sum over rows", shapes: [(3, 4)]) { $0[0].sumOverRows() },
+        Rule(name: "sum over columns", shapes: [(3, 4)]) { $0[0].sumOverColumns() },
+        Rule(name: "mean", shapes: [(3, 4)]) { $0[0].mean() },
+        Rule(name: "transpose", shapes: [(3, 4)]) { $0[0].transposed() },
+        Rule(name: "matmul", shapes: [(3, 4), (4, 2)]) { $0[0].matmul($0[1]) },
+        Rule(name: "matmul Aᵀ", shapes: [(4, 3), (4, 2)]) { $0[0].matmul($0[1], transposeSelf: .transpose) },
+        Rule(name: "matmul Bᵀ", shapes: [(3, 4), (2, 4)]) { $0[0].matmul($0[1], transposeOther: .transpose) },
+        Rule(name: "matmul AᵀBᵀ", shapes: [(4, 3), (2, 4)]) { $0[0].matmul($0[1], transposeSelf: .transpose, transposeOther: .transpose) },
+        Rule(name: "log-sum-exp", shapes: [(3, 5)]) { $0[0].logSumExpOverColumns() },
+        Rule(name: "softmax", shapes: [(3, 5)]) { $0[0].softmaxOverColumns() },
+    ]
+
+    /// Σ (rule output ∘ W) for fixed random W, so every output element matters.
+    static func weighted(_ rule: Rule) -> (Tape, [Variable]) -> Variable {
+        { tape, inputs in
+            let output = rule.apply(inputs)
+            return (output * tape.variable(random(output.rows, output.columns, seed: 99))).sum()
+        }
+    }
+
+    static func inputs(_ rule: Rule) -> [Matrix<Double>] {
+        rule.shapes.enumerated().map { random($1.0, $1.1, seed: UInt64($0 + 1), in: rule.range) }
+    }
+
+    @Test(arguments: rules)
+    func firstOrderRuleMatchesCentralDifferences(rule: Rule) {
+        let check = checkGradient(at: Self.inputs(rule), of: Self.weighted(rule))
+        #expect(check.passes(tolerance: 1e-8), "\(rule.name): \(check)")
+    }
+
+    @Test(arguments: rules)
+    func secondOrderRuleMatchesCentralDifferences(rule: Rule) {
+        // Differentiate Σ (∇f ∘ V): the pullbacks' own rules, taped.
+        let f = Self.weighted(rule)
+        let check = checkGradient(at: Self.inputs(rule)) { tape, inputs in
+            let gradients = tape.gradient(of: f(tape, inputs), with: inputs)
+            return zip(gradients, gradients.indices).map { g, k in
+                (g * tape.variable(random(g.rows, g.columns, seed: 500 + UInt64(k)))).sum()
+            }.reduce(tape.variable(0), +)
+        }
+        #expect(check.passes(tolerance: 1e-7), "\(rule.name): \(check)")
+    }
+
+    @Test func checkGradientCatchesAWrongRule() {
+        // exp whose pullback forgets the chain rule's factor.
+        let check = checkGradient(at: [random(2, 2, seed: 5)]) { tape, v in
+            tape.record(v[0].value.map { Foundation.exp($0) }, "wrong exp", [v[0]]) { g, _ in [g] }.sum()
+        }
+        #expect(!check.passes(tolerance: 1e-3) && check.maximumRelativeError > 0.1)
+    }
+
+    @Test func hessianOfAQuadraticFormIsItsMatrix() {
+        let b = random(4, 4, seed: 3)
+        let a = b + b.transposed() + Matrix<Double>.identity(4).map { 5 * $0 }   // symmetric
+        let h = hessian(at: random(4, 1, seed: 4)) { x in 0.5 * x.matmul(x.tape.variable(a).matmul(x), transposeSelf: .transpose) }
+        #expect(zip(h.elements, a.elements).allSatisfy { abs($0 - $1) < 1e-12 })
+    }
+
+    @Test func reverseOverReverseHessianMatchesDifferencesOfTheGradient() {
+        // f(x) = Σ log-sum-exp of rows of X·W, plus Σ sin(X)².
+        let w = random(3, 4, seed: 8)
+        func f(_ x: Variable) -> Variable {
+            x.matmul(x.tape.variable(w)).logSumExpOverColumns().sum() + x.sin().square().sum()
+        }
+        let x = random(2, 3, seed: 9)
+        let h = hessian(at: x, of: f)
+        let n = x.count
+        let step = 1e-5
+        for i in 0..<n {
+            var plus = x, minus = x
+            plus[i / 3, i % 3] += step
+            minus[i / 3, i % 3] -= step
+            let gPlus = gradient(at: [plus]) { _, v in f(v[0]) }[0].elements
+            let gMinus = gradient(at: [minus]) { _, v in f(v[0]) }[0].elements
+            for j in 0..<n { #expect(abs(h[j, i] - (gPlus[j] - gMinus[j]) / (2 * step)) < 1e-8) }
+        }
+        #expect(zip(h.elements, h.transposed().elements).allSatisfy { abs($0 - $1) < 1e-12 }, "symmetric")
+        let v = random(2, 3, seed: 10)
+        let hv = hessianVectorProduct(at: x, along: v, of: f)
+        let expected = h.matmul(Matrix(rows: n, columns: 1, elements: v.elements))
+        #expect(zip(hv.elements, expected.elements).allSatisfy { abs($0 - $1) < 1e-12 })
+    }
+
+    @Test func logSumExpOfMinusInfinityHasZeroGradient() {
+        let x = Matrix<Double>([[-.infinity, -.infinity], [0, 1]])
+        let tape = Tape()
+        let lse = tape.variable(x).logSumExpOverColumns()
+        #expect(lse.value[0, 0] == -.infinity && abs(lse.value[1, 0] - log(1 + exp(1.0))) < 1e-15)
+        // The objective weights the −∞ row by 0 (its value is then NaN, as −∞·0 is);
+        // what matters is that no NaN reaches the gradient.
+        let gradients = gradient(at: [x]) { tape, v in
+            (v[0].logSumExpOverColumns() * tape.variable(Matrix([[0], [1]]))).sum()
+        }
+        #expect(gradients[0].row(0) == [0, 0], "not NaN")
+        let s = 1 / (1 + exp(1.0))
+        #expect(abs(gradients[0][1, 0] - s) < 1e-15 && abs(gradients[0][1, 1] - (1 - s)) < 1e-15)
+    }
+
+    @Test func anomalyDetectionNamesTheFirstBadOperation() {
+        let tape = Tape()
+        tape.anomalyDetection = true
+        let x = tape.variable(Matrix([[1.0, -1], [2, 3]]))
+        let y = (x.log() * 2).exp()
+        _ = y
+        #expect(tape.firstAnomaly == "log(2×2) produced NaN or infinity")
+    }
+
+    @Test func unusedInputsGetZerosAndTapesReset() {
+        let tape = Tape()
+        let x = tape.variable(2), unused = tape.variable(Matrix(rows: 2, columns: 3, repeating: 1))
+        let g = tape.gradient(of: x * x, with: [x, unused])
+        #expect(g[0].scalar == 4 && g[1].value == Matrix(rows: 2, columns: 3))
+        #expect(tape.count > 3)
+        tape.reset()
+        #expect(tape.count == 0)
+        let z = tape.variable(3)
+        #expect(tape.gradient(of: z.exp(), with: [z])[0].scalar == exp(3))
+    }
+}
