@@ -48,7 +48,20 @@ extension Variable {
 
     public static func / (a: Variable, b: Variable) -> Variable {
         a.tape.record(broadcast(a.value, b.value, /), "divide", [a, b]) { g, y in
-            [(g / b).unbroadcast(to: a.shape), (-(g * y) / b).unbroadcast(to: b.shape)]
+            let gOverB = g.timesNonzero(1 / b)
+            return [gOverB.unbroadcast(to: a.shape), (-(gOverB * y)).unbroadcast(to: b.shape)]
+        }
+    }
+
+    /// g·h elementwise, except that where g is exactly zero the product is
+    /// zero even if h is ∞ or NaN. Pullbacks of functions with singularities
+    /// (log, sqrt, division, powers) use it, so a branch that `select` did not
+    /// take — and which therefore receives a zero cotangent — contributes
+    /// zero rather than NaN.
+    func timesNonzero(_ h: Variable) -> Variable {
+        let product = Variable.broadcast(value, h.value) { g, h in g == 0 ? 0 : g * h }
+        return tape.record(product, "timesNonzero", [self, h]) { dg, _ in
+            [dg.timesNonzero(h).unbroadcast(to: self.shape), dg.timesNonzero(self).unbroadcast(to: h.shape)]
         }
     }
 
@@ -62,6 +75,7 @@ extension Variable {
     public static func * (a: Variable, b: Double) -> Variable { a * a.tape.variable(b) }
     public static func + (a: Double, b: Variable) -> Variable { b.tape.variable(a) + b }
     public static func - (a: Double, b: Variable) -> Variable { b.tape.variable(a) - b }
+    public static func / (a: Double, b: Variable) -> Variable { b.tape.variable(a) / b }
     public static func / (a: Variable, b: Double) -> Variable { a / a.tape.variable(b) }
 
     /// eˣ elementwise.
@@ -71,17 +85,17 @@ extension Variable {
 
     /// log x elementwise.
     public func log() -> Variable {
-        tape.record(value.map { Double.log($0) }, "log", [self]) { g, _ in [g / self] }
+        tape.record(value.map { Double.log($0) }, "log", [self]) { g, _ in [g.timesNonzero(1 / self)] }
     }
 
     /// log(1 + x) elementwise.
     public func log1p() -> Variable {
-        tape.record(value.map { Double.log(onePlus: $0) }, "log1p", [self]) { g, _ in [g / (self + 1)] }
+        tape.record(value.map { Double.log(onePlus: $0) }, "log1p", [self]) { g, _ in [g.timesNonzero(1 / (self + 1))] }
     }
 
     /// √x elementwise.
     public func sqrt() -> Variable {
-        tape.record(value.map { $0.squareRoot() }, "sqrt", [self]) { g, y in [g / (2 * y)] }
+        tape.record(value.map { $0.squareRoot() }, "sqrt", [self]) { g, y in [g.timesNonzero(0.5 / y)] }
     }
 
     /// x² elementwise.

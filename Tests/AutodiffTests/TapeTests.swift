@@ -9,6 +9,14 @@ func random(_ rows: Int, _ columns: Int, seed: UInt64, in range: ClosedRange<Dou
     return Matrix(rows: rows, columns: columns) { _, _ in range.lowerBound + (range.upperBound - range.lowerBound) * rng.nextUniform(Double.self) }
 }
 
+/// A symmetric positive definite matrix built from free entries: B·Bᵀ + n·I.
+func spd(_ b: Variable) -> Variable {
+    b.matmul(b, transposeOther: .transpose) + b.tape.variable(Matrix<Double>.identity(b.rows).map { Double(b.rows) * $0 })
+}
+
+/// A well-conditioned lower-triangular factor from free entries.
+func spdFactor(_ b: Variable) -> Variable { spd(b).cholesky()! }
+
 @Suite struct TapeTests {
     /// A rule under test: input shapes, input ranges, and the operation.
     struct Rule: CustomTestStringConvertible, @unchecked Sendable {
@@ -47,6 +55,26 @@ func random(_ rows: Int, _ columns: Int, seed: UInt64, in range: ClosedRange<Dou
         Rule(name: "matmul Bᵀ", shapes: [(3, 4), (2, 4)]) { $0[0].matmul($0[1], transposeOther: .transpose) },
         Rule(name: "matmul AᵀBᵀ", shapes: [(4, 3), (2, 4)]) { $0[0].matmul($0[1], transposeSelf: .transpose, transposeOther: .transpose) },
         Rule(name: "log-sum-exp", shapes: [(3, 5)]) { $0[0].logSumExpOverColumns() },
+        Rule(name: "power 2.5", shapes: [(2, 3)], range: 0.2...2) { $0[0].power(2.5) },
+        Rule(name: "sigmoid", shapes: [(2, 3)], range: -3...3) { $0[0].sigmoid() },
+        Rule(name: "softplus", shapes: [(2, 3)], range: -3...3) { $0[0].softplus() },
+        Rule(name: "mean over rows", shapes: [(3, 4)]) { $0[0].meanOverRows() },
+        Rule(name: "slice", shapes: [(4, 5)]) { $0[0].slice(rows: 1..<3, columns: 2..<5) },
+        Rule(name: "concatenate rows", shapes: [(2, 3), (1, 3)]) { Variable.concatenate(rows: [$0[0], $0[1].exp()]) },
+        Rule(name: "concatenate columns", shapes: [(2, 3), (2, 1)]) { Variable.concatenate(columns: [$0[0], $0[1]]) * $0[0].sumOverColumns() },
+        Rule(name: "reshape", shapes: [(2, 6)]) { $0[0].reshaped(rows: 3, columns: 4).exp() },
+        Rule(name: "diagonal", shapes: [(3, 3)]) { $0[0].diagonal().square() },
+        Rule(name: "diagonal matrix", shapes: [(3, 1)]) { $0[0].diagonalMatrix().matmul($0[0]) },
+        Rule(name: "unpack lower", shapes: [(6, 1)]) { $0[0].unpackLower(size: 4).matmul($0[0].unpackLower(size: 4), transposeOther: .transpose) },
+        Rule(name: "pack lower", shapes: [(3, 3)]) { $0[0].packLower(includingDiagonal: true).square() },
+        Rule(name: "select", shapes: [(2, 3), (2, 3)]) { $0[0].select(where: Matrix([[1, 0, 1], [0, 0, 1]]), else: $0[1].exp()) },
+        Rule(name: "solve lower", shapes: [(3, 3), (3, 2)]) { spdFactor($0[0]).solveTriangular($0[1]) },
+        Rule(name: "solve lowerᵀ", shapes: [(3, 3), (3, 2)]) { spdFactor($0[0]).solveTriangular($0[1], transpose: .transpose) },
+        Rule(name: "solve right", shapes: [(3, 3), (2, 3)]) { spdFactor($0[0]).solveTriangular($0[1], side: .right) },
+        Rule(name: "solve rightᵀ", shapes: [(3, 3), (2, 3)]) { spdFactor($0[0]).solveTriangular($0[1], transpose: .transpose, side: .right) },
+        Rule(name: "cholesky", shapes: [(4, 4)]) { spd($0[0]).cholesky()! },
+        Rule(name: "log-determinant", shapes: [(4, 4)]) { spd($0[0]).logDeterminantSPD()! },
+        Rule(name: "SPD solve", shapes: [(3, 3), (3, 2)]) { spd($0[0]).solveSPD($0[1])! },
         Rule(name: "softmax", shapes: [(3, 5)]) { $0[0].softmaxOverColumns() },
     ]
 
@@ -134,6 +162,35 @@ func random(_ rows: Int, _ columns: Int, seed: UInt64, in range: ClosedRange<Dou
         #expect(gradients[0].row(0) == [0, 0], "not NaN")
         let s = 1 / (1 + exp(1.0))
         #expect(abs(gradients[0][1, 0] - s) < 1e-15 && abs(gradients[0][1, 1] - (1 - s)) < 1e-15)
+    }
+
+    @Test func selectLeaksNoNaNFromTheBranchNotTaken() {
+        // select(x > 0, log x, 0) at x = 0: log 0 = −∞ and its pullback 1/0 = ∞
+        // sit in the branch not taken.
+        let x = Matrix<Double>([[0, 2]])
+        let g = gradient(at: [x]) { tape, v in
+            v[0].log().select(where: x.map { $0 > 0 ? 1 : 0 }, else: tape.variable(Matrix(rows: 1, columns: 2))).sum()
+        }[0]
+        #expect(g[0, 0] == 0 && g[0, 1] == 0.5)
+        let s = gradient(at: [x]) { tape, v in
+            v[0].sqrt().select(where: x.map { $0 > 0 ? 1 : 0 }, else: v[0]).sum()
+        }[0]
+        #expect(s[0, 0] == 1 && abs(s[0, 1] - 0.5 / 2.0.squareRoot()) < 1e-15)
+    }
+
+    @Test func linearAlgebraRulesAgreeWithLinearAlgebra() {
+        let tape = Tape()
+        let b = tape.variable(random(3, 3, seed: 12))
+        let a = spd(b)
+        let l = a.cholesky()!
+        #expect(zip(l.value.elements, (try! Cholesky(a.value)).factor.elements).allSatisfy { abs($0 - $1) < 1e-14 })
+        #expect(abs(a.logDeterminantSPD()!.scalar - (try! Cholesky(a.value)).logDeterminant) < 1e-13)
+        let rhs = tape.variable(random(3, 2, seed: 13))
+        let x = a.solveSPD(rhs)!
+        #expect(zip(a.value.matmul(x.value).elements, rhs.value.elements).allSatisfy { abs($0 - $1) < 1e-13 })
+        #expect(tape.variable(Matrix([[1.0, 2], [2, 1]])).cholesky() == nil, "not positive definite")
+        let packed = tape.variable(Matrix(rows: 3, columns: 1, elements: [1, 2, 3])).unpackLower(size: 3)
+        #expect(packed.value == Matrix([[0, 0, 0], [1, 0, 0], [2, 3, 0]]), "column by column: (1,0), (2,0), (2,1)")
     }
 
     @Test func anomalyDetectionNamesTheFirstBadOperation() {

@@ -1,0 +1,87 @@
+import LinearAlgebra
+import RealModule
+
+// Linear-algebra rules. Backward passes use triangular solves, never an
+// explicit inverse, and are taped, so they differentiate again.
+
+extension Variable {
+    /// Elementwise product with a constant 0/1 (or other fixed) mask.
+    func masked(_ mask: Matrix<Double>) -> Variable { self * tape.variable(mask) }
+
+    /// The solution X of op(L)·X = B (`side: .left`) or X·op(L) = B
+    /// (`side: .right`), with `self` the triangular L (only `triangle` read).
+    ///
+    /// Pullback (for the left side): B̄ = op(L)⁻ᵀ·X̄ and op(L)̄ = −B̄·Xᵀ,
+    /// restricted to the triangle.
+    public func solveTriangular(_ b: Variable, triangle: Triangle = .lower, transpose: Transpose = .none, side: Side = .left) -> Variable {
+        var x = b.value
+        BLAS.trsm(value, &x, side: side, triangle: triangle, transpose: transpose)
+        let n = rows
+        let mask = Matrix<Double>(rows: n, columns: n) { i, j in (triangle == .lower ? j <= i : j >= i) ? 1 : 0 }
+        let flipped: Transpose = transpose.isTransposed ? .none : .transpose
+        return tape.record(x, "solveTriangular", [self, b]) { g, x in
+            let l = self
+            if side == .left {
+                let bBar = l.solveTriangular(g, triangle: triangle, transpose: flipped, side: .left)
+                // op(L)̄ = −B̄·Xᵀ; for op = transpose, L̄ = −X·B̄ᵀ.
+                let lBar = transpose.isTransposed ? x.matmul(bBar, transposeOther: .transpose) : bBar.matmul(x, transposeOther: .transpose)
+                return [(-lBar).masked(mask), bBar]
+            } else {
+                let bBar = l.solveTriangular(g, triangle: triangle, transpose: flipped, side: .right)
+                // op(L)̄ = −Xᵀ·B̄; for op = transpose, L̄ = −B̄ᵀ·X.
+                let lBar = transpose.isTransposed ? bBar.matmul(x, transposeSelf: .transpose) : x.matmul(bBar, transposeSelf: .transpose)
+                return [(-lBar).masked(mask), bBar]
+            }
+        }
+    }
+
+    /// The lower Cholesky factor L of a symmetric positive definite matrix
+    /// (A = L·Lᵀ; only the lower triangle of A is read), or nil when A is not
+    /// positive definite.
+    ///
+    /// Pullback (Murray, "Differentiation of the Cholesky decomposition",
+    /// 2016): with Φ taking the lower triangle and halving the diagonal,
+    /// S = L⁻ᵀ·Φ(Lᵀ·L̄)·L⁻¹ by two triangular solves, and Ā = (S + Sᵀ)/2.
+    public func cholesky() -> Variable? {
+        guard let factor = try? Cholesky(value).factor else { return nil }
+        let n = rows
+        let phi = Matrix<Double>(rows: n, columns: n) { i, j in j < i ? 1 : (i == j ? 0.5 : 0) }
+        return tape.record(factor, "cholesky", [self]) { g, l in
+            let p = l.matmul(g, transposeSelf: .transpose).masked(phi)
+            let z = l.solveTriangular(p, triangle: .lower, transpose: .transpose, side: .left)
+            let s = l.solveTriangular(z, triangle: .lower, transpose: .none, side: .right)
+            return [0.5 * (s + s.transposed())]
+        }
+    }
+
+    /// log |A| of a symmetric positive definite A, as 2·Σ log Lᵢᵢ; nil when A
+    /// is not positive definite.
+    public func logDeterminantSPD() -> Variable? {
+        cholesky().map { 2 * $0.diagonal().log().sum() }
+    }
+
+    /// A⁻¹·B for symmetric positive definite A (self), by the Cholesky factor
+    /// and two triangular solves; nil when A is not positive definite.
+    public func solveSPD(_ b: Variable) -> Variable? {
+        cholesky().map { l in
+            l.solveTriangular(l.solveTriangular(b, triangle: .lower), triangle: .lower, transpose: .transpose)
+        }
+    }
+
+    /// The diagonal of a square matrix, as a column.
+    public func diagonal() -> Variable {
+        precondition(rows == columns, "the diagonal of a square matrix, got \(rows)×\(columns)")
+        return tape.record(Matrix(rows: rows, columns: 1, elements: value.diagonal), "diagonal", [self]) { g, _ in
+            [g.diagonalMatrix()]
+        }
+    }
+
+    /// The square matrix with this column (or row) on its diagonal.
+    public func diagonalMatrix() -> Variable {
+        precondition(rows == 1 || columns == 1, "a diagonal from a vector, got \(rows)×\(columns)")
+        return tape.record(Matrix(diagonal: value.elements), "diagonalMatrix", [self]) { g, _ in
+            let d = g.diagonal()
+            return [self.rows == 1 ? d.transposed() : d]
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import LinearAlgebra
+import RealModule
+
+// Shape rules: slicing, concatenation, reshaping, triangular packing, and
+// selection. All are linear, and each pullback is another of them.
+
+extension Variable {
+    /// Rows `range` (and optionally columns `columnRange`) as a new variable.
+    public func slice(rows range: Range<Int>, columns columnRange: Range<Int>? = nil) -> Variable {
+        let cols = columnRange ?? 0..<columns
+        let (r, c) = shape
+        let part = Matrix<Double>(rows: range.count, columns: cols.count) { value[range.lowerBound + $0, cols.lowerBound + $1] }
+        return tape.record(part, "slice", [self]) { g, _ in [g.padded(toRows: r, columns: c, at: (range.lowerBound, cols.lowerBound))] }
+    }
+
+    /// This matrix placed at `origin` in a zero matrix of `rows × columns`.
+    public func padded(toRows r: Int, columns c: Int, at origin: (Int, Int)) -> Variable {
+        let (h, w) = shape
+        let big = Matrix<Double>(rows: r, columns: c) { i, j in
+            let (a, b) = (i - origin.0, j - origin.1)
+            return a >= 0 && a < h && b >= 0 && b < w ? value[a, b] : 0
+        }
+        return tape.record(big, "pad", [self]) { g, _ in [g.slice(rows: origin.0..<(origin.0 + h), columns: origin.1..<(origin.1 + w))] }
+    }
+
+    /// The variables stacked vertically (equal column counts).
+    public static func concatenate(rows parts: [Variable]) -> Variable {
+        let total = parts.reduce(0) { $0 + $1.rows }
+        var result = Matrix<Double>(rows: total, columns: parts[0].columns)
+        var offsets: [Int] = []
+        var offset = 0
+        for part in parts {
+            precondition(part.columns == result.columns, "concatenating rows of different widths")
+            result[rows: offset..<(offset + part.rows)] = part.value
+            offsets.append(offset)
+            offset += part.rows
+        }
+        return parts[0].tape.record(result, "concatenateRows", parts) { g, _ in
+            zip(parts, offsets).map { part, start in g.slice(rows: start..<(start + part.rows)) }
+        }
+    }
+
+    /// The variables side by side (equal row counts).
+    public static func concatenate(columns parts: [Variable]) -> Variable {
+        concatenate(rows: parts.map { $0.transposed() }).transposed()
+    }
+
+    /// The same elements, row-major, as `rows × columns`.
+    public func reshaped(rows r: Int, columns c: Int) -> Variable {
+        precondition(r * c == rows * columns, "cannot reshape \(rows)×\(columns) to \(r)×\(c)")
+        let (h, w) = shape
+        return tape.record(Matrix(rows: r, columns: c, elements: value.elements), "reshape", [self]) { g, _ in
+            [g.reshaped(rows: h, columns: w)]
+        }
+    }
+
+    /// The n×n lower-triangular matrix whose entries below (or, with
+    /// `includingDiagonal`, on and below) the diagonal come from this column,
+    /// column by column: (1,0), (2,0), …, (n−1,0), (2,1), … (gradbench's
+    /// layout for the GMM's L).
+    public func unpackLower(size n: Int, includingDiagonal: Bool = false) -> Variable {
+        let positions = lowerPositions(n, includingDiagonal)
+        precondition(rows * columns == positions.count, "\(positions.count) values fill the triangle of a \(n)×\(n) matrix, got \(rows * columns)")
+        let values = value.elements
+        var result = Matrix<Double>(rows: n, columns: n)
+        for (k, (i, j)) in positions.enumerated() { result[i, j] = values[k] }
+        let (h, w) = shape
+        return tape.record(result, "unpackLower", [self]) { g, _ in
+            [g.packLower(includingDiagonal: includingDiagonal).reshaped(rows: h, columns: w)]
+        }
+    }
+
+    /// The entries below (or on and below) the diagonal, column by column, as a column.
+    public func packLower(includingDiagonal: Bool = false) -> Variable {
+        precondition(rows == columns, "packing the triangle of a square matrix, got \(rows)×\(columns)")
+        let positions = lowerPositions(rows, includingDiagonal)
+        let packed = Matrix<Double>(rows: positions.count, columns: 1) { k, _ in value[positions[k].0, positions[k].1] }
+        let n = rows
+        return tape.record(packed, "packLower", [self]) { g, _ in [g.unpackLower(size: n, includingDiagonal: includingDiagonal)] }
+    }
+
+    /// Elementwise `mask ≠ 0 ? self : other`, with a constant mask: the
+    /// gradient flows only to the side chosen, so a NaN or ∞ in the branch not
+    /// taken never reaches it.
+    public func select(where condition: Matrix<Double>, else other: Variable) -> Variable {
+        precondition(condition.rows == rows && condition.columns == columns && other.rows == rows && other.columns == columns,
+                     "select needs a mask and two branches of one shape")
+        let mask = condition.map { $0 != 0 ? 1.0 : 0.0 }
+        let result = Matrix<Double>(rows: rows, columns: columns) { i, j in mask[i, j] != 0 ? value[i, j] : other.value[i, j] }
+        return tape.record(result, "select", [self, other]) { g, _ in
+            [g.masked(mask), g.masked(mask.map { 1 - $0 })]
+        }
+    }
+
+    /// xᵖ elementwise, for a constant p.
+    public func power(_ p: Double) -> Variable {
+        tape.record(value.map { Double.pow($0, p) }, "power", [self]) { g, _ in [g.timesNonzero(p * self.power(p - 1))] }
+    }
+
+    /// 1 / (1 + e⁻ˣ) elementwise.
+    public func sigmoid() -> Variable {
+        tape.record(value.map { 1 / (1 + Double.exp(-$0)) }, "sigmoid", [self]) { g, y in [g * (y * (1 - y))] }
+    }
+
+    /// log(1 + eˣ) elementwise, computed without overflow.
+    public func softplus() -> Variable {
+        tape.record(value.map { $0 > 0 ? $0 + Double.log(onePlus: Double.exp(-$0)) : Double.log(onePlus: Double.exp($0)) },
+                    "softplus", [self]) { g, _ in [g * self.sigmoid()] }
+    }
+
+    /// The mean of each column (1×columns).
+    public func meanOverRows() -> Variable { sumOverRows() / Double(rows) }
+
+    /// The mean of each row (rows×1).
+    public func meanOverColumns() -> Variable { sumOverColumns() / Double(columns) }
+}
+
+/// (row, column) of the triangle's entries, column by column.
+private func lowerPositions(_ n: Int, _ includingDiagonal: Bool) -> [(Int, Int)] {
+    var positions: [(Int, Int)] = []
+    for j in 0..<n {
+        for i in (includingDiagonal ? j : j + 1)..<n { positions.append((i, j)) }
+    }
+    return positions
+}
+
