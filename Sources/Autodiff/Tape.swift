@@ -24,9 +24,13 @@ public final class Tape {
     struct Node {
         var value: Matrix<Double>
         var inputs: [Int]
-        /// (output cotangent, output) → input cotangents; nil for leaves.
-        var pullback: ((Variable, Variable) -> [Variable])?
+        /// (output cotangent, output) → input cotangents (nil: no
+        /// contribution, for constant inputs); nil for leaves.
+        var pullback: ((Variable, Variable) -> [Variable?])?
         var name: String
+        /// Whether the node depends on no input variable, so that nothing
+        /// flows back through it.
+        var isConstant: Bool
     }
 
     private(set) var nodes: [Node] = []
@@ -49,10 +53,23 @@ public final class Tape {
         firstAnomaly = nil
     }
 
-    /// A new input (or constant) holding `value`.
+    /// A new input holding `value`.
     public func variable(_ value: Matrix<Double>) -> Variable {
-        nodes.append(Node(value: value, inputs: [], pullback: nil, name: "input"))
+        nodes.append(Node(value: value, inputs: [], pullback: nil, name: "input", isConstant: false))
         return Variable(tape: self, index: nodes.count - 1)
+    }
+
+    /// A constant holding `value`: no gradient is ever computed for it or
+    /// for what depends on constants only, which saves the backward work
+    /// (a matrix product by constant data has one costly pullback, not two).
+    public func constant(_ value: Matrix<Double>) -> Variable {
+        nodes.append(Node(value: value, inputs: [], pullback: nil, name: "constant", isConstant: true))
+        return Variable(tape: self, index: nodes.count - 1)
+    }
+
+    /// A 1×1 constant holding `value`.
+    public func constant(_ value: Double) -> Variable {
+        constant(Matrix(rows: 1, columns: 1, repeating: value))
     }
 
     /// A 1×1 input holding `value`.
@@ -62,16 +79,19 @@ public final class Tape {
 
     /// Records an operation's result.
     func record(_ value: Matrix<Double>, _ name: String, _ inputs: [Variable],
-                pullback: @escaping (_ cotangent: Variable, _ output: Variable) -> [Variable]) -> Variable {
+                pullback: @escaping (_ cotangent: Variable, _ output: Variable) -> [Variable?]) -> Variable {
         if anomalyDetection && firstAnomaly == nil && !value.elements.allSatisfy(\.isFinite) {
             let shapes = inputs.map { "\($0.rows)×\($0.columns)" }.joined(separator: ", ")
             firstAnomaly = "\(name)(\(shapes)) produced NaN or infinity"
         }
-        nodes.append(Node(value: value, inputs: inputs.map(\.index), pullback: pullback, name: name))
+        let isConstant = inputs.allSatisfy(\.isConstant)
+        nodes.append(Node(value: value, inputs: inputs.map(\.index), pullback: isConstant ? nil : pullback,
+                          name: name, isConstant: isConstant))
         return Variable(tape: self, index: nodes.count - 1)
     }
 
     func value(_ index: Int) -> Matrix<Double> { nodes[index].value }
+    func isConstant(_ index: Int) -> Bool { nodes[index].isConstant }
 
     /// The gradients of the 1×1 `output` with respect to `inputs`, as
     /// variables on this tape (differentiable again). An input the output
@@ -82,16 +102,17 @@ public final class Tape {
     public func gradient(of output: Variable, with inputs: [Variable]) -> [Variable] {
         precondition(output.tape === self && inputs.allSatisfy { $0.tape === self }, "variables of another tape")
         precondition(output.rows == 1 && output.columns == 1, "a gradient needs a 1×1 output, got \(output.rows)×\(output.columns)")
-        var cotangents: [Int: Variable] = [output.index: variable(1)]
+        var cotangents: [Int: Variable] = [output.index: constant(1)]
         for index in stride(from: output.index, through: 0, by: -1) {
             guard let cotangent = cotangents[index], let pullback = nodes[index].pullback else { continue }
             let node = nodes[index]
             let inputCotangents = pullback(cotangent, Variable(tape: self, index: index))
             for (input, contribution) in zip(node.inputs, inputCotangents) {
+                guard let contribution, !nodes[input].isConstant else { continue }
                 cotangents[input] = cotangents[input].map { $0 + contribution } ?? contribution
             }
         }
-        return inputs.map { cotangents[$0.index] ?? variable(Matrix(rows: $0.rows, columns: $0.columns)) }
+        return inputs.map { cotangents[$0.index] ?? constant(Matrix(rows: $0.rows, columns: $0.columns)) }
     }
 }
 
@@ -104,6 +125,8 @@ public struct Variable {
     public var value: Matrix<Double> { tape.value(index) }
     public var rows: Int { value.rows }
     public var columns: Int { value.columns }
+    /// Whether this depends on no input variable (see ``Tape/constant(_:)``).
+    public var isConstant: Bool { tape.isConstant(index) }
     /// The value of a 1×1 variable.
     public var scalar: Double {
         precondition(rows == 1 && columns == 1, "scalar of a \(rows)×\(columns) variable")

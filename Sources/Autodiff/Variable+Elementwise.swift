@@ -69,14 +69,14 @@ extension Variable {
         a.tape.record(a.value.map { -$0 }, "negate", [a]) { g, _ in [-g] }
     }
 
-    public static func + (a: Variable, b: Double) -> Variable { a + a.tape.variable(b) }
-    public static func - (a: Variable, b: Double) -> Variable { a - a.tape.variable(b) }
-    public static func * (a: Double, b: Variable) -> Variable { b.tape.variable(a) * b }
-    public static func * (a: Variable, b: Double) -> Variable { a * a.tape.variable(b) }
-    public static func + (a: Double, b: Variable) -> Variable { b.tape.variable(a) + b }
-    public static func - (a: Double, b: Variable) -> Variable { b.tape.variable(a) - b }
-    public static func / (a: Double, b: Variable) -> Variable { b.tape.variable(a) / b }
-    public static func / (a: Variable, b: Double) -> Variable { a / a.tape.variable(b) }
+    public static func + (a: Variable, b: Double) -> Variable { a + a.tape.constant(b) }
+    public static func - (a: Variable, b: Double) -> Variable { a - a.tape.constant(b) }
+    public static func * (a: Double, b: Variable) -> Variable { b.tape.constant(a) * b }
+    public static func * (a: Variable, b: Double) -> Variable { a * a.tape.constant(b) }
+    public static func + (a: Double, b: Variable) -> Variable { b.tape.constant(a) + b }
+    public static func - (a: Double, b: Variable) -> Variable { b.tape.constant(a) - b }
+    public static func / (a: Double, b: Variable) -> Variable { b.tape.constant(a) / b }
+    public static func / (a: Variable, b: Double) -> Variable { a / a.tape.constant(b) }
 
     /// eˣ elementwise.
     public func exp() -> Variable {

@@ -6,7 +6,7 @@ import RealModule
 
 extension Variable {
     /// Elementwise product with a constant 0/1 (or other fixed) mask.
-    func masked(_ mask: Matrix<Double>) -> Variable { self * tape.variable(mask) }
+    func masked(_ mask: Matrix<Double>) -> Variable { self * tape.constant(mask) }
 
     /// The solution X of op(L)·X = B (`side: .left`) or X·op(L) = B
     /// (`side: .right`), with `self` the triangular L (only `triangle` read).

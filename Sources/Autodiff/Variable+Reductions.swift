@@ -8,7 +8,7 @@ extension Variable {
     public func sum() -> Variable {
         let (r, c) = shape
         return tape.record(Matrix(rows: 1, columns: 1, repeating: value.sum()), "sum", [self]) { g, _ in
-            [g * g.tape.variable(Matrix(rows: r, columns: c, repeating: 1))]
+            [g * g.tape.constant(Matrix(rows: r, columns: c, repeating: 1))]
         }
     }
 
@@ -16,7 +16,7 @@ extension Variable {
     public func sumOverRows() -> Variable {
         let r = rows
         return tape.record(Matrix(rows: 1, columns: columns, elements: value.columnSums()), "sumOverRows", [self]) { g, _ in
-            [g * g.tape.variable(Matrix(rows: r, columns: 1, repeating: 1))]
+            [g * g.tape.constant(Matrix(rows: r, columns: 1, repeating: 1))]
         }
     }
 
@@ -24,7 +24,7 @@ extension Variable {
     public func sumOverColumns() -> Variable {
         let c = columns
         return tape.record(Matrix(rows: rows, columns: 1, elements: value.rowSums()), "sumOverColumns", [self]) { g, _ in
-            [g * g.tape.variable(Matrix(rows: 1, columns: c, repeating: 1))]
+            [g * g.tape.constant(Matrix(rows: 1, columns: c, repeating: 1))]
         }
     }
 
@@ -41,10 +41,11 @@ extension Variable {
         let product = value.matmul(other.value, transposeSelf: transposeSelf, transposeOther: transposeOther)
         return tape.record(product, "matmul", [self, other]) { g, _ in
             // C = op(A)·op(B): d op(A) = G·op(B)ᵀ, d op(B) = op(A)ᵀ·G.
-            let dA = transposeSelf.isTransposed
+            // Only the products an input needs: data multiplied by parameters costs one, not two.
+            let dA = self.isConstant ? nil : transposeSelf.isTransposed
                 ? other.matmul(g, transposeSelf: transposeOther, transposeOther: .transpose)
                 : g.matmul(other, transposeOther: transposeOther.isTransposed ? .none : .transpose)
-            let dB = transposeOther.isTransposed
+            let dB = other.isConstant ? nil : transposeOther.isTransposed
                 ? g.matmul(self, transposeSelf: .transpose, transposeOther: transposeSelf)
                 : self.matmul(g, transposeSelf: transposeSelf.isTransposed ? .none : .transpose)
             return [dA, dB]
