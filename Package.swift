@@ -51,7 +51,7 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "ClusteringTests", dependencies: ["Clustering"], exclude: ["Fixtures"]),
-        .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"]),
+        .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"], exclude: ["Fixtures"]),
         .testTarget(name: "GaussTests", dependencies: ["Gauss"]),
         .testTarget(name: "GaussCLITests", dependencies: ["GaussCLI"]),
     ],

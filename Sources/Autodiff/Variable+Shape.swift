@@ -124,3 +124,42 @@ private func lowerPositions(_ n: Int, _ includingDiagonal: Bool) -> [(Int, Int)]
     return positions
 }
 
+
+extension Variable {
+    /// Sums each run of `width` adjacent columns: rows × (K·width) → rows × K.
+    public func sumOverBlocks(width: Int) -> Variable {
+        precondition(width > 0 && columns % width == 0, "\(columns) columns do not split into blocks of \(width)")
+        let k = columns / width, m = rows
+        var sums = Matrix<Double>(rows: m, columns: k)
+        value.withUnsafeBufferPointer { y in
+            sums.withUnsafeMutableBufferPointer { out in
+                for i in 0..<m {
+                    for c in 0..<k {
+                        var total = 0.0
+                        for j in 0..<width { total += y[i * k * width + c * width + j] }
+                        out[i * k + c] = total
+                    }
+                }
+            }
+        }
+        return tape.record(sums, "sumOverBlocks", [self]) { g, _ in [g.repeatBlocks(width: width)] }
+    }
+
+    /// Repeats each column `width` times: rows × K → rows × (K·width); the
+    /// adjoint of ``sumOverBlocks(width:)``.
+    public func repeatBlocks(width: Int) -> Variable {
+        let k = columns, m = rows
+        var repeated = Matrix<Double>(rows: m, columns: k * width)
+        value.withUnsafeBufferPointer { g in
+            repeated.withUnsafeMutableBufferPointer { out in
+                for i in 0..<m {
+                    for c in 0..<k {
+                        let v = g[i * k + c]
+                        for j in 0..<width { out[i * k * width + c * width + j] = v }
+                    }
+                }
+            }
+        }
+        return tape.record(repeated, "repeatBlocks", [self]) { g, _ in [g.sumOverBlocks(width: width)] }
+    }
+}
