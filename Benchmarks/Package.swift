@@ -9,6 +9,7 @@ let package = Package(
     dependencies: [
         .package(name: "Gauss", path: ".."),
     ],
+
     targets: [
         // The reference side: OpenBLAS timed from C, with no Swift in the loop.
         .target(name: "CGemmReference", dependencies: [.product(name: "LinearAlgebra", package: "Gauss")]),
@@ -16,6 +17,11 @@ let package = Package(
             name: "gemm-overhead",
             dependencies: ["CGemmReference", .product(name: "LinearAlgebra", package: "Gauss")],
             path: "Sources/GemmOverhead"
+        ),
+        .executableTarget(
+            name: "gauss-gradbench",
+            dependencies: [.product(name: "Gauss", package: "Gauss")],
+            path: "Sources/GaussGradbench"
         ),
         .executableTarget(
             name: "divided-differences",

@@ -41,7 +41,8 @@ public struct GMMObjective: Sendable {
     }
 
     public let input: Input
-    let data: Matrix<Double>
+    /// The data with a column of ones appended (n × (d+1)).
+    let dataWithOnes: Matrix<Double>
 
     /// Checks the input's shapes and values.
     public init(_ input: Input) throws(InputError) {
@@ -58,14 +59,15 @@ public struct GMMObjective: Sendable {
         let all = input.x.joined() + input.alpha + input.mu.joined() + input.q.joined() + input.l.joined()
         try check(all.allSatisfy(\.isFinite), "the input holds NaN or infinity")
         self.input = input
-        data = Matrix(input.x)
+        dataWithOnes = Matrix(rows: n, columns: d + 1) { i, j in j < d ? input.x[i][j] : 1 }
     }
 
     /// The objective on `tape`, from parameter variables (α 1×K, μ K×d,
     /// q K×d, l K×d(d−1)/2) and the data as a constant.
     public func record(on tape: Tape, alpha: Variable, mu: Variable, q: Variable, l: Variable) -> Variable {
         let (d, k, n) = (input.d, input.k, input.n)
-        let x = tape.constant(data)
+        // [x, 1]·[W; −B] gives every Qₖxᵢ − Qₖμₖ in one product.
+        let x = tape.constant(dataWithOnes)
         var factors: [Variable] = [], shifts: [Variable] = []
         for c in 0..<k {
             let qc = q.slice(rows: c..<(c + 1))
@@ -74,8 +76,8 @@ public struct GMMObjective: Sendable {
             factors.append(factor.transposed())
             shifts.append(mu.slice(rows: c..<(c + 1)).matmul(factor, transposeOther: .transpose))
         }
-        let projected = x.matmul(Variable.concatenate(columns: factors)) - Variable.concatenate(columns: shifts)  // n × K·d
-        let distances = projected.square().sumOverBlocks(width: d)                                                  // n × K
+        let coefficients = Variable.concatenate(rows: [Variable.concatenate(columns: factors), -Variable.concatenate(columns: shifts)])
+        let distances = x.matmul(coefficients).squaredNormsOverBlocks(width: d)                                      // n × K
         let beta = alpha + q.sumOverColumns().transposed() - 0.5 * distances
         let logLikelihood = beta.logSumExpOverColumns().sum() - Double(n) * alpha.logSumExpOverColumns().sum()
             - 0.5 * Double(n * d) * Foundation.log(2 * Double.pi)

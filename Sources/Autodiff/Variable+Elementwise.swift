@@ -17,15 +17,33 @@ extension Variable {
         return g
     }
 
-    /// `f(a, b)` elementwise with broadcasting.
+    /// `f(a, b)` elementwise with broadcasting, in pointer loops (this is
+    /// the inner loop of every elementwise rule).
     static func broadcast(_ a: Matrix<Double>, _ b: Matrix<Double>, _ f: (Double, Double) -> Double) -> Matrix<Double> {
         let rows = Swift.max(a.rows, b.rows), columns = Swift.max(a.columns, b.columns)
         precondition((a.rows == rows || a.rows == 1) && (b.rows == rows || b.rows == 1)
                      && (a.columns == columns || a.columns == 1) && (b.columns == columns || b.columns == 1),
                      "shapes \(a.rows)×\(a.columns) and \(b.rows)×\(b.columns) do not broadcast")
-        return Matrix(rows: rows, columns: columns) { i, j in
-            f(a[a.rows == 1 ? 0 : i, a.columns == 1 ? 0 : j], b[b.rows == 1 ? 0 : i, b.columns == 1 ? 0 : j])
+        var result = Matrix<Double>(rows: rows, columns: columns)
+        // Strides of 0 repeat a row or column of an operand.
+        let (aRow, aColumn) = (a.rows == 1 ? 0 : a.columns, a.columns == 1 ? 0 : 1)
+        let (bRow, bColumn) = (b.rows == 1 ? 0 : b.columns, b.columns == 1 ? 0 : 1)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                result.withUnsafeMutableBufferPointer { out in
+                    guard let pa = pa.baseAddress, let pb = pb.baseAddress, let po = out.baseAddress else { return }
+                    if aColumn == 1 && bColumn == 1 && aRow == columns && bRow == columns {
+                        for i in 0..<(rows * columns) { po[i] = f(pa[i], pb[i]) }
+                        return
+                    }
+                    for i in 0..<rows {
+                        let ra = pa + i * aRow, rb = pb + i * bRow, ro = po + i * columns
+                        for j in 0..<columns { ro[j] = f(ra[j * aColumn], rb[j * bColumn]) }
+                    }
+                }
+            }
         }
+        return result
     }
 
     public static func + (a: Variable, b: Variable) -> Variable {

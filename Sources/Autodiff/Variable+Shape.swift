@@ -145,6 +145,28 @@ extension Variable {
         return tape.record(sums, "sumOverBlocks", [self]) { g, _ in [g.repeatBlocks(width: width)] }
     }
 
+    /// Σ of squares over each run of `width` adjacent columns: rows × (K·width)
+    /// → rows × K, fused (one pass, no squared copy); its pullback is
+    /// 2·x ∘ the cotangent repeated over each block.
+    public func squaredNormsOverBlocks(width: Int) -> Variable {
+        precondition(width > 0 && columns % width == 0, "\(columns) columns do not split into blocks of \(width)")
+        let k = columns / width, m = rows
+        var sums = Matrix<Double>(rows: m, columns: k)
+        value.withUnsafeBufferPointer { y in
+            sums.withUnsafeMutableBufferPointer { out in
+                for i in 0..<m {
+                    for c in 0..<k {
+                        let start = i * k * width + c * width
+                        var total = 0.0
+                        for j in 0..<width { total += y[start + j] * y[start + j] }
+                        out[i * k + c] = total
+                    }
+                }
+            }
+        }
+        return tape.record(sums, "squaredNormsOverBlocks", [self]) { g, _ in [2 * (self * g.repeatBlocks(width: width))] }
+    }
+
     /// Repeats each column `width` times: rows × K → rows × (K·width); the
     /// adjoint of ``sumOverBlocks(width:)``.
     public func repeatBlocks(width: Int) -> Variable {
