@@ -13,7 +13,8 @@ import RealModule
 ///     log prior = K·(ν·d·log(γ/√2) − log Γ_d(ν/2)) − ½γ²·Σₖ(Σⱼ exp(2qₖⱼ) + Σₚ lₖₚ²) + m·Σₖⱼ qₖⱼ,
 ///
 /// with ν = d + m + 1. Every Qₖ(xᵢ − μₖ) comes from one matrix product of the
-/// data with the stacked [Q₁ᵀ … Q_Kᵀ], minus the stacked μₖQₖᵀ.
+/// data with the stacked [Q₁ᵀ … Q_Kᵀ], minus the stacked μₖQₖᵀ, all built by
+/// batched rules (Variable+Blocks) in a number of tape nodes independent of K.
 public struct GMMObjective: Sendable {
     /// The input in gradbench's layout.
     public struct Input: Codable, Sendable {
@@ -68,15 +69,11 @@ public struct GMMObjective: Sendable {
         let (d, k, n) = (input.d, input.k, input.n)
         // [x, 1]·[W; −B] gives every Qₖxᵢ − Qₖμₖ in one product.
         let x = tape.constant(dataWithOnes)
-        var factors: [Variable] = [], shifts: [Variable] = []
-        for c in 0..<k {
-            let qc = q.slice(rows: c..<(c + 1))
-            var factor = qc.exp().diagonalMatrix()
-            if d > 1 { factor = factor + l.slice(rows: c..<(c + 1)).unpackLower(size: d) }
-            factors.append(factor.transposed())
-            shifts.append(mu.slice(rows: c..<(c + 1)).matmul(factor, transposeOther: .transpose))
-        }
-        let coefficients = Variable.concatenate(rows: [Variable.concatenate(columns: factors), -Variable.concatenate(columns: shifts)])
+        // W = [Q₁ᵀ … Q_Kᵀ] and the shifts μₖQₖᵀ, in a constant number of nodes.
+        var stacked = Variable.blockDiagonals(q.exp())
+        if d > 1 { stacked = stacked + Variable.blockTransposedLowers(l, size: d) }
+        let shifts = Variable.rowsTimesBlocks(mu, stacked).reshaped(rows: 1, columns: k * d)
+        let coefficients = Variable.concatenate(rows: [stacked, -shifts])
         let distances = x.matmul(coefficients).squaredNormsOverBlocks(width: d)                                      // n × K
         let beta = alpha + q.sumOverColumns().transposed() - 0.5 * distances
         let logLikelihood = beta.logSumExpOverColumns().sum() - Double(n) * alpha.logSumExpOverColumns().sum()

@@ -24,13 +24,12 @@ extension Variable {
         precondition((a.rows == rows || a.rows == 1) && (b.rows == rows || b.rows == 1)
                      && (a.columns == columns || a.columns == 1) && (b.columns == columns || b.columns == 1),
                      "shapes \(a.rows)×\(a.columns) and \(b.rows)×\(b.columns) do not broadcast")
-        var result = Matrix<Double>(rows: rows, columns: columns)
         // Strides of 0 repeat a row or column of an operand.
         let (aRow, aColumn) = (a.rows == 1 ? 0 : a.columns, a.columns == 1 ? 0 : 1)
         let (bRow, bColumn) = (b.rows == 1 ? 0 : b.columns, b.columns == 1 ? 0 : 1)
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                result.withUnsafeMutableBufferPointer { out in
+        return Matrix<Double>(unsafeUninitializedRows: rows, columns: columns) { out in
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
                     guard let pa = pa.baseAddress, let pb = pb.baseAddress, let po = out.baseAddress else { return }
                     if aColumn == 1 && bColumn == 1 && aRow == columns && bRow == columns {
                         for i in 0..<(rows * columns) { po[i] = f(pa[i], pb[i]) }
@@ -43,7 +42,6 @@ extension Variable {
                 }
             }
         }
-        return result
     }
 
     public static func + (a: Variable, b: Variable) -> Variable {

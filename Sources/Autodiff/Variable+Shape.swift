@@ -164,16 +164,41 @@ extension Variable {
                 }
             }
         }
-        return tape.record(sums, "squaredNormsOverBlocks", [self]) { g, _ in [2 * (self * g.repeatBlocks(width: width))] }
+        return tape.record(sums, "squaredNormsOverBlocks", [self]) { g, _ in [self.timesRepeatedBlocks(g, width: width, scale: 2)] }
+    }
+
+    /// scale · self ∘ (each column of `g` repeated `width` times), in one
+    /// pass: the pullback of ``squaredNormsOverBlocks(width:)`` without two
+    /// temporaries of the full size.
+    public func timesRepeatedBlocks(_ g: Variable, width: Int, scale: Double) -> Variable {
+        let k = g.columns, m = rows
+        precondition(g.rows == m && columns == k * width, "timesRepeatedBlocks: \(rows)×\(columns) with \(g.rows)×\(g.columns) in blocks of \(width)")
+        let (y, gValue) = (value, g.value)
+        let result = Matrix<Double>(unsafeUninitializedRows: m, columns: columns) { out in
+            y.withUnsafeBufferPointer { y in
+                gValue.withUnsafeBufferPointer { g in
+                    for i in 0..<m {
+                        for c in 0..<k {
+                            let factor = scale * g[i * k + c], start = i * k * width + c * width
+                            for j in 0..<width { out[start + j] = factor * y[start + j] }
+                        }
+                    }
+                }
+            }
+        }
+        return tape.record(result, "timesRepeatedBlocks", [self, g]) { cotangent, _ in
+            [self.isConstant ? nil : cotangent.timesRepeatedBlocks(g, width: width, scale: scale),
+             g.isConstant ? nil : scale * (cotangent * self).sumOverBlocks(width: width)]
+        }
     }
 
     /// Repeats each column `width` times: rows × K → rows × (K·width); the
     /// adjoint of ``sumOverBlocks(width:)``.
     public func repeatBlocks(width: Int) -> Variable {
         let k = columns, m = rows
-        var repeated = Matrix<Double>(rows: m, columns: k * width)
-        value.withUnsafeBufferPointer { g in
-            repeated.withUnsafeMutableBufferPointer { out in
+        let gValue = value
+        let repeated = Matrix<Double>(unsafeUninitializedRows: m, columns: k * width) { out in
+            gValue.withUnsafeBufferPointer { g in
                 for i in 0..<m {
                     for c in 0..<k {
                         let v = g[i * k + c]

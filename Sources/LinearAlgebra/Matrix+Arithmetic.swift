@@ -45,7 +45,9 @@ extension Matrix {
     @inlinable public func matmul(_ other: Matrix, transposeSelf: Transpose = .none, transposeOther: Transpose = .none) -> Matrix {
         let m = transposeSelf.isTransposed ? columns : rows
         let n = transposeOther.isTransposed ? other.rows : other.columns
-        var result = Matrix(rows: m, columns: n)
+        // gemm with β = 0 writes every element without reading it: no need to clear.
+        let k = transposeSelf.isTransposed ? rows : columns
+        var result = k == 0 ? Matrix(rows: m, columns: n) : Matrix(unsafeUninitializedRows: m, columns: n) { _ in }
         BLAS.gemm(self, other, into: &result, transposeA: transposeSelf, transposeB: transposeOther)
         return result
     }

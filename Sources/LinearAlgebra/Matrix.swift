@@ -89,6 +89,20 @@ extension Matrix {
         self.init(storage: storage, offset: 0, rows: rows, columns: columns)
     }
 
+    /// A `rows × columns` matrix whose elements `initializer` writes, in
+    /// row-major order, into memory that is not cleared first: the fast path
+    /// for results that are computed in full anyway. `initializer` must write
+    /// every element.
+    @inlinable public init(
+        unsafeUninitializedRows rows: Int, columns: Int,
+        initializingWith initializer: (UnsafeMutableBufferPointer<Scalar>) throws -> Void
+    ) rethrows {
+        precondition(rows >= 0 && columns >= 0, "matrix dimensions must be non-negative, got \(rows)×\(columns)")
+        let count = rows * columns
+        let storage = try MatrixStorage<Scalar>(capacity: count) { try initializer(UnsafeMutableBufferPointer(start: $0, count: count)) }
+        self.init(storage: storage, offset: 0, rows: rows, columns: columns)
+    }
+
     /// The `n × n` identity matrix.
     @inlinable public static func identity(_ n: Int) -> Matrix {
         Matrix(diagonal: [Scalar](repeating: 1, count: n))

@@ -1,0 +1,96 @@
+import LinearAlgebra
+
+// Batched rules over K blocks of d×d stored side by side in a d × K·d matrix
+// (block k in columns k·d ..< (k+1)·d). They let a model with K small
+// matrices (the GMM's Qₖᵀ) be built and used in a constant number of tape
+// nodes, instead of K slices whose pullbacks each pad to the whole
+// parameter. The set is closed under pullbacks: each rule's pullback is
+// made of rules in this file.
+
+extension Variable {
+    /// d × K·d with block k = diag(row k of `diagonals`) (K×d).
+    public static func blockDiagonals(_ diagonals: Variable) -> Variable {
+        let (k, d) = diagonals.shape
+        let e = diagonals.value
+        let result = Matrix<Double>(rows: d, columns: k * d) { i, j in j % d == i ? e[j / d, i] : 0 }
+        return diagonals.tape.record(result, "blockDiagonals", [diagonals]) { g, _ in [g.diagonalsOfBlocks(width: d)] }
+    }
+
+    /// K×d: row k is the diagonal of block k.
+    public func diagonalsOfBlocks(width d: Int) -> Variable {
+        let k = columns / d
+        let result = Matrix<Double>(rows: k, columns: d) { c, i in value[i, c * d + i] }
+        return tape.record(result, "diagonalsOfBlocks", [self]) { g, _ in [Variable.blockDiagonals(g)] }
+    }
+
+    /// d × K·d with block k = Lₖᵀ, where Lₖ is strictly lower triangular with
+    /// entries from row k of `packed` (K × d(d−1)/2) column by column.
+    public static func blockTransposedLowers(_ packed: Variable, size d: Int) -> Variable {
+        let k = packed.rows
+        precondition(packed.columns == d * (d - 1) / 2, "\(packed.columns) values per block cannot fill a strict \(d)×\(d) triangle")
+        var result = Matrix<Double>(rows: d, columns: k * d)
+        let p = packed.value
+        for c in 0..<k {
+            var index = 0
+            for j in 0..<d {
+                for i in (j + 1)..<max(j + 1, d) {
+                    result[j, c * d + i] = p[c, index]  // Lₖ(i, j) at (j, i) of the transposed block
+                    index += 1
+                }
+            }
+        }
+        return packed.tape.record(result, "blockTransposedLowers", [packed]) { g, _ in [g.packTransposedLowerBlocks(size: d)] }
+    }
+
+    /// The adjoint of ``blockTransposedLowers(_:size:)``: K × d(d−1)/2.
+    public func packTransposedLowerBlocks(size d: Int) -> Variable {
+        let k = columns / d
+        var result = Matrix<Double>(rows: k, columns: d * (d - 1) / 2)
+        for c in 0..<k {
+            var index = 0
+            for j in 0..<d {
+                for i in (j + 1)..<max(j + 1, d) {
+                    result[c, index] = value[j, c * d + i]
+                    index += 1
+                }
+            }
+        }
+        return tape.record(result, "packTransposedLowerBlocks", [self]) { g, _ in [Variable.blockTransposedLowers(g, size: d)] }
+    }
+
+    /// Every d×d block transposed in place.
+    public func transposeBlocks(width d: Int) -> Variable {
+        let result = Matrix<Double>(rows: rows, columns: columns) { i, j in value[j % d, (j / d) * d + i] }
+        return tape.record(result, "transposeBlocks", [self]) { g, _ in [g.transposeBlocks(width: d)] }
+    }
+
+    /// K×d: row k of `rows` (K×d) times block k of `blocks` (d × K·d).
+    public static func rowsTimesBlocks(_ rows: Variable, _ blocks: Variable) -> Variable {
+        let (k, d) = rows.shape
+        precondition(blocks.rows == d && blocks.columns == k * d, "rowsTimesBlocks: \(k)×\(d) rows with \(blocks.rows)×\(blocks.columns) blocks")
+        let a = rows.value, w = blocks.value
+        var result = Matrix<Double>(rows: k, columns: d)
+        for c in 0..<k {
+            for j in 0..<d {
+                var sum = 0.0
+                for i in 0..<d { sum += a[c, i] * w[i, c * d + j] }
+                result[c, j] = sum
+            }
+        }
+        return rows.tape.record(result, "rowsTimesBlocks", [rows, blocks]) { g, _ in
+            [rows.isConstant ? nil : rowsTimesBlocks(g, blocks.transposeBlocks(width: d)),
+             blocks.isConstant ? nil : outerBlocks(rows, g)]
+        }
+    }
+
+    /// d × K·d with block k = aₖᵀ·bₖ (outer product of row k of each K×d operand).
+    public static func outerBlocks(_ a: Variable, _ b: Variable) -> Variable {
+        let (k, d) = a.shape
+        let x = a.value, y = b.value
+        let result = Matrix<Double>(rows: d, columns: k * d) { i, j in x[j / d, i] * y[j / d, j % d] }
+        return a.tape.record(result, "outerBlocks", [a, b]) { g, _ in
+            [a.isConstant ? nil : rowsTimesBlocks(b, g.transposeBlocks(width: d)),
+             b.isConstant ? nil : rowsTimesBlocks(a, g)]
+        }
+    }
+}
