@@ -24,6 +24,11 @@ let package = Package(
             path: "Sources/GaussGradbench"
         ),
         .executableTarget(
+            name: "tape-overhead",
+            dependencies: [.product(name: "Gauss", package: "Gauss")],
+            path: "Sources/TapeOverhead"
+        ),
+        .executableTarget(
             name: "divided-differences",
             dependencies: [.product(name: "Gauss", package: "Gauss")],
             path: "Sources/DividedDifferences"

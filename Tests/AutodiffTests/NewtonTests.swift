@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 import RealModule
 import Testing
 @testable import Autodiff
@@ -52,5 +53,51 @@ func negativeLogLikelihood<T: Real>(_ m: T, _ tenths: [Int]) -> T {
         let fit = try Newton.minimum(of: { (m: Dual<Dual<Double>>) in negativeLogLikelihood(m, data) }, from: 7.0, bracket: -5...10)
         let slope = derivative(at: fit.point) { (m: Dual<Double>) in negativeLogLikelihood(m, data) }
         #expect(abs(slope) < 1e-9 && fit.point > 0.4 && fit.point < 3)
+    }
+}
+
+@Suite struct MultivariateNewtonTests {
+    @Test func rosenbrockFromTheClassicStart() throws {
+        // (1 − x)² + 100(y − x²)², minimum at (1, 1).
+        let result = try Newton.minimum(of: { v in
+            let x = v.slice(rows: 0..<1), y = v.slice(rows: 1..<2)
+            return ((1 - x).square() + 100 * (y - x.square()).square()).sum()
+        }, from: Matrix([[-1.2], [1.0]]))
+        #expect(abs(result.point[0, 0] - 1) < 1e-9 && abs(result.point[1, 0] - 1) < 1e-9)
+        #expect(result.gradientNorm <= 1e-8 && result.iterations < 50)
+    }
+
+    @Test func logisticRegressionMaximumLikelihood() throws {
+        // Minimise Σ softplus(xᵢ·w) − yᵢ·xᵢ·w; at the optimum Xᵀ(σ(Xw) − y) = 0.
+        var rng = Xoshiro256StarStar(seed: 21)
+        let features = Matrix<Double>(rows: 200, columns: 3) { _, j in j == 0 ? 1 : rng.nextNormal() }
+        let labels = Matrix<Double>(rows: 200, columns: 1) { i, _ in
+            let score: Double = 0.5 + 1.5 * features[i, 1] - features[i, 2]
+            let probability: Double = 1 / (1 + exp(-score))
+            return rng.nextUniform(Double.self) < probability ? 1 : 0
+        }
+        let result = try Newton.minimum(of: { w in
+            let x = w.tape.constant(features), y = w.tape.constant(labels)
+            let scores = x.matmul(w)
+            return (scores.softplus() - y * scores).sum()
+        }, from: Matrix(rows: 3, columns: 1))
+        let w = result.point
+        let scores = features.matmul(w)
+        for j in 0..<3 {
+            var residual = 0.0
+            for i in 0..<200 {
+                let probability: Double = 1 / (1 + exp(-scores[i, 0]))
+                residual += features[i, j] * (probability - labels[i, 0])
+            }
+            #expect(abs(residual) < 1e-8)
+        }
+        #expect(result.iterations < 15)
+    }
+
+    @Test func nonConvergenceIsReported() {
+        // An unbounded objective: −Σx (Hessian zero, so every step is damped and it keeps descending).
+        #expect(throws: NewtonMinimizationError.self) {
+            try Newton.minimum(of: { v in -v.sum() }, from: Matrix([[0.0]]), maxIterations: 5)
+        }
     }
 }
