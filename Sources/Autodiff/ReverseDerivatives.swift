@@ -97,3 +97,22 @@ public func checkGradient(at inputs: [Matrix<Double>], of f: (Tape, [Variable]) 
     }
     return check
 }
+
+/// The Jacobian of a matrix-valued f with respect to the elements of x
+/// (both row-major): one reverse pass per output element, rows of the
+/// Jacobian in turn (outputs × inputs).
+///
+/// - Complexity: one forward pass and m backward passes for m outputs.
+public func jacobian(at x: Matrix<Double>, of f: (Variable) -> Variable) -> Matrix<Double> {
+    let tape = Tape()
+    let input = tape.variable(x)
+    let output = f(input)
+    let m = output.rows * output.columns
+    var result = Matrix<Double>(rows: m, columns: x.count)
+    for i in 0..<m {
+        let selector = Matrix<Double>(rows: output.rows, columns: output.columns) { r, c in r * output.columns + c == i ? 1 : 0 }
+        let row = tape.gradient(of: (output * tape.constant(selector)).sum(), with: [input])[0].value
+        result[rows: i..<(i + 1)] = Matrix(rows: 1, columns: x.count, elements: row.elements)
+    }
+    return result
+}

@@ -158,6 +158,17 @@ func spdFactor(_ b: Variable) -> Variable { spd(b).cholesky()! }
         #expect(zip(hv.elements, expected.elements).allSatisfy { abs($0 - $1) < 1e-12 })
     }
 
+    @Test func reverseJacobianMatchesForwardMode() {
+        // F(x) = (x₀x₁, sin x₂ + Σ xᵢ), as a 2×1 output of a 3×1 input.
+        let x = Matrix<Double>([[0.3], [-1.1], [0.7]])
+        let reverse = jacobian(at: x) { v in
+            let parts = (0..<3).map { v.slice(rows: $0..<($0 + 1)) }
+            return Variable.concatenate(rows: [parts[0] * parts[1], parts[2].sin() + v.sum()])
+        }
+        let forward = jacobian(at: x.elements) { v in [v[0] * v[1], GradientDual.sin(v[2]) + v.reduce(0, +)] }
+        #expect(zip(reverse.elements, forward.elements).allSatisfy { abs($0 - $1) < 1e-15 })
+    }
+
     @Test func logSumExpOfMinusInfinityHasZeroGradient() {
         let x = Matrix<Double>([[-.infinity, -.infinity], [0, 1]])
         let tape = Tape()
