@@ -55,16 +55,34 @@ extension Variable {
     /// log Σⱼ exp(xᵢⱼ) for each row (rows×1), max-shifted; a row of −∞ gives
     /// −∞ with zero gradient.
     public func logSumExpOverColumns() -> Variable {
-        tape.record(Matrix(rows: rows, columns: 1, elements: value.rowLogSumExp()), "logSumExp", [self]) { g, _ in
-            [g * self.softmaxOverColumns()]
+        tape.record(Matrix(rows: rows, columns: 1, elements: value.rowLogSumExp()), "logSumExp", [self]) { g, lse in
+            // The softmax reuses the log-sum-exp already computed.
+            [g * self.softmaxOverColumns(logSumExp: lse.value)]
         }
     }
 
     /// exp(xᵢⱼ − log Σₖ exp(xᵢₖ)) for each row; a row of −∞ gives zeros.
     public func softmaxOverColumns() -> Variable {
-        let lse = value.rowLogSumExp()
-        let probabilities = Matrix(rows: rows, columns: columns) { i, j in
-            lse[i] == -.infinity ? 0 : Double.exp(value[i, j] - lse[i])
+        softmaxOverColumns(logSumExp: Matrix(rows: rows, columns: 1, elements: value.rowLogSumExp()))
+    }
+
+    /// The softmax given each row's log-sum-exp (rows×1), one `exp` per element.
+    func softmaxOverColumns(logSumExp lse: Matrix<Double>) -> Variable {
+        let (m, n) = shape
+        let x = value
+        let probabilities = Matrix<Double>(unsafeUninitializedRows: m, columns: n) { out in
+            x.withUnsafeBufferPointer { x in
+                lse.withUnsafeBufferPointer { lse in
+                    for i in 0..<m {
+                        let shift = lse[i]
+                        for j in 0..<n {
+                            let d = x[i * n + j] - shift
+                            // A row of −∞ (shift −∞) and underflowing terms give exact zeros.
+                            out[i * n + j] = shift == -.infinity || d < -745.2 ? 0 : Double.exp(d)
+                        }
+                    }
+                }
+            }
         }
         return tape.record(probabilities, "softmax", [self]) { g, s in
             // s ∘ (g − Σⱼ gⱼ sⱼ)

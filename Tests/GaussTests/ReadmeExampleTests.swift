@@ -39,3 +39,20 @@ extension ReadmeExampleTests {
         #expect(labels.count == 272 && labels.filter { $0 == shortCluster }.count > 80)
     }
 }
+
+extension ReadmeExampleTests {
+    func f<T: Real>(_ x: T) -> T { x * T.sin(x) }
+
+    @Test func derivativesExampleRuns() throws {
+        #expect(abs(derivative(at: 2.0) { f($0) } - (sin(2.0) + 2 * cos(2.0))) < 1e-15)
+        #expect(abs(secondDerivative(at: 2.0) { f($0) } - (2 * cos(2.0) - 2 * sin(2.0))) < 1e-14)
+        let data = Matrix<Double>([[1, 2], [3, -1]])
+        let tape = Tape()
+        let w = tape.variable(Matrix([[0.5], [-1.0]]))
+        let loss = (tape.constant(data).matmul(w).softplus()).sum()
+        let dw = tape.gradient(of: loss, with: [w])[0]
+        // d/dw Σ softplus(Xw) = Xᵀ σ(Xw).
+        let s = data.matmul(Matrix([[0.5], [-1.0]])).map { 1 / (1 + exp(-$0)) }
+        #expect(zip(dw.value.elements, data.matmul(s, transposeSelf: .transpose).elements).allSatisfy { abs($0 - $1) < 1e-15 })
+    }
+}
