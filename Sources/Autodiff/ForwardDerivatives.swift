@@ -64,15 +64,19 @@ public func valueWithGradient<V: BLASScalar & SIMDScalar>(
     var value = V.zero
     var first = 0
     repeat {
-        let inputs = x.indices.map { i in
-            GradientDual<GradientLanes<V>>(value: x[i], seed: (first..<(first + lanes)).contains(i) ? i - first : nil)
-        }
+        let inputs = seededInputs(x, lanesFrom: first)
         let y = f(inputs)
         value = y.value
         for lane in 0..<Swift.min(lanes, x.count - first) { gradient[first + lane] = y.tangent[lane] }
         first += lanes
     } while first < x.count
     return (value, gradient)
+}
+
+/// The inputs of one forward pass: lane ℓ seeds input `first + ℓ`.
+func seededInputs<V: BLASScalar & SIMDScalar>(_ x: [V], lanesFrom first: Int) -> [GradientDual<GradientLanes<V>>] {
+    let lanes = first..<(first + GradientLanes<V>.scalarCount)
+    return x.indices.map { i in GradientDual(value: x[i], seed: lanes.contains(i) ? i - first : nil) }
 }
 
 /// ∇f(x); see ``valueWithGradient(at:of:)``.
@@ -91,9 +95,7 @@ public func jacobian<V: BLASScalar & SIMDScalar>(
     var rows = 0
     var first = 0
     repeat {
-        let inputs = x.indices.map { i in
-            GradientDual<GradientLanes<V>>(value: x[i], seed: (first..<(first + lanes)).contains(i) ? i - first : nil)
-        }
+        let inputs = seededInputs(x, lanesFrom: first)
         let y = f(inputs)
         rows = y.count
         for lane in 0..<Swift.min(lanes, x.count - first) { columns.append(y.map { $0.tangent[lane] }) }

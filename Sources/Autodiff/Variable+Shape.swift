@@ -128,42 +128,33 @@ private func lowerPositions(_ n: Int, _ includingDiagonal: Bool) -> [(Int, Int)]
 extension Variable {
     /// Sums each run of `width` adjacent columns: rows × (K·width) → rows × K.
     public func sumOverBlocks(width: Int) -> Variable {
+        tape.record(reduceBlocks(width: width) { $0 }, "sumOverBlocks", [self]) { g, _ in [g.repeatBlocks(width: width)] }
+    }
+
+    /// Σ term(y) over each block of `width` adjacent columns of the value.
+    private func reduceBlocks(width: Int, _ term: (Double) -> Double) -> Matrix<Double> {
         precondition(width > 0 && columns % width == 0, "\(columns) columns do not split into blocks of \(width)")
         let k = columns / width, m = rows
-        var sums = Matrix<Double>(rows: m, columns: k)
-        value.withUnsafeBufferPointer { y in
-            sums.withUnsafeMutableBufferPointer { out in
+        let y = value
+        return Matrix<Double>(unsafeUninitializedRows: m, columns: k) { out in
+            y.withUnsafeBufferPointer { y in
                 for i in 0..<m {
                     for c in 0..<k {
+                        let start = i * k * width + c * width
                         var total = 0.0
-                        for j in 0..<width { total += y[i * k * width + c * width + j] }
+                        for j in 0..<width { total += term(y[start + j]) }
                         out[i * k + c] = total
                     }
                 }
             }
         }
-        return tape.record(sums, "sumOverBlocks", [self]) { g, _ in [g.repeatBlocks(width: width)] }
     }
 
     /// Σ of squares over each run of `width` adjacent columns: rows × (K·width)
     /// → rows × K, fused (one pass, no squared copy); its pullback is
     /// 2·x ∘ the cotangent repeated over each block.
     public func squaredNormsOverBlocks(width: Int) -> Variable {
-        precondition(width > 0 && columns % width == 0, "\(columns) columns do not split into blocks of \(width)")
-        let k = columns / width, m = rows
-        var sums = Matrix<Double>(rows: m, columns: k)
-        value.withUnsafeBufferPointer { y in
-            sums.withUnsafeMutableBufferPointer { out in
-                for i in 0..<m {
-                    for c in 0..<k {
-                        let start = i * k * width + c * width
-                        var total = 0.0
-                        for j in 0..<width { total += y[start + j] * y[start + j] }
-                        out[i * k + c] = total
-                    }
-                }
-            }
-        }
+        let sums = reduceBlocks(width: width) { $0 * $0 }
         return tape.record(sums, "squaredNormsOverBlocks", [self]) { g, _ in [self.timesRepeatedBlocks(g, width: width, scale: 2)] }
     }
 
