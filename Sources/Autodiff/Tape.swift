@@ -35,6 +35,13 @@ public final class Tape {
 
     private(set) var nodes: [Node] = []
 
+    /// Large value buffers of the previous use, by element count, handed out
+    /// again after ``reset()``: a tape reused in a loop then allocates (and
+    /// page-faults) its big matrices once, not on every pass.
+    private var pool: [Int: [Matrix<Double>]] = [:]
+    /// Matrices smaller than this many elements are not pooled.
+    private static let pooledSize = 1 << 14
+
     /// When on, the first operation whose value holds NaN or ∞ is recorded
     /// in ``firstAnomaly``.
     public var anomalyDetection = false
@@ -47,10 +54,30 @@ public final class Tape {
     /// The number of recorded operations.
     public var count: Int { nodes.count }
 
-    /// Forgets every operation, keeping the storage for the next use.
+    /// Forgets every operation, keeping the storage for the next use: large
+    /// values no longer referenced outside the tape go to a pool that the
+    /// next pass draws its results from.
     public func reset() {
+        var old = nodes
         nodes.removeAll(keepingCapacity: true)
+        while var node = old.popLast() {
+            if node.value.count >= Tape.pooledSize && node.value.hasUniqueStorage() {
+                pool[node.value.count, default: []].append(node.value)
+            }
+        }
         firstAnomaly = nil
+    }
+
+    /// A `rows × columns` matrix for a rule's result, from the pool when one
+    /// of that size is free; `initializer` must write every element.
+    func makeMatrix(rows: Int, columns: Int, initializingWith initializer: (UnsafeMutableBufferPointer<Double>) -> Void) -> Matrix<Double> {
+        let count = rows * columns
+        if count >= Tape.pooledSize, var reused = pool[count]?.popLast() {
+            reused = reused.reshaped(rows: rows, columns: columns)
+            reused.withUnsafeMutableBufferPointer(initializer)
+            return reused
+        }
+        return Matrix(unsafeUninitializedRows: rows, columns: columns, initializingWith: initializer)
     }
 
     /// A new input holding `value`.

@@ -19,7 +19,7 @@ extension Variable {
 
     /// `f(a, b)` elementwise with broadcasting, in pointer loops (this is
     /// the inner loop of every elementwise rule).
-    static func broadcast(_ a: Matrix<Double>, _ b: Matrix<Double>, _ f: (Double, Double) -> Double) -> Matrix<Double> {
+    static func broadcast(_ a: Matrix<Double>, _ b: Matrix<Double>, on tape: Tape, _ f: (Double, Double) -> Double) -> Matrix<Double> {
         let rows = Swift.max(a.rows, b.rows), columns = Swift.max(a.columns, b.columns)
         precondition((a.rows == rows || a.rows == 1) && (b.rows == rows || b.rows == 1)
                      && (a.columns == columns || a.columns == 1) && (b.columns == columns || b.columns == 1),
@@ -27,7 +27,7 @@ extension Variable {
         // Strides of 0 repeat a row or column of an operand.
         let (aRow, aColumn) = (a.rows == 1 ? 0 : a.columns, a.columns == 1 ? 0 : 1)
         let (bRow, bColumn) = (b.rows == 1 ? 0 : b.columns, b.columns == 1 ? 0 : 1)
-        return Matrix<Double>(unsafeUninitializedRows: rows, columns: columns) { out in
+        return tape.makeMatrix(rows: rows, columns: columns) { out in
             a.withUnsafeBufferPointer { pa in
                 b.withUnsafeBufferPointer { pb in
                     guard let pa = pa.baseAddress, let pb = pb.baseAddress, let po = out.baseAddress else { return }
@@ -45,25 +45,25 @@ extension Variable {
     }
 
     public static func + (a: Variable, b: Variable) -> Variable {
-        a.tape.record(broadcast(a.value, b.value, +), "add", [a, b]) { g, _ in
+        a.tape.record(broadcast(a.value, b.value, on: a.tape, +), "add", [a, b]) { g, _ in
             [g.unbroadcast(to: a.shape), g.unbroadcast(to: b.shape)]
         }
     }
 
     public static func - (a: Variable, b: Variable) -> Variable {
-        a.tape.record(broadcast(a.value, b.value, -), "subtract", [a, b]) { g, _ in
+        a.tape.record(broadcast(a.value, b.value, on: a.tape, -), "subtract", [a, b]) { g, _ in
             [g.unbroadcast(to: a.shape), (-g).unbroadcast(to: b.shape)]
         }
     }
 
     public static func * (a: Variable, b: Variable) -> Variable {
-        a.tape.record(broadcast(a.value, b.value, *), "multiply", [a, b]) { g, _ in
+        a.tape.record(broadcast(a.value, b.value, on: a.tape, *), "multiply", [a, b]) { g, _ in
             [(g * b).unbroadcast(to: a.shape), (g * a).unbroadcast(to: b.shape)]
         }
     }
 
     public static func / (a: Variable, b: Variable) -> Variable {
-        a.tape.record(broadcast(a.value, b.value, /), "divide", [a, b]) { g, y in
+        a.tape.record(broadcast(a.value, b.value, on: a.tape, /), "divide", [a, b]) { g, y in
             let gOverB = g.timesNonzero(1 / b)
             return [gOverB.unbroadcast(to: a.shape), (-(gOverB * y)).unbroadcast(to: b.shape)]
         }
@@ -75,7 +75,7 @@ extension Variable {
     /// take — and which therefore receives a zero cotangent — contributes
     /// zero rather than NaN.
     func timesNonzero(_ h: Variable) -> Variable {
-        let product = Variable.broadcast(value, h.value) { g, h in g == 0 ? 0 : g * h }
+        let product = Variable.broadcast(value, h.value, on: tape) { g, h in g == 0 ? 0 : g * h }
         return tape.record(product, "timesNonzero", [self, h]) { dg, _ in
             [dg.timesNonzero(h).unbroadcast(to: self.shape), dg.timesNonzero(self).unbroadcast(to: h.shape)]
         }

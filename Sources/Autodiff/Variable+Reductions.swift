@@ -38,7 +38,11 @@ extension Variable {
 
     /// op(self)·op(other), one GEMM; the pullback is two more.
     public func matmul(_ other: Variable, transposeSelf: Transpose = .none, transposeOther: Transpose = .none) -> Variable {
-        let product = value.matmul(other.value, transposeSelf: transposeSelf, transposeOther: transposeOther)
+        let (a, b) = (value, other.value)
+        let m = transposeSelf.isTransposed ? a.columns : a.rows, n = transposeOther.isTransposed ? b.rows : b.columns
+        var product = (transposeSelf.isTransposed ? a.rows : a.columns) == 0
+            ? Matrix<Double>(rows: m, columns: n) : tape.makeMatrix(rows: m, columns: n) { _ in }
+        BLAS.gemm(a, b, into: &product, transposeA: transposeSelf, transposeB: transposeOther)
         return tape.record(product, "matmul", [self, other]) { g, _ in
             // C = op(A)·op(B): d op(A) = G·op(B)ᵀ, d op(B) = op(A)ᵀ·G.
             // Only the products an input needs: data multiplied by parameters costs one, not two.
@@ -70,7 +74,7 @@ extension Variable {
     func softmaxOverColumns(logSumExp lse: Matrix<Double>) -> Variable {
         let (m, n) = shape
         let x = value
-        let probabilities = Matrix<Double>(unsafeUninitializedRows: m, columns: n) { out in
+        let probabilities = tape.makeMatrix(rows: m, columns: n) { out in
             x.withUnsafeBufferPointer { x in
                 lse.withUnsafeBufferPointer { lse in
                     for i in 0..<m {

@@ -136,7 +136,7 @@ extension Variable {
         precondition(width > 0 && columns % width == 0, "\(columns) columns do not split into blocks of \(width)")
         let k = columns / width, m = rows
         let y = value
-        return Matrix<Double>(unsafeUninitializedRows: m, columns: k) { out in
+        return tape.makeMatrix(rows: m, columns: k) { out in
             y.withUnsafeBufferPointer { y in
                 for i in 0..<m {
                     for c in 0..<k {
@@ -165,7 +165,7 @@ extension Variable {
         let k = g.columns, m = rows
         precondition(g.rows == m && columns == k * width, "timesRepeatedBlocks: \(rows)×\(columns) with \(g.rows)×\(g.columns) in blocks of \(width)")
         let (y, gValue) = (value, g.value)
-        let result = Matrix<Double>(unsafeUninitializedRows: m, columns: columns) { out in
+        let result = tape.makeMatrix(rows: m, columns: columns) { out in
             y.withUnsafeBufferPointer { y in
                 gValue.withUnsafeBufferPointer { g in
                     for i in 0..<m {
@@ -188,7 +188,7 @@ extension Variable {
     public func repeatBlocks(width: Int) -> Variable {
         let k = columns, m = rows
         let gValue = value
-        let repeated = Matrix<Double>(unsafeUninitializedRows: m, columns: k * width) { out in
+        let repeated = tape.makeMatrix(rows: m, columns: k * width) { out in
             gValue.withUnsafeBufferPointer { g in
                 for i in 0..<m {
                     for c in 0..<k {

@@ -206,6 +206,22 @@ extension Matrix {
         }
     }
 
+    /// The same elements, row-major, as a `rows × columns` matrix sharing
+    /// this one's storage (no copy).
+    ///
+    /// - Precondition: `rows × columns == count`.
+    @inlinable public func reshaped(rows: Int, columns: Int) -> Matrix {
+        precondition(rows >= 0 && columns >= 0 && rows * columns == count,
+                     "cannot reshape \(self.rows)×\(self.columns) to \(rows)×\(columns)")
+        return Matrix(storage: storage, offset: offset, rows: rows, columns: columns)
+    }
+
+    /// Whether nothing else shares this matrix's storage, so writing to it
+    /// will not copy: what a buffer pool checks before reusing a matrix.
+    @inlinable public mutating func hasUniqueStorage() -> Bool {
+        isKnownUniquelyReferenced(&storage) && storage.isWritable
+    }
+
     /// Gives this matrix storage of its own, holding exactly its elements,
     /// unless it already has writable storage nobody else references.
     @inlinable mutating func makeUniqueAndWritable() {

@@ -222,6 +222,28 @@ func spdFactor(_ b: Variable) -> Variable { spd(b).cholesky()! }
         #expect(tape.firstAnomaly == "log(2×2) produced NaN or infinity")
     }
 
+    @Test func pooledBuffersNeverOverwriteValuesStillHeld() {
+        // Values of 2×10⁴ elements are pooled on reset; one kept by the caller must stay intact.
+        let tape = Tape()
+        let a = random(100, 200, seed: 1), b = random(100, 200, seed: 2)
+        let first = tape.variable(a).exp() * tape.variable(b)
+        let kept = first.value
+        let expected = Matrix<Double>(rows: 100, columns: 200) { Foundation.exp(a[$0, $1]) * b[$0, $1] }
+        tape.reset()
+        for _ in 0..<3 {
+            let again = tape.variable(b).exp() * tape.variable(a)
+            #expect(again.value == Matrix<Double>(rows: 100, columns: 200) { Foundation.exp(b[$0, $1]) * a[$0, $1] })
+            tape.reset()
+        }
+        #expect(kept == expected, "a value held outside the tape is not reused")
+        // And a reused tape gives the same gradient as a fresh one.
+        let gmmInput = GMMObjectiveTests.reference.cases[2].input
+        let gmm = try! GMMObjective(gmmInput)
+        let reused = Tape()
+        let once = gmm.gradient(using: reused)
+        #expect(gmm.gradient(using: reused) == once && gmm.gradient() == once)
+    }
+
     @Test func unusedInputsGetZerosAndTapesReset() {
         let tape = Tape()
         let x = tape.variable(2), unused = tape.variable(Matrix(rows: 2, columns: 3, repeating: 1))
