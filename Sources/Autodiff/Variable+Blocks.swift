@@ -12,7 +12,12 @@ extension Variable {
     public static func blockDiagonals(_ diagonals: Variable) -> Variable {
         let (k, d) = diagonals.shape
         let e = diagonals.value
-        let result = Matrix<Double>(rows: d, columns: k * d) { i, j in j % d == i ? e[j / d, i] : 0 }
+        let result = diagonals.tape.makeMatrix(rows: d, columns: k * d) { out in
+            out.update(repeating: 0)
+            e.withUnsafeBufferPointer { e in
+                for c in 0..<k { for i in 0..<d { out[i * k * d + c * d + i] = e[c * d + i] } }
+            }
+        }
         return diagonals.tape.record(result, "blockDiagonals", [diagonals]) { g, _ in [g.diagonalsOfBlocks(width: d)] }
     }
 
@@ -60,7 +65,15 @@ extension Variable {
 
     /// Every d×d block transposed in place.
     public func transposeBlocks(width d: Int) -> Variable {
-        let result = Matrix<Double>(rows: rows, columns: columns) { i, j in value[j % d, (j / d) * d + i] }
+        let (m, n) = shape
+        let source = value
+        let result = tape.makeMatrix(rows: m, columns: n) { out in
+            source.withUnsafeBufferPointer { w in
+                for c in 0..<(n / d) {
+                    for i in 0..<d { for j in 0..<d { out[i * n + c * d + j] = w[j * n + c * d + i] } }
+                }
+            }
+        }
         return tape.record(result, "transposeBlocks", [self]) { g, _ in [g.transposeBlocks(width: d)] }
     }
 
@@ -68,13 +81,18 @@ extension Variable {
     public static func rowsTimesBlocks(_ rows: Variable, _ blocks: Variable) -> Variable {
         let (k, d) = rows.shape
         precondition(blocks.rows == d && blocks.columns == k * d, "rowsTimesBlocks: \(k)×\(d) rows with \(blocks.rows)×\(blocks.columns) blocks")
-        let a = rows.value, w = blocks.value
-        var result = Matrix<Double>(rows: k, columns: d)
-        for c in 0..<k {
-            for j in 0..<d {
-                var sum = 0.0
-                for i in 0..<d { sum += a[c, i] * w[i, c * d + j] }
-                result[c, j] = sum
+        let (a, w) = (rows.value, blocks.value)
+        let result = rows.tape.makeMatrix(rows: k, columns: d) { out in
+            a.withUnsafeBufferPointer { a in
+                w.withUnsafeBufferPointer { w in
+                    out.update(repeating: 0)
+                    for c in 0..<k {
+                        for i in 0..<d {
+                            let ai = a[c * d + i]
+                            for j in 0..<d { out[c * d + j] += ai * w[i * k * d + c * d + j] }
+                        }
+                    }
+                }
             }
         }
         return rows.tape.record(result, "rowsTimesBlocks", [rows, blocks]) { g, _ in
@@ -86,8 +104,19 @@ extension Variable {
     /// d × K·d with block k = aₖᵀ·bₖ (outer product of row k of each K×d operand).
     public static func outerBlocks(_ a: Variable, _ b: Variable) -> Variable {
         let (k, d) = a.shape
-        let x = a.value, y = b.value
-        let result = Matrix<Double>(rows: d, columns: k * d) { i, j in x[j / d, i] * y[j / d, j % d] }
+        let (x, y) = (a.value, b.value)
+        let result = a.tape.makeMatrix(rows: d, columns: k * d) { out in
+            x.withUnsafeBufferPointer { x in
+                y.withUnsafeBufferPointer { y in
+                    for c in 0..<k {
+                        for i in 0..<d {
+                            let xi = x[c * d + i]
+                            for j in 0..<d { out[i * k * d + c * d + j] = xi * y[c * d + j] }
+                        }
+                    }
+                }
+            }
+        }
         return a.tape.record(result, "outerBlocks", [a, b]) { g, _ in
             [a.isConstant ? nil : rowsTimesBlocks(b, g.transposeBlocks(width: d)),
              b.isConstant ? nil : rowsTimesBlocks(a, g)]
