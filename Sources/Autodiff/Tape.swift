@@ -57,14 +57,19 @@ public final class Tape {
     /// Forgets every operation, keeping the storage for the next use: large
     /// values no longer referenced outside the tape go to a pool that the
     /// next pass draws its results from.
+    ///
+    /// The pool holds only the last pass's values (leftovers of earlier
+    /// passes are released), so it never exceeds one pass's memory.
     public func reset() {
         var old = nodes
         nodes.removeAll(keepingCapacity: true)
+        var fresh: [Int: [Matrix<Double>]] = [:]
         while var node = old.popLast() {
             if node.value.count >= Tape.pooledSize && node.value.hasUniqueStorage() {
-                pool[node.value.count, default: []].append(node.value)
+                fresh[node.value.count, default: []].append(node.value)
             }
         }
+        pool = fresh
         firstAnomaly = nil
     }
 
