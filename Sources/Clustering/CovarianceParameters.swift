@@ -35,10 +35,15 @@ public enum CovarianceParameters: Sendable, Equatable {
         }
     }
 
-    /// The shape as scikit-learn reports it: `[K, d, d]`, `[d, d]`, `[K, d]` or `[K]`.
+    /// The shape as scikit-learn reports it: `[K, d, d]`, `[d, d]`, `[K, d]` or
+    /// `[K]`. Full matrices of different shapes report `[K, -1, -1]`, which
+    /// matches no expected shape.
     public var shape: [Int] {
         switch self {
-        case .full(let ms): return [ms.count, ms.first?.rows ?? 0, ms.first?.columns ?? 0]
+        case .full(let ms):
+            guard let first = ms.first else { return [0, 0, 0] }
+            let uniform = ms.allSatisfy { $0.rows == first.rows && $0.columns == first.columns }
+            return uniform ? [ms.count, first.rows, first.columns] : [ms.count, -1, -1]
         case .tied(let m): return [m.rows, m.columns]
         case .diag(let m): return [m.rows, m.columns]
         case .spherical(let v): return [v.count]

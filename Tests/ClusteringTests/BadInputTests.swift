@@ -64,6 +64,10 @@ import Testing
         estimator.initialMeans = nil
         estimator.initialPrecisions = .diag(Matrix(rows: 4, columns: 5, repeating: 1))
         #expect(fitError(estimator, blobs) == .parameterShape(name: "initial precisions", expected: [4, 5, 5], actual: [4, 5]))
+        var ragged = [Matrix<Double>](repeating: .identity(5), count: 4)
+        ragged[3] = .identity(2)
+        estimator.initialPrecisions = .full(ragged)
+        #expect(fitError(estimator, blobs) == .parameterShape(name: "initial precisions", expected: [4, 5, 5], actual: [4, -1, -1]))
         var notDefinite = [Matrix<Double>](repeating: .identity(5), count: 4)
         notDefinite[2][3, 3] = -1
         estimator.initialPrecisions = .full(notDefinite)

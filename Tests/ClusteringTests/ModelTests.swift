@@ -98,6 +98,8 @@ import Testing
             #"{"covariance_type":"diag","weights":[0.9,0.5],"means":[[0,0],[1,1]],"covariances":[[1,1],[2,2]]}"#,
             #"{"covariance_type":"cubic","weights":[1],"means":[[0]],"covariances":[1]}"#,
             #"{"covariance_type":"full","weights":[1],"means":[[0,0]],"covariances":[[[1,2],[2,1]]]}"#,
+            // Found by fuzzing: the second full covariance is 1×2, and only the first was checked.
+            #"{"covariance_type":"full","weights":[0.5,0.5],"means":[[0,0],[1,1]],"covariances":[[[1,0],[0,1]],[[0.07,33.7]]]}"#,
         ] {
             #expect(throws: DecodingError.self) { try JSONDecoder().decode(GaussianMixtureModel.self, from: Data(bad.utf8)) }
         }
