@@ -6,6 +6,15 @@
 func validateData<Source: RowBlockSource>(
     _ source: Source, sampleWeights: [Double]?, minimumRows: Int
 ) throws(ClusteringError) {
+    try validateShapeAndWeights(source, sampleWeights: sampleWeights, minimumRows: minimumRows)
+    try source.checkFinite(blockRows: 4096)
+}
+
+/// ``validateData(_:sampleWeights:minimumRows:)`` without the pass over the
+/// values, for callers whose own pass checks them.
+func validateShapeAndWeights<Source: RowBlockSource>(
+    _ source: Source, sampleWeights: [Double]?, minimumRows: Int
+) throws(ClusteringError) {
     let n = source.rowCount, d = source.columnCount
     guard n > 0 && d > 0 else { throw .emptyData(rows: n, columns: d) }
     var effectiveRows = n
@@ -18,5 +27,4 @@ func validateData<Source: RowBlockSource>(
         guard effectiveRows > 0 else { throw .zeroTotalWeight }
     }
     guard effectiveRows >= minimumRows else { throw .tooFewSamples(samples: effectiveRows, components: minimumRows) }
-    try source.checkFinite(blockRows: 4096)
 }

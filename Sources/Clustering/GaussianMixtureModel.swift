@@ -116,7 +116,8 @@ public struct GaussianMixtureModel: Sendable, Equatable {
 
     /// The mean log-likelihood of the rows, weighted by `sampleWeights` if given (scikit-learn's `score`).
     public func score<Source: RowBlockSource>(_ source: Source, sampleWeights: [Double]? = nil) throws(ClusteringError) -> Double {
-        try validateData(source, sampleWeights: sampleWeights, minimumRows: 1)
+        // logLikelihoods checks the dimension and the values in its own pass.
+        try validateShapeAndWeights(source, sampleWeights: sampleWeights, minimumRows: 1)
         let values = try logLikelihoodsBlocks(BlockReader(source))
         guard let weights = sampleWeights else { return values.reduce(0, +) / Double(values.count) }
         return zip(values, weights).reduce(0) { $0 + $1.0 * $1.1 } / weights.reduce(0, +)

@@ -10,13 +10,14 @@ let package = Package(
     name: "GaussFuzz",
     dependencies: [.package(name: "Gauss", path: "../..")],
     targets: [
-        .executableTarget(name: "fuzz-csv", dependencies: [.product(name: "Gauss", package: "Gauss")],
+        .target(name: "FuzzDriver"),
+        .executableTarget(name: "fuzz-csv", dependencies: ["FuzzDriver", .product(name: "Gauss", package: "Gauss")],
                           path: "Sources/FuzzCSV", swiftSettings: [.unsafeFlags(library)]),
-        .executableTarget(name: "fuzz-npy", dependencies: [.product(name: "Gauss", package: "Gauss")],
+        .executableTarget(name: "fuzz-npy", dependencies: ["FuzzDriver", .product(name: "Gauss", package: "Gauss")],
                           path: "Sources/FuzzNpy", swiftSettings: [.unsafeFlags(library)]),
-        .executableTarget(name: "fuzz-model-json", dependencies: [.product(name: "Gauss", package: "Gauss")],
+        .executableTarget(name: "fuzz-model-json", dependencies: ["FuzzDriver", .product(name: "Gauss", package: "Gauss")],
                           path: "Sources/FuzzModelJSON", swiftSettings: [.unsafeFlags(library)]),
-        .executableTarget(name: "fuzz-gmm-input", dependencies: [.product(name: "Gauss", package: "Gauss")],
+        .executableTarget(name: "fuzz-gmm-input", dependencies: ["FuzzDriver", .product(name: "Gauss", package: "Gauss")],
                           path: "Sources/FuzzGMMInput", swiftSettings: [.unsafeFlags(library)]),
     ],
     swiftLanguageModes: [.v6]
