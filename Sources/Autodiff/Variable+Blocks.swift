@@ -24,24 +24,25 @@ extension Variable {
     /// K×d: row k is the diagonal of block k.
     public func diagonalsOfBlocks(width d: Int) -> Variable {
         let k = columns / d
-        let result = Matrix<Double>(rows: k, columns: d) { c, i in value[i, c * d + i] }
+        let blocks = value
+        let result = tape.makeMatrix(rows: k, columns: d) { out in
+            blocks.withUnsafeBufferPointer { w in
+                for c in 0..<k { for i in 0..<d { out[c * d + i] = w[i * k * d + c * d + i] } }
+            }
+        }
         return tape.record(result, "diagonalsOfBlocks", [self]) { g, _ in [Variable.blockDiagonals(g)] }
     }
 
     /// d × K·d with block k = Lₖᵀ, where Lₖ is strictly lower triangular with
     /// entries from row k of `packed` (K × d(d−1)/2) column by column.
     public static func blockTransposedLowers(_ packed: Variable, size d: Int) -> Variable {
-        let k = packed.rows
-        precondition(packed.columns == d * (d - 1) / 2, "\(packed.columns) values per block cannot fill a strict \(d)×\(d) triangle")
-        var result = Matrix<Double>(rows: d, columns: k * d)
-        let p = packed.value
-        for c in 0..<k {
-            var index = 0
-            for j in 0..<d {
-                for i in (j + 1)..<max(j + 1, d) {
-                    result[j, c * d + i] = p[c, index]  // Lₖ(i, j) at (j, i) of the transposed block
-                    index += 1
-                }
+        let (k, p) = packed.shape
+        precondition(p == d * (d - 1) / 2, "\(p) values per block cannot fill a strict \(d)×\(d) triangle")
+        let source = packed.value
+        let result = packed.tape.makeMatrix(rows: d, columns: k * d) { out in
+            out.update(repeating: 0)
+            source.withUnsafeBufferPointer { v in
+                forEachStrictLowerEntry(blocks: k, size: d) { packedIndex, blockIndex in out[blockIndex] = v[packedIndex] }
             }
         }
         return packed.tape.record(result, "blockTransposedLowers", [packed]) { g, _ in [g.packTransposedLowerBlocks(size: d)] }
@@ -50,14 +51,10 @@ extension Variable {
     /// The adjoint of ``blockTransposedLowers(_:size:)``: K × d(d−1)/2.
     public func packTransposedLowerBlocks(size d: Int) -> Variable {
         let k = columns / d
-        var result = Matrix<Double>(rows: k, columns: d * (d - 1) / 2)
-        for c in 0..<k {
-            var index = 0
-            for j in 0..<d {
-                for i in (j + 1)..<max(j + 1, d) {
-                    result[c, index] = value[j, c * d + i]
-                    index += 1
-                }
+        let blocks = value
+        let result = tape.makeMatrix(rows: k, columns: d * (d - 1) / 2) { out in
+            blocks.withUnsafeBufferPointer { w in
+                forEachStrictLowerEntry(blocks: k, size: d) { packedIndex, blockIndex in out[packedIndex] = w[blockIndex] }
             }
         }
         return tape.record(result, "packTransposedLowerBlocks", [self]) { g, _ in [Variable.blockTransposedLowers(g, size: d)] }
@@ -120,6 +117,23 @@ extension Variable {
         return a.tape.record(result, "outerBlocks", [a, b]) { g, _ in
             [a.isConstant ? nil : rowsTimesBlocks(b, g.transposeBlocks(width: d)),
              b.isConstant ? nil : rowsTimesBlocks(a, g)]
+        }
+    }
+}
+
+/// Visits Lₖ(i, j), i > j, of every block in gradbench's column-by-column
+/// order: `body(index in the K × d(d−1)/2 packing, index of (j, i) in the
+/// d × K·d matrix of transposed blocks)`.
+@inline(__always)
+private func forEachStrictLowerEntry(blocks k: Int, size d: Int, _ body: (Int, Int) -> Void) {
+    let perBlock = d * (d - 1) / 2
+    for c in 0..<k {
+        var index = c * perBlock
+        for j in 0..<d {
+            for i in (j + 1)..<max(j + 1, d) {
+                body(index, j * k * d + c * d + i)
+                index += 1
+            }
         }
     }
 }

@@ -6,19 +6,38 @@ import RealModule
 
 extension Variable {
     /// Rows `range` (and optionally columns `columnRange`) as a new variable.
+    /// A slice of whole rows shares the value's storage.
     public func slice(rows range: Range<Int>, columns columnRange: Range<Int>? = nil) -> Variable {
         let cols = columnRange ?? 0..<columns
         let (r, c) = shape
-        let part = Matrix<Double>(rows: range.count, columns: cols.count) { value[range.lowerBound + $0, cols.lowerBound + $1] }
+        precondition(range.lowerBound >= 0 && range.upperBound <= r && cols.lowerBound >= 0 && cols.upperBound <= c,
+                     "slice rows \(range), columns \(cols) out of range for \(r)×\(c)")
+        let source = value
+        let part = cols.count == c ? source[rows: range] : tape.makeMatrix(rows: range.count, columns: cols.count) { out in
+            source.withUnsafeBufferPointer { v in
+                for i in 0..<range.count {
+                    let from = (range.lowerBound + i) * c + cols.lowerBound
+                    for j in 0..<cols.count { out[i * cols.count + j] = v[from + j] }
+                }
+            }
+        }
         return tape.record(part, "slice", [self]) { g, _ in [g.padded(toRows: r, columns: c, at: (range.lowerBound, cols.lowerBound))] }
     }
 
     /// This matrix placed at `origin` in a zero matrix of `rows × columns`.
     public func padded(toRows r: Int, columns c: Int, at origin: (Int, Int)) -> Variable {
         let (h, w) = shape
-        let big = Matrix<Double>(rows: r, columns: c) { i, j in
-            let (a, b) = (i - origin.0, j - origin.1)
-            return a >= 0 && a < h && b >= 0 && b < w ? value[a, b] : 0
+        precondition(origin.0 >= 0 && origin.0 + h <= r && origin.1 >= 0 && origin.1 + w <= c,
+                     "padding \(h)×\(w) at \(origin) does not fit in \(r)×\(c)")
+        let source = value
+        let big = tape.makeMatrix(rows: r, columns: c) { out in
+            out.update(repeating: 0)
+            source.withUnsafeBufferPointer { v in
+                for i in 0..<h {
+                    let to = (origin.0 + i) * c + origin.1
+                    for j in 0..<w { out[to + j] = v[i * w + j] }
+                }
+            }
         }
         return tape.record(big, "pad", [self]) { g, _ in [g.slice(rows: origin.0..<(origin.0 + h), columns: origin.1..<(origin.1 + w))] }
     }
@@ -49,7 +68,7 @@ extension Variable {
     public func reshaped(rows r: Int, columns c: Int) -> Variable {
         precondition(r * c == rows * columns, "cannot reshape \(rows)×\(columns) to \(r)×\(c)")
         let (h, w) = shape
-        return tape.record(Matrix(rows: r, columns: c, elements: value.elements), "reshape", [self]) { g, _ in
+        return tape.record(value.reshaped(rows: r, columns: c), "reshape", [self]) { g, _ in
             [g.reshaped(rows: h, columns: w)]
         }
     }
@@ -74,7 +93,8 @@ extension Variable {
     public func packLower(includingDiagonal: Bool = false) -> Variable {
         precondition(rows == columns, "packing the triangle of a square matrix, got \(rows)×\(columns)")
         let positions = lowerPositions(rows, includingDiagonal)
-        let packed = Matrix<Double>(rows: positions.count, columns: 1) { k, _ in value[positions[k].0, positions[k].1] }
+        let source = value
+        let packed = Matrix<Double>(rows: positions.count, columns: 1) { k, _ in source[positions[k].0, positions[k].1] }
         let n = rows
         return tape.record(packed, "packLower", [self]) { g, _ in [g.unpackLower(size: n, includingDiagonal: includingDiagonal)] }
     }
@@ -86,7 +106,8 @@ extension Variable {
         precondition(condition.rows == rows && condition.columns == columns && other.rows == rows && other.columns == columns,
                      "select needs a mask and two branches of one shape")
         let mask = condition.map { $0 != 0 ? 1.0 : 0.0 }
-        let result = Matrix<Double>(rows: rows, columns: columns) { i, j in mask[i, j] != 0 ? value[i, j] : other.value[i, j] }
+        let (chosen, otherwise) = (value, other.value)
+        let result = Matrix<Double>(rows: rows, columns: columns) { i, j in mask[i, j] != 0 ? chosen[i, j] : otherwise[i, j] }
         return tape.record(result, "select", [self, other]) { g, _ in
             [g.masked(mask), g.masked(mask.map { 1 - $0 })]
         }
@@ -128,22 +149,22 @@ private func lowerPositions(_ n: Int, _ includingDiagonal: Bool) -> [(Int, Int)]
 extension Variable {
     /// Sums each run of `width` adjacent columns: rows × (K·width) → rows × K.
     public func sumOverBlocks(width: Int) -> Variable {
-        tape.record(reduceBlocks(width: width) { $0 }, "sumOverBlocks", [self]) { g, _ in [g.repeatBlocks(width: width)] }
+        tape.record(reduceBlocks(width: width, squaring: false), "sumOverBlocks", [self]) { g, _ in [g.repeatBlocks(width: width)] }
     }
 
-    /// Σ term(y) over each block of `width` adjacent columns of the value.
-    private func reduceBlocks(width: Int, _ term: (Double) -> Double) -> Matrix<Double> {
+    /// Σ y (or Σ y²) over each block of `width` adjacent columns of the value.
+    private func reduceBlocks(width: Int, squaring: Bool) -> Matrix<Double> {
         precondition(width > 0 && columns % width == 0, "\(columns) columns do not split into blocks of \(width)")
         let k = columns / width, m = rows
         let y = value
         return tape.makeMatrix(rows: m, columns: k) { out in
             y.withUnsafeBufferPointer { y in
-                for i in 0..<m {
-                    for c in 0..<k {
-                        let start = i * k * width + c * width
-                        var total = 0.0
-                        for j in 0..<width { total += term(y[start + j]) }
-                        out[i * k + c] = total
+                forEachRowRun(rows: m, elements: y.count) { run in
+                    for i in run {
+                        for c in 0..<k {
+                            let start = y.baseAddress! + i * k * width + c * width
+                            out[i * k + c] = squaring ? laneSumOfSquares(start, width) : laneSum(start, width)
+                        }
                     }
                 }
             }
@@ -154,7 +175,7 @@ extension Variable {
     /// → rows × K, fused (one pass, no squared copy); its pullback is
     /// 2·x ∘ the cotangent repeated over each block.
     public func squaredNormsOverBlocks(width: Int) -> Variable {
-        let sums = reduceBlocks(width: width) { $0 * $0 }
+        let sums = reduceBlocks(width: width, squaring: true)
         return tape.record(sums, "squaredNormsOverBlocks", [self]) { g, _ in [self.timesRepeatedBlocks(g, width: width, scale: 2)] }
     }
 
@@ -168,10 +189,12 @@ extension Variable {
         let result = tape.makeMatrix(rows: m, columns: columns) { out in
             y.withUnsafeBufferPointer { y in
                 gValue.withUnsafeBufferPointer { g in
-                    for i in 0..<m {
-                        for c in 0..<k {
-                            let factor = scale * g[i * k + c], start = i * k * width + c * width
-                            for j in 0..<width { out[start + j] = factor * y[start + j] }
+                    forEachRowRun(rows: m, elements: y.count) { run in
+                        for i in run {
+                            for c in 0..<k {
+                                let factor = scale * g[i * k + c], start = i * k * width + c * width
+                                for j in 0..<width { out[start + j] = factor * y[start + j] }
+                            }
                         }
                     }
                 }
@@ -190,14 +213,61 @@ extension Variable {
         let gValue = value
         let repeated = tape.makeMatrix(rows: m, columns: k * width) { out in
             gValue.withUnsafeBufferPointer { g in
-                for i in 0..<m {
-                    for c in 0..<k {
-                        let v = g[i * k + c]
-                        for j in 0..<width { out[i * k * width + c * width + j] = v }
+                forEachRowRun(rows: m, elements: out.count) { run in
+                    for i in run {
+                        for c in 0..<k {
+                            let v = g[i * k + c]
+                            for j in 0..<width { out[i * k * width + c * width + j] = v }
+                        }
                     }
                 }
             }
         }
         return tape.record(repeated, "repeatBlocks", [self]) { g, _ in [g.sumOverBlocks(width: width)] }
     }
+}
+
+// Sums with eight lanes of partial sums, so that long blocks are bound by
+// memory rather than by the latency of one chain of additions; short blocks
+// take the plain loop.
+
+@inline(__always)
+private func laneSum(_ x: UnsafePointer<Double>, _ count: Int) -> Double {
+    var total = 0.0
+    var j = 0
+    if count >= 16 {
+        var lanes = SIMD8<Double>()
+        let raw = UnsafeRawPointer(x)
+        while j + 8 <= count {
+            lanes += raw.loadUnaligned(fromByteOffset: j * 8, as: SIMD8<Double>.self)
+            j += 8
+        }
+        total = lanes.sum()
+    }
+    while j < count {
+        total += x[j]
+        j += 1
+    }
+    return total
+}
+
+@inline(__always)
+private func laneSumOfSquares(_ x: UnsafePointer<Double>, _ count: Int) -> Double {
+    var total = 0.0
+    var j = 0
+    if count >= 16 {
+        var lanes = SIMD8<Double>()
+        let raw = UnsafeRawPointer(x)
+        while j + 8 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: j * 8, as: SIMD8<Double>.self)
+            lanes += v * v
+            j += 8
+        }
+        total = lanes.sum()
+    }
+    while j < count {
+        total += x[j] * x[j]
+        j += 1
+    }
+    return total
 }

@@ -213,6 +213,34 @@ func spdFactor(_ b: Variable) -> Variable { spd(b).cholesky()! }
         #expect(packed.value == Matrix([[0, 0, 0], [1, 0, 0], [2, 3, 0]]), "column by column: (1,0), (2,0), (2,1)")
     }
 
+    @Test(arguments: [3, 20, 64])
+    func blockRulesAgreeWithPlainLoopsOnLargeMatrices(width: Int) {
+        // 400 × 30·width is past the size at which block rules split over the
+        // cores, and widths of 16 or more take the eight-lane sums.
+        let (m, k) = (400, 30)
+        let tape = Tape()
+        let y = tape.variable(random(m, k * width, seed: UInt64(width)))
+        let g = tape.variable(random(m, k, seed: 99))
+        let squares = y.squaredNormsOverBlocks(width: width).value
+        let sums = y.sumOverBlocks(width: width).value
+        let scaled = y.timesRepeatedBlocks(g, width: width, scale: 2).value
+        let repeated = g.repeatBlocks(width: width).value
+        let (values, cotangents) = (y.value, g.value)
+        var (squareError, sumError, mismatches) = (0.0, 0.0, 0)
+        for i in 0..<m {
+            for c in 0..<k {
+                let block = (0..<width).map { values[i, c * width + $0] }
+                squareError = max(squareError, abs(squares[i, c] - block.reduce(0) { $0 + $1 * $1 }) / squares[i, c])
+                sumError = max(sumError, abs(sums[i, c] - block.reduce(0, +)))
+                for j in 0..<width where scaled[i, c * width + j] != 2 * cotangents[i, c] * block[j]
+                    || repeated[i, c * width + j] != cotangents[i, c] {
+                    mismatches += 1
+                }
+            }
+        }
+        #expect(squareError <= 1e-14 && sumError <= 1e-14 * Double(width) && mismatches == 0)
+    }
+
     @Test func anomalyDetectionNamesTheFirstBadOperation() {
         let tape = Tape()
         tape.anomalyDetection = true

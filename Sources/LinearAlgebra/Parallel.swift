@@ -1,6 +1,5 @@
 import Dispatch
 import Foundation
-import LinearAlgebra
 
 /// Splits `count` items into at most `workers` contiguous runs and calls
 /// `body` on each run concurrently, OpenBLAS set to one thread meanwhile,
@@ -9,7 +8,7 @@ import LinearAlgebra
 ///
 /// The split depends only on `count` and `workers`, so results merged in run
 /// order are the same from one call to the next.
-func concurrentRuns<R>(count: Int, workers requested: Int, _ body: (Range<Int>) -> R) -> [R] {
+package func concurrentRuns<R>(count: Int, workers requested: Int, _ body: (Range<Int>) -> R) -> [R] {
     let workers = Swift.max(1, Swift.min(requested, count))
     let runs = (0..<workers).map { w in (w * count / workers)..<((w + 1) * count / workers) }
     if workers == 1 { return [body(runs[0])] }
@@ -32,11 +31,11 @@ func concurrentRuns<R>(count: Int, workers requested: Int, _ body: (Range<Int>) 
 }
 
 /// The number of workers to use by default: the cores available.
-var defaultWorkerCount: Int { ProcessInfo.processInfo.activeProcessorCount }
+package var defaultWorkerCount: Int { ProcessInfo.processInfo.activeProcessorCount }
 
 /// Carries a value into concurrent code that only reads it, or writes
 /// disjoint parts of it.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
+package struct UncheckedSendable<Value>: @unchecked Sendable {
+    package let value: Value
+    package init(_ value: Value) { self.value = value }
 }
