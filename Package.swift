@@ -2,9 +2,9 @@
 import PackageDescription
 
 // Gauss: Gaussian mixtures and automatic differentiation on OpenBLAS/LAPACKE.
-// Module order (each depends only on those above it): COpenBLAS, LinearAlgebra,
-// Autodiff, Clustering, then Gauss, the umbrella most users import, and
-// GaussCLI, the `gauss` executable.
+// Module order (each depends only on those above it): COpenBLAS and
+// CVectorMath, LinearAlgebra, Autodiff, Clustering, then Gauss, the umbrella
+// most users import, and GaussCLI, the `gauss` executable.
 let package = Package(
     name: "Gauss",
     products: [
@@ -24,10 +24,13 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        // exp over arrays, vectorised for the widest unit the processor has.
+        .target(name: "CVectorMath"),
         .target(
             name: "LinearAlgebra",
             dependencies: [
                 "COpenBLAS",
+                "CVectorMath",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),

@@ -3,8 +3,8 @@ gauss-gradbench on the same inputs, in one run.
 
     scripts/compare-gmm [--quick]
 
-Each side runs each function at least 5 times after a warm-up; the table
-shows the best time of each, their ratio, and whether the values agree
+Each side runs each function at least 5 times and for at least a second
+after a warm-up; the table shows the best time of each, their ratio, and whether the values agree
 (relative 1e-8 on every element).
 """
 import argparse
@@ -28,7 +28,7 @@ root = os.path.join(os.path.dirname(__file__), "..", "..")
 binary = os.path.join(root, "Benchmarks", ".build", "release", "gauss-gradbench")
 sizes = [(2, 5), (10, 25), (32, 50), (64, 100)] if args.quick else \
     [(d, k) for d in [2, 10, 20, 32, 64] for k in [5, 10, 25, 50, 100]] + [(64, 200)]
-n, runs = 1000, 5
+n, runs, seconds = 1000, 5, 1.0
 
 objective_jit = jax.jit(objective, static_argnums=(5,))
 gradient_jit = jax.jit(jax.grad(objective, argnums=(0, 1, 2, 3)), static_argnums=(5,))
@@ -37,7 +37,7 @@ gradient_jit = jax.jit(jax.grad(objective, argnums=(0, 1, 2, 3)), static_argnums
 def best(function, *arguments):
     jax.block_until_ready(function(*arguments))  # compile and warm up
     times = []
-    for _ in range(runs):
+    while len(times) < runs or sum(times) < seconds:
         start = time.perf_counter()
         jax.block_until_ready(function(*arguments))
         times.append(time.perf_counter() - start)
@@ -62,7 +62,8 @@ def ask(message):
 ask({"kind": "start", "eval": "gmm"})
 assert ask({"kind": "define", "module": "gmm"})["success"]
 
-print(f"JAX {jax.__version__} ({jax.default_backend()}, float64, jit) vs gauss-gradbench; n = {n}; best of {runs} runs each")
+print(f"JAX {jax.__version__} ({jax.default_backend()}, float64, jit) vs gauss-gradbench; n = {n}; "
+      f"best of at least {runs} runs and {seconds:g} s each")
 print(f"{'d':>3} {'K':>4} | {'JAX obj':>10} {'Gauss obj':>10} {'×':>6} | {'JAX grad':>10} {'Gauss grad':>10} {'×':>6} | {'Gauss grad/obj':>14} | agree")
 failures = []
 for d, k in sizes:
@@ -73,7 +74,7 @@ for d, k in sizes:
     reference_value = float(objective_jit(alpha, mu, q, l, x, m, gamma))
     reference_gradient = [np.asarray(g) for g in gradient_jit(alpha, mu, q, l, x, m, gamma)]
 
-    message = {"kind": "evaluate", "module": "gmm", "input": dict(inp, min_runs=runs + 1, min_seconds=0)}
+    message = {"kind": "evaluate", "module": "gmm", "input": dict(inp, min_runs=runs + 1, min_seconds=seconds)}
     value_reply = ask(dict(message, function="objective"))
     gradient_reply = ask(dict(message, function="jacobian"))
     if not (value_reply["success"] and gradient_reply["success"]):

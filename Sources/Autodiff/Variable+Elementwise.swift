@@ -96,7 +96,11 @@ extension Variable {
 
     /// eˣ elementwise.
     public func exp() -> Variable {
-        tape.record(value.map { Double.exp($0) }, "exp", [self]) { g, y in [g * y] }
+        let x = value
+        let result = tape.makeMatrix(rows: rows, columns: columns) { out in
+            x.withUnsafeBufferPointer { _ = VectorMath.exponentials(of: $0, into: out) }
+        }
+        return tape.record(result, "exp", [self]) { g, y in [g * y] }
     }
 
     /// log x elementwise.

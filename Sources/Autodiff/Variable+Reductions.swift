@@ -70,22 +70,18 @@ extension Variable {
         softmaxOverColumns(logSumExp: Matrix(rows: rows, columns: 1, elements: value.rowLogSumExp()))
     }
 
-    /// The softmax given each row's log-sum-exp (rows×1), one `exp` per element.
+    /// The softmax given each row's log-sum-exp (rows×1), one vectorised `exp`
+    /// per element.
     func softmaxOverColumns(logSumExp lse: Matrix<Double>) -> Variable {
         let (m, n) = shape
         let x = value
         let probabilities = tape.makeMatrix(rows: m, columns: n) { out in
             x.withUnsafeBufferPointer { x in
-                lse.withUnsafeBufferPointer { lse in
-                    for i in 0..<m {
-                        let shift = lse[i]
-                        for j in 0..<n {
-                            let d = x[i * n + j] - shift
-                            // A row of −∞ (shift −∞) and underflowing terms give exact zeros.
-                            out[i * n + j] = shift == -.infinity || d < -745.2 ? 0 : Double.exp(d)
-                        }
-                    }
-                }
+                lse.withUnsafeBufferPointer { VectorMath.exponentials(ofRows: x, columns: n, minus: $0, into: out) }
+            }
+            for i in 0..<m where lse[i, 0] == -.infinity {
+                // A row of −∞ has probabilities 0, not the NaN of −∞ − (−∞).
+                UnsafeMutableBufferPointer(rebasing: out[(i * n)..<((i + 1) * n)]).update(repeating: 0)
             }
         }
         return tape.record(probabilities, "softmax", [self]) { g, s in

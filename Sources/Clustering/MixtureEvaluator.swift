@@ -49,34 +49,18 @@ struct MixtureEvaluator<Scalar: BLASScalar> {
     }
 
     /// Turns the last block's log-densities into responsibilities in place
-    /// and writes each row's log-likelihood, its log-sum-exp: one `exp` per
-    /// element, max-shifted, with values that would underflow set to zero
-    /// without calling `exp`.
+    /// and writes each row's log-likelihood, its log-sum-exp: one vectorised
+    /// `exp` per element, max-shifted (terms below e⁻⁷⁴⁵ underflow to 0). A
+    /// row with no finite maximum (unreachable for finite data and
+    /// parameters) gets zero responsibilities, so it stays out of the
+    /// statistics.
     mutating func normalizeToResponsibilities(logLikelihoods: inout [Double]) {
         let k = kernel.componentCount
         let m = logDensities.rows
         precondition(logLikelihoods.count == m)
         logDensities.withUnsafeMutableBufferPointer { p in
-            for i in 0..<m {
-                let row = p.baseAddress! + i * k
-                var shift = -Double.infinity
-                for c in 0..<k where row[c] > shift { shift = row[c] }
-                guard shift.isFinite else {
-                    // Unreachable for finite data and parameters; keep the row out of the statistics.
-                    logLikelihoods[i] = shift
-                    for c in 0..<k { row[c] = 0 }
-                    continue
-                }
-                var sum = 0.0
-                for c in 0..<k {
-                    let x = row[c] - shift
-                    let e = x < -745.2 ? 0 : Double.exp(x)
-                    row[c] = e
-                    sum += e
-                }
-                let scale = 1 / sum
-                for c in 0..<k { row[c] *= scale }
-                logLikelihoods[i] = shift + Double.log(sum)
+            logLikelihoods.withUnsafeMutableBufferPointer { lse in
+                VectorMath.softmax(ofRows: UnsafeBufferPointer(p), columns: k, into: p, logSumExp: lse)
             }
         }
     }

@@ -87,7 +87,8 @@ extension Matrix {
 
     /// `log Σⱼ exp(aᵢⱼ)` for each row, computed stably.
     ///
-    /// - Complexity: one `exp` per element.
+    /// - Complexity: one `exp` per element, vectorised for `Double`
+    ///   (``VectorMath/logSumExp(ofRows:columns:into:)``).
     @inlinable public func rowLogSumExp() -> [Scalar] {
         var result = [Scalar](repeating: 0, count: rows)
         rowLogSumExp(into: &result)
@@ -96,6 +97,17 @@ extension Matrix {
 
     /// Writes `log Σⱼ exp(aᵢⱼ)` of each row into `result` (`rows` elements).
     @inlinable public func rowLogSumExp(into result: inout [Scalar]) {
+        if Scalar.self == Double.self {
+            precondition(result.count == rows, "expected \(rows) outputs, got \(result.count)")
+            withUnsafeBufferPointer { x in
+                result.withUnsafeMutableBufferPointer { result in
+                    x.withMemoryRebound(to: Double.self) { x in
+                        result.withMemoryRebound(to: Double.self) { VectorMath.logSumExp(ofRows: x, columns: columns, into: $0) }
+                    }
+                }
+            }
+            return
+        }
         reduceRows(into: &result) { row in
             let shift = Matrix.maximum(row)
             if !shift.isFinite { return shift }

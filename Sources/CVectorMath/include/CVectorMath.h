@@ -1,0 +1,41 @@
+#ifndef GAUSS_CVECTORMATH_H
+#define GAUSS_CVECTORMATH_H
+
+/// Writes out[i] = exp(x[i] - shift) for i < count and returns the sum of
+/// the results. Normal results are within 1 ulp of the exact value,
+/// subnormal ones within one unit of the last subnormal place; results
+/// overflow to infinity, underflow to 0 and propagate NaN as exp does.
+/// `out` may equal `x`; otherwise the two must not overlap.
+///
+/// Chooses at run time the widest vector unit the processor has (AVX-512,
+/// AVX2 with FMA, or the baseline).
+double gauss_exp_shifted(const double *x, double shift, double *out, long count);
+
+/// For each row i of the rows × columns matrix x (row-major, contiguous):
+/// out[i][j] = exp(x[i][j] - shifts[i]) as gauss_exp_shifted, and, when
+/// `sums` is not NULL, sums[i] = the row's sum. `out` may equal `x`.
+void gauss_rows_exp_shifted(const double *x, long rows, long columns, const double *shifts, double *out, double *sums);
+
+/// result[i] = log Σⱼ exp(x[i][j]) for each row of the rows × columns
+/// matrix x, shifted by the row's maximum so that it neither overflows nor
+/// underflows. A row of −∞ (or no columns) gives −∞, a row holding +∞
+/// gives +∞, a row holding NaN gives NaN.
+void gauss_rows_log_sum_exp(const double *x, long rows, long columns, double *result);
+
+/// For each row of the rows × columns matrix x: out = its softmax,
+/// exp(x[i][j] − lse[i]), and log_sum_exp[i] = lse[i] (computed as in
+/// gauss_rows_log_sum_exp). A row whose maximum is not finite (all −∞,
+/// or holding +∞ or NaN) gets zeros, and that maximum as its log-sum-exp.
+/// `out` may equal `x`.
+void gauss_rows_softmax(const double *x, long rows, long columns, double *out, double *log_sum_exp);
+
+/// gauss_exp_shifted with a given instruction set: 0 baseline, 1 AVX2 with
+/// FMA, 2 AVX-512; for tests, which check every variant the processor can
+/// run. Returns -1 (and writes nothing) if the processor lacks that set.
+double gauss_exp_shifted_using(int isa, const double *x, double shift, double *out, long count);
+
+/// The instruction set gauss_exp_shifted uses on this processor:
+/// "avx512", "avx2" or "baseline".
+const char *gauss_vector_isa(void);
+
+#endif

@@ -1,0 +1,218 @@
+// exp over arrays of doubles, vectorised by the compiler.
+//
+// Method: exp(v) = 2^n · exp(r) with n = round(v / ln 2) and
+// r = v − n·ln 2, |r| ≤ ln 2 / 2, taken in two parts (Cody and Waite) so
+// that n·ln2_hi is exact. exp(r) is its Taylor polynomial to degree 13
+// (truncation below 5e-18 relative on that interval). n comes from the
+// shifter trick (adding 1.5·2^52 rounds to an integer held in the low
+// mantissa bits), and 2^n is applied as two powers of two, 2^(n−h)·2^h
+// with h = round(n/2), each a normal number even when 2^n is not: the last
+// multiplication then rounds once into the subnormal range, or overflows
+// to infinity, as exp should. Inputs are clamped to [−746, 710], outside
+// which the result is 0 or ∞ anyway; NaN passes through the clamp and the
+// polynomial. The loop has no branches and no conversions.
+
+#include "CVectorMath.h"
+
+#include <stdint.h>
+#include <string.h>
+
+static inline __attribute__((always_inline)) double exp_lane(double v) {
+    const double shifter = 0x1.8p52;
+    const double log2e = 0x1.71547652b82fep0;
+    const double ln2_hi = 0x1.62e42fee00000p-1;  /* 33 significant bits: n·ln2_hi is exact */
+    const double ln2_lo = 0x1.a39ef35793c76p-33;
+    double c = v < -746.0 ? -746.0 : (v > 710.0 ? 710.0 : v);
+    double t = c * log2e + shifter;
+    double n = t - shifter;
+    double th = n * 0.5 + shifter;
+    double r = (c - n * ln2_hi) - n * ln2_lo;
+    double p = 1.0 / 6227020800.0;                 /* 1/13! */
+    p = p * r + 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    uint64_t bits_t, bits_h, bits_s;
+    memcpy(&bits_t, &t, sizeof bits_t);
+    memcpy(&bits_h, &th, sizeof bits_h);
+    memcpy(&bits_s, &shifter, sizeof bits_s);
+    uint64_t high_bits = (bits_t - bits_h + 1023) << 52;  /* 2^(n−h) */
+    uint64_t low_bits = (bits_h - bits_s + 1023) << 52;   /* 2^h */
+    double high, low;
+    memcpy(&high, &high_bits, sizeof high);
+    memcpy(&low, &low_bits, sizeof low);
+    return (p * high) * low;
+}
+
+static inline __attribute__((always_inline)) double sum_of(const double *x, long count) {
+#pragma clang fp reassociate(on)
+    double sum = 0;
+    for (long i = 0; i < count; i++) sum += x[i];
+    return sum;
+}
+
+static inline __attribute__((always_inline))
+double exp_shifted_body(const double *x, double shift, double *out, long count) {
+    if (out == x) {
+        for (long i = 0; i < count; i++) out[i] = exp_lane(out[i] - shift);
+    } else {
+        const double *restrict source = x;
+        double *restrict target = out;
+        for (long i = 0; i < count; i++) target[i] = exp_lane(source[i] - shift);
+    }
+    return sum_of(out, count);
+}
+
+static inline __attribute__((always_inline))
+void rows_exp_shifted_body(const double *x, long rows, long columns, const double *shifts, double *out, double *sums) {
+    for (long i = 0; i < rows; i++) {
+        double sum = exp_shifted_body(x + i * columns, shifts[i], out + i * columns, columns);
+        if (sums) sums[i] = sum;
+    }
+}
+
+/* The largest element, or NaN if there is one; −∞ for none. */
+static inline __attribute__((always_inline)) double maximum_of(const double *x, long count) {
+    double largest = -__builtin_inf();
+    int nan = 0;
+    for (long i = 0; i < count; i++) {
+        largest = x[i] > largest ? x[i] : largest;
+        nan |= x[i] != x[i];
+    }
+    return nan ? __builtin_nan("") : largest;
+}
+
+static inline __attribute__((always_inline)) double sum_of_exp_shifted(const double *x, double shift, long count) {
+#pragma clang fp reassociate(on)
+    double sum = 0;
+    for (long i = 0; i < count; i++) sum += exp_lane(x[i] - shift);
+    return sum;
+}
+
+static inline __attribute__((always_inline))
+void rows_log_sum_exp_body(const double *x, long rows, long columns, double *result) {
+    for (long i = 0; i < rows; i++) {
+        const double *row = x + i * columns;
+        double shift = maximum_of(row, columns);
+        /* ±∞ and NaN maxima are their own answers. */
+        result[i] = shift - shift != 0 || shift != shift ? shift : shift + __builtin_log(sum_of_exp_shifted(row, shift, columns));
+    }
+}
+
+static inline __attribute__((always_inline))
+void rows_softmax_body(const double *x, long rows, long columns, double *out, double *log_sum_exp) {
+    for (long i = 0; i < rows; i++) {
+        const double *row = x + i * columns;
+        double *target = out + i * columns;
+        double shift = maximum_of(row, columns);
+        if (shift - shift != 0 || shift != shift) {
+            for (long j = 0; j < columns; j++) target[j] = 0;
+            log_sum_exp[i] = shift;
+            continue;
+        }
+        double sum = exp_shifted_body(row, shift, target, columns);
+        double scale = 1 / sum;
+        for (long j = 0; j < columns; j++) target[j] *= scale;
+        log_sum_exp[i] = shift + __builtin_log(sum);
+    }
+}
+
+#define VARIANTS(suffix, attributes)                                                                          \
+    attributes static double exp_shifted_##suffix(const double *x, double shift, double *out, long count) {      \
+        return exp_shifted_body(x, shift, out, count);                                                       \
+    }                                                                                                         \
+    attributes static void rows_exp_shifted_##suffix(const double *x, long rows, long columns,                 \
+                                                     const double *shifts, double *out, double *sums) {        \
+        rows_exp_shifted_body(x, rows, columns, shifts, out, sums);                                           \
+    }                                                                                                         \
+    attributes static void rows_log_sum_exp_##suffix(const double *x, long rows, long columns, double *result) { \
+        rows_log_sum_exp_body(x, rows, columns, result);                                                      \
+    }                                                                                                         \
+    attributes static void rows_softmax_##suffix(const double *x, long rows, long columns, double *out,        \
+                                                 double *log_sum_exp) {                                        \
+        rows_softmax_body(x, rows, columns, out, log_sum_exp);                                                \
+    }
+
+VARIANTS(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma"))))
+VARIANTS(avx2, __attribute__((target("avx2,fma"))))
+VARIANTS(baseline, )
+
+enum isa { isa_unknown, isa_baseline, isa_avx2, isa_avx512 };
+
+static enum isa detect(void) {
+    static _Atomic enum isa cached = isa_unknown;
+    enum isa found = cached;
+    if (found != isa_unknown) return found;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+        found = isa_avx512;
+    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        found = isa_avx2;
+    else
+        found = isa_baseline;
+#else
+    found = isa_baseline;
+#endif
+    cached = found;
+    return found;
+}
+
+double gauss_exp_shifted(const double *x, double shift, double *out, long count) {
+    switch (detect()) {
+    case isa_avx512: return exp_shifted_avx512(x, shift, out, count);
+    case isa_avx2: return exp_shifted_avx2(x, shift, out, count);
+    default: return exp_shifted_baseline(x, shift, out, count);
+    }
+}
+
+double gauss_exp_shifted_using(int isa, const double *x, double shift, double *out, long count) {
+    enum isa available = detect();
+    switch (isa) {
+    case 0: return exp_shifted_baseline(x, shift, out, count);
+    case 1: return available >= isa_avx2 ? exp_shifted_avx2(x, shift, out, count) : -1;
+    case 2: return available >= isa_avx512 ? exp_shifted_avx512(x, shift, out, count) : -1;
+    default: return -1;
+    }
+}
+
+void gauss_rows_exp_shifted(const double *x, long rows, long columns, const double *shifts, double *out, double *sums) {
+    switch (detect()) {
+    case isa_avx512: rows_exp_shifted_avx512(x, rows, columns, shifts, out, sums); break;
+    case isa_avx2: rows_exp_shifted_avx2(x, rows, columns, shifts, out, sums); break;
+    default: rows_exp_shifted_baseline(x, rows, columns, shifts, out, sums);
+    }
+}
+
+void gauss_rows_log_sum_exp(const double *x, long rows, long columns, double *result) {
+    switch (detect()) {
+    case isa_avx512: rows_log_sum_exp_avx512(x, rows, columns, result); break;
+    case isa_avx2: rows_log_sum_exp_avx2(x, rows, columns, result); break;
+    default: rows_log_sum_exp_baseline(x, rows, columns, result);
+    }
+}
+
+void gauss_rows_softmax(const double *x, long rows, long columns, double *out, double *log_sum_exp) {
+    switch (detect()) {
+    case isa_avx512: rows_softmax_avx512(x, rows, columns, out, log_sum_exp); break;
+    case isa_avx2: rows_softmax_avx2(x, rows, columns, out, log_sum_exp); break;
+    default: rows_softmax_baseline(x, rows, columns, out, log_sum_exp);
+    }
+}
+
+const char *gauss_vector_isa(void) {
+    switch (detect()) {
+    case isa_avx512: return "avx512";
+    case isa_avx2: return "avx2";
+    default: return "baseline";
+    }
+}
