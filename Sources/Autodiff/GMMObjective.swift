@@ -109,7 +109,7 @@ public struct GMMObjective: Sendable {
         tape.reset()
         let (alpha, mu, q, l) = parameters(on: tape)
         let output = record(on: tape, alpha: alpha, mu: mu, q: q, l: l)
-        let g = tape.gradient(of: output, with: [alpha, mu, q, l]).map(\.value)
+        let g = tape.gradient(of: output, with: [alpha, mu, q, l], releasingIntermediates: true).map(\.value)
         func nested(_ m: Matrix<Double>) -> [[Double]] { (0..<m.rows).map { m.row($0) } }
         return Gradient(alpha: g[0].elements, mu: nested(g[1]), q: nested(g[2]),
                         l: input.d > 1 ? nested(g[3]) : [[Double]](repeating: [], count: input.k))

@@ -11,7 +11,7 @@ public func valueWithGradient(
     let tape = Tape()
     let variables = inputs.map(tape.variable)
     let output = f(tape, variables)
-    return (output.scalar, tape.gradient(of: output, with: variables).map(\.value))
+    return (output.scalar, tape.gradient(of: output, with: variables, releasingIntermediates: true).map(\.value))
 }
 
 /// The gradients of `f` with respect to every input; see ``valueWithGradient(at:of:)``.

@@ -22,7 +22,9 @@ import LinearAlgebra
 public final class Tape {
     /// One recorded operation.
     struct Node {
-        var value: Matrix<Double>
+        /// nil once released by a backward pass that releases intermediates.
+        var value: Matrix<Double>?
+        let rows: Int, columns: Int
         var inputs: [Int]
         /// (output cotangent, output) → input cotangents (nil: no
         /// contribution, for constant inputs); nil for leaves.
@@ -39,6 +41,10 @@ public final class Tape {
     /// again after ``reset()``: a tape reused in a loop then allocates (and
     /// page-faults) its big matrices once, not on every pass.
     private var pool: [Int: [Matrix<Double>]] = [:]
+    /// Buffers released during the current pass by
+    /// ``gradient(of:with:releasingIntermediates:)``: reused by later rules
+    /// of the same pass and, at ``reset()``, kept like the pass's values.
+    private var released: [Int: [Matrix<Double>]] = [:]
     /// Matrices smaller than this many elements are not pooled.
     private static let pooledSize = 1 << 14
 
@@ -54,6 +60,11 @@ public final class Tape {
     /// The number of recorded operations.
     public var count: Int { nodes.count }
 
+    /// The number of matrix elements the tape's values hold (released
+    /// values not counted; storage shared between values counted once per
+    /// value): a measure of the memory the tape keeps alive.
+    public var heldElementCount: Int { nodes.reduce(0) { $0 + ($1.value?.count ?? 0) } }
+
     /// Forgets every operation, keeping the storage for the next use: large
     /// values no longer referenced outside the tape go to a pool that the
     /// next pass draws its results from.
@@ -63,10 +74,12 @@ public final class Tape {
     public func reset() {
         var old = nodes
         nodes.removeAll(keepingCapacity: true)
-        var fresh: [Int: [Matrix<Double>]] = [:]
+        var fresh = released
+        released = [:]
         while var node = old.popLast() {
-            if node.value.count >= Tape.pooledSize && node.value.hasUniqueStorage() {
-                fresh[node.value.count, default: []].append(node.value)
+            // Checked in place: a copy of the value would never be unique.
+            if let count = node.value?.count, count >= Tape.pooledSize, node.value?.hasUniqueStorage() == true {
+                fresh[count, default: []].append(node.value!)
             }
         }
         pool = fresh
@@ -77,7 +90,7 @@ public final class Tape {
     /// of that size is free; `initializer` must write every element.
     func makeMatrix(rows: Int, columns: Int, initializingWith initializer: (UnsafeMutableBufferPointer<Double>) -> Void) -> Matrix<Double> {
         let count = rows * columns
-        if count >= Tape.pooledSize, var reused = pool[count]?.popLast() {
+        if count >= Tape.pooledSize, var reused = pool[count]?.popLast() ?? released[count]?.popLast() {
             reused = reused.reshaped(rows: rows, columns: columns)
             reused.withUnsafeMutableBufferPointer(initializer)
             return reused
@@ -87,7 +100,7 @@ public final class Tape {
 
     /// A new input holding `value`.
     public func variable(_ value: Matrix<Double>) -> Variable {
-        nodes.append(Node(value: value, inputs: [], pullback: nil, name: "input", isConstant: false))
+        nodes.append(Node(value: value, rows: value.rows, columns: value.columns, inputs: [], pullback: nil, name: "input", isConstant: false))
         return Variable(tape: self, index: nodes.count - 1)
     }
 
@@ -95,7 +108,7 @@ public final class Tape {
     /// for what depends on constants only, which saves the backward work
     /// (a matrix product by constant data has one costly pullback, not two).
     public func constant(_ value: Matrix<Double>) -> Variable {
-        nodes.append(Node(value: value, inputs: [], pullback: nil, name: "constant", isConstant: true))
+        nodes.append(Node(value: value, rows: value.rows, columns: value.columns, inputs: [], pullback: nil, name: "constant", isConstant: true))
         return Variable(tape: self, index: nodes.count - 1)
     }
 
@@ -117,12 +130,30 @@ public final class Tape {
             firstAnomaly = "\(name)(\(shapes)) produced NaN or infinity"
         }
         let isConstant = inputs.allSatisfy(\.isConstant)
-        nodes.append(Node(value: value, inputs: inputs.map(\.index), pullback: isConstant ? nil : pullback,
-                          name: name, isConstant: isConstant))
+        nodes.append(Node(value: value, rows: value.rows, columns: value.columns, inputs: inputs.map(\.index),
+                          pullback: isConstant ? nil : pullback, name: name, isConstant: isConstant))
         return Variable(tape: self, index: nodes.count - 1)
     }
 
-    func value(_ index: Int) -> Matrix<Double> { nodes[index].value }
+    func value(_ index: Int) -> Matrix<Double> {
+        guard let value = nodes[index].value else {
+            preconditionFailure("the value of \(nodes[index].name) was released by a backward pass that released intermediates")
+        }
+        return value
+    }
+    func shape(_ index: Int) -> (rows: Int, columns: Int) { (nodes[index].rows, nodes[index].columns) }
+
+    /// Gives up node `index`'s value: its buffer goes to the pool for the
+    /// rest of the pass. Leaves recorded before `firstTemporary` (the
+    /// caller's inputs and constants) are never released.
+    private func release(_ index: Int, firstTemporary: Int) {
+        let isLeaf = nodes[index].pullback == nil && nodes[index].inputs.isEmpty
+        guard index >= firstTemporary || !isLeaf, var value = nodes[index].value else { return }
+        nodes[index].value = nil
+        if value.count >= Tape.pooledSize && value.hasUniqueStorage() {
+            released[value.count, default: []].append(value)
+        }
+    }
     func isConstant(_ index: Int) -> Bool { nodes[index].isConstant }
 
     /// The gradients of the 1×1 `output` with respect to `inputs`, as
@@ -132,16 +163,50 @@ public final class Tape {
     /// - Complexity: one backward pass: about the cost of the forward pass
     ///   to `output`, recorded on the tape.
     public func gradient(of output: Variable, with inputs: [Variable]) -> [Variable] {
+        gradient(of: output, with: inputs, releasingIntermediates: false)
+    }
+
+    /// ``gradient(of:with:)``, optionally releasing intermediate values as
+    /// the backward pass goes.
+    ///
+    /// With `releasingIntermediates`, each intermediate value is released as
+    /// soon as the backward pass is past it (the values of the forward pass
+    /// from the output back, and every temporary of the backward pass but
+    /// the gradients), and its buffer is reused by the rest of the pass. The
+    /// gradients are then plain values: reading a released variable, or
+    /// differentiating the gradients again, stops with a precondition
+    /// failure. Leaves (inputs and constants), the variables in `inputs`, and
+    /// `output` are kept.
+    public func gradient(of output: Variable, with inputs: [Variable], releasingIntermediates: Bool) -> [Variable] {
         precondition(output.tape === self && inputs.allSatisfy { $0.tape === self }, "variables of another tape")
         precondition(output.rows == 1 && output.columns == 1, "a gradient needs a 1×1 output, got \(output.rows)×\(output.columns)")
+        let backwardStart = nodes.count
         var cotangents: [Int: Variable] = [output.index: constant(1)]
+        let kept = Set(inputs.map(\.index) + [output.index])
         for index in stride(from: output.index, through: 0, by: -1) {
             guard let cotangent = cotangents[index], let pullback = nodes[index].pullback else { continue }
-            let node = nodes[index]
+            let operands = nodes[index].inputs  // not a copy of the node, which would keep its value alive
+            let firstTemporary = nodes.count
             let inputCotangents = pullback(cotangent, Variable(tape: self, index: index))
-            for (input, contribution) in zip(node.inputs, inputCotangents) {
+            var replaced: [Int] = []
+            for (input, contribution) in zip(operands, inputCotangents) {
                 guard let contribution, !nodes[input].isConstant else { continue }
-                cotangents[input] = cotangents[input].map { $0 + contribution } ?? contribution
+                if let partial = cotangents[input] {
+                    replaced.append(partial.index)
+                    cotangents[input] = partial + contribution
+                } else {
+                    cotangents[input] = contribution
+                }
+            }
+            if releasingIntermediates {
+                // No node before this one reads its value or its cotangent in
+                // a first-order pass; of the backward pass's values, only the
+                // cotangents still pending (and those asked for) live on.
+                let live = Set(cotangents.lazy.filter { $0.key < index || kept.contains($0.key) }.map(\.value.index))
+                if !kept.contains(index) { release(index, firstTemporary: backwardStart) }
+                for temporary in [cotangent.index] + replaced + Array(firstTemporary..<nodes.count) where !live.contains(temporary) {
+                    release(temporary, firstTemporary: backwardStart)
+                }
             }
         }
         return inputs.map { cotangents[$0.index] ?? constant(Matrix(rows: $0.rows, columns: $0.columns)) }
@@ -155,8 +220,8 @@ public struct Variable {
 
     /// The value computed for this node.
     public var value: Matrix<Double> { tape.value(index) }
-    public var rows: Int { value.rows }
-    public var columns: Int { value.columns }
+    public var rows: Int { tape.shape(index).rows }
+    public var columns: Int { tape.shape(index).columns }
     /// Whether this depends on no input variable (see ``Tape/constant(_:)``).
     public var isConstant: Bool { tape.isConstant(index) }
     /// The value of a 1×1 variable.

@@ -276,6 +276,36 @@ func spdFactor(_ b: Variable) -> Variable { spd(b).cholesky()! }
         #expect(gmm.gradient(using: reused) == once && gmm.gradient() == once)
     }
 
+    @Test func releasingIntermediatesGivesTheSameGradientAndHoldsLess() {
+        func record(_ tape: Tape) -> (Variable, [Variable]) {
+            let x = tape.variable(random(200, 30, seed: 5)), w = tape.variable(random(30, 40, seed: 6))
+            let h = x.matmul(w)
+            let y = (h.tanh() * h + h.exp().log1p()).logSumExpOverColumns().sum() + w.square().sum()
+            return (y, [x, w])
+        }
+        let keeping = Tape(), releasing = Tape()
+        let (y1, inputs1) = record(keeping), (y2, inputs2) = record(releasing)
+        let forward = releasing.heldElementCount
+        let kept = keeping.gradient(of: y1, with: inputs1).map(\.value)
+        let released = releasing.gradient(of: y2, with: inputs2, releasingIntermediates: true).map(\.value)
+        #expect(kept == released)
+        #expect(y2.scalar == y1.scalar, "the output is kept")
+        #expect(inputs2[0].value == random(200, 30, seed: 5), "inputs are kept")
+        // Kept: the inputs, their gradients, the output and the backward
+        // pass's seed 1; everything else is released.
+        let essentials = 2 * (200 * 30 + 30 * 40) + 2
+        #expect(releasing.heldElementCount == essentials)
+        #expect(keeping.heldElementCount > forward + essentials, "a plain pass keeps both passes' values")
+    }
+
+    @Test func aTapeReusedWhileReleasingGivesTheSameGradientEveryPass() {
+        let gmm = try! GMMObjective(GMMObjectiveTests.reference.cases[2].input)
+        let tape = Tape()
+        let first = gmm.gradient(using: tape)
+        for _ in 0..<3 { #expect(gmm.gradient(using: tape) == first) }
+        #expect(first == gmm.gradient(using: Tape()))
+    }
+
     @Test func unusedInputsGetZerosAndTapesReset() {
         let tape = Tape()
         let x = tape.variable(2), unused = tape.variable(Matrix(rows: 2, columns: 3, repeating: 1))
