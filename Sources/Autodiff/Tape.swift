@@ -181,35 +181,58 @@ public final class Tape {
         precondition(output.tape === self && inputs.allSatisfy { $0.tape === self }, "variables of another tape")
         precondition(output.rows == 1 && output.columns == 1, "a gradient needs a 1×1 output, got \(output.rows)×\(output.columns)")
         let backwardStart = nodes.count
-        var cotangents: [Int: Variable] = [output.index: constant(1)]
-        let kept = Set(inputs.map(\.index) + [output.index])
+        // cotangents[i]: the node holding the cotangent of node i so far, or
+        // -1. holders[t]: how many entries of cotangents name node t (a node
+        // can be the cotangent of several, as g is for both sides of a + b).
+        var cotangents = [Int](repeating: -1, count: output.index + 1)
+        var holders = [Int](repeating: 0, count: releasingIntermediates ? backwardStart + 1 : 0)
+        var kept = [Bool](repeating: false, count: output.index + 1)
+        for input in inputs where input.index <= output.index { kept[input.index] = true }
+        kept[output.index] = true
+        cotangents[output.index] = constant(1).index
+        if releasingIntermediates { holders[cotangents[output.index]] = 1 }
         for index in stride(from: output.index, through: 0, by: -1) {
-            guard let cotangent = cotangents[index], let pullback = nodes[index].pullback else { continue }
+            guard cotangents[index] >= 0, let pullback = nodes[index].pullback else { continue }
+            let cotangent = cotangents[index]
             let operands = nodes[index].inputs  // not a copy of the node, which would keep its value alive
             let firstTemporary = nodes.count
-            let inputCotangents = pullback(cotangent, Variable(tape: self, index: index))
+            let inputCotangents = pullback(Variable(tape: self, index: cotangent), Variable(tape: self, index: index))
+            if releasingIntermediates && holders.count < nodes.count + 1 {
+                holders += [Int](repeating: 0, count: nodes.count + 1 - holders.count)
+            }
             var replaced: [Int] = []
             for (input, contribution) in zip(operands, inputCotangents) {
                 guard let contribution, !nodes[input].isConstant else { continue }
-                if let partial = cotangents[input] {
-                    replaced.append(partial.index)
-                    cotangents[input] = partial + contribution
-                } else {
-                    cotangents[input] = contribution
+                let partial = cotangents[input]
+                let total = partial >= 0 ? (Variable(tape: self, index: partial) + contribution).index : contribution.index
+                cotangents[input] = total
+                if releasingIntermediates {
+                    if holders.count < nodes.count { holders += [Int](repeating: 0, count: nodes.count - holders.count) }
+                    holders[total] += 1
+                    if partial >= 0 {
+                        holders[partial] -= 1
+                        replaced.append(partial)
+                    }
                 }
             }
             if releasingIntermediates {
                 // No node before this one reads its value or its cotangent in
                 // a first-order pass; of the backward pass's values, only the
                 // cotangents still pending (and those asked for) live on.
-                let live = Set(cotangents.lazy.filter { $0.key < index || kept.contains($0.key) }.map(\.value.index))
-                if !kept.contains(index) { release(index, firstTemporary: backwardStart) }
-                for temporary in [cotangent.index] + replaced + Array(firstTemporary..<nodes.count) where !live.contains(temporary) {
+                if !kept[index] {
+                    release(index, firstTemporary: backwardStart)
+                    holders[cotangent] -= 1
+                }
+                for temporary in [cotangent] + replaced + Array(firstTemporary..<nodes.count)
+                where temporary >= backwardStart && holders[temporary] == 0 {
                     release(temporary, firstTemporary: backwardStart)
                 }
             }
         }
-        return inputs.map { cotangents[$0.index] ?? constant(Matrix(rows: $0.rows, columns: $0.columns)) }
+        return inputs.map { input in
+            input.index <= output.index && cotangents[input.index] >= 0
+                ? Variable(tape: self, index: cotangents[input.index]) : constant(Matrix(rows: input.rows, columns: input.columns))
+        }
     }
 }
 

@@ -4,7 +4,8 @@ import RealModule
 // Elementwise rules. Binary operations broadcast: each dimension of the two
 // operands must be equal or 1 (a 1×1 scalar, a 1×n row or an m×1 column
 // stretches to the other's shape); pullbacks undo the broadcast with
-// `unbroadcast`, summing over the stretched dimensions.
+// `unbroadcast`, summing over the stretched dimensions. No pullback computes
+// a cotangent for a constant operand.
 
 extension Variable {
     var shape: (Int, Int) { (rows, columns) }
@@ -18,7 +19,9 @@ extension Variable {
     }
 
     /// `f(a, b)` elementwise with broadcasting, in pointer loops (this is
-    /// the inner loop of every elementwise rule).
+    /// the inner loop of every elementwise rule). Always inlined, so that `f`
+    /// is inlined too and the contiguous loops vectorise.
+    @inline(__always)
     static func broadcast(_ a: Matrix<Double>, _ b: Matrix<Double>, on tape: Tape, _ f: (Double, Double) -> Double) -> Matrix<Double> {
         let rows = Swift.max(a.rows, b.rows), columns = Swift.max(a.columns, b.columns)
         precondition((a.rows == rows || a.rows == 1) && (b.rows == rows || b.rows == 1)
@@ -31,8 +34,19 @@ extension Variable {
             a.withUnsafeBufferPointer { pa in
                 b.withUnsafeBufferPointer { pb in
                     guard let pa = pa.baseAddress, let pb = pb.baseAddress, let po = out.baseAddress else { return }
+                    let count = rows * columns
                     if aColumn == 1 && bColumn == 1 && aRow == columns && bRow == columns {
-                        for i in 0..<(rows * columns) { po[i] = f(pa[i], pb[i]) }
+                        for i in 0..<count { po[i] = f(pa[i], pb[i]) }
+                        return
+                    }
+                    if aRow == 0 && aColumn == 0 && bColumn == 1 && bRow == columns {
+                        let x = pa[0]
+                        for i in 0..<count { po[i] = f(x, pb[i]) }
+                        return
+                    }
+                    if bRow == 0 && bColumn == 0 && aColumn == 1 && aRow == columns {
+                        let y = pb[0]
+                        for i in 0..<count { po[i] = f(pa[i], y) }
                         return
                     }
                     for i in 0..<rows {
@@ -46,26 +60,26 @@ extension Variable {
 
     public static func + (a: Variable, b: Variable) -> Variable {
         a.tape.record(broadcast(a.value, b.value, on: a.tape, +), "add", [a, b]) { g, _ in
-            [g.unbroadcast(to: a.shape), g.unbroadcast(to: b.shape)]
+            [a.isConstant ? nil : g.unbroadcast(to: a.shape), b.isConstant ? nil : g.unbroadcast(to: b.shape)]
         }
     }
 
     public static func - (a: Variable, b: Variable) -> Variable {
         a.tape.record(broadcast(a.value, b.value, on: a.tape, -), "subtract", [a, b]) { g, _ in
-            [g.unbroadcast(to: a.shape), (-g).unbroadcast(to: b.shape)]
+            [a.isConstant ? nil : g.unbroadcast(to: a.shape), b.isConstant ? nil : (-g).unbroadcast(to: b.shape)]
         }
     }
 
     public static func * (a: Variable, b: Variable) -> Variable {
         a.tape.record(broadcast(a.value, b.value, on: a.tape, *), "multiply", [a, b]) { g, _ in
-            [(g * b).unbroadcast(to: a.shape), (g * a).unbroadcast(to: b.shape)]
+            [a.isConstant ? nil : (g * b).unbroadcast(to: a.shape), b.isConstant ? nil : (g * a).unbroadcast(to: b.shape)]
         }
     }
 
     public static func / (a: Variable, b: Variable) -> Variable {
         a.tape.record(broadcast(a.value, b.value, on: a.tape, /), "divide", [a, b]) { g, y in
             let gOverB = g.timesNonzero(1 / b)
-            return [gOverB.unbroadcast(to: a.shape), (-(gOverB * y)).unbroadcast(to: b.shape)]
+            return [a.isConstant ? nil : gOverB.unbroadcast(to: a.shape), b.isConstant ? nil : (-(gOverB * y)).unbroadcast(to: b.shape)]
         }
     }
 
@@ -77,7 +91,8 @@ extension Variable {
     func timesNonzero(_ h: Variable) -> Variable {
         let product = Variable.broadcast(value, h.value, on: tape) { g, h in g == 0 ? 0 : g * h }
         return tape.record(product, "timesNonzero", [self, h]) { dg, _ in
-            [dg.timesNonzero(h).unbroadcast(to: self.shape), dg.timesNonzero(self).unbroadcast(to: h.shape)]
+            [self.isConstant ? nil : dg.timesNonzero(h).unbroadcast(to: self.shape),
+             h.isConstant ? nil : dg.timesNonzero(self).unbroadcast(to: h.shape)]
         }
     }
 

@@ -21,13 +21,16 @@ extension Variable {
         let flipped: Transpose = transpose.isTransposed ? .none : .transpose
         return tape.record(x, "solveTriangular", [self, b]) { g, x in
             let l = self
+            // B̄ is needed for L̄ too, so it is computed even for a constant B.
             if side == .left {
                 let bBar = l.solveTriangular(g, triangle: triangle, transpose: flipped, side: .left)
+                guard !l.isConstant else { return [nil, bBar] }
                 // op(L)̄ = −B̄·Xᵀ; for op = transpose, L̄ = −X·B̄ᵀ.
                 let lBar = transpose.isTransposed ? x.matmul(bBar, transposeOther: .transpose) : bBar.matmul(x, transposeOther: .transpose)
                 return [(-lBar).masked(mask), bBar]
             } else {
                 let bBar = l.solveTriangular(g, triangle: triangle, transpose: flipped, side: .right)
+                guard !l.isConstant else { return [nil, bBar] }
                 // op(L)̄ = −Xᵀ·B̄; for op = transpose, L̄ = −B̄ᵀ·X.
                 let lBar = transpose.isTransposed ? bBar.matmul(x, transposeSelf: .transpose) : x.matmul(bBar, transposeSelf: .transpose)
                 return [(-lBar).masked(mask), bBar]

@@ -109,7 +109,7 @@ extension Variable {
         let (chosen, otherwise) = (value, other.value)
         let result = Matrix<Double>(rows: rows, columns: columns) { i, j in mask[i, j] != 0 ? chosen[i, j] : otherwise[i, j] }
         return tape.record(result, "select", [self, other]) { g, _ in
-            [g.masked(mask), g.masked(mask.map { 1 - $0 })]
+            [self.isConstant ? nil : g.masked(mask), other.isConstant ? nil : g.masked(mask.map { 1 - $0 })]
         }
     }
 

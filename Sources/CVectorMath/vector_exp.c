@@ -72,11 +72,42 @@ double exp_shifted_body(const double *x, double shift, double *out, long count) 
     return sum_of(out, count);
 }
 
+/* Rows shorter than this are processed many at a time: shifted into a
+   buffer row by row, then exponentiated in one long vector loop, since a
+   vector loop per short row would spend its time in set-up and remainders. */
+#define SHORT_ROW 16
+#define CHUNK 2048  /* elements of the stack buffer for short rows */
+
+static inline __attribute__((always_inline))
+void shift_rows(const double *x, long rows, long columns, const double *shifts, double *out) {
+    for (long i = 0; i < rows; i++) {
+        for (long j = 0; j < columns; j++) out[i * columns + j] = x[i * columns + j] - shifts[i];
+    }
+}
+
+static inline __attribute__((always_inline)) void exp_in_place(double *x, long count) {
+    for (long i = 0; i < count; i++) x[i] = exp_lane(x[i]);
+}
+
+static inline __attribute__((always_inline)) int is_finite(double x) { return x - x == 0; }
+
 static inline __attribute__((always_inline))
 void rows_exp_shifted_body(const double *x, long rows, long columns, const double *shifts, double *out, double *sums) {
-    for (long i = 0; i < rows; i++) {
-        double sum = exp_shifted_body(x + i * columns, shifts[i], out + i * columns, columns);
-        if (sums) sums[i] = sum;
+    if (columns >= SHORT_ROW) {
+        for (long i = 0; i < rows; i++) {
+            double sum = exp_shifted_body(x + i * columns, shifts[i], out + i * columns, columns);
+            if (sums) sums[i] = sum;
+        }
+        return;
+    }
+    shift_rows(x, rows, columns, shifts, out);
+    exp_in_place(out, rows * columns);
+    if (sums) {
+        for (long i = 0; i < rows; i++) {
+            double sum = 0;
+            for (long j = 0; j < columns; j++) sum += out[i * columns + j];
+            sums[i] = sum;
+        }
     }
 }
 
@@ -100,26 +131,64 @@ static inline __attribute__((always_inline)) double sum_of_exp_shifted(const dou
 
 static inline __attribute__((always_inline))
 void rows_log_sum_exp_body(const double *x, long rows, long columns, double *result) {
-    for (long i = 0; i < rows; i++) {
-        const double *row = x + i * columns;
-        double shift = maximum_of(row, columns);
-        /* ±∞ and NaN maxima are their own answers. */
-        result[i] = shift - shift != 0 || shift != shift ? shift : shift + __builtin_log(sum_of_exp_shifted(row, shift, columns));
+    if (columns >= SHORT_ROW) {
+        for (long i = 0; i < rows; i++) {
+            const double *row = x + i * columns;
+            double shift = maximum_of(row, columns);
+            /* ±∞ and NaN maxima are their own answers. */
+            result[i] = is_finite(shift) ? shift + __builtin_log(sum_of_exp_shifted(row, shift, columns)) : shift;
+        }
+        return;
+    }
+    double buffer[CHUNK];
+    long per_chunk = CHUNK / columns;
+    for (long first = 0; first < rows; first += per_chunk) {
+        long count = rows - first < per_chunk ? rows - first : per_chunk;
+        const double *block = x + first * columns;
+        for (long i = 0; i < count; i++) result[first + i] = maximum_of(block + i * columns, columns);
+        shift_rows(block, count, columns, result + first, buffer);
+        exp_in_place(buffer, count * columns);
+        for (long i = 0; i < count; i++) {
+            double shift = result[first + i];
+            if (!is_finite(shift)) continue;
+            double sum = 0;
+            for (long j = 0; j < columns; j++) sum += buffer[i * columns + j];
+            result[first + i] = shift + __builtin_log(sum);
+        }
     }
 }
 
 static inline __attribute__((always_inline))
 void rows_softmax_body(const double *x, long rows, long columns, double *out, double *log_sum_exp) {
+    if (columns >= SHORT_ROW) {
+        for (long i = 0; i < rows; i++) {
+            const double *row = x + i * columns;
+            double *target = out + i * columns;
+            double shift = maximum_of(row, columns);
+            if (!is_finite(shift)) {
+                for (long j = 0; j < columns; j++) target[j] = 0;
+                log_sum_exp[i] = shift;
+                continue;
+            }
+            double sum = exp_shifted_body(row, shift, target, columns);
+            double scale = 1 / sum;
+            for (long j = 0; j < columns; j++) target[j] *= scale;
+            log_sum_exp[i] = shift + __builtin_log(sum);
+        }
+        return;
+    }
+    for (long i = 0; i < rows; i++) log_sum_exp[i] = maximum_of(x + i * columns, columns);
+    shift_rows(x, rows, columns, log_sum_exp, out);
+    exp_in_place(out, rows * columns);
     for (long i = 0; i < rows; i++) {
-        const double *row = x + i * columns;
         double *target = out + i * columns;
-        double shift = maximum_of(row, columns);
-        if (shift - shift != 0 || shift != shift) {
+        double shift = log_sum_exp[i];
+        if (!is_finite(shift)) {
             for (long j = 0; j < columns; j++) target[j] = 0;
-            log_sum_exp[i] = shift;
             continue;
         }
-        double sum = exp_shifted_body(row, shift, target, columns);
+        double sum = 0;
+        for (long j = 0; j < columns; j++) sum += target[j];
         double scale = 1 / sum;
         for (long j = 0; j < columns; j++) target[j] *= scale;
         log_sum_exp[i] = shift + __builtin_log(sum);

@@ -125,6 +125,16 @@ import Testing
         }
     }
 
+    @Test(arguments: [1, 3, 7, 15])
+    func shortRowsSpanningManyChunks(columns: Int) {
+        // Short rows are processed a buffer of 2048 elements at a time.
+        let m = 3001
+        let a: Matrix<Double> = randomMatrix(m, columns, seed: UInt64(40 + columns))
+        let lse = a.rowLogSumExp()
+        let reference = (0..<m).map { Self.referenceLogSumExp(a.row($0)) }
+        #expect(zip(lse, reference).allSatisfy { Self.same($0, $1) })
+    }
+
     @Test func rowKernelsOnEmptyShapes() {
         var lse = [1.0, 2.0]
         let nothing: [Double] = []
