@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a Gaussian mixture or k-means could not be fitted or used, in terms
 /// of what to change.
 public enum ClusteringError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -26,6 +28,9 @@ public enum ClusteringError: Error, Equatable, Sendable, CustomStringConvertible
     case componentCollapsed(component: Int?, regularization: Double)
     /// Data of another dimension than the model's.
     case dimensionMismatch(expected: Int, actual: Int)
+    /// The fit would need more memory (bytes, beyond the data) than its
+    /// limit allows; nothing was allocated.
+    case insufficientMemory(required: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -57,6 +62,16 @@ public enum ClusteringError: Error, Equatable, Sendable, CustomStringConvertible
                 + "or rescale the data"
         case .dimensionMismatch(let expected, let actual):
             return "the data have \(actual) columns, but the model was fitted to \(expected)"
+        case .insufficientMemory(let required, let limit):
+            let needed = required == .max ? "more memory than can be addressed" : "about \(gibibytes(required)) of memory"
+            return "the fit needs \(needed) beyond the data, more than the limit of \(gibibytes(limit)); "
+                + "use a simpler covariance type (diag or spherical), fewer components or fewer columns, or raise the memory limit"
         }
     }
+}
+
+/// `bytes` in GiB with three significant digits.
+private func gibibytes(_ bytes: Int) -> String {
+    let value = Double(bytes) / Double(1 << 30)
+    return value >= 100 ? "\(Int(value.rounded())) GiB" : String(format: "%.3g GiB", value)
 }

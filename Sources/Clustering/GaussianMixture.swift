@@ -71,6 +71,11 @@ public struct GaussianMixture: Sendable {
     public var seed: UInt64
     /// Called after every EM iteration.
     public var progress: (@Sendable (Progress) -> Void)?
+    /// The memory a fit may use beyond its data, in bytes (nil: the
+    /// machine's physical memory). A fit whose ``memoryEstimate(rows:columns:)``
+    /// exceeds it fails with ``ClusteringError/insufficientMemory(required:limit:)``
+    /// before allocating.
+    public var memoryLimit: Int? = nil
 
     public init(
         componentCount: Int = 1, covarianceType: CovarianceType = .full, tolerance: Double = 1e-3,
@@ -97,7 +102,8 @@ public struct GaussianMixture: Sendable {
     /// - Parameter sampleWeights: a non-negative weight per row: a row of
     ///   weight 2 counts as the row twice (scikit-learn has no such option).
     /// - Throws: ``ClusteringError`` for bad data, settings or initial
-    ///   parameters, or when a component collapses.
+    ///   parameters, a fit that would need more than ``memoryLimit``, or
+    ///   when a component collapses.
     /// - Complexity: per iteration about 3·n·K·d² flops (full), 2·n·d² +
     ///   4·n·K·d (tied), 6·n·K·d (diag), 4·n·K·d (spherical).
     public func fit<Source: RowBlockSource>(_ source: Source, sampleWeights: [Double]? = nil) throws(ClusteringError) -> GaussianMixtureModel {
@@ -194,7 +200,10 @@ public struct GaussianMixture: Sendable {
         guard initializationCount >= 1 else {
             throw .invalidSetting(name: "initialization count", reason: "must be at least 1, got \(initializationCount)")
         }
-        try validateData(source, sampleWeights: sampleWeights, minimumRows: componentCount)
+        try validateShapeAndWeights(source, sampleWeights: sampleWeights, minimumRows: componentCount)
+        let required = memoryEstimate(rows: source.rowCount, columns: source.columnCount)
+        guard required <= effectiveMemoryLimit else { throw .insufficientMemory(required: required, limit: effectiveMemoryLimit) }
+        try source.checkFinite(blockRows: 4096)
         let k = componentCount, d = source.columnCount
         if let initialWeights { try checkWeights(initialWeights, componentCount: k) }
         if let initialMeans { try checkMeans(initialMeans, componentCount: k, dimension: d) }

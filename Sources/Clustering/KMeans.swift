@@ -1,3 +1,4 @@
+import Foundation
 import LinearAlgebra
 
 /// k-means clustering by Lloyd's algorithm with scikit-learn's semantics:
@@ -35,6 +36,11 @@ public struct KMeans: Sendable {
     public var tolerance: Double
     /// The seed of every random choice.
     public var seed: UInt64
+    /// The memory a fit may use beyond its data, in bytes (nil: the
+    /// machine's physical memory). A fit whose ``memoryEstimate(rows:columns:)``
+    /// exceeds it fails with ``ClusteringError/insufficientMemory(required:limit:)``
+    /// before allocating.
+    public var memoryLimit: Int? = nil
 
     public init(clusterCount: Int, initialization: Initialization = .kMeansPlusPlus, initializationCount: Int = 1,
                 maxIterations: Int = 300, tolerance: Double = 1e-4, seed: UInt64 = 0) {
@@ -51,8 +57,8 @@ public struct KMeans: Sendable {
     /// - Parameter sampleWeights: a non-negative weight per row; a row of
     ///   weight 2 counts as the row twice.
     /// - Throws: ``ClusteringError`` for empty or non-finite data, fewer rows
-    ///   than clusters, bad weights or settings, or initial centres of the
-    ///   wrong shape.
+    ///   than clusters, bad weights or settings, initial centres of the
+    ///   wrong shape, or a fit that would need more than ``memoryLimit``.
     /// - Complexity: per iteration 2·n·K·d flops in one GEMM per block.
     public func fit<Source: RowBlockSource>(_ source: Source, sampleWeights: [Double]? = nil) throws(ClusteringError) -> KMeansModel {
         try fitBlocks(BlockReader(source), sampleWeights: sampleWeights)
@@ -65,7 +71,11 @@ public struct KMeans: Sendable {
         guard initializationCount >= 1 else { throw .invalidSetting(name: "initialization count", reason: "must be at least 1, got \(initializationCount)") }
         guard maxIterations >= 1 else { throw .invalidSetting(name: "maximum iterations", reason: "must be at least 1, got \(maxIterations)") }
         guard tolerance >= 0 && tolerance.isFinite else { throw .invalidSetting(name: "tolerance", reason: "must be finite and non-negative, got \(tolerance)") }
-        try validateData(source, sampleWeights: sampleWeights, minimumRows: clusterCount)
+        try validateShapeAndWeights(source, sampleWeights: sampleWeights, minimumRows: clusterCount)
+        let required = memoryEstimate(rows: source.rowCount, columns: source.columnCount)
+        let limit = memoryLimit ?? Int(clamping: ProcessInfo.processInfo.physicalMemory)
+        guard required <= limit else { throw .insufficientMemory(required: required, limit: limit) }
+        try source.checkFinite(blockRows: 4096)
         if case .centers(let centers) = initialization {
             guard centers.rows == clusterCount && centers.columns == source.columnCount else {
                 throw .parameterShape(name: "initial centers", expected: [clusterCount, source.columnCount], actual: [centers.rows, centers.columns])

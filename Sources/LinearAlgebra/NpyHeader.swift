@@ -71,8 +71,12 @@ public struct NpyHeader: Equatable, Sendable {
             throw NpyError(.malformedHeader("no tuple 'shape' key"))
         }
         guard shape.count == 1 || shape.count == 2 else { throw NpyError(.unsupportedShape(shape)) }
-        let (elements, overflow) = shape.reduce(1, *).multipliedReportingOverflow(by: dtype.size)
-        guard !overflow, shape.allSatisfy({ $0 <= Int(Int32.max) }), elements < Int.max / 2 else {
+        guard shape.allSatisfy({ $0 >= 0 }) else { throw NpyError(.malformedHeader("the shape \(shape) has a negative dimension")) }
+        // The size must be representable; whether the file holds that many
+        // bytes is checked against the file, before anything is allocated.
+        var bytes = dtype.size, overflow = false
+        for dimension in shape where !overflow { (bytes, overflow) = bytes.multipliedReportingOverflow(by: dimension) }
+        guard !overflow, bytes < Int.max / 2 else {
             throw NpyError(.malformedHeader("the shape \(shape) is too large"))
         }
         return NpyHeader(majorVersion: major, dtype: dtype, fortranOrder: fortranOrder, shape: shape,

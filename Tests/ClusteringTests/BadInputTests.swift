@@ -106,6 +106,40 @@ import Testing
         #expect(try model.logLikelihoods(data).allSatisfy(\.isFinite))
     }
 
+    @Test func aFitThatWouldExhaustMemoryFailsBeforeAllocating() {
+        // One enormous line: 2 rows of 100 000 columns. Full covariances would
+        // need d² = 10¹⁰ doubles per matrix; the fit must refuse up front.
+        let wide = Matrix<Double>(rows: 2, columns: 100_000) { i, j in Double(i + j % 7) }
+        let full = GaussianMixture(componentCount: 1)
+        let required = full.memoryEstimate(rows: 2, columns: 100_000)
+        #expect(required > 80_000_000_000 * 4)
+        let limit = Int(clamping: ProcessInfo.processInfo.physicalMemory)
+        #expect(fitError(full, wide) == .insufficientMemory(required: required, limit: limit))
+        #expect(fitError(full, wide)!.description.contains("use a simpler covariance type"))
+        // A small explicit limit refuses what would otherwise fit; nil restores the default.
+        var limited = GaussianMixture(componentCount: 2, covarianceType: .diag, seed: 1)
+        limited.memoryLimit = 1 << 20
+        let needed = limited.memoryEstimate(rows: blobs.rows, columns: blobs.columns)
+        #expect(fitError(limited, blobs) == .insufficientMemory(required: needed, limit: 1 << 20))
+        limited.memoryLimit = nil
+        #expect(fitError(limited, blobs) == nil)
+        var kMeans = KMeans(clusterCount: 2)
+        kMeans.memoryLimit = 1000
+        #expect(throws: ClusteringError.insufficientMemory(required: kMeans.memoryEstimate(rows: blobs.rows, columns: blobs.columns),
+                                                           limit: 1000)) { try kMeans.fit(blobs) }
+    }
+
+    @Test func memoryEstimatesSaturateInsteadOfOverflowing() {
+        #expect(GaussianMixture(componentCount: 1 << 20).memoryEstimate(rows: 10, columns: 1 << 30) == .max)
+        #expect(KMeans(clusterCount: 1 << 40).memoryEstimate(rows: 10, columns: 1 << 40) == .max)
+        #expect(ClusteringError.insufficientMemory(required: .max, limit: 1 << 30).description
+                .hasPrefix("the fit needs more memory than can be addressed beyond the data, more than the limit of 1 GiB"))
+        // Estimates grow with what is allocated: d² for full, d for diag.
+        let full = GaussianMixture(componentCount: 4).memoryEstimate(rows: 1000, columns: 512)
+        let diag = GaussianMixture(componentCount: 4, covarianceType: .diag).memoryEstimate(rows: 1000, columns: 512)
+        #expect(full > 8 * 4 * 512 * 512 && diag < full / 5)
+    }
+
     @Test func kMeansBadSettingsAndCenters() {
         #expect(throws: ClusteringError.invalidSetting(name: "cluster count", reason: "must be at least 1, got 0")) {
             try KMeans(clusterCount: 0).fit(blobs)

@@ -218,6 +218,12 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         #expect(dtype.status == 1 && dtype.stderr.contains("dtype '<i8' is not supported"))
         let tooMany = try gauss("fit", faithful, "-k", "500", "--output", output)
         #expect(tooMany.status == 1 && tooMany.stderr.contains("need at least 500 samples"))
+        // One enormous line: 100 000 columns, whose full covariance alone would need 80 GB.
+        let wide = dir.appendingPathComponent("wide.csv").path
+        let line = (0..<100_000).map { String($0 % 10) }.joined(separator: ",")
+        try Data((line + "\n" + line + "\n").utf8).write(to: URL(fileURLWithPath: wide))
+        let huge = try gauss("fit", wide, "-k", "1", "--output", output)
+        #expect(huge.status == 1 && huge.stderr.contains("more than the limit"), "\(huge.stderr)")
         #expect(!FileManager.default.fileExists(atPath: output), "no partial output after a failure")
 
         let modelPath = dir.appendingPathComponent("model.json").path

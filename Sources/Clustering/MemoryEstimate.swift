@@ -1,0 +1,73 @@
+import Foundation
+import LinearAlgebra
+
+// What a fit allocates beyond the data, estimated before it allocates
+// anything, so that input of an absurd shape (a CSV of one enormous line
+// has as many columns as values: a full covariance of d² for each
+// component) fails with a clear error instead of exhausting memory.
+
+extension GaussianMixture {
+    /// About how many bytes a fit to `rows × columns` data needs beyond the
+    /// data themselves: the parameters, the sufficient statistics of every
+    /// worker, the E-step's coefficients and scratch, and the
+    /// initialisation's per-row state. Saturates at `Int.max`.
+    public func memoryEstimate(rows n: Int, columns d: Int) -> Int {
+        let k = componentCount, workers = defaultWorkerCount
+        // Matrices held at once, in units of K·d² (full), d² (tied) or K·d:
+        // covariances, precision factors, the previous iteration's
+        // parameters, E-step coefficients, and one set of statistics per
+        // worker plus the merged set.
+        let copies = 4 + workers + 1
+        let model: Int
+        switch covarianceType {
+        case .full: model = saturatingProduct(copies, k, d, d)
+        case .tied: model = saturatingSum(saturatingProduct(copies, d, d), saturatingProduct(copies, k, d))
+        case .diag, .spherical: model = saturatingProduct(copies + 2, k, d)
+        }
+        let scratch = saturatingProduct(workers, 4 << 20)
+        let perRow: Int
+        switch initialization {
+        case .kmeans: perRow = 16                                        // labels and distances
+        case .random: perRow = saturatingProduct(16, k)                  // two n×K matrices
+        case .kMeansPlusPlus, .randomFromData: perRow = 8                // distances or a permutation
+        }
+        return saturatingSum(saturatingProduct(8, model), scratch, saturatingProduct(perRow, n))
+    }
+
+    /// The memory a fit may use beyond its data: ``memoryLimit``, or the
+    /// machine's physical memory.
+    var effectiveMemoryLimit: Int { memoryLimit ?? Int(clamping: ProcessInfo.processInfo.physicalMemory) }
+}
+
+extension KMeans {
+    /// About how many bytes a fit to `rows × columns` data needs beyond the
+    /// data themselves: centres, per-worker sums, labels and distances, the
+    /// distance blocks. Saturates at `Int.max`.
+    public func memoryEstimate(rows n: Int, columns d: Int) -> Int {
+        let workers = defaultWorkerCount
+        let centres = saturatingProduct(8 * (3 + workers), clusterCount, d)
+        return saturatingSum(centres, saturatingProduct(workers, 4 << 20), saturatingProduct(24, n))
+    }
+}
+
+/// `Int.max` when the product overflows.
+func saturatingProduct(_ factors: Int...) -> Int {
+    var result = 1
+    for factor in factors {
+        let (product, overflow) = result.multipliedReportingOverflow(by: factor)
+        if overflow { return .max }
+        result = product
+    }
+    return result
+}
+
+/// `Int.max` when the sum overflows.
+func saturatingSum(_ terms: Int...) -> Int {
+    var result = 0
+    for term in terms {
+        let (sum, overflow) = result.addingReportingOverflow(term)
+        if overflow { return .max }
+        result = sum
+    }
+    return result
+}
