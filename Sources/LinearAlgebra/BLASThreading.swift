@@ -1,5 +1,5 @@
 import COpenBLAS
-import Synchronization
+import Foundation
 
 /// OpenBLAS's own threading.
 ///
@@ -10,8 +10,11 @@ import Synchronization
 /// every build).
 public enum BLASThreading {
     /// How many single-threaded sections are running, and the thread count
-    /// to restore when the last one ends.
-    private static let sections = Mutex<(active: Int, saved: Int)>((0, 0))
+    /// to restore when the last one ends; guarded by `lock`. (A pthread-based
+    /// lock rather than Synchronization's Mutex, whose futex ThreadSanitizer
+    /// cannot see, so that `scripts/test --sanitize thread` checks this.)
+    nonisolated(unsafe) private static var sections: (active: Int, saved: Int) = (0, 0)
+    private static let lock = NSLock()
 
     /// Threads OpenBLAS uses per call. Setting it affects the whole process.
     public static var threadCount: Int {
@@ -23,17 +26,17 @@ public enum BLASThreading {
     /// overlap, from any threads: OpenBLAS stays single-threaded until the
     /// last one ends, which restores the count the first one found.
     public static func withSingleThreadedBLAS<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
-        sections.withLock { state in
-            if state.active == 0 {
-                state.saved = threadCount
+        lock.withLock {
+            if sections.active == 0 {
+                sections.saved = threadCount
                 threadCount = 1
             }
-            state.active += 1
+            sections.active += 1
         }
         defer {
-            sections.withLock { state in
-                state.active -= 1
-                if state.active == 0 { threadCount = state.saved }
+            lock.withLock {
+                sections.active -= 1
+                if sections.active == 0 { threadCount = sections.saved }
             }
         }
         return try body()
