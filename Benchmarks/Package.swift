@@ -4,10 +4,15 @@ import PackageDescription
 // Benchmarks live in their own package so that their dependencies never
 // reach users of Gauss. Run from the repository root:
 //   swift run -c release --package-path Benchmarks gemm-overhead
+//   swift package --package-path Benchmarks benchmark            (every suite)
+//   swift package --package-path Benchmarks benchmark --target EMBenchmarks
+// The package-benchmark suites are in Benchmarks/<Suite>/ (the layout its
+// plugin requires); the stand-alone tools are in Sources/.
 let package = Package(
     name: "GaussBenchmarks",
     dependencies: [
         .package(name: "Gauss", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
 
     targets: [
@@ -38,6 +43,16 @@ let package = Package(
             dependencies: [.product(name: "Gauss", package: "Gauss")],
             path: "Sources/EMIteration"
         ),
-    ],
+    ] + ["LinearAlgebraBenchmarks", "EMBenchmarks", "KMeansBenchmarks", "AutodiffBenchmarks"].map { suite in
+        .executableTarget(
+            name: suite,
+            dependencies: [
+                .product(name: "Gauss", package: "Gauss"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/\(suite)",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    },
     swiftLanguageModes: [.v6]
 )

@@ -26,6 +26,12 @@ public struct GMMObjective: Sendable {
         public var mu: [[Double]]
         public var q: [[Double]]
         public var l: [[Double]]
+
+        public init(d: Int, k: Int, n: Int, x: [[Double]], m: Int, gamma: Double,
+                    alpha: [Double], mu: [[Double]], q: [[Double]], l: [[Double]]) {
+            (self.d, self.k, self.n, self.x, self.m, self.gamma) = (d, k, n, x, m, gamma)
+            (self.alpha, self.mu, self.q, self.l) = (alpha, mu, q, l)
+        }
     }
 
     /// The gradient in the input's layout.
