@@ -18,6 +18,8 @@ let package = Package(
     targets: [
         // The reference side: OpenBLAS timed from C, with no Swift in the loop.
         .target(name: "CGemmReference", dependencies: [.product(name: "LinearAlgebra", package: "Gauss")]),
+        // Inputs shared by the suites.
+        .target(name: "BenchmarkData", dependencies: [.product(name: "LinearAlgebra", package: "Gauss")]),
         .executableTarget(
             name: "gemm-overhead",
             dependencies: ["CGemmReference", .product(name: "LinearAlgebra", package: "Gauss")],
@@ -47,6 +49,7 @@ let package = Package(
         .executableTarget(
             name: suite,
             dependencies: [
+                "BenchmarkData",
                 .product(name: "Gauss", package: "Gauss"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],

@@ -163,7 +163,7 @@ extension Variable {
                     for i in run {
                         for c in 0..<k {
                             let start = y.baseAddress! + i * k * width + c * width
-                            out[i * k + c] = squaring ? laneSumOfSquares(start, width) : laneSum(start, width)
+                            out[i * k + c] = laneSum(start, width, squaring: squaring)
                         }
                     }
                 }
@@ -229,30 +229,10 @@ extension Variable {
 
 // Sums with eight lanes of partial sums, so that long blocks are bound by
 // memory rather than by the latency of one chain of additions; short blocks
-// take the plain loop.
+// take the plain loop. `squaring` is a constant at each (inlined) call.
 
 @inline(__always)
-private func laneSum(_ x: UnsafePointer<Double>, _ count: Int) -> Double {
-    var total = 0.0
-    var j = 0
-    if count >= 16 {
-        var lanes = SIMD8<Double>()
-        let raw = UnsafeRawPointer(x)
-        while j + 8 <= count {
-            lanes += raw.loadUnaligned(fromByteOffset: j * 8, as: SIMD8<Double>.self)
-            j += 8
-        }
-        total = lanes.sum()
-    }
-    while j < count {
-        total += x[j]
-        j += 1
-    }
-    return total
-}
-
-@inline(__always)
-private func laneSumOfSquares(_ x: UnsafePointer<Double>, _ count: Int) -> Double {
+private func laneSum(_ x: UnsafePointer<Double>, _ count: Int, squaring: Bool) -> Double {
     var total = 0.0
     var j = 0
     if count >= 16 {
@@ -260,13 +240,13 @@ private func laneSumOfSquares(_ x: UnsafePointer<Double>, _ count: Int) -> Doubl
         let raw = UnsafeRawPointer(x)
         while j + 8 <= count {
             let v = raw.loadUnaligned(fromByteOffset: j * 8, as: SIMD8<Double>.self)
-            lanes += v * v
+            lanes += squaring ? v * v : v
             j += 8
         }
         total = lanes.sum()
     }
     while j < count {
-        total += x[j] * x[j]
+        total += squaring ? x[j] * x[j] : x[j]
         j += 1
     }
     return total

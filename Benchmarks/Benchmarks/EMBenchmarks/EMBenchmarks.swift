@@ -1,4 +1,5 @@
 import Benchmark
+import BenchmarkData
 import Clustering
 import Foundation
 import LinearAlgebra
@@ -9,14 +10,6 @@ import LinearAlgebra
 // large (n = 100 000), in Float and Double, with allocations and peak
 // memory. The data are well-separated clusters drawn once per size.
 
-/// Clusters: centres ~ N(0, 9 I), points ~ N(centre, I), as the comparison
-/// scripts draw them.
-func clusteredData<S: BLASScalar>(_: S.Type, rows n: Int, columns d: Int, clusters k: Int, seed: UInt64) -> Matrix<S> {
-    var rng = Xoshiro256StarStar(seed: seed)
-    let centres = Matrix<Double>.normal(rows: k, columns: d, standardDeviation: 3, using: &rng)
-    return Matrix(rows: n, columns: d) { i, j in S(centres[i % k, j] + rng.nextNormal()) }
-}
-
 /// A start of K evenly spaced rows as means, equal weights and identity precisions.
 func fixedStart<S: BLASScalar>(_ data: Matrix<S>, _ k: Int, _ type: CovarianceType) -> GaussianMixtureModel {
     let n = data.rows, d = data.columns
@@ -26,13 +19,7 @@ func fixedStart<S: BLASScalar>(_ data: Matrix<S>, _ k: Int, _ type: CovarianceTy
 }
 
 func emBenchmarks<S: BLASScalar>(_: S.Type, name: String) {
-    let faithful = try! CSV.read(contentsOf: faithfulPath, as: S.self).matrix
-    let sizes: [(label: String, k: Int, data: () -> Matrix<S>)] = [
-        ("faithful", 2, { faithful }),
-        ("medium", 32, { clusteredData(S.self, rows: 20_000, columns: 128, clusters: 32, seed: 1) }),
-        ("large", 32, { clusteredData(S.self, rows: 100_000, columns: 128, clusters: 32, seed: 2) }),
-    ]
-    for (label, k, makeData) in sizes {
+    for (label, k, makeData) in emSizes(S.self) {
         nonisolated(unsafe) var data: Matrix<S>? = nil  // drawn when a benchmark of this size first runs
         for type in CovarianceType.allCases {
             let configuration = Benchmark.Configuration(
@@ -51,10 +38,6 @@ func emBenchmarks<S: BLASScalar>(_: S.Type, name: String) {
         }
     }
 }
-
-/// data/faithful.csv of the repository, found from this file.
-let faithfulPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("data/faithful.csv").path
 
 let benchmarks: @Sendable () -> Void = {
     emBenchmarks(Double.self, name: "Double")

@@ -1,4 +1,5 @@
 import Benchmark
+import BenchmarkData
 import Clustering
 import Foundation
 import LinearAlgebra
@@ -6,21 +7,8 @@ import LinearAlgebra
 // One Lloyd iteration of k-means (assignment by one GEMM per block, then the
 // new centres) at the EM sizes, in Float and Double.
 
-func clusteredData<S: BLASScalar>(_: S.Type, rows n: Int, columns d: Int, clusters k: Int, seed: UInt64) -> Matrix<S> {
-    var rng = Xoshiro256StarStar(seed: seed)
-    let centres = Matrix<Double>.normal(rows: k, columns: d, standardDeviation: 3, using: &rng)
-    return Matrix(rows: n, columns: d) { i, j in S(centres[i % k, j] + rng.nextNormal()) }
-}
-
 func kMeansBenchmarks<S: BLASScalar>(_: S.Type, name: String) {
-    let faithful = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("data/faithful.csv").path
-    let sizes: [(label: String, k: Int, data: () -> Matrix<S>)] = [
-        ("faithful", 2, { try! CSV.read(contentsOf: faithful, as: S.self).matrix }),
-        ("medium", 32, { clusteredData(S.self, rows: 20_000, columns: 128, clusters: 32, seed: 1) }),
-        ("large", 32, { clusteredData(S.self, rows: 100_000, columns: 128, clusters: 32, seed: 2) }),
-    ]
-    for (label, k, makeData) in sizes {
+    for (label, k, makeData) in emSizes(S.self) {
         nonisolated(unsafe) var data: Matrix<S>? = nil
         let configuration = Benchmark.Configuration(
             metrics: [.wallClock, .mallocCountTotal, .peakMemoryResident],

@@ -1,0 +1,28 @@
+import Foundation
+import LinearAlgebra
+
+// Inputs shared by the benchmark suites, drawn the way the comparison
+// scripts draw theirs.
+
+/// Well-separated clusters: centres ~ N(0, 9 I), points ~ N(centre, I), row
+/// i in cluster i mod k.
+public func clusteredData<S: BLASScalar>(_: S.Type, rows n: Int, columns d: Int, clusters k: Int, seed: UInt64) -> Matrix<S> {
+    var rng = Xoshiro256StarStar(seed: seed)
+    let centres = Matrix<Double>.normal(rows: k, columns: d, standardDeviation: 3, using: &rng)
+    return Matrix(rows: n, columns: d) { i, j in S(centres[i % k, j] + rng.nextNormal()) }
+}
+
+/// Old Faithful, data/faithful.csv of the repository.
+public func faithful<S: BLASScalar>(_: S.Type) -> Matrix<S> {
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("data/faithful.csv").path
+    return try! CSV.read(contentsOf: path, as: S.self).matrix
+}
+
+/// The sizes of the EM and k-means suites: label, K, and the data, drawn on
+/// first use (the large set is 100 MB in Double).
+public func emSizes<S: BLASScalar>(_: S.Type) -> [(label: String, k: Int, data: () -> Matrix<S>)] {
+    [("faithful", 2, { faithful(S.self) }),
+     ("medium", 32, { clusteredData(S.self, rows: 20_000, columns: 128, clusters: 32, seed: 1) }),
+     ("large", 32, { clusteredData(S.self, rows: 100_000, columns: 128, clusters: 32, seed: 2) })]
+}
