@@ -41,6 +41,11 @@ let package = Package(
             path: "Sources/DividedDifferences"
         ),
         .executableTarget(
+            name: "kmeans-iteration",
+            dependencies: [.product(name: "Gauss", package: "Gauss")],
+            path: "Sources/KMeansIteration"
+        ),
+        .executableTarget(
             name: "em-iteration",
             dependencies: [.product(name: "Gauss", package: "Gauss")],
             path: "Sources/EMIteration"

@@ -1,0 +1,52 @@
+// Times Lloyd iterations of Gauss's k-means on a .npy file, the way the
+// comparison script times scikit-learn's: from the same initial centres
+// (evenly spaced rows), tolerance 0, the time of 1 + m iterations minus the
+// time of 1, each the best of several repeats.
+//
+//   kmeans-iteration DATA.npy K [--float32] [--iterations m] [--repeats r]
+//
+// Prints one JSON object: seconds per iteration and the final inertia.
+import Foundation
+import Gauss
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3, let k = Int(arguments[2]) else {
+    FileHandle.standardError.write("usage: kmeans-iteration DATA.npy K [--float32] [--iterations m] [--repeats r]\n".data(using: .utf8)!)
+    exit(2)
+}
+func option(_ name: String, _ fallback: Int) -> Int {
+    arguments.firstIndex(of: name).flatMap { Int(arguments[$0 + 1]) } ?? fallback
+}
+let extraIterations = option("--iterations", 2)
+let repeats = option("--repeats", 3)
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = ContinuousClock.now
+    try body()
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+}
+
+func measure<S: BLASScalar>(_ data: NpyRowSource<S>) throws -> (Double, Double) {
+    let n = data.rowCount
+    let centres = Matrix<Double>(rows: k, columns: data.columnCount) { c, j in
+        let row = c * (n - 1) / max(k - 1, 1)
+        return Double(data.rows(row..<(row + 1))[0, j])
+    }
+    func estimator(_ iterations: Int) -> KMeans {
+        KMeans(clusterCount: k, initialization: .centers(centres), maxIterations: iterations, tolerance: 0)
+    }
+    var one = Double.infinity, many = Double.infinity, inertia = 0.0
+    for _ in 0..<repeats {
+        one = min(one, try seconds { _ = try estimator(1).fit(data) })
+        var model: KMeansModel? = nil
+        many = min(many, try seconds { model = try estimator(1 + extraIterations).fit(data) })
+        inertia = model!.inertia
+    }
+    return ((many - one) / Double(extraIterations), inertia)
+}
+
+let (perIteration, inertia) = arguments.contains("--float32")
+    ? try measure(NpyRowSource<Float>(path: arguments[1]))
+    : try measure(NpyRowSource<Double>(path: arguments[1]))
+print("{\"seconds_per_iteration\": \(perIteration), \"inertia\": \(inertia)}")

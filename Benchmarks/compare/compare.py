@@ -1,0 +1,348 @@
+"""Gauss against its peers, on the same inputs, in one run.
+
+    scripts/compare [--quick] [--only em,mlpack,kmeans,gmm] [--chart OUT.svg] [--json OUT.json] [--markdown OUT.md]
+
+Cases:
+  em      one EM iteration per covariance type against scikit-learn, at Old
+          Faithful, n=20 000 and n=100 000 (d=128, K=32), from the same start;
+          per-iteration time = (time of 1+m iterations - time of 1) / m, each
+          the best of several repeats; the lower bounds must agree.
+  mlpack  the n=20 000 full case against mlpack's gmm_train (per-iteration
+          time as above, each side from its own k-means start: mlpack's Python
+          binding takes no initial parameters). So agreement is checked
+          loosely: fits run to convergence from those starts must reach
+          finite mean log-likelihoods within 0.1% of each other.
+  kmeans  one Lloyd iteration against scikit-learn's KMeans (lloyd), from the
+          same centres, at n=20 000 and n=100 000 (Old Faithful converges in
+          fewer iterations than are timed); the inertias must agree.
+  gmm     the gradbench GMM gradient against JAX (jit, float64), interleaved
+          in rounds; every gradient element must agree.
+--quick runs the n=20 000 EM and k-means cases and four gradient sizes (under
+two minutes); the default runs everything. Any disagreement, or a peer that
+fails, makes the script exit with status 1 after printing which.
+"""
+import argparse
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+
+import numpy as np
+
+here = os.path.dirname(os.path.abspath(__file__))
+root = os.path.join(here, "..", "..")
+tools = os.path.join(root, "Benchmarks", ".build", "release")
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--quick", action="store_true")
+parser.add_argument("--only", default="em,mlpack,kmeans,gmm")
+parser.add_argument("--repeats", type=int, default=2)
+parser.add_argument("--iterations", type=int, default=2)
+parser.add_argument("--rounds", type=int, default=7)
+parser.add_argument("--chart", help="write an SVG bar chart of the ratios here")
+parser.add_argument("--json", help="write every row here")
+parser.add_argument("--markdown", help="write the table as Markdown here (for docs/benchmarks.md)")
+args = parser.parse_args()
+only = set(args.only.split(","))
+if args.quick:
+    only.discard("mlpack")
+
+rows = []       # dicts: case, peer, peer_s, gauss_s, ratio, spread, agree, detail, floor_s
+failures = []
+
+
+def duration(seconds):
+    """Three significant digits in s, ms or µs."""
+    for unit, scale in [("s", 1), ("ms", 1e-3), ("µs", 1e-6)]:
+        if abs(seconds) >= scale or unit == "µs":
+            value = seconds / scale
+            return f"{value:.3g} {unit}" if value < 100 else f"{value:.0f} {unit}"
+
+
+def report(row):
+    row["agree"] = bool(row["agree"])  # numpy's bool is not JSON
+    rows.append(row)
+    spread = f" [{row['spread'][0]:.2f}–{row['spread'][1]:.2f}]" if row.get("spread") else ""
+    floor = duration(row["floor_s"]) if row.get("floor_s") else ""
+    print(f"{row['case']:<40} {row['peer']:<13} {duration(row['peer_s']):>10} {duration(row['gauss_s']):>10} "
+          f"{row['ratio']:>7.2f}x{spread:<14} {floor:>10}  {'yes' if row['agree'] else 'NO'}  {row.get('detail', '')}",
+          flush=True)
+    if not row["agree"]:
+        failures.append(f"{row['case']} vs {row['peer']}: {row.get('detail', '')}")
+
+
+def run_tool(name, *arguments):
+    result = subprocess.run([os.path.join(tools, name), *map(str, arguments)], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{name} failed: {result.stderr.strip()}")
+    return json.loads(result.stdout)
+
+
+def make_data(n, d, k, seed=0):
+    """Well-separated clusters: centres ~ N(0, 9 I), points ~ N(centre, I)."""
+    rng = np.random.default_rng(seed)
+    centres = 3 * rng.standard_normal((k, d))
+    return centres[rng.integers(0, k, n)] + rng.standard_normal((n, d))
+
+
+def faithful():
+    return np.loadtxt(os.path.join(root, "data", "faithful.csv"), delimiter=",", skiprows=1)
+
+
+def evenly_spaced(X, k):
+    n = X.shape[0]
+    return X[[c * (n - 1) // max(k - 1, 1) for c in range(k)]].astype(np.float64)
+
+
+def per_iteration(fit):
+    """(time of 1+m - time of 1) / m, each the best of the repeats; and the last result."""
+    one = many = float("inf")
+    for _ in range(args.repeats):
+        one = min(one, fit(1)[0])
+        elapsed, result = fit(1 + args.iterations)
+        many = min(many, elapsed)
+    return (many - one) / args.iterations, result
+
+
+def timed(function):
+    start = time.perf_counter()
+    result = function()
+    return time.perf_counter() - start, result
+
+
+def gemm_rates():
+    """GFLOPS of Gauss's dgemm and sgemm at 1000×1000 (the gemm-overhead tool)."""
+    output = subprocess.run([os.path.join(tools, "gemm-overhead")], capture_output=True, text=True, check=True).stdout
+    rates = {}
+    for line in output.splitlines():
+        if "1000×1000" in line:
+            rates[line.split()[0]] = float(line.split()[-1])
+    return rates["dgemm"], rates["sgemm"]
+
+
+def em_cases(tmp, sizes):
+    import sklearn
+    from sklearn.mixture import GaussianMixture
+    dgemm, sgemm = gemm_rates()
+    print(f"# EM against scikit-learn {sklearn.__version__}; Gauss GEMM at 1000² measured now: "
+          f"{dgemm:.1f} GFLOPS (Double), {sgemm:.1f} (Float); floor = 3·n·K·d² flops at that rate", flush=True)
+    for label, X, k in sizes:
+        n, d = X.shape
+        path64, path32 = os.path.join(tmp, f"{label}64.npy"), os.path.join(tmp, f"{label}32.npy")
+        np.save(path64, X)
+        np.save(path32, X.astype(np.float32))
+        means = evenly_spaced(X, k)
+        for covariance_type in ["full", "tied", "diag", "spherical"]:
+            precisions = {"full": np.stack([np.eye(d)] * k), "tied": np.eye(d),
+                          "diag": np.ones((k, d)), "spherical": np.ones(k)}[covariance_type]
+
+            def fit(iterations):
+                gm = GaussianMixture(n_components=k, covariance_type=covariance_type, tol=0, max_iter=iterations,
+                                     weights_init=np.full(k, 1 / k), means_init=means, precisions_init=precisions)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    return timed(lambda: gm.fit(X).lower_bound_)
+
+            reference, reference_bound = per_iteration(fit)
+            for float32 in ([False, True] if covariance_type == "full" else [False]):
+                result = run_tool("em-iteration", path32 if float32 else path64, k, covariance_type,
+                                  *(["--float32"] if float32 else []), "--iterations", args.iterations,
+                                  "--repeats", args.repeats)
+                ours, bound = result["seconds_per_iteration"], result["lower_bound"]
+                tolerance = 1e-5 if float32 else 1e-9
+                floor = 3 * n * k * d * d / ((sgemm if float32 else dgemm) * 1e9) if covariance_type == "full" else None
+                report({"case": f"EM {covariance_type}{' float32' if float32 else ''} {label}", "peer": "scikit-learn",
+                        "peer_s": reference, "gauss_s": ours, "ratio": reference / ours, "floor_s": floor,
+                        "agree": math.isfinite(bound) and abs(bound - reference_bound) <= tolerance * abs(reference_bound),
+                        "detail": f"bounds {bound:.10g} / {reference_bound:.10g}"})
+
+
+def mlpack_cases(tmp):
+    import importlib.metadata
+    import mlpack
+    print(f"# EM against mlpack {importlib.metadata.version('mlpack')} (gmm_train; its k-means start)", flush=True)
+    n, d, k = 20_000, 128, 32
+    X = make_data(n, d, k)
+    path = os.path.join(tmp, "mlpack64.npy")
+    np.save(path, X)
+    for covariance_type in ["full"]:
+        diagonal = covariance_type == "diag"
+
+        def fit(iterations):
+            return timed(lambda: mlpack.gmm_train(gaussians=k, input_=X, max_iterations=iterations, seed=1,
+                                                  tolerance=0.0, diagonal_covariance=diagonal))
+
+        reference, _ = per_iteration(fit)
+        ours = run_tool("em-iteration", path, k, covariance_type, "--iterations", args.iterations,
+                        "--repeats", args.repeats)["seconds_per_iteration"]
+        # Agreement: converged fits, each from its own start, reach the same
+        # mean log-likelihood on these well-separated clusters.
+        model = mlpack.gmm_train(gaussians=k, input_=X, max_iterations=100, seed=1, tolerance=1e-3 * n,
+                                 diagonal_covariance=diagonal)["output_model"]
+        theirs = float(np.mean(np.log(mlpack.gmm_probability(input_=X, input_model=model)["output"])))
+        mine = run_tool("em-iteration", path, k, covariance_type, "--fit")["lower_bound"]
+        report({"case": f"EM {covariance_type} n=20000", "peer": "mlpack", "peer_s": reference, "gauss_s": ours,
+                "ratio": reference / ours,
+                "agree": math.isfinite(mine) and math.isfinite(theirs) and abs(mine - theirs) <= 1e-3 * abs(theirs),
+                "detail": f"converged mean log-likelihood {mine:.6f} / {theirs:.6f}"})
+
+
+def kmeans_cases(tmp, sizes):
+    import sklearn
+    from sklearn.cluster import KMeans
+    print(f"# k-means against scikit-learn {sklearn.__version__} (lloyd)", flush=True)
+    for label, X, k in sizes:
+        path = os.path.join(tmp, f"kmeans-{label}.npy")
+        np.save(path, X)
+        centres = evenly_spaced(X, k)
+
+        def fit(iterations):
+            km = KMeans(n_clusters=k, init=centres, n_init=1, max_iter=iterations, tol=0, algorithm="lloyd")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return timed(lambda: km.fit(X).inertia_)
+
+        reference, reference_inertia = per_iteration(fit)
+        result = run_tool("kmeans-iteration", path, k, "--iterations", args.iterations, "--repeats", args.repeats)
+        report({"case": f"k-means Lloyd {label}", "peer": "scikit-learn", "peer_s": reference,
+                "gauss_s": result["seconds_per_iteration"], "ratio": reference / result["seconds_per_iteration"],
+                "agree": math.isfinite(result["inertia"])
+                and abs(result["inertia"] - reference_inertia) <= 1e-9 * abs(reference_inertia),
+                "detail": f"inertia {result['inertia']:.10g} / {reference_inertia:.10g}"})
+
+
+def gmm_cases(sizes):
+    import jax
+    sys.path.insert(0, here)
+    from gmm_jax import arrays, objective, random_input
+    print(f"# GMM gradient against JAX {jax.__version__} ({jax.default_backend()}, float64, jit), n = 1000, "
+          f"{args.rounds} interleaved rounds of 0.2 s per side; ratio = median of rounds [range]", flush=True)
+    gradient_jit = jax.jit(jax.grad(objective, argnums=(0, 1, 2, 3)), static_argnums=(5,))
+    tool = subprocess.Popen([os.path.join(tools, "gauss-gradbench")], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    counter = [0]
+
+    def ask(message):
+        message["id"] = counter[0]
+        counter[0] += 1
+        tool.stdin.write(json.dumps(message) + "\n")
+        tool.stdin.flush()
+        return json.loads(tool.stdout.readline())
+
+    ask({"kind": "start", "eval": "gmm"})
+    ask({"kind": "define", "module": "gmm"})
+    for d, k in sizes:
+        inp = random_input(d, k, 1000, seed=1000 + 100 * d + k)
+        alpha, mu, q, l, x, m, gamma = arrays(inp)
+        reference = [np.asarray(g) for g in gradient_jit(alpha, mu, q, l, x, m, gamma)]
+        pairs, output = [], None
+        for _ in range(args.rounds):
+            times = []
+            while not times or sum(times) < 0.2:
+                elapsed, _ = timed(lambda: jax.block_until_ready(gradient_jit(alpha, mu, q, l, x, m, gamma)))
+                times.append(elapsed)
+            reply = ask({"kind": "evaluate", "module": "gmm", "function": "jacobian",
+                         "input": dict(inp, min_runs=2, min_seconds=0.2)})
+            if not reply["success"]:
+                raise RuntimeError(f"gauss-gradbench failed at d={d} K={k}: {reply.get('error')}")
+            output = reply["output"]
+            pairs.append((min(times), min(t["nanoseconds"] for t in reply["timings"][1:]) * 1e-9))
+        ours = [np.array(output["alpha"]), np.array(output["mu"]), np.array(output["q"]),
+                np.array(output["l"]).reshape(k, d * (d - 1) // 2)]
+        agree = all(np.max(np.abs(a - b)) <= 1e-8 * max(1, np.max(np.abs(b))) for a, b in zip(ours, reference) if b.size)
+        ratios = sorted(p[0] / p[1] for p in pairs)
+        report({"case": f"GMM gradient d={d} K={k}", "peer": "JAX", "peer_s": min(p[0] for p in pairs),
+                "gauss_s": min(p[1] for p in pairs), "ratio": ratios[len(ratios) // 2],
+                "spread": (ratios[0], ratios[-1]), "agree": agree, "detail": "every gradient element to 1e-8"})
+    tool.stdin.close()
+    tool.wait()
+
+
+def chart(path):
+    """A horizontal bar per row: the ratio on a log scale, 1× marked (bars
+    below 1× point left of the axis)."""
+    width, left, bar, gap = 820, 300, 14, 6
+    top = 40
+    height = top + len(rows) * (bar + gap) + 40  # (rows without a ratio leave space at the end)
+    shown = [r for r in rows if r["ratio"] > 0]  # a non-positive difference of times has no ratio to draw
+    largest = max([r["ratio"] for r in shown] + [10])
+    smallest = min([r["ratio"] for r in shown] + [1])
+    low, high = math.log10(smallest / 1.1), math.log10(largest * 1.2)
+    scale = (width - left - 70) / (high - low)
+
+    def x(ratio):
+        return left + 10 + (math.log10(ratio) - low) * scale
+
+    origin = x(1)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
+             f'<text x="{left}" y="20" font-size="13">Gauss speed-up over each peer (log scale; peer time / Gauss time)</text>']
+    for tick in [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]:
+        if smallest <= tick <= largest * 1.2:
+            parts.append(f'<line x1="{x(tick):.1f}" y1="{top - 6}" x2="{x(tick):.1f}" y2="{height - 30}" stroke="#ddd"/>')
+            parts.append(f'<text x="{x(tick):.1f}" y="{height - 16}" text-anchor="middle">{tick}×</text>')
+    colours = {"scikit-learn": "#4c72b0", "mlpack": "#dd8452", "JAX": "#55a868"}
+    for i, r in enumerate(shown):
+        y = top + i * (bar + gap)
+        colour = colours.get(r["peer"], "#888")
+        end = x(r["ratio"])
+        parts.append(f'<text x="{left - 6}" y="{y + bar - 3}" text-anchor="end">{r["case"]} vs {r["peer"]}</text>')
+        parts.append(f'<rect x="{min(origin, end):.1f}" y="{y}" width="{max(1.0, abs(end - origin)):.1f}" height="{bar}" '
+                     f'fill="{colour}"/>')
+        parts.append(f'<text x="{max(origin, end) + 4:.1f}" y="{y + bar - 3}">{r["ratio"]:.2f}×</text>')
+    parts.append(f'<line x1="{origin:.1f}" y1="{top - 6}" x2="{origin:.1f}" y2="{height - 30}" stroke="#333"/>')
+    parts.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(parts) + "\n")
+
+
+def markdown(path):
+    lines = ["| case | peer | peer time | Gauss time | peer / Gauss | dense-BLAS time | agree |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        spread = f" [{r['spread'][0]:.2f}–{r['spread'][1]:.2f}]" if r.get("spread") else ""
+        floor = duration(r["floor_s"]) if r.get("floor_s") else ""
+        lines.append(f"| {r['case']} | {r['peer']} | {duration(r['peer_s'])} | {duration(r['gauss_s'])} | "
+                     f"{r['ratio']:.2f}×{spread} | {floor} | {'yes' if r['agree'] else 'NO'} |")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+from threadpoolctl import threadpool_info  # noqa: E402
+
+blas = [f"{i['internal_api']} {i['version']} ({i.get('architecture')}, {i['num_threads']} threads)"
+        for i in threadpool_info() if i["user_api"] == "blas"]
+print(f"Python {platform.python_version()}, numpy {np.__version__}, peers' BLAS: {'; '.join(blas) or 'none loaded yet'}")
+print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}, "
+      f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', '(unset)')}, cores: {os.cpu_count()}")
+print(f"{'case':<40} {'peer':<13} {'peer':>10} {'Gauss':>10} {'ratio':>8}{'':<14} {'BLAS floor':>10}  agree")
+medium = ("n=20000", make_data(20_000, 128, 32), 32)
+sizes = [medium] if args.quick else [("faithful", faithful(), 2), medium, ("n=100000", make_data(100_000, 128, 32), 32)]
+with tempfile.TemporaryDirectory() as tmp:
+    for name, run in [("em", lambda: em_cases(tmp, sizes)), ("mlpack", lambda: mlpack_cases(tmp)),
+                      ("kmeans", lambda: kmeans_cases(tmp, [size for size in sizes if size[0] != "faithful"])),
+                      ("gmm", lambda: gmm_cases([(2, 5), (10, 25), (32, 50), (64, 100)] if args.quick else
+                                                [(d, k) for d in [2, 10, 20, 32, 64] for k in [5, 10, 25, 50, 100]]
+                                                + [(64, 200)]))]:
+        if name in only:
+            try:
+                run()
+            except Exception as error:  # a peer that cannot run is a failure, named
+                failures.append(f"{name}: {error}")
+                print(f"# {name} failed: {error}", flush=True)
+
+if args.json:
+    with open(args.json, "w") as f:
+        json.dump(rows, f, indent=1)
+if args.markdown and rows:
+    markdown(args.markdown)
+if args.chart and rows:
+    chart(args.chart)
+if failures:
+    print("\nFAILED:\n  " + "\n  ".join(failures), file=sys.stderr)
+    sys.exit(1)
