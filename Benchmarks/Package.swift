@@ -42,12 +42,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "kmeans-iteration",
-            dependencies: [.product(name: "Gauss", package: "Gauss")],
+            dependencies: ["BenchmarkData", .product(name: "Gauss", package: "Gauss")],
             path: "Sources/KMeansIteration"
         ),
         .executableTarget(
             name: "em-iteration",
-            dependencies: [.product(name: "Gauss", package: "Gauss")],
+            dependencies: ["BenchmarkData", .product(name: "Gauss", package: "Gauss")],
             path: "Sources/EMIteration"
         ),
     ] + ["LinearAlgebraBenchmarks", "EMBenchmarks", "KMeansBenchmarks", "AutodiffBenchmarks"].map { suite in

@@ -26,3 +26,16 @@ public func emSizes<S: BLASScalar>(_: S.Type) -> [(label: String, k: Int, data: 
      ("medium", 32, { clusteredData(S.self, rows: 20_000, columns: 128, clusters: 32, seed: 1) }),
      ("large", 32, { clusteredData(S.self, rows: 100_000, columns: 128, clusters: 32, seed: 2) })]
 }
+
+/// Wall-clock seconds `body` takes.
+public func elapsedSeconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = ContinuousClock.now
+    try body()
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+}
+
+/// The integer after `name` in `arguments`, or `fallback`.
+public func integerOption(_ name: String, in arguments: [String], default fallback: Int) -> Int {
+    arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? Int(arguments[$0 + 1]) : nil } ?? fallback
+}

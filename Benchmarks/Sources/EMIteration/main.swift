@@ -6,6 +6,7 @@
 //   em-iteration DATA.npy K TYPE [--float32] [--iterations m] [--repeats r] [--fit]
 //
 // Prints one JSON object: seconds per iteration and the final lower bound.
+import BenchmarkData
 import Foundation
 import Gauss
 
@@ -14,19 +15,10 @@ guard arguments.count >= 4, let k = Int(arguments[2]), let type = CovarianceType
     FileHandle.standardError.write("usage: em-iteration DATA.npy K full|tied|diag|spherical [--float32] [--iterations m] [--repeats r]\n".data(using: .utf8)!)
     exit(2)
 }
-func option(_ name: String, _ fallback: Int) -> Int {
-    arguments.firstIndex(of: name).flatMap { Int(arguments[$0 + 1]) } ?? fallback
-}
-let extraIterations = option("--iterations", 2)
-let repeats = option("--repeats", 3)
+let extraIterations = integerOption("--iterations", in: arguments, default: 2)
+let repeats = integerOption("--repeats", in: arguments, default: 3)
 let useFloat = arguments.contains("--float32")
 
-func seconds(_ body: () throws -> Void) rethrows -> Double {
-    let start = ContinuousClock.now
-    try body()
-    let elapsed = ContinuousClock.now - start
-    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-}
 
 /// Deterministic start: evenly spaced rows as means, equal weights, unit precisions.
 func estimator(_ data: some RowBlockSource, iterations: Int) -> GaussianMixture {
@@ -44,9 +36,9 @@ func measure<Source: RowBlockSource>(_ data: Source) throws -> (Double, Double) 
     var one = Double.infinity, many = Double.infinity
     var bound = 0.0
     for _ in 0..<repeats {
-        one = min(one, try seconds { _ = try estimator(data, iterations: 1).fit(data) })
+        one = min(one, try elapsedSeconds { _ = try estimator(data, iterations: 1).fit(data) })
         var model: GaussianMixtureModel? = nil
-        many = min(many, try seconds { model = try estimator(data, iterations: 1 + extraIterations).fit(data) })
+        many = min(many, try elapsedSeconds { model = try estimator(data, iterations: 1 + extraIterations).fit(data) })
         bound = model!.lowerBound
     }
     return ((many - one) / Double(extraIterations), bound)
@@ -56,7 +48,7 @@ func measure<Source: RowBlockSource>(_ data: Source) throws -> (Double, Double) 
 if arguments.contains("--fit") {
     func fitWhole<Source: RowBlockSource>(_ data: Source) throws {
         var model: GaussianMixtureModel? = nil
-        let elapsed = try seconds { model = try GaussianMixture(componentCount: k, covarianceType: type, seed: 0).fit(data) }
+        let elapsed = try elapsedSeconds { model = try GaussianMixture(componentCount: k, covarianceType: type, seed: 0).fit(data) }
         print("{\"seconds\": \(elapsed), \"iterations\": \(model!.iterationCount), \"converged\": \(model!.converged), \"lower_bound\": \(model!.lowerBound)}")
     }
     try useFloat ? fitWhole(NpyRowSource<Float>(path: arguments[1])) : fitWhole(NpyRowSource<Double>(path: arguments[1]))

@@ -6,6 +6,7 @@
 //   kmeans-iteration DATA.npy K [--float32] [--iterations m] [--repeats r]
 //
 // Prints one JSON object: seconds per iteration and the final inertia.
+import BenchmarkData
 import Foundation
 import Gauss
 
@@ -14,18 +15,9 @@ guard arguments.count >= 3, let k = Int(arguments[2]) else {
     FileHandle.standardError.write("usage: kmeans-iteration DATA.npy K [--float32] [--iterations m] [--repeats r]\n".data(using: .utf8)!)
     exit(2)
 }
-func option(_ name: String, _ fallback: Int) -> Int {
-    arguments.firstIndex(of: name).flatMap { Int(arguments[$0 + 1]) } ?? fallback
-}
-let extraIterations = option("--iterations", 2)
-let repeats = option("--repeats", 3)
+let extraIterations = integerOption("--iterations", in: arguments, default: 2)
+let repeats = integerOption("--repeats", in: arguments, default: 3)
 
-func seconds(_ body: () throws -> Void) rethrows -> Double {
-    let start = ContinuousClock.now
-    try body()
-    let elapsed = ContinuousClock.now - start
-    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-}
 
 func measure<S: BLASScalar>(_ data: NpyRowSource<S>) throws -> (Double, Double) {
     let n = data.rowCount
@@ -38,9 +30,9 @@ func measure<S: BLASScalar>(_ data: NpyRowSource<S>) throws -> (Double, Double) 
     }
     var one = Double.infinity, many = Double.infinity, inertia = 0.0
     for _ in 0..<repeats {
-        one = min(one, try seconds { _ = try estimator(1).fit(data) })
+        one = min(one, try elapsedSeconds { _ = try estimator(1).fit(data) })
         var model: KMeansModel? = nil
-        many = min(many, try seconds { model = try estimator(1 + extraIterations).fit(data) })
+        many = min(many, try elapsedSeconds { model = try estimator(1 + extraIterations).fit(data) })
         inertia = model!.inertia
     }
     return ((many - one) / Double(extraIterations), inertia)
