@@ -162,6 +162,9 @@ private struct LloydPass<Source: RowBlockSource> {
     private(set) var labels: [Int]
     /// ‖xᵢ − c(label)‖² from the last assignment.
     private var distances: [Double]
+    /// ‖xᵢ‖² of every row, computed in the first assignment and kept: the
+    /// data do not change between iterations.
+    private var rowNorms: [Double] = []
     private var sums: Matrix<Double>
     private var clusterWeights: [Double]
 
@@ -183,33 +186,39 @@ private struct LloydPass<Source: RowBlockSource> {
         let blockRows = 4096
         let source = self.source, weights = sampleWeights
         let distance = SquaredDistances<Source.Scalar>(centres: centers)
+        let firstPass = rowNorms.isEmpty
+        if firstPass { rowNorms = [Double](repeating: 0, count: n) }
         let partials = labels.withUnsafeMutableBufferPointer { labels in
             distances.withUnsafeMutableBufferPointer { distances in
-                concurrentRuns(count: (n + blockRows - 1) / blockRows, workers: defaultWorkerCount) { blocks -> ([Double], [Double]) in
-                    var distance = distance
-                    var sums = [Double](repeating: 0, count: k * d), clusterWeights = [Double](repeating: 0, count: k)
-                    var block = Matrix<Double>(rows: 0, columns: k)
-                    for b in blocks {
-                        let range = (b * blockRows)..<Swift.min((b + 1) * blockRows, n)
-                        let rows = source.rows(range)
-                        if block.rows != rows.rows { block = Matrix(rows: rows.rows, columns: k) }
-                        distance.compute(rows, into: &block)
-                        block.withUnsafeBufferPointer { dist in
-                            rows.withUnsafeBufferPointer { x in
-                                for i in 0..<range.count {
-                                    var nearest = 0
-                                    for c in 1..<k where dist[i * k + c] < dist[i * k + nearest] { nearest = c }
-                                    let row = range.lowerBound + i
-                                    labels[row] = nearest
-                                    distances[row] = dist[i * k + nearest]
-                                    let w = weights?[row] ?? 1
-                                    clusterWeights[nearest] += w
-                                    for j in 0..<d { sums[nearest * d + j] += w * Double(x[i * d + j]) }
+                rowNorms.withUnsafeMutableBufferPointer { rowNorms in
+                    concurrentRuns(count: (n + blockRows - 1) / blockRows, workers: defaultWorkerCount) { blocks -> ([Double], [Double]) in
+                        var distance = distance
+                        var sums = [Double](repeating: 0, count: k * d), clusterWeights = [Double](repeating: 0, count: k)
+                        var block = Matrix<Double>(rows: 0, columns: k)
+                        for b in blocks {
+                            let range = (b * blockRows)..<Swift.min((b + 1) * blockRows, n)
+                            let rows = source.rows(range)
+                            if block.rows != rows.rows { block = Matrix(rows: rows.rows, columns: k) }
+                            let norms = UnsafeMutableBufferPointer(rebasing: rowNorms[range])
+                            if firstPass { _ = norms.update(from: squaredRowNorms(rows)) }
+                            distance.compute(rows, rowNorms: UnsafeBufferPointer(norms), into: &block)
+                            block.withUnsafeBufferPointer { dist in
+                                rows.withUnsafeBufferPointer { x in
+                                    for i in 0..<range.count {
+                                        var nearest = 0
+                                        for c in 1..<k where dist[i * k + c] < dist[i * k + nearest] { nearest = c }
+                                        let row = range.lowerBound + i
+                                        labels[row] = nearest
+                                        distances[row] = dist[i * k + nearest]
+                                        let w = weights?[row] ?? 1
+                                        clusterWeights[nearest] += w
+                                        for j in 0..<d { sums[nearest * d + j] += w * Double(x[i * d + j]) }
+                                    }
                                 }
                             }
                         }
+                        return (sums, clusterWeights)
                     }
-                    return (sums, clusterWeights)
                 }
             }
         }
