@@ -204,15 +204,18 @@ private struct LloydPass<Source: RowBlockSource> {
                             distance.compute(rows, rowNorms: UnsafeBufferPointer(norms), into: &block)
                             block.withUnsafeBufferPointer { dist in
                                 rows.withUnsafeBufferPointer { x in
-                                    for i in 0..<range.count {
-                                        var nearest = 0
-                                        for c in 1..<k where dist[i * k + c] < dist[i * k + nearest] { nearest = c }
-                                        let row = range.lowerBound + i
-                                        labels[row] = nearest
-                                        distances[row] = dist[i * k + nearest]
-                                        let w = weights?[row] ?? 1
-                                        clusterWeights[nearest] += w
-                                        for j in 0..<d { sums[nearest * d + j] += w * Double(x[i * d + j]) }
+                                    sums.withUnsafeMutableBufferPointer { sums in
+                                        for i in 0..<range.count {
+                                            var nearest = 0
+                                            for c in 1..<k where dist[i * k + c] < dist[i * k + nearest] { nearest = c }
+                                            let row = range.lowerBound + i
+                                            labels[row] = nearest
+                                            distances[row] = dist[i * k + nearest]
+                                            let w = weights?[row] ?? 1
+                                            clusterWeights[nearest] += w
+                                            let target = sums.baseAddress! + nearest * d, source = x.baseAddress! + i * d
+                                            for j in 0..<d { target[j] += w * Double(source[j]) }
+                                        }
                                     }
                                 }
                             }
