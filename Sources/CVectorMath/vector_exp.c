@@ -195,6 +195,39 @@ void rows_softmax_body(const double *x, long rows, long columns, double *out, do
     }
 }
 
+/* Nearest of k ≤ width centres for each row, by ‖c‖² − 2·x·c, with the
+   centres transposed and padded to `width` columns (d × width) so that the
+   accumulators of one row stay in vector registers across the whole row:
+   no packing of the data, one pass over each row. */
+#define NEAREST_BODY(width)                                                                              \
+    for (long i = 0; i < rows; i++) {                                                                    \
+        const double *row = x + i * d;                                                                   \
+        double acc[width];                                                                               \
+        for (long c = 0; c < width; c++) acc[c] = 0;                                                     \
+        for (long j = 0; j < d; j++) {                                                                   \
+            double value = row[j];                                                                       \
+            const double *column = centres_t + j * width;                                                \
+            for (long c = 0; c < width; c++) acc[c] += value * column[c];                                \
+        }                                                                                                \
+        long best = 0;                                                                                   \
+        double best_score = centre_norms[0] - 2 * acc[0];                                                \
+        for (long c = 1; c < k; c++) {                                                                   \
+            double score = centre_norms[c] - 2 * acc[c];                                                 \
+            if (score < best_score) { best = c; best_score = score; }                                    \
+        }                                                                                                \
+        labels[i] = best;                                                                                \
+        double distance = row_norms[i] + best_score;                                                     \
+        distances[i] = distance > 0 ? distance : 0;                                                      \
+    }
+
+static inline __attribute__((always_inline))
+void nearest_centres_body(const double *x, long rows, long d, const double *centres_t, long width,
+                          const double *centre_norms, long k, const double *row_norms, long *labels, double *distances) {
+    if (width == 16) { NEAREST_BODY(16) }
+    else if (width == 32) { NEAREST_BODY(32) }
+    else { NEAREST_BODY(64) }
+}
+
 #define VARIANTS(suffix, attributes)                                                                          \
     attributes static double exp_shifted_##suffix(const double *x, double shift, double *out, long count) {      \
         return exp_shifted_body(x, shift, out, count);                                                       \
@@ -205,6 +238,11 @@ void rows_softmax_body(const double *x, long rows, long columns, double *out, do
     }                                                                                                         \
     attributes static void rows_log_sum_exp_##suffix(const double *x, long rows, long columns, double *result) { \
         rows_log_sum_exp_body(x, rows, columns, result);                                                      \
+    }                                                                                                         \
+    attributes static void nearest_centres_##suffix(const double *x, long rows, long d, const double *centres_t,  \
+                                                    long width, const double *centre_norms, long k,            \
+                                                    const double *row_norms, long *labels, double *distances) {  \
+        nearest_centres_body(x, rows, d, centres_t, width, centre_norms, k, row_norms, labels, distances);    \
     }                                                                                                         \
     attributes static void rows_softmax_##suffix(const double *x, long rows, long columns, double *out,        \
                                                  double *log_sum_exp) {                                        \
@@ -275,6 +313,15 @@ void gauss_rows_softmax(const double *x, long rows, long columns, double *out, d
     case isa_avx512: rows_softmax_avx512(x, rows, columns, out, log_sum_exp); break;
     case isa_avx2: rows_softmax_avx2(x, rows, columns, out, log_sum_exp); break;
     default: rows_softmax_baseline(x, rows, columns, out, log_sum_exp);
+    }
+}
+
+void gauss_nearest_centres(const double *x, long rows, long d, const double *centres_t, long width,
+                           const double *centre_norms, long k, const double *row_norms, long *labels, double *distances) {
+    switch (detect()) {
+    case isa_avx512: nearest_centres_avx512(x, rows, d, centres_t, width, centre_norms, k, row_norms, labels, distances); break;
+    case isa_avx2: nearest_centres_avx2(x, rows, d, centres_t, width, centre_norms, k, row_norms, labels, distances); break;
+    default: nearest_centres_baseline(x, rows, d, centres_t, width, centre_norms, k, row_norms, labels, distances);
     }
 }
 

@@ -186,6 +186,12 @@ private struct LloydPass<Source: RowBlockSource> {
         let blockRows = 4096
         let source = self.source, weights = sampleWeights
         let distance = SquaredDistances<Source.Scalar>(centres: centers)
+        // Double data and few centres: the register-blocked kernel, which
+        // reads each block once instead of packing it for a GEMM.
+        let width = Source.Scalar.self == Double.self ? VectorMath.nearestCentreWidths.first { k <= $0 } : nil
+        let centresT = width.map { width in
+            Matrix<Double>(rows: d, columns: width) { j, c in c < k ? centers[c, j] : 0 }
+        }
         let firstPass = rowNorms.isEmpty
         if firstPass { rowNorms = [Double](repeating: 0, count: n) }
         let partials = labels.withUnsafeMutableBufferPointer { labels in
@@ -198,24 +204,43 @@ private struct LloydPass<Source: RowBlockSource> {
                         for b in blocks {
                             let range = (b * blockRows)..<Swift.min((b + 1) * blockRows, n)
                             let rows = source.rows(range)
-                            if block.rows != rows.rows { block = Matrix(rows: rows.rows, columns: k) }
                             let norms = UnsafeMutableBufferPointer(rebasing: rowNorms[range])
                             if firstPass { _ = norms.update(from: squaredRowNorms(rows)) }
-                            distance.compute(rows, rowNorms: UnsafeBufferPointer(norms), into: &block)
-                            block.withUnsafeBufferPointer { dist in
+                            if let width, let centresT {
                                 rows.withUnsafeBufferPointer { x in
-                                    sums.withUnsafeMutableBufferPointer { sums in
-                                        for i in 0..<range.count {
-                                            var nearest = 0
-                                            for c in 1..<k where dist[i * k + c] < dist[i * k + nearest] { nearest = c }
-                                            let row = range.lowerBound + i
-                                            labels[row] = nearest
-                                            distances[row] = dist[i * k + nearest]
-                                            let w = weights?[row] ?? 1
-                                            clusterWeights[nearest] += w
-                                            let target = sums.baseAddress! + nearest * d, source = x.baseAddress! + i * d
-                                            for j in 0..<d { target[j] += w * Double(source[j]) }
+                                    x.withMemoryRebound(to: Double.self) { x in
+                                        centresT.withUnsafeBufferPointer { centresT in
+                                            distance.centreNorms.withUnsafeBufferPointer { centreNorms in
+                                                VectorMath.nearestCentres(
+                                                    of: x, dimension: d, centresT: centresT, width: width, centreNorms: centreNorms,
+                                                    rowNorms: UnsafeBufferPointer(norms),
+                                                    labels: UnsafeMutableBufferPointer(rebasing: labels[range]),
+                                                    distances: UnsafeMutableBufferPointer(rebasing: distances[range]))
+                                            }
                                         }
+                                    }
+                                }
+                            } else {
+                                if block.rows != rows.rows { block = Matrix(rows: rows.rows, columns: k) }
+                                distance.compute(rows, rowNorms: UnsafeBufferPointer(norms), into: &block)
+                                block.withUnsafeBufferPointer { dist in
+                                    for i in 0..<range.count {
+                                        var nearest = 0
+                                        for c in 1..<k where dist[i * k + c] < dist[i * k + nearest] { nearest = c }
+                                        labels[range.lowerBound + i] = nearest
+                                        distances[range.lowerBound + i] = dist[i * k + nearest]
+                                    }
+                                }
+                            }
+                            rows.withUnsafeBufferPointer { x in
+                                sums.withUnsafeMutableBufferPointer { sums in
+                                    for i in 0..<range.count {
+                                        let row = range.lowerBound + i
+                                        let nearest = labels[row]
+                                        let w = weights?[row] ?? 1
+                                        clusterWeights[nearest] += w
+                                        let target = sums.baseAddress! + nearest * d, source = x.baseAddress! + i * d
+                                        for j in 0..<d { target[j] += w * Double(source[j]) }
                                     }
                                 }
                             }

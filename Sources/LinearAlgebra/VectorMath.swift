@@ -91,3 +91,28 @@ extension VectorMath {
         return sum == -1 ? nil : sum
     }
 }
+
+extension VectorMath {
+    /// The widths the nearest-centre kernel is compiled for.
+    package static let nearestCentreWidths = [16, 32, 64]
+
+    /// For each row of the row-major `rows × d` block `x`: the index of the
+    /// nearest of `k` centres and the squared distance to it,
+    /// `rowNorms[i] + centreNorms[c] − 2·x·c` clamped at 0. `centresT` is
+    /// d × width, the centres transposed and padded with zeros to a width of
+    /// ``nearestCentreWidths`` (k ≤ width): the accumulators of a row then
+    /// stay in registers and the block is read once, unpacked, which beats
+    /// a GEMM when k is this small. The first of equally near centres wins.
+    package static func nearestCentres(
+        of x: UnsafeBufferPointer<Double>, dimension d: Int, centresT: UnsafeBufferPointer<Double>, width: Int,
+        centreNorms: UnsafeBufferPointer<Double>, rowNorms: UnsafeBufferPointer<Double>,
+        labels: UnsafeMutableBufferPointer<Int>, distances: UnsafeMutableBufferPointer<Double>
+    ) {
+        let rows = rowNorms.count, k = centreNorms.count
+        precondition(nearestCentreWidths.contains(width) && k >= 1 && k <= width && centresT.count == d * width
+                     && x.count == rows * d && labels.count >= rows && distances.count >= rows)
+        guard rows > 0 else { return }
+        gauss_nearest_centres(x.baseAddress!, rows, d, centresT.baseAddress!, width, centreNorms.baseAddress!, k,
+                              rowNorms.baseAddress!, labels.baseAddress!, distances.baseAddress!)
+    }
+}

@@ -145,4 +145,38 @@ import Testing
         #expect(Matrix<Double>(rows: 2, columns: 0).rowLogSumExp() == [-.infinity, -.infinity])
         #expect(Matrix<Double>(rows: 0, columns: 3).rowLogSumExp() == [])
     }
+
+    @Test(arguments: [1, 5, 16, 17, 32, 33, 64])
+    func nearestCentresMatchBruteForce(k: Int) {
+        let (m, d) = (300, 13)
+        let x: Matrix<Double> = randomMatrix(m, d, seed: UInt64(k)), centres: Matrix<Double> = randomMatrix(k, d, seed: 77)
+        let width = VectorMath.nearestCentreWidths.first { k <= $0 }!
+        let centresT = Matrix<Double>(rows: d, columns: width) { j, c in c < k ? centres[c, j] : 0 }
+        let centreNorms = (0..<k).map { c in (0..<d).reduce(0.0) { $0 + centres[c, $1] * centres[c, $1] } }
+        let rowNorms = (0..<m).map { i in (0..<d).reduce(0.0) { $0 + x[i, $1] * x[i, $1] } }
+        var labels = [Int](repeating: -1, count: m), distances = [Double](repeating: -1, count: m)
+        x.withUnsafeBufferPointer { x in
+            centresT.withUnsafeBufferPointer { centresT in
+                centreNorms.withUnsafeBufferPointer { centreNorms in
+                    rowNorms.withUnsafeBufferPointer { rowNorms in
+                        labels.withUnsafeMutableBufferPointer { labels in
+                            distances.withUnsafeMutableBufferPointer { distances in
+                                VectorMath.nearestCentres(of: x, dimension: d, centresT: centresT, width: width,
+                                                          centreNorms: centreNorms, rowNorms: rowNorms,
+                                                          labels: labels, distances: distances)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var wrong = 0, worst = 0.0
+        for i in 0..<m {
+            let exact = (0..<k).map { c in (0..<d).reduce(0.0) { $0 + (x[i, $1] - centres[c, $1]) * (x[i, $1] - centres[c, $1]) } }
+            let nearest = exact.indices.min { exact[$0] < exact[$1] }!
+            if labels[i] != nearest { wrong += 1 }
+            worst = max(worst, abs(distances[i] - exact[nearest]))
+        }
+        #expect(wrong == 0 && worst < 1e-12, "\(wrong) rows mislabelled, distances off by \(worst)")
+    }
 }

@@ -29,6 +29,14 @@ void gauss_rows_log_sum_exp(const double *x, long rows, long columns, double *re
 /// `out` may equal `x`.
 void gauss_rows_softmax(const double *x, long rows, long columns, double *out, double *log_sum_exp);
 
+/// For each row of the rows × d matrix x: the nearest of k centres and its
+/// squared distance ‖x − c‖² = row_norms[i] + centre_norms[c] − 2·x·c
+/// (clamped at 0). `centres_t` is d × width, the centres transposed and
+/// padded with zeros to width = 16, 32 or 64 columns (k ≤ width). The first
+/// of equally near centres wins.
+void gauss_nearest_centres(const double *x, long rows, long d, const double *centres_t, long width,
+                           const double *centre_norms, long k, const double *row_norms, long *labels, double *distances);
+
 /// gauss_exp_shifted with a given instruction set: 0 baseline, 1 AVX2 with
 /// FMA, 2 AVX-512; for tests, which check every variant the processor can
 /// run. Returns -1 (and writes nothing) if the processor lacks that set.
