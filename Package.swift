@@ -24,7 +24,8 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
-        // exp over arrays, vectorised for the widest unit the processor has.
+        // exp over arrays and the k-means nearest-centre kernel, compiled for
+        // the widest vector unit the processor has.
         .target(name: "CVectorMath"),
         .target(
             name: "LinearAlgebra",

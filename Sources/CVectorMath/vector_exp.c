@@ -1,4 +1,5 @@
-// exp over arrays of doubles, vectorised by the compiler.
+// exp over arrays of doubles, and the nearest-centre kernel of k-means,
+// vectorised by the compiler.
 //
 // Method: exp(v) = 2^n · exp(r) with n = round(v / ln 2) and
 // r = v − n·ln 2, |r| ≤ ln 2 / 2, taken in two parts (Cody and Waite) so
