@@ -201,8 +201,7 @@ public struct GaussianMixture: Sendable {
             throw .invalidSetting(name: "initialization count", reason: "must be at least 1, got \(initializationCount)")
         }
         try validateShapeAndWeights(source, sampleWeights: sampleWeights, minimumRows: componentCount)
-        let required = memoryEstimate(rows: source.rowCount, columns: source.columnCount)
-        guard required <= effectiveMemoryLimit else { throw .insufficientMemory(required: required, limit: effectiveMemoryLimit) }
+        try checkMemory(required: memoryEstimate(rows: source.rowCount, columns: source.columnCount), limit: memoryLimit)
         try source.checkFinite(blockRows: 4096)
         let k = componentCount, d = source.columnCount
         if let initialWeights { try checkWeights(initialWeights, componentCount: k) }

@@ -1,4 +1,3 @@
-import Foundation
 import LinearAlgebra
 
 /// k-means clustering by Lloyd's algorithm with scikit-learn's semantics:
@@ -72,9 +71,7 @@ public struct KMeans: Sendable {
         guard maxIterations >= 1 else { throw .invalidSetting(name: "maximum iterations", reason: "must be at least 1, got \(maxIterations)") }
         guard tolerance >= 0 && tolerance.isFinite else { throw .invalidSetting(name: "tolerance", reason: "must be finite and non-negative, got \(tolerance)") }
         try validateShapeAndWeights(source, sampleWeights: sampleWeights, minimumRows: clusterCount)
-        let required = memoryEstimate(rows: source.rowCount, columns: source.columnCount)
-        let limit = memoryLimit ?? Int(clamping: ProcessInfo.processInfo.physicalMemory)
-        guard required <= limit else { throw .insufficientMemory(required: required, limit: limit) }
+        try checkMemory(required: memoryEstimate(rows: source.rowCount, columns: source.columnCount), limit: memoryLimit)
         try source.checkFinite(blockRows: 4096)
         if case .centers(let centers) = initialization {
             guard centers.rows == clusterCount && centers.columns == source.columnCount else {

@@ -34,9 +34,14 @@ extension GaussianMixture {
         return saturatingSum(saturatingProduct(8, model), scratch, saturatingProduct(perRow, n))
     }
 
-    /// The memory a fit may use beyond its data: ``memoryLimit``, or the
-    /// machine's physical memory.
-    var effectiveMemoryLimit: Int { memoryLimit ?? Int(clamping: ProcessInfo.processInfo.physicalMemory) }
+}
+
+/// Throws ``ClusteringError/insufficientMemory(required:limit:)`` when a fit
+/// needing `required` bytes exceeds `limit` (nil: the machine's physical
+/// memory): the check both estimators make before allocating.
+func checkMemory(required: Int, limit: Int?) throws(ClusteringError) {
+    let limit = limit ?? Int(clamping: ProcessInfo.processInfo.physicalMemory)
+    guard required <= limit else { throw .insufficientMemory(required: required, limit: limit) }
 }
 
 extension KMeans {
