@@ -27,9 +27,10 @@ extension GaussianMixture {
         let scratch = saturatingProduct(workers, 4 << 20)
         let perRow: Int
         switch initialization {
-        case .kmeans: perRow = 16                                        // labels and distances
-        case .random: perRow = saturatingProduct(16, k)                  // two n×K matrices
-        case .kMeansPlusPlus, .randomFromData: perRow = 8                // distances or a permutation
+        case .kmeans: perRow = 24 + kMeansPlusPlusBytesPerRow(clusterCount: k)  // Lloyd's state, after its seeding
+        case .random: perRow = saturatingProduct(16, k)                         // two n×K matrices
+        case .kMeansPlusPlus: perRow = kMeansPlusPlusBytesPerRow(clusterCount: k)
+        case .randomFromData: perRow = 8                                        // a permutation
         }
         return saturatingSum(saturatingProduct(8, model), scratch, saturatingProduct(perRow, n))
     }
@@ -51,8 +52,18 @@ extension KMeans {
     public func memoryEstimate(rows n: Int, columns d: Int) -> Int {
         let workers = defaultWorkerCount
         let centres = saturatingProduct(8 * (3 + workers), clusterCount, d)
-        return saturatingSum(centres, saturatingProduct(workers, 4 << 20), saturatingProduct(24, n))
+        // Labels, distances and row norms; k-means++ seeding's arrays are freed before Lloyd starts.
+        let seeding = initialization == .kMeansPlusPlus ? kMeansPlusPlusBytesPerRow(clusterCount: clusterCount) : 0
+        return saturatingSum(centres, saturatingProduct(workers, 4 << 20), saturatingProduct(24 + seeding, n))
     }
+}
+
+/// Bytes per row k-means++ seeding holds at its peak: weights, row norms,
+/// closest distances, cumulative sums, the best and trial distances, and two
+/// copies of the candidates' distances (2 + ⌊ln K⌋ candidates).
+func kMeansPlusPlusBytesPerRow(clusterCount k: Int) -> Int {
+    let candidates = 2 + Int(log(Double(Swift.max(k, 1))))
+    return 8 * (6 + 2 * candidates)
 }
 
 /// `Int.max` when the product overflows.

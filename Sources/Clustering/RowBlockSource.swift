@@ -25,18 +25,34 @@ extension Matrix: RowBlockSource {
 
 /// A memory-mapped `.npy` file read as `Scalar` (blocks are views when the
 /// file's dtype is `Scalar` and it is in C order, converted copies otherwise).
+///
+/// For files larger than memory, set `releasesPages`: each block's pages are
+/// then handed back to the system as soon as the block is done with, so the
+/// process's resident memory holds only the blocks in use (see
+/// ``NpyFile/transientRows(_:as:)``). Leave it off when the file fits in
+/// memory: pages kept mapped are not faulted in again on every pass.
 public struct NpyRowSource<Scalar: BLASScalar>: RowBlockSource, @unchecked Sendable {
     /// The mapped file.
     public let file: NpyFile
+    /// Whether a block's pages are released once it is no longer used.
+    public let releasesPages: Bool
 
     /// Maps the `.npy` file at `path`.
-    public init(path: String, as: Scalar.Type = Scalar.self) throws(NpyError) {
-        file = try NpyFile(path: path)
+    public init(path: String, as: Scalar.Type = Scalar.self, releasesPages: Bool = false) throws(NpyError) {
+        try self.init(file: NpyFile(path: path), releasesPages: releasesPages)
+    }
+
+    /// Reads an already mapped file.
+    public init(file: NpyFile, as: Scalar.Type = Scalar.self, releasesPages: Bool = false) {
+        self.file = file
+        self.releasesPages = releasesPages
     }
 
     public var rowCount: Int { file.header.rows }
     public var columnCount: Int { file.header.columns }
-    public func rows(_ range: Range<Int>) -> Matrix<Scalar> { file.rows(range, as: Scalar.self) }
+    public func rows(_ range: Range<Int>) -> Matrix<Scalar> {
+        releasesPages ? file.transientRows(range, as: Scalar.self) : file.rows(range, as: Scalar.self)
+    }
 }
 
 /// A contiguous range of another source's rows, such as one rank's share.

@@ -37,7 +37,12 @@ struct Fit: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write the model here instead of to stdout.")
     var output: String?
 
-    @Flag(help: "One line per EM iteration on stderr: iteration, lower bound, change, seconds.")
+    @Option(name: .customLong("memory-limit"),
+            help: ArgumentHelp("Memory the fit may use, data and this program included (e.g. 512M, 8G).",
+                               discussion: "A .npy file larger than half of it is streamed from disk on every pass."))
+    var memoryLimit: ByteCount?
+
+    @Flag(help: "One line per EM iteration on stderr: iteration, lower bound, change, seconds; then the peak memory.")
     var verbose = false
 
     func validate() throws {
@@ -45,7 +50,8 @@ struct Fit: ParsableCommand {
     }
 
     func run() throws {
-        let data = try loadData(self.data, columns: em.columnList, dtype: em.dtype)
+        let budget = memoryLimit?.bytes ?? Int(clamping: ProcessInfo.processInfo.physicalMemory)
+        let data = try openFitInput(self.data, columns: em.columnList, dtype: em.dtype, memoryBudget: budget)
         let weights = try sampleWeights.map(loadVector)
         var estimator = em.estimator(components: components ?? 1, covariance: covariance?.type ?? .full)
         if let initFrom {
@@ -66,18 +72,22 @@ struct Fit: ParsableCommand {
             estimator.initialPrecisions = try precisions(ofCovariances: start.covariances, dimension: start.dimension)
         }
         estimator.progress = progressReporter(verbose: verbose, maxIterations: em.maxIter)
-        let model: GaussianMixtureModel = try describing(self.data) {
-            switch data {
-            case .float(let m): return try estimator.fit(m, sampleWeights: weights)
-            case .double(let m): return try estimator.fit(m, sampleWeights: weights)
-            }
+        // What the fit may allocate: the budget less this program and the data it keeps resident.
+        let program = residentMemory()?.current ?? 0
+        estimator.memoryLimit = max(0, budget - program - residentDataBytes(data))
+        if verbose && data.isStreamed {
+            standardError("gauss: \(self.data) is larger than half the memory limit; streaming it from disk on every pass")
         }
+        let model: GaussianMixtureModel = try describing(self.data) { try data.fit(estimator, sampleWeights: weights) }
         finishProgress()
+        if verbose, let memory = residentMemory() {
+            standardError("gauss: peak resident memory \(memory.peak / (1 << 20)) MiB")
+        }
         let settings = FitSettings(
             n_components: estimator.componentCount, covariance_type: estimator.covarianceType.rawValue, tol: em.tol,
             reg_covar: em.regCovar, max_iter: em.maxIter, n_init: em.nInit,
             init_params: initFrom == nil ? em.initialization.rawValue : "init-from", seed: em.seed,
-            dtype: { if case .float = data { return "float32" } else { return "float64" } }(), n_samples: data.rows)
+            dtype: data.dtype.rawValue, n_samples: data.rows)
         try writeOutput(try modelJSON(model, settings: settings), to: output)
         if let output {
             standardError("gauss: \(model.converged ? "converged" : "did not converge") after \(model.iterationCount) iterations, "

@@ -72,6 +72,25 @@ public final class NpyFile: @unchecked Sendable {
     ///
     /// - Complexity: O(1) for a view; O(rows × columns) otherwise.
     public func rows<Scalar: BLASScalar>(_ range: Range<Int>, as: Scalar.Type = Scalar.self) -> Matrix<Scalar> {
+        rows(range, as: Scalar.self, releasingPages: false)
+    }
+
+    /// The rows in `range`, as ``rows(_:as:)``, except that a view gives its
+    /// pages back to the operating system when the last matrix sharing it
+    /// is released (`madvise(MADV_DONTNEED)`).
+    ///
+    /// Reading a file block by block this way keeps the process's resident
+    /// memory to the blocks in use, however large the file: the pages stay
+    /// in the page cache, where the system may keep or drop them, but no
+    /// longer count against this process. Reading the rows again faults
+    /// them back in.
+    ///
+    /// - Complexity: as ``rows(_:as:)``.
+    public func transientRows<Scalar: BLASScalar>(_ range: Range<Int>, as: Scalar.Type = Scalar.self) -> Matrix<Scalar> {
+        rows(range, as: Scalar.self, releasingPages: true)
+    }
+
+    private func rows<Scalar: BLASScalar>(_ range: Range<Int>, as: Scalar.Type, releasingPages: Bool) -> Matrix<Scalar> {
         precondition(range.lowerBound >= 0 && range.upperBound <= header.rows,
                      "rows \(range) out of range for \(path) with \(header.rows) rows")
         let columns = header.columns
@@ -79,7 +98,10 @@ public final class NpyFile: @unchecked Sendable {
         if NpyDType(Scalar.self) == header.dtype && !header.fortranOrder
             && Int(bitPattern: data) % MemoryLayout<Scalar>.alignment == 0 {
             let base = data.assumingMemoryBound(to: Scalar.self) + range.lowerBound * columns
-            return Matrix(borrowing: base, rows: range.count, columns: columns, owner: self)
+            let owner: AnyObject = releasingPages
+                ? PageLease(file: self, start: UnsafeRawPointer(base), byteCount: range.count * columns * MemoryLayout<Scalar>.stride)
+                : self
+            return Matrix(borrowing: base, rows: range.count, columns: columns, owner: owner)
         }
         let rows = header.rows
         let columnMajor = header.fortranOrder
@@ -100,4 +122,40 @@ public final class NpyFile: @unchecked Sendable {
     }
 
     static func systemError() -> String { String(cString: strerror(errno)) }
+
+    /// Returns the pages spanning `byteCount` bytes at `start` to the
+    /// system, and those of the 2 MiB before them.
+    ///
+    /// Why before: a fault maps the whole page-cache folio around the
+    /// faulting page (up to 2 MiB on x86-64), so reading the first rows of a
+    /// block maps pages of the previous block again after that block released
+    /// them; without the margin, resident memory creeps up by a few hundred
+    /// KiB per block. Releasing pages another block still reads is harmless:
+    /// the mapping is read-only and private, so they are faulted in again.
+    fileprivate func releasePages(start: UnsafeRawPointer, byteCount: Int) {
+        guard byteCount > 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE))), margin = 2 << 20
+        let first = (Int(bitPattern: start) - margin) / page * page
+        let end = Int(bitPattern: start) + byteCount
+        let mappingStart = Int(bitPattern: mapping), mappingEnd = mappingStart + mappedLength
+        let lower = Swift.max(first, mappingStart), upper = Swift.min(end, mappingEnd)
+        guard upper > lower else { return }
+        _ = madvise(UnsafeMutableRawPointer(bitPattern: lower), upper - lower, MADV_DONTNEED)
+    }
+}
+
+/// Keeps a mapped file alive while a view of some of its rows is in use,
+/// and releases those rows' pages when the view goes.
+private final class PageLease: @unchecked Sendable {
+    let file: NpyFile
+    let start: UnsafeRawPointer
+    let byteCount: Int
+
+    init(file: NpyFile, start: UnsafeRawPointer, byteCount: Int) {
+        self.file = file
+        self.start = start
+        self.byteCount = byteCount
+    }
+
+    deinit { file.releasePages(start: start, byteCount: byteCount) }
 }
