@@ -3,16 +3,21 @@ import PackageDescription
 
 // Gauss: Gaussian mixtures and automatic differentiation on OpenBLAS/LAPACKE.
 // Module order (each depends only on those above it): COpenBLAS and
-// CVectorMath, LinearAlgebra, Autodiff, Clustering, then Gauss, the umbrella
-// most users import, and GaussCLI, the `gauss` executable.
+// CVectorMath, LinearAlgebra, Autodiff, Clustering, DistributedClustering
+// (with CMPI when the MPI trait is on), then Gauss, the umbrella most users
+// import, and GaussCLI, the `gauss` executable.
 let package = Package(
     name: "Gauss",
     products: [
         .library(name: "Gauss", targets: ["Gauss"]),
         .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
         .library(name: "Clustering", targets: ["Clustering"]),
+        .library(name: "DistributedClustering", targets: ["DistributedClustering"]),
         .library(name: "Autodiff", targets: ["Autodiff"]),
         .executable(name: "gauss", targets: ["GaussCLI"]),
+    ],
+    traits: [
+        .trait(name: "MPI", description: "Distributed fitting over Open MPI (`swift build --traits MPI`; needs libopenmpi-dev)."),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
@@ -23,6 +28,12 @@ let package = Package(
             name: "COpenBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        // Open MPI, only for builds with the MPI trait.
+        .systemLibrary(
+            name: "CMPI",
+            pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]
         ),
         // exp over arrays and the k-means nearest-centre kernel, compiled for
         // the widest vector unit the processor has.
@@ -40,13 +51,20 @@ let package = Package(
             dependencies: ["LinearAlgebra", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .target(
+            name: "DistributedClustering",
+            dependencies: [
+                "LinearAlgebra", "Clustering",
+                .target(name: "CMPI", condition: .when(traits: ["MPI"])),
+            ]
+        ),
+        .target(
             name: "Autodiff",
             dependencies: ["LinearAlgebra", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .target(name: "Gauss", dependencies: ["LinearAlgebra", "Autodiff", "Clustering"]),
         .executableTarget(
             name: "GaussCLI",
-            dependencies: ["LinearAlgebra", "Clustering", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["LinearAlgebra", "Clustering", "DistributedClustering", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             resources: [.copy("Resources/faithful.csv")]
         ),
         .testTarget(
@@ -56,6 +74,7 @@ let package = Package(
         ),
         .testTarget(name: "ClusteringTests", dependencies: ["Clustering"], exclude: ["Fixtures"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"], exclude: ["Fixtures"]),
+        .testTarget(name: "DistributedClusteringTests", dependencies: ["DistributedClustering", "Clustering", "GaussCLI"]),
         .testTarget(name: "GaussTests", dependencies: ["Gauss"]),
         .testTarget(name: "GaussCLITests", dependencies: ["GaussCLI"]),
     ],

@@ -5,7 +5,7 @@ extension GaussianMixture {
     /// `_initialize_parameters`: responsibilities from ``initialization``
     /// give weights, means and covariances, and each of ``initialWeights``,
     /// ``initialMeans`` and ``initialPrecisions`` that is set replaces its part.
-    func initialParameters<Source: RowBlockSource>(
+    package func initialParameters<Source: RowBlockSource>(
         _ source: Source, sampleWeights: [Double]?, using rng: inout Xoshiro256StarStar
     ) throws(ClusteringError) -> (MixtureParameters, CovarianceParameters) {
         let k = componentCount

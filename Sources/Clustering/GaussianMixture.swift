@@ -152,10 +152,27 @@ public struct GaussianMixture: Sendable {
                          previousLowerBound: model.lowerBound, start: 0, clock: .now)
     }
 
+    /// The EM loop of one start over a part of the data, for distributed
+    /// fitting: after each E-step, `combine` replaces the part's
+    /// ``SufficientStatistics/packed`` buffer with the sum over all parts
+    /// (an allreduce), so that every part takes the same M-step.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    package func runEM<Scalar: BLASScalar>(
+        part source: BlockReader<Scalar>, from initial: MixtureParameters, start: Int, clock: ContinuousClock.Instant,
+        combine: (inout [Double]) -> Void
+    ) throws(ClusteringError) -> GaussianMixtureModel {
+        let covariances = initial.precisionCholesky.covariancesFromPrecisionCholesky()
+        return try withoutActuallyEscaping(combine) { (combine) throws(ClusteringError) in
+            try runEM(source, sampleWeights: nil, from: initial, covariances: covariances,
+                      previousLowerBound: -.infinity, start: start, clock: clock, combine: combine)
+        }
+    }
+
     /// The EM loop of one start.
     private func runEM<Source: RowBlockSource>(
         _ source: Source, sampleWeights: [Double]?, from initial: MixtureParameters, covariances initialCovariances: CovarianceParameters,
-        previousLowerBound: Double, start: Int, clock: ContinuousClock.Instant
+        previousLowerBound: Double, start: Int, clock: ContinuousClock.Instant, combine: ((inout [Double]) -> Void)? = nil
     ) throws(ClusteringError) -> GaussianMixtureModel {
         var parameters = initial
         // Only the last iteration's covariances are kept: for full covariance
@@ -167,7 +184,12 @@ public struct GaussianMixture: Sendable {
         var iterations = 0
         while iterations < maxIterations {
             iterations += 1
-            let statistics = SufficientStatistics.expectation(of: source, under: parameters, rowWeights: sampleWeights)
+            var statistics = SufficientStatistics.expectation(of: source, under: parameters, rowWeights: sampleWeights)
+            if let combine {
+                var buffer = statistics.packed
+                combine(&buffer)
+                statistics.unpack(buffer)
+            }
             let previous = lowerBound
             lowerBound = statistics.meanLogLikelihood
             history.append(lowerBound)
@@ -190,7 +212,10 @@ public struct GaussianMixture: Sendable {
 
     // MARK: Checks
 
-    private func validate<Source: RowBlockSource>(_ source: Source, sampleWeights: [Double]?) throws(ClusteringError) {
+    /// Checks the settings, the data and the initial parameters. `totalRows`
+    /// is the number of rows of the whole data set when `source` is one part
+    /// of it (a distributed fit), for the check of K against the rows.
+    package func validate<Source: RowBlockSource>(_ source: Source, sampleWeights: [Double]?, totalRows: Int? = nil) throws(ClusteringError) {
         guard componentCount >= 1 else { throw .invalidSetting(name: "component count", reason: "must be at least 1, got \(componentCount)") }
         guard tolerance >= 0 && !tolerance.isNaN else { throw .invalidSetting(name: "tolerance", reason: "must be non-negative, got \(tolerance)") }
         guard regularization >= 0 && regularization.isFinite else {
@@ -200,7 +225,12 @@ public struct GaussianMixture: Sendable {
         guard initializationCount >= 1 else {
             throw .invalidSetting(name: "initialization count", reason: "must be at least 1, got \(initializationCount)")
         }
-        try validateShapeAndWeights(source, sampleWeights: sampleWeights, minimumRows: componentCount)
+        if let totalRows {
+            guard totalRows >= componentCount else { throw .tooFewSamples(samples: totalRows, components: componentCount) }
+            try validateShapeAndWeights(source, sampleWeights: sampleWeights, minimumRows: 1)
+        } else {
+            try validateShapeAndWeights(source, sampleWeights: sampleWeights, minimumRows: componentCount)
+        }
         try checkMemory(required: memoryEstimate(rows: source.rowCount, columns: source.columnCount), limit: memoryLimit)
         try source.checkFinite(blockRows: 4096)
         let k = componentCount, d = source.columnCount

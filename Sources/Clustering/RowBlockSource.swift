@@ -100,16 +100,16 @@ extension RowBlockSource {
 /// `Float` and `Double` (`@_specialize`), so the hot loops run specialised
 /// whatever the caller's source type; only the per-block `rows` call is
 /// dynamic.
-struct BlockReader<Scalar: BLASScalar>: RowBlockSource {
-    let rowCount: Int
-    let columnCount: Int
+package struct BlockReader<Scalar: BLASScalar>: RowBlockSource {
+    package let rowCount: Int
+    package let columnCount: Int
     private let read: (Range<Int>) -> Matrix<Scalar>
 
-    init<Source: RowBlockSource>(_ source: Source) where Source.Scalar == Scalar {
+    package init<Source: RowBlockSource>(_ source: Source) where Source.Scalar == Scalar {
         rowCount = source.rowCount
         columnCount = source.columnCount
         read = source.rows
     }
 
-    func rows(_ range: Range<Int>) -> Matrix<Scalar> { read(range) }
+    package func rows(_ range: Range<Int>) -> Matrix<Scalar> { read(range) }
 }

@@ -45,32 +45,22 @@ struct Fit: ParsableCommand {
     @Flag(help: "One line per EM iteration on stderr: iteration, lower bound, change, seconds; then the peak memory.")
     var verbose = false
 
+    @Flag(help: ArgumentHelp("Fit on every process of an MPI job: mpirun -np P gauss fit DATA.npy --distributed ...",
+                             discussion: "Each process reads its own rows of the .npy file; process 0 writes the model."))
+    var distributed = false
+
     func validate() throws {
         if let components, components < 1 { throw ValidationError("--components must be at least 1, got \(components)") }
+        if distributed, let conflict = distributedConflict { throw ValidationError(conflict) }
     }
 
     func run() throws {
+        if distributed { return try runDistributed() }
         let budget = memoryLimit?.bytes ?? Int(clamping: ProcessInfo.processInfo.physicalMemory)
         let data = try openFitInput(self.data, columns: em.columnList, dtype: em.dtype, memoryBudget: budget)
         let weights = try sampleWeights.map(loadVector)
         var estimator = em.estimator(components: components ?? 1, covariance: covariance?.type ?? .full)
-        if let initFrom {
-            let start = try readModel(initFrom)
-            if let components, components != start.componentCount {
-                throw ValidationError("-k \(components) conflicts with \(initFrom), which has \(start.componentCount) components")
-            }
-            if let covariance, covariance.type != start.covarianceType {
-                throw ValidationError("--covariance \(covariance.rawValue) conflicts with \(initFrom), which is \(start.covarianceType.rawValue)")
-            }
-            guard start.dimension == data.columns else {
-                throw DataError("\(initFrom) has \(start.dimension) features but \(self.data) has \(data.columns) columns")
-            }
-            estimator.componentCount = start.componentCount
-            estimator.covarianceType = start.covarianceType
-            estimator.initialWeights = start.weights
-            estimator.initialMeans = start.means
-            estimator.initialPrecisions = try precisions(ofCovariances: start.covariances, dimension: start.dimension)
-        }
+        if let initFrom { _ = try applyInitialModel(initFrom, to: &estimator, dimension: data.columns) }
         estimator.progress = progressReporter(verbose: verbose, maxIterations: em.maxIter)
         // What the fit may allocate: the budget less this program and the data it keeps resident.
         let program = residentMemory()?.current ?? 0
@@ -93,6 +83,28 @@ struct Fit: ParsableCommand {
             standardError("gauss: \(model.converged ? "converged" : "did not converge") after \(model.iterationCount) iterations, "
                           + "lower bound \(model.lowerBound); model written to \(output)")
         }
+    }
+}
+
+extension Fit {
+    /// Reads the `--init-from` model at `path` and makes it `estimator`'s start.
+    func applyInitialModel(_ path: String, to estimator: inout GaussianMixture, dimension: Int) throws -> GaussianMixtureModel {
+        let start = try readModel(path)
+        if let components, components != start.componentCount {
+            throw ValidationError("-k \(components) conflicts with \(path), which has \(start.componentCount) components")
+        }
+        if let covariance, covariance.type != start.covarianceType {
+            throw ValidationError("--covariance \(covariance.rawValue) conflicts with \(path), which is \(start.covarianceType.rawValue)")
+        }
+        guard start.dimension == dimension else {
+            throw DataError("\(path) has \(start.dimension) features but \(data) has \(dimension) columns")
+        }
+        estimator.componentCount = start.componentCount
+        estimator.covarianceType = start.covarianceType
+        estimator.initialWeights = start.weights
+        estimator.initialMeans = start.means
+        estimator.initialPrecisions = try precisions(ofCovariances: start.covariances, dimension: start.dimension)
+        return start
     }
 }
 

@@ -1,0 +1,150 @@
+import Clustering
+import LinearAlgebra
+
+/// A Gaussian mixture fitted by EM on several processes, each holding a
+/// contiguous part of the rows (see ``RowPartition``).
+///
+/// Every iteration, each process runs the E-step on its own rows and one
+/// allreduce sums the ``Clustering/SufficientStatistics`` of all parts
+/// (``Clustering/SufficientStatistics/packed``: counts, first and second
+/// moments, log-likelihood); every process then takes the same M-step on
+/// the same sums, so all hold the same parameters and stop on the same
+/// lower bound. The result is the fit of all rows: started from the same
+/// parameters, it equals ``Clustering/GaussianMixture/fit(_:sampleWeights:)``
+/// of the whole data set up to the order of floating-point sums.
+///
+/// Starting parameters come from process 0 and are broadcast: it takes the
+/// estimator's ``Clustering/GaussianMixture/initialWeights``,
+/// ``Clustering/GaussianMixture/initialMeans`` and
+/// ``Clustering/GaussianMixture/initialPrecisions`` when all are set, and
+/// otherwise runs the estimator's initialisation on a sample of the rows
+/// gathered from every process: rows ⌊i·n/m⌋ for i < m, m =
+/// ``initializationSampleSize``. The sample depends on n and m alone, so the
+/// same seed gives the same model on any number of processes.
+///
+/// ```swift
+/// let communicator = MPICommunicator()          // under mpirun
+/// let estimator = GaussianMixture(componentCount: 32, covarianceType: .diag, seed: 1)
+/// let model = try DistributedGaussianMixture(estimator)
+///     .fit(npyFile: "big.npy", as: Float.self, communicator: communicator)
+/// ```
+///
+/// Sample weights are not supported.
+public struct DistributedGaussianMixture: Sendable {
+    /// Settings, initial parameters and progress handler of the fit.
+    public var estimator: GaussianMixture
+    /// Rows gathered for the initialisation (at least K are used; default 10 000).
+    public var initializationSampleSize: Int
+
+    public init(_ estimator: GaussianMixture, initializationSampleSize: Int = 10_000) {
+        self.estimator = estimator
+        self.initializationSampleSize = initializationSampleSize
+    }
+
+    /// Fits the mixture to the rows of every process, where `part` holds this
+    /// process's rows, `partition.range(of: communicator.rank)`.
+    ///
+    /// Every process must call this with the same estimator and partition.
+    ///
+    /// - Throws: ``DistributedFailure`` on every process when any fails: a
+    ///   process whose rows are bad (non-finite values, wrong dimension), bad
+    ///   settings, a collapsed component.
+    /// - Complexity: per iteration, the E-step of the part (about
+    ///   3·(n/P)·K·d² flops for full covariance) and one allreduce of
+    ///   ``Clustering/SufficientStatistics/packed`` (2 + K + K·d + K·d² values for full).
+    public func fit<Part: RowBlockSource, C: Communicator>(
+        part: Part, of partition: RowPartition, communicator: C
+    ) throws(DistributedFailure) -> GaussianMixtureModel {
+        precondition(partition.partCount == communicator.size, "a partition into \(partition.partCount) parts for \(communicator.size) processes")
+        precondition(part.rowCount == partition.range(of: communicator.rank).count, "this process's part has the wrong number of rows")
+        return try fitPart(BlockReader(part), partition: partition, communicator: communicator)
+    }
+
+    /// Fits the mixture to the rows of a `.npy` file that every process can
+    /// read: each maps the file and reads only its own part, as `Scalar`
+    /// (with `releasesPages`, each block's pages are given back after use:
+    /// see ``Clustering/NpyRowSource``).
+    ///
+    /// - Throws: ``DistributedFailure`` on every process when any fails, for
+    ///   the reasons of ``fit(part:of:communicator:)`` or because a process
+    ///   cannot read the file (``LinearAlgebra/NpyError``), the array is not
+    ///   2-D or there are more processes than rows (``DistributedClusteringError``).
+    public func fit<Scalar: BLASScalar, C: Communicator>(
+        npyFile path: String, as: Scalar.Type = Scalar.self, releasesPages: Bool = false, communicator: C
+    ) throws(DistributedFailure) -> GaussianMixtureModel {
+        let (file, partition) = try communicator.collectively { () throws -> (NpyFile, RowPartition) in
+            let file = try NpyFile(path: path)
+            guard file.header.shape.count == 2 else { throw DistributedClusteringError.notRows(shape: file.header.shape) }
+            return (file, try RowPartition(rows: file.header.rows, parts: communicator.size))
+        }
+        let rows = partition.range(of: communicator.rank)
+        let part = RowRangeSource(NpyRowSource(file: file, as: Scalar.self, releasesPages: releasesPages), rows: rows)
+        return try fitPart(BlockReader(part), partition: partition, communicator: communicator)
+    }
+
+    private func fitPart<Scalar: BLASScalar, C: Communicator>(
+        _ part: BlockReader<Scalar>, partition: RowPartition, communicator: C
+    ) throws(DistributedFailure) -> GaussianMixtureModel {
+        let estimator = self.estimator
+        let firstRow = partition.range(of: communicator.rank).lowerBound
+        try communicator.collectively { () throws in
+            do {
+                try estimator.validate(part, sampleWeights: nil, totalRows: partition.rowCount)
+            } catch ClusteringError.nonFiniteValue(let row, let column) {
+                // Name the row in the whole data set, not in this part.
+                throw ClusteringError.nonFiniteValue(row: firstRow + row, column: column)
+            }
+        }
+        let k = estimator.componentCount, d = part.columnCount, type = estimator.covarianceType
+        let givenStart = estimator.initialWeights != nil && estimator.initialMeans != nil && estimator.initialPrecisions != nil
+        let sample = givenStart ? Matrix<Double>(rows: 0, columns: d) : gatherSample(part, partition: partition, communicator: communicator)
+        let clock = ContinuousClock.now
+        var rng = Xoshiro256StarStar(seed: estimator.seed)
+        var best: GaussianMixtureModel? = nil
+        for start in 0..<estimator.initializationCount {
+            // Process 0 initialises; the first value of the broadcast says whether it could.
+            var buffer = [Double](repeating: 0, count: 1 + MixtureParameters.packedCount(componentCount: k, dimension: d, covarianceType: type))
+            var initializationError: ClusteringError? = nil
+            if communicator.rank == 0 {
+                do {
+                    buffer = [1] + (try estimator.initialParameters(sample, sampleWeights: nil, using: &rng)).0.packed
+                } catch {
+                    initializationError = error
+                }
+            }
+            communicator.broadcast(&buffer, from: 0)
+            guard buffer[0] == 1 else { throw DistributedFailure(failedRanks: [0], localError: initializationError) }
+            let initial = MixtureParameters(packed: Array(buffer.dropFirst()), componentCount: k, dimension: d, covarianceType: type)
+            let model: GaussianMixtureModel
+            do {
+                model = try estimator.runEM(part: part, from: initial, start: start, clock: clock) { communicator.allreduceSum(&$0) }
+            } catch {
+                // The M-step sees the same sums everywhere: every process fails alike.
+                throw DistributedFailure(failedRanks: Array(0..<communicator.size), localError: error)
+            }
+            // As the single-process fit: the first start whose bound beats the best, or the last when none is finite.
+            if best == nil || model.lowerBound > best!.lowerBound || best!.lowerBound == -.infinity { best = model }
+        }
+        return best!
+    }
+
+    /// Rows ⌊i·n/m⌋ of the whole data set, i < m, in Double: each process
+    /// fills in those it holds and an allreduce sums the rest in as zeros.
+    private func gatherSample<Scalar: BLASScalar, C: Communicator>(
+        _ part: BlockReader<Scalar>, partition: RowPartition, communicator: C
+    ) -> Matrix<Double> {
+        let n = partition.rowCount, d = part.columnCount
+        let m = Swift.min(n, Swift.max(initializationSampleSize, estimator.componentCount))
+        let local = partition.range(of: communicator.rank)
+        var buffer = [Double](repeating: 0, count: m * d)
+        // The sample rows in this part: i from ⌈lower·m/n⌉ while ⌊i·n/m⌋ < upper.
+        var i = (local.lowerBound * m + n - 1) / n
+        while i < m && i * n / m < local.upperBound {
+            let row = part.rows((i * n / m - local.lowerBound)..<(i * n / m - local.lowerBound + 1))
+            for j in 0..<d { buffer[i * d + j] = Double(row[0, j]) }
+            i += 1
+        }
+        communicator.allreduceSum(&buffer)
+        return Matrix(rows: m, columns: d, elements: buffer)
+    }
+}

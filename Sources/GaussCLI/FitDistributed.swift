@@ -1,0 +1,103 @@
+import ArgumentParser
+import Clustering
+import DistributedClustering
+import Foundation
+import LinearAlgebra
+
+// `gauss fit DATA.npy --distributed`, run as `mpirun -np P gauss fit …`:
+// every process maps the file and fits its own part of the rows; process 0
+// reports progress and writes the model.
+
+extension Fit {
+    /// Why `--distributed` cannot be used with the other options given, if it cannot.
+    var distributedConflict: String? {
+        if !data.lowercased().hasSuffix(".npy") { return "--distributed reads a .npy file (each process maps its own rows); convert \(data) first" }
+        if sampleWeights != nil { return "--sample-weights is not supported with --distributed" }
+        if em.columns != nil { return "--columns applies to CSV files, and --distributed reads .npy files" }
+        return nil
+    }
+
+    func runDistributed() throws {
+        #if MPI
+        let communicator = MPICommunicator()
+        do {
+            try fitDistributed(communicator: communicator)
+            communicator.finalize()
+        } catch let failure as DistributedFailure {
+            if failure.isReporter(rank: communicator.rank) {
+                let process = communicator.size > 1 ? "process \(communicator.rank) of \(communicator.size): " : ""
+                standardError("gauss: \(process)\(describe(failure.localError!))")
+                // Ends every process; the others may be waiting in a collective operation.
+                communicator.abort(status: 1)
+            }
+            // Another process reports and aborts the job; wait for it here.
+            communicator.finalize()
+            Foundation.exit(1)
+        }
+        #else
+        throw ValidationError(DistributedClusteringError.mpiUnavailable.description)
+        #endif
+    }
+
+    #if MPI
+    private func fitDistributed(communicator: MPICommunicator) throws {
+        let rank = communicator.rank, processes = communicator.size
+        // Every process reads the options' files itself; a failure anywhere stops all.
+        let (header, estimator, start) = try communicator.collectively { () throws -> (NpyHeader, GaussianMixture, GaussianMixtureModel?) in
+            guard FileManager.default.fileExists(atPath: data) else { throw DataError("\(data): no such file") }
+            let header = try NpyFile(path: data).header
+            guard header.shape.count == 2 else { throw DistributedClusteringError.notRows(shape: header.shape) }
+            var estimator = em.estimator(components: components ?? 1, covariance: covariance?.type ?? .full)
+            let start = try initFrom.map { try applyInitialModel($0, to: &estimator, dimension: header.columns) }
+            return (header, estimator, start)
+        }
+        var fitting = estimator
+        let dtype = em.dtype ?? (header.dtype == .float32 ? .float32 : .float64)
+        // The memory limit is per process: a process streams its part when the part takes more than half of it.
+        let budget = memoryLimit?.bytes ?? Int(clamping: ProcessInfo.processInfo.physicalMemory)
+        let partBytes = header.rows / processes * header.columns * (dtype == .float32 ? 4 : 8)
+        let streamed = partBytes > budget / 2
+        let resident = streamed ? defaultWorkerCount * (4 << 20) : partBytes
+        fitting.memoryLimit = max(0, budget - (residentMemory()?.current ?? 0) - resident)
+        if rank == 0 {
+            fitting.progress = progressReporter(verbose: verbose, maxIterations: em.maxIter)
+            if verbose {
+                standardError("gauss: \(processes) process\(processes == 1 ? "" : "es"), \(header.rows) rows of \(header.columns)"
+                              + (streamed ? "; streaming each part from disk on every pass" : ""))
+            }
+        }
+        let distributed = DistributedGaussianMixture(fitting)
+        let model = dtype == .float32
+            ? try distributed.fit(npyFile: data, as: Float.self, releasesPages: streamed, communicator: communicator)
+            : try distributed.fit(npyFile: data, as: Double.self, releasesPages: streamed, communicator: communicator)
+        if rank == 0 { finishProgress() }
+        if verbose, let memory = residentMemory() {
+            // One line per process: each has its own peak.
+            standardError("gauss: process \(rank): peak resident memory \(memory.peak / (1 << 20)) MiB")
+        }
+        guard rank == 0 else { return }
+        let settings = FitSettings(
+            n_components: estimator.componentCount, covariance_type: estimator.covarianceType.rawValue, tol: em.tol,
+            reg_covar: em.regCovar, max_iter: em.maxIter, n_init: em.nInit,
+            init_params: start == nil ? em.initialization.rawValue : "init-from", seed: em.seed,
+            dtype: dtype.rawValue, n_samples: header.rows)
+        try writeOutput(try modelJSON(model, settings: settings), to: output)
+        if let output {
+            standardError("gauss: \(model.converged ? "converged" : "did not converge") after \(model.iterationCount) iterations, "
+                          + "lower bound \(model.lowerBound); model written to \(output)")
+        }
+    }
+    #endif
+
+    /// A failure's one sentence, naming the data file where it is about the data.
+    private func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as DataError: return error.message
+        case let error as ValidationError: return error.message
+        case let error as NpyError: return error.description
+        case let error as ClusteringError: return "\(data): \(error.description)"
+        case let error as DistributedClusteringError: return "\(data): \(error.description)"
+        default: return "\(error)"
+        }
+    }
+}
