@@ -1,0 +1,150 @@
+#if MPI
+import Clustering
+import DistributedClustering
+import Foundation
+import LinearAlgebra
+import Testing
+
+/// `mpirun -np P gauss fit … --distributed`, run as a user would, against
+/// the single-process `gauss fit` of the same file.
+@Suite(.serialized) struct MPIRunTests {
+    static let data = clusteredData(rows: 1001)
+
+    @Test(arguments: CovarianceType.allCases)
+    func oneTwoAndFourProcessesEqualTheSingleProcessFitFromTheSameStart(type: CovarianceType) throws {
+        let directory = try ScratchDirectory()
+        let data = directory.path("data.npy"), start = directory.path("start.json"), single = directory.path("single.json")
+        try Npy.write(Self.data, to: data)
+        try #require(try command(gaussPath, "fit", data, "-k", "3", "--covariance", type.rawValue, "--max-iter", "2",
+                                 "--output", start).status == 0)
+        let fitOptions = ["--init-from", start, "--tol", "0", "--max-iter", "15"]
+        let reference = try command([gaussPath, "fit", data] + fitOptions + ["--output", single])
+        try #require(reference.status == 0, "\(reference.stderr)")
+        for processes in [1, 2, 4] {
+            let output = directory.path("np\(processes).json")
+            let run = try mpirun(processes, ["fit", data, "--distributed"] + fitOptions + ["--output", output])
+            try #require(run.status == 0, "np \(processes): \(run.stderr)")
+            #expect(relativeDifference(try readModel(output), try readModel(single)) < 1e-10, "\(type), np \(processes)")
+        }
+    }
+
+    @Test func theSameSeedGivesTheSameModelForAnyNumberOfProcesses() throws {
+        let directory = try ScratchDirectory()
+        let data = directory.path("data.npy")
+        try Npy.write(Self.data, to: data)
+        var models: [GaussianMixtureModel] = []
+        for processes in [1, 2, 4] {
+            let output = directory.path("np\(processes).json")
+            let run = try mpirun(processes, ["fit", data, "--distributed", "-k", "3", "--seed", "7", "--output", output])
+            try #require(run.status == 0, "np \(processes): \(run.stderr)")
+            models.append(try readModel(output))
+        }
+        for model in models.dropFirst() { #expect(relativeDifference(model, models[0]) < 1e-10) }
+    }
+
+    @Test func badRowsInOneProcessStopEveryProcessWithOneMessage() throws {
+        let directory = try ScratchDirectory()
+        let data = directory.path("data.npy")
+        var corrupted = Self.data
+        corrupted[1000, 3] = .infinity  // the last row: process 2 of 3
+        try Npy.write(corrupted, to: data)
+        let run = try mpirun(3, ["fit", data, "--distributed", "-k", "3", "--output", directory.path("model.json")])
+        #expect(run.status != 0)
+        let sentence = "gauss: process 2 of 3: \(data): "
+        #expect(run.stderr.components(separatedBy: sentence).count == 2, "one report, from process 2: \(run.stderr)")
+        #expect(run.stderr.contains("row 1001, column 4"), "one-based, as every message: \(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("model.json")))
+    }
+
+    @Test func moreProcessesThanRowsIsOneClearError() throws {
+        let directory = try ScratchDirectory()
+        let data = directory.path("three.npy")
+        try Npy.write(Matrix<Double>(rows: 3, columns: 2) { Double($0 * 2 + $1) }, to: data)
+        let run = try mpirun(4, ["fit", data, "--distributed"])
+        #expect(run.status != 0)
+        #expect(run.stderr.components(separatedBy: "4 processes for 3 rows").count == 2, "\(run.stderr)")
+        #expect(run.stdout.isEmpty)
+    }
+
+    @Test func aMissingFileIsReportedOnceByProcessZero() throws {
+        let run = try mpirun(2, ["fit", "/nonexistent/data.npy", "--distributed"])
+        #expect(run.status != 0)
+        #expect(run.stderr.components(separatedBy: "no such file").count == 2, "\(run.stderr)")
+        #expect(run.stderr.contains("process 0 of 2"))
+    }
+
+    @Test func withoutMpirunTheFitRunsAsOneProcess() throws {
+        let directory = try ScratchDirectory()
+        let data = directory.path("data.npy")
+        try Npy.write(Self.data, to: data)
+        let run = try command(gaussPath, "fit", data, "--distributed", "-k", "2", "--verbose")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("1 process, 1001 rows of 4"))
+    }
+}
+
+// MARK: - Running commands
+
+/// The `gauss` built beside the test bundle.
+let gaussPath: String = {
+    let besideTests = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("gauss").path
+    if FileManager.default.isExecutableFile(atPath: besideTests) { return besideTests }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return root.appendingPathComponent(".build/debug/gauss").path
+}()
+
+struct CommandRun {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+/// Runs `gauss` under `mpirun -np processes`, as root if need be and with
+/// more processes than cores.
+func mpirun(_ processes: Int, _ arguments: [String]) throws -> CommandRun {
+    try command(["mpirun", "--oversubscribe", "-np", String(processes), gaussPath] + arguments)
+}
+
+func command(_ arguments: String...) throws -> CommandRun { try command(arguments) }
+
+/// Runs a command found on PATH; one that runs past `timeout` seconds is
+/// killed and fails the test (a hang is exactly what these tests guard against).
+func command(_ arguments: [String], timeout: Double = 120) throws -> CommandRun {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+    environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+    process.environment = environment
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let watchdog = DispatchWorkItem { process.terminate() }
+    DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    watchdog.cancel()
+    let timedOut = process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM
+    #expect(!timedOut, "\(arguments.joined(separator: " ")) ran past \(timeout) s")
+    return CommandRun(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+func readModel(_ path: String) throws -> GaussianMixtureModel {
+    try JSONDecoder().decode(GaussianMixtureModel.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+}
+
+/// A temporary directory removed when the value goes.
+final class ScratchDirectory {
+    let url: URL
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("gauss-mpi-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(at: url) }
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+}
+#endif
