@@ -20,6 +20,11 @@ extension Fit {
     func runDistributed() throws {
         #if MPI
         let communicator = MPICommunicator()
+        // OpenBLAS too gets this process's share of the cores, unless told otherwise.
+        let environment = ProcessInfo.processInfo.environment
+        if environment["OPENBLAS_NUM_THREADS"] == nil && environment["OMP_NUM_THREADS"] == nil {
+            BLASThreading.threadCount = defaultWorkerCount
+        }
         do {
             try fitDistributed(communicator: communicator)
             communicator.finalize()
@@ -67,13 +72,18 @@ extension Fit {
             }
         }
         let distributed = DistributedGaussianMixture(fitting)
+        let timed = TimedCommunicator(communicator)
+        let clock = ContinuousClock.now
         let model = dtype == .float32
-            ? try distributed.fit(npyFile: data, as: Float.self, releasesPages: streamed, communicator: communicator)
-            : try distributed.fit(npyFile: data, as: Double.self, releasesPages: streamed, communicator: communicator)
+            ? try distributed.fit(npyFile: data, as: Float.self, releasesPages: streamed, communicator: timed)
+            : try distributed.fit(npyFile: data, as: Double.self, releasesPages: streamed, communicator: timed)
         if rank == 0 { finishProgress() }
-        if verbose, let memory = residentMemory() {
-            // One line per process: each has its own peak.
-            standardError("gauss: process \(rank): peak resident memory \(memory.peak / (1 << 20)) MiB")
+        if verbose {
+            // One line per process: each has its own peak and its own wait in the collectives.
+            let total = seconds(ContinuousClock.now - clock)
+            let peak = residentMemory().map { ", peak resident memory \($0.peak / (1 << 20)) MiB" } ?? ""
+            standardError("gauss: process \(rank): \(String(format: "%.3f", total)) s, of which \(String(format: "%.3f", timed.seconds)) s "
+                          + "in \(timed.calls) collective operations (\(timed.values) values)\(peak)")
         }
         guard rank == 0 else { return }
         let settings = FitSettings(
@@ -89,6 +99,10 @@ extension Fit {
     }
     #endif
 
+    private func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    }
+
     /// A failure's one sentence, naming the data file where it is about the data.
     private func describe(_ error: any Error) -> String {
         switch error {
@@ -99,5 +113,38 @@ extension Fit {
         case let error as DistributedClusteringError: return "\(data): \(error.description)"
         default: return "\(error)"
         }
+    }
+}
+
+/// A communicator that adds up the time spent in its collective operations:
+/// the transfer and any wait for slower processes.
+final class TimedCommunicator<Base: Communicator>: Communicator {
+    let base: Base
+    private(set) var seconds = 0.0
+    private(set) var calls = 0
+    private(set) var values = 0
+
+    init(_ base: Base) { self.base = base }
+
+    var rank: Int { base.rank }
+    var size: Int { base.size }
+
+    func allreduceSum(_ buffer: inout [Double]) {
+        let start = ContinuousClock.now
+        base.allreduceSum(&buffer)
+        record(since: start, count: buffer.count)
+    }
+
+    func broadcast(_ buffer: inout [Double], from root: Int) {
+        let start = ContinuousClock.now
+        base.broadcast(&buffer, from: root)
+        record(since: start, count: buffer.count)
+    }
+
+    private func record(since start: ContinuousClock.Instant, count: Int) {
+        let elapsed = ContinuousClock.now - start
+        seconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        calls += 1
+        values += count
     }
 }

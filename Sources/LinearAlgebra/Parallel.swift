@@ -30,8 +30,43 @@ package func concurrentRuns<R>(count: Int, workers requested: Int, _ body: (Rang
     return results.map { $0! }
 }
 
-/// The number of workers to use by default: the cores available.
-package var defaultWorkerCount: Int { ProcessInfo.processInfo.activeProcessorCount }
+/// The number of workers to use by default: `GAUSS_NUM_THREADS` when set to
+/// a positive number; otherwise the cores this process may run on (its CPU
+/// affinity, which `mpirun`, `taskset` and container limits narrow), shared
+/// out among the processes of an MPI job on this machine (Open MPI's
+/// `OMPI_COMM_WORLD_LOCAL_SIZE`) so that P unbound processes do not each
+/// start a worker per core. Read once per process.
+package let defaultWorkerCount: Int = {
+    let environment = ProcessInfo.processInfo.environment
+    if let text = environment["GAUSS_NUM_THREADS"], let count = Int(text), count > 0 { return count }
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    let processesHere = environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? 1
+    let share = Swift.max(1, cores / Swift.max(1, processesHere))
+    return Swift.min(share, affinityCoreCount() ?? share)
+}()
+
+/// The CPUs in this process's affinity mask, from `Cpus_allowed_list` in
+/// `/proc/self/status`, where there is one.
+private func affinityCoreCount() -> Int? {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }),
+          let list = line.split(separator: ":").last else { return nil }
+    return cpuCount(ofList: String(list))
+}
+
+/// The number of CPUs in a Linux CPU list such as "0-3,8" (nil if malformed).
+package func cpuCount(ofList list: String) -> Int? {
+    var count = 0
+    for item in list.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",", omittingEmptySubsequences: false) {
+        let bounds = item.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+        switch bounds.count {
+        case 1 where bounds[0] != nil: count += 1
+        case 2 where bounds[0] != nil && bounds[1] != nil && bounds[1]! >= bounds[0]!: count += bounds[1]! - bounds[0]! + 1
+        default: return nil
+        }
+    }
+    return count > 0 ? count : nil
+}
 
 /// Carries a value into concurrent code that only reads it, or writes
 /// disjoint parts of it.
