@@ -85,9 +85,10 @@ import Testing
 
 // MARK: - Running commands
 
-/// The `gauss` built beside the test bundle.
+/// The `gauss` built beside the test binary.
 let gaussPath: String = {
-    let besideTests = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("gauss").path
+    let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    let besideTests = testBinary.deletingLastPathComponent().appendingPathComponent("gauss").path
     if FileManager.default.isExecutableFile(atPath: besideTests) { return besideTests }
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     return root.appendingPathComponent(".build/debug/gauss").path

@@ -16,12 +16,19 @@ struct Run {
 
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// The `gauss` built beside the test bundle (swift test builds every product).
-let gaussExecutable: URL = {
-    let besideTests = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("gauss")
-    if FileManager.default.isExecutableFile(atPath: besideTests.path) { return besideTests }
-    return packageRoot.appendingPathComponent(".build/debug/gauss")
-}()
+/// The `gauss` built beside the test bundle (swift test builds every
+/// product), so that a sanitized test run runs the sanitized tool.
+let gaussExecutable: URL = URL(fileURLWithPath: builtGauss(packageRoot: packageRoot))
+
+/// The `gauss` in the directory of the running test binary, else the plain debug build's.
+func builtGauss(packageRoot: URL) -> String {
+    let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    for directory in [testBinary.deletingLastPathComponent(), Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()] {
+        let candidate = directory.appendingPathComponent("gauss").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return packageRoot.appendingPathComponent(".build/debug/gauss").path
+}
 
 func gauss(_ arguments: String...) throws -> Run {
     let process = Process()
