@@ -66,11 +66,24 @@ public struct KMeans: Sendable {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func fitBlocks<Scalar: BLASScalar>(_ source: BlockReader<Scalar>, sampleWeights: [Double]?) throws(ClusteringError) -> KMeansModel {
+        try validate(source, sampleWeights: sampleWeights)
+        return fitValidated(source, sampleWeights: sampleWeights)
+    }
+
+    /// Checks the settings, the data and the initial centres. `totalRows`
+    /// is the number of rows of the whole data set when `source` is one part
+    /// of it (a distributed fit), for the check of K against the rows.
+    package func validate<Source: RowBlockSource>(_ source: Source, sampleWeights: [Double]?, totalRows: Int? = nil) throws(ClusteringError) {
         guard clusterCount >= 1 else { throw .invalidSetting(name: "cluster count", reason: "must be at least 1, got \(clusterCount)") }
         guard initializationCount >= 1 else { throw .invalidSetting(name: "initialization count", reason: "must be at least 1, got \(initializationCount)") }
         guard maxIterations >= 1 else { throw .invalidSetting(name: "maximum iterations", reason: "must be at least 1, got \(maxIterations)") }
         guard tolerance >= 0 && tolerance.isFinite else { throw .invalidSetting(name: "tolerance", reason: "must be finite and non-negative, got \(tolerance)") }
-        try validateShapeAndWeights(source, sampleWeights: sampleWeights, minimumRows: clusterCount)
+        if let totalRows {
+            guard totalRows >= clusterCount else { throw .tooFewSamples(samples: totalRows, components: clusterCount) }
+            try validateShapeAndWeights(source, sampleWeights: sampleWeights, minimumRows: 1)
+        } else {
+            try validateShapeAndWeights(source, sampleWeights: sampleWeights, minimumRows: clusterCount)
+        }
         try checkMemory(required: memoryEstimate(rows: source.rowCount, columns: source.columnCount), limit: memoryLimit)
         try source.checkFinite(blockRows: 4096)
         if case .centers(let centers) = initialization {
@@ -79,7 +92,59 @@ public struct KMeans: Sendable {
             }
             guard centers.elements.allSatisfy(\.isFinite) else { throw .invalidParameter(name: "initial centers", reason: "they hold NaN or infinity") }
         }
-        return fitValidated(source, sampleWeights: sampleWeights)
+    }
+
+    /// The starting centres of one start, drawn from the rows of `source`
+    /// as ``initialization`` says.
+    package func initialCenters<Source: RowBlockSource>(
+        _ source: Source, sampleWeights: [Double]?, using rng: inout Xoshiro256StarStar
+    ) -> Matrix<Double> {
+        switch initialization {
+        case .centers(let centers): return centers
+        case .kMeansPlusPlus:
+            return rowsAsDouble(source, kMeansPlusPlusIndices(source, clusterCount: clusterCount, rowWeights: sampleWeights, using: &rng))
+        case .random:
+            return rowsAsDouble(source, Array(rng.permutation(source.rowCount).prefix(clusterCount)).sorted())
+        }
+    }
+
+    /// Lloyd's iterations from `start` over one part of the data, for
+    /// distributed fitting: `reduction` sums, over all parts, each
+    /// iteration's cluster sums and weights, the farthest rows offered for
+    /// empty clusters, and the inertia, so that every part moves the centres
+    /// alike. `tolerance` is absolute (already scaled by the feature
+    /// variance). The labels returned are those of this part's rows.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    package func lloyd<Scalar: BLASScalar>(
+        part: BlockReader<Scalar>, from start: Matrix<Double>, tolerance: Double, reduction: PartReduction
+    ) -> KMeansModel {
+        lloyd(part, sampleWeights: nil, centers: start, tolerance: tolerance, reduction: reduction)
+    }
+
+    /// The sums Σ(x − r) and Σ(x − r)² per feature of the rows of `source`,
+    /// around `reference` (2·d values): the pieces of the mean feature
+    /// variance that parts of a distributed fit add up.
+    package static func featureMoments<Source: RowBlockSource>(_ source: Source, around reference: [Double]) -> [Double] {
+        let d = source.columnCount
+        var moments = [Double](repeating: 0, count: 2 * d)
+        source.forEachBlock(rows: 4096) { _, block in
+            for i in 0..<block.rows {
+                for j in 0..<d {
+                    let v = Double(block[i, j]) - reference[j]
+                    moments[j] += v
+                    moments[d + j] += v * v
+                }
+            }
+        }
+        return moments
+    }
+
+    /// The mean over features of the population variance, from the sums of
+    /// ``featureMoments(_:around:)`` over `n` rows.
+    package static func meanFeatureVariance(moments: [Double], rowCount n: Int) -> Double {
+        let d = moments.count / 2, n = Double(n)
+        return (0..<d).reduce(0) { $0 + (moments[d + $1] / n - (moments[$1] / n) * (moments[$1] / n)) } / Double(d)
     }
 
     /// `fit` on data already checked (also the entry point of GMM initialisation).
@@ -88,22 +153,15 @@ public struct KMeans: Sendable {
         let absoluteTolerance = tolerance == 0 ? 0 : meanFeatureVariance(source) * tolerance
         var best: KMeansModel? = nil
         for _ in 0..<initializationCount {
-            let start: Matrix<Double>
-            switch initialization {
-            case .centers(let centers): start = centers
-            case .kMeansPlusPlus:
-                start = rowsAsDouble(source, kMeansPlusPlusIndices(source, clusterCount: clusterCount, rowWeights: sampleWeights, using: &rng))
-            case .random:
-                start = rowsAsDouble(source, Array(rng.permutation(source.rowCount).prefix(clusterCount)).sorted())
-            }
-            let model = lloyd(source, sampleWeights: sampleWeights, centers: start, tolerance: absoluteTolerance)
+            let start = initialCenters(source, sampleWeights: sampleWeights, using: &rng)
+            let model = lloyd(source, sampleWeights: sampleWeights, centers: start, tolerance: absoluteTolerance, reduction: nil)
             if best == nil || model.inertia < best!.inertia { best = model }
         }
         return best!
     }
 
     private func lloyd<Source: RowBlockSource>(
-        _ source: Source, sampleWeights: [Double]?, centers start: Matrix<Double>, tolerance: Double
+        _ source: Source, sampleWeights: [Double]?, centers start: Matrix<Double>, tolerance: Double, reduction: PartReduction?
     ) -> KMeansModel {
         var centers = start
         var previousLabels: [Int]? = nil
@@ -113,13 +171,15 @@ public struct KMeans: Sendable {
         for iteration in 1...maxIterations {
             iterations = iteration
             pass.assign(to: centers)
-            let updated = pass.updatedCenters(previous: centers)
+            var labelsChanged = pass.labels != previousLabels
+            if let reduction { labelsChanged = pass.combine(with: reduction, labelsChanged: labelsChanged) }
+            let updated = pass.updatedCenters(previous: centers, reduction: reduction)
             var shift = 0.0
             for c in 0..<clusterCount {
                 for j in 0..<centers.columns { shift += (updated[c, j] - centers[c, j]) * (updated[c, j] - centers[c, j]) }
             }
             centers = updated
-            if pass.labels == previousLabels {
+            if !labelsChanged {
                 strictlyConverged = true
                 break
             }
@@ -128,25 +188,31 @@ public struct KMeans: Sendable {
         }
         // Labels must belong to the final centres.
         if !strictlyConverged { pass.assign(to: centers) }
-        return KMeansModel(centers: centers, labels: pass.labels, inertia: pass.inertia(centers: centers),
-                           iterationCount: iterations)
+        var inertia = [pass.inertia(centers: centers)]
+        reduction?.sum(&inertia)
+        return KMeansModel(centers: centers, labels: pass.labels, inertia: inertia[0], iterationCount: iterations)
     }
 
     private func meanFeatureVariance<Source: RowBlockSource>(_ source: Source) -> Double {
         // Population variance per feature around the first row, averaged.
-        let d = source.columnCount, n = Double(source.rowCount)
         let first = source.rows(0..<1)
-        var sums = [Double](repeating: 0, count: d), squares = [Double](repeating: 0, count: d)
-        source.forEachBlock(rows: 4096) { _, block in
-            for i in 0..<block.rows {
-                for j in 0..<d {
-                    let v = Double(block[i, j]) - Double(first[0, j])
-                    sums[j] += v
-                    squares[j] += v * v
-                }
-            }
-        }
-        return (0..<d).reduce(0) { $0 + (squares[$1] / n - (sums[$1] / n) * (sums[$1] / n)) } / Double(d)
+        let moments = Self.featureMoments(source, around: (0..<source.columnCount).map { Double(first[0, $0]) })
+        return Self.meanFeatureVariance(moments: moments, rowCount: source.rowCount)
+    }
+}
+
+/// How the parts of a distributed fit combine: this part's index among
+/// `count` parts, and an elementwise sum of equal-length buffers over all
+/// parts (an allreduce) that every part calls in the same order.
+package struct PartReduction {
+    package let index: Int
+    package let count: Int
+    package let sum: (inout [Double]) -> Void
+
+    package init(index: Int, count: Int, sum: @escaping (inout [Double]) -> Void) {
+        self.index = index
+        self.count = count
+        self.sum = sum
     }
 }
 
@@ -259,25 +325,79 @@ private struct LloydPass<Source: RowBlockSource> {
     /// The new centres: the weighted mean of each cluster. An empty cluster
     /// takes the row farthest from its centre (scikit-learn's relocation);
     /// if every row sits on its centre, it keeps its old position.
-    mutating func updatedCenters(previous: Matrix<Double>) -> Matrix<Double> {
+    mutating func updatedCenters(previous: Matrix<Double>, reduction: PartReduction? = nil) -> Matrix<Double> {
         let empty = (0..<clusterCount).filter { clusterWeights[$0] == 0 }
-        if !empty.isEmpty, let farthest = distances.max(), farthest > 0 {
-            let order = distances.indices.sorted { distances[$0] > distances[$1] }
-            for (c, row) in zip(empty, order) {
-                let w = sampleWeights?[row] ?? 1
-                let x = source.rows(row..<(row + 1))
-                let old = labels[row]
-                for j in 0..<source.columnCount {
-                    sums[old, j] -= w * Double(x[0, j])
-                    sums[c, j] = w * Double(x[0, j])
+        if !empty.isEmpty {
+            let candidates = reduction.map { farthestRowsOfAllParts(empty.count, $0) } ?? farthestRows(empty.count)
+            if let farthest = candidates.first?.distance, farthest > 0 {
+                for (c, candidate) in zip(empty, candidates) {
+                    for j in 0..<source.columnCount {
+                        sums[candidate.label, j] -= candidate.weight * candidate.row[j]
+                        sums[c, j] = candidate.weight * candidate.row[j]
+                    }
+                    clusterWeights[c] = candidate.weight
+                    clusterWeights[candidate.label] -= candidate.weight
                 }
-                clusterWeights[c] = w
-                clusterWeights[old] -= w
             }
         }
         return Matrix(rows: clusterCount, columns: source.columnCount) { c, j in
             clusterWeights[c] > 0 ? sums[c, j] / clusterWeights[c] : previous[c, j]
         }
+    }
+
+    /// A row offered to an empty cluster.
+    struct Candidate {
+        var distance: Double
+        var weight: Double
+        var label: Int
+        var row: [Double]
+    }
+
+    /// The `count` rows farthest from their centres, farthest first.
+    private func farthestRows(_ count: Int) -> [Candidate] {
+        distances.indices.sorted { distances[$0] > distances[$1] }.prefix(count).map { i in
+            let x = source.rows(i..<(i + 1))
+            return Candidate(distance: distances[i], weight: sampleWeights?[i] ?? 1, label: labels[i],
+                             row: (0..<source.columnCount).map { Double(x[0, $0]) })
+        }
+    }
+
+    /// The `count` rows farthest from their centres among all parts,
+    /// farthest first (ties in part order): each part offers its own
+    /// `count` farthest in its slot of one buffer, summed over the parts.
+    private func farthestRowsOfAllParts(_ count: Int, _ reduction: PartReduction) -> [Candidate] {
+        // Per slot: 1 if filled (a part may have fewer rows than `count`), distance, weight, label, row.
+        let d = source.columnCount, width = 4 + d
+        var buffer = [Double](repeating: 0, count: reduction.count * count * width)
+        for (k, candidate) in farthestRows(count).enumerated() {
+            let offset = (reduction.index * count + k) * width
+            buffer[offset] = 1
+            buffer[offset + 1] = candidate.distance
+            buffer[offset + 2] = candidate.weight
+            buffer[offset + 3] = Double(candidate.label)
+            for j in 0..<d { buffer[offset + 4 + j] = candidate.row[j] }
+        }
+        reduction.sum(&buffer)
+        let offered = (0..<(reduction.count * count)).compactMap { slot -> Candidate? in
+            let offset = slot * width
+            guard buffer[offset] == 1 else { return nil }
+            return Candidate(distance: buffer[offset + 1], weight: buffer[offset + 2], label: Int(buffer[offset + 3]),
+                             row: Array(buffer[(offset + 4)..<(offset + width)]))
+        }
+        return Array(offered.enumerated().sorted { a, b in
+            a.element.distance != b.element.distance ? a.element.distance > b.element.distance : a.offset < b.offset
+        }.map(\.element).prefix(count))
+    }
+
+    /// Sums this part's cluster sums and weights with every other part's,
+    /// and returns whether any part's labels changed.
+    mutating func combine(with reduction: PartReduction, labelsChanged: Bool) -> Bool {
+        let k = clusterCount
+        var buffer = sums.elements + clusterWeights + [labelsChanged ? 1 : 0]
+        reduction.sum(&buffer)
+        sums = Matrix(rows: k, columns: source.columnCount, elements: Array(buffer[0..<sums.count]))
+        clusterWeights = Array(buffer[sums.count..<(sums.count + k)])
+        return buffer[sums.count + k] > 0
     }
 
     /// Σᵢ wᵢ·‖xᵢ − c(label)‖², computed from the differences themselves.

@@ -72,11 +72,7 @@ public struct DistributedGaussianMixture: Sendable {
     public func fit<Scalar: BLASScalar, C: Communicator>(
         npyFile path: String, as: Scalar.Type = Scalar.self, releasesPages: Bool = false, communicator: C
     ) throws(DistributedFailure) -> GaussianMixtureModel {
-        let (file, partition) = try communicator.collectively { () throws -> (NpyFile, RowPartition) in
-            let file = try NpyFile(path: path)
-            guard file.header.shape.count == 2 else { throw DistributedClusteringError.notRows(shape: file.header.shape) }
-            return (file, try RowPartition(rows: file.header.rows, parts: communicator.size))
-        }
+        let (file, partition) = try openPartitioned(npyFile: path, communicator: communicator)
         let rows = partition.range(of: communicator.rank)
         let part = RowRangeSource(NpyRowSource(file: file, as: Scalar.self, releasesPages: releasesPages), rows: rows)
         return try fitPart(BlockReader(part), partition: partition, communicator: communicator)
@@ -97,7 +93,9 @@ public struct DistributedGaussianMixture: Sendable {
         }
         let k = estimator.componentCount, d = part.columnCount, type = estimator.covarianceType
         let givenStart = estimator.initialWeights != nil && estimator.initialMeans != nil && estimator.initialPrecisions != nil
-        let sample = givenStart ? Matrix<Double>(rows: 0, columns: d) : gatherSample(part, partition: partition, communicator: communicator)
+        let sample = givenStart
+            ? Matrix<Double>(rows: 0, columns: d)
+            : gatherSample(part, rows: Swift.max(initializationSampleSize, k), partition: partition, communicator: communicator)
         let clock = ContinuousClock.now
         var rng = Xoshiro256StarStar(seed: estimator.seed)
         var best: GaussianMixtureModel? = nil
@@ -126,25 +124,5 @@ public struct DistributedGaussianMixture: Sendable {
             if best == nil || model.lowerBound > best!.lowerBound || best!.lowerBound == -.infinity { best = model }
         }
         return best!
-    }
-
-    /// Rows ⌊i·n/m⌋ of the whole data set, i < m, in Double: each process
-    /// fills in those it holds and an allreduce sums the rest in as zeros.
-    private func gatherSample<Scalar: BLASScalar, C: Communicator>(
-        _ part: BlockReader<Scalar>, partition: RowPartition, communicator: C
-    ) -> Matrix<Double> {
-        let n = partition.rowCount, d = part.columnCount
-        let m = Swift.min(n, Swift.max(initializationSampleSize, estimator.componentCount))
-        let local = partition.range(of: communicator.rank)
-        var buffer = [Double](repeating: 0, count: m * d)
-        // The sample rows in this part: i from ⌈lower·m/n⌉ while ⌊i·n/m⌋ < upper.
-        var i = (local.lowerBound * m + n - 1) / n
-        while i < m && i * n / m < local.upperBound {
-            let row = part.rows((i * n / m - local.lowerBound)..<(i * n / m - local.lowerBound + 1))
-            for j in 0..<d { buffer[i * d + j] = Double(row[0, j]) }
-            i += 1
-        }
-        communicator.allreduceSum(&buffer)
-        return Matrix(rows: m, columns: d, elements: buffer)
     }
 }

@@ -1,0 +1,103 @@
+import Clustering
+import LinearAlgebra
+
+/// k-means by Lloyd's algorithm on several processes, each holding a
+/// contiguous part of the rows (see ``RowPartition``).
+///
+/// Every iteration, each process labels its own rows and one allreduce sums
+/// the per-cluster sums and weights (K·d + K values, plus whether any label
+/// changed); every process then computes the same centres. An empty cluster
+/// takes the row farthest from its centre among all processes (each offers
+/// its own farthest rows in one more allreduce), as scikit-learn relocates
+/// it in one process. The convergence tolerance is scaled by the mean
+/// feature variance of all rows, summed over the processes.
+///
+/// Starting centres come from process 0 and are broadcast: the estimator's
+/// ``Clustering/KMeans/Initialization/centers(_:)`` if given, otherwise its
+/// initialisation run on a sample of rows ⌊i·n/m⌋ for i < m =
+/// ``initializationSampleSize`` gathered from every process, so the same
+/// seed gives the same centres on any number of processes.
+///
+/// The model returned has the centres, the inertia and the iteration count
+/// of all rows; its ``Clustering/KMeansModel/labels`` are those of this
+/// process's rows only. Sample weights are not supported.
+public struct DistributedKMeans: Sendable {
+    /// Settings and initialisation.
+    public var estimator: KMeans
+    /// Rows gathered for the initialisation (at least K are used; default 10 000).
+    public var initializationSampleSize: Int
+
+    public init(_ estimator: KMeans, initializationSampleSize: Int = 10_000) {
+        self.estimator = estimator
+        self.initializationSampleSize = initializationSampleSize
+    }
+
+    /// Clusters the rows of every process, where `part` holds this
+    /// process's rows, `partition.range(of: communicator.rank)`.
+    ///
+    /// - Throws: ``DistributedFailure`` on every process when any fails (bad
+    ///   settings, rows or initial centres).
+    /// - Complexity: per iteration, the assignment of the part (2·(n/P)·K·d
+    ///   flops) and one allreduce of K·(d + 1) + 1 values.
+    public func fit<Part: RowBlockSource, C: Communicator>(
+        part: Part, of partition: RowPartition, communicator: C
+    ) throws(DistributedFailure) -> KMeansModel {
+        precondition(partition.partCount == communicator.size, "a partition into \(partition.partCount) parts for \(communicator.size) processes")
+        precondition(part.rowCount == partition.range(of: communicator.rank).count, "this process's part has the wrong number of rows")
+        return try fitPart(BlockReader(part), partition: partition, communicator: communicator)
+    }
+
+    /// Clusters the rows of a `.npy` file that every process can read; each
+    /// maps it and reads only its own part, as `Scalar`.
+    ///
+    /// - Throws: ``DistributedFailure`` on every process when any fails,
+    ///   including when a process cannot read the file.
+    public func fit<Scalar: BLASScalar, C: Communicator>(
+        npyFile path: String, as: Scalar.Type = Scalar.self, releasesPages: Bool = false, communicator: C
+    ) throws(DistributedFailure) -> KMeansModel {
+        let (file, partition) = try openPartitioned(npyFile: path, communicator: communicator)
+        let rows = partition.range(of: communicator.rank)
+        let part = RowRangeSource(NpyRowSource(file: file, as: Scalar.self, releasesPages: releasesPages), rows: rows)
+        return try fitPart(BlockReader(part), partition: partition, communicator: communicator)
+    }
+
+    private func fitPart<Scalar: BLASScalar, C: Communicator>(
+        _ part: BlockReader<Scalar>, partition: RowPartition, communicator: C
+    ) throws(DistributedFailure) -> KMeansModel {
+        let estimator = self.estimator
+        let firstRow = partition.range(of: communicator.rank).lowerBound
+        try communicator.collectively { () throws in
+            do {
+                try estimator.validate(part, sampleWeights: nil, totalRows: partition.rowCount)
+            } catch ClusteringError.nonFiniteValue(let row, let column) {
+                throw ClusteringError.nonFiniteValue(row: firstRow + row, column: column)
+            }
+        }
+        let k = estimator.clusterCount, d = part.columnCount
+        var givenCenters: Matrix<Double>? = nil
+        if case .centers(let centers) = estimator.initialization { givenCenters = centers }
+        let sample = givenCenters == nil
+            ? gatherSample(part, rows: Swift.max(initializationSampleSize, k), partition: partition, communicator: communicator)
+            : Matrix<Double>(rows: 0, columns: d)
+        // The tolerance is relative to the mean feature variance of all rows,
+        // taken around a point every process knows.
+        let reference = (0..<d).map { givenCenters?[0, $0] ?? sample[0, $0] }
+        var moments = KMeans.featureMoments(part, around: reference)
+        communicator.allreduceSum(&moments)
+        let tolerance = estimator.tolerance == 0
+            ? 0 : KMeans.meanFeatureVariance(moments: moments, rowCount: partition.rowCount) * estimator.tolerance
+        let reduction = PartReduction(index: communicator.rank, count: communicator.size) { communicator.allreduceSum(&$0) }
+
+        var rng = Xoshiro256StarStar(seed: estimator.seed)
+        var best: KMeansModel? = nil
+        for _ in 0..<estimator.initializationCount {
+            var centers = [Double](repeating: 0, count: k * d)
+            if communicator.rank == 0 { centers = estimator.initialCenters(sample, sampleWeights: nil, using: &rng).elements }
+            communicator.broadcast(&centers, from: 0)
+            let model = estimator.lloyd(part: part, from: Matrix(rows: k, columns: d, elements: centers),
+                                        tolerance: tolerance, reduction: reduction)
+            if best == nil || model.inertia < best!.inertia { best = model }
+        }
+        return best!
+    }
+}
