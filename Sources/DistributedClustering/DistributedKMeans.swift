@@ -42,8 +42,7 @@ public struct DistributedKMeans: Sendable {
     public func fit<Part: RowBlockSource, C: Communicator>(
         part: Part, of partition: RowPartition, communicator: C
     ) throws(DistributedFailure) -> KMeansModel {
-        precondition(partition.partCount == communicator.size, "a partition into \(partition.partCount) parts for \(communicator.size) processes")
-        precondition(part.rowCount == partition.range(of: communicator.rank).count, "this process's part has the wrong number of rows")
+        checkPart(part, of: partition, communicator: communicator)
         return try fitPart(BlockReader(part), partition: partition, communicator: communicator)
     }
 
@@ -55,23 +54,16 @@ public struct DistributedKMeans: Sendable {
     public func fit<Scalar: BLASScalar, C: Communicator>(
         npyFile path: String, as: Scalar.Type = Scalar.self, releasesPages: Bool = false, communicator: C
     ) throws(DistributedFailure) -> KMeansModel {
-        let (file, partition) = try openPartitioned(npyFile: path, communicator: communicator)
-        let rows = partition.range(of: communicator.rank)
-        let part = RowRangeSource(NpyRowSource(file: file, as: Scalar.self, releasesPages: releasesPages), rows: rows)
-        return try fitPart(BlockReader(part), partition: partition, communicator: communicator)
+        let (part, partition) = try npyPart(path, as: Scalar.self, releasesPages: releasesPages, communicator: communicator)
+        return try fitPart(part, partition: partition, communicator: communicator)
     }
 
     private func fitPart<Scalar: BLASScalar, C: Communicator>(
         _ part: BlockReader<Scalar>, partition: RowPartition, communicator: C
     ) throws(DistributedFailure) -> KMeansModel {
         let estimator = self.estimator
-        let firstRow = partition.range(of: communicator.rank).lowerBound
-        try communicator.collectively { () throws in
-            do {
-                try estimator.validate(part, sampleWeights: nil, totalRows: partition.rowCount)
-            } catch ClusteringError.nonFiniteValue(let row, let column) {
-                throw ClusteringError.nonFiniteValue(row: firstRow + row, column: column)
-            }
+        try validateCollectively(partition: partition, communicator: communicator) { () throws(ClusteringError) in
+            try estimator.validate(part, sampleWeights: nil, totalRows: partition.rowCount)
         }
         let k = estimator.clusterCount, d = part.columnCount
         var givenCenters: Matrix<Double>? = nil

@@ -38,14 +38,16 @@ func relativeDifference(_ a: GaussianMixtureModel, _ b: GaussianMixtureModel) ->
 
 /// Fits `data` split over `processes` simulated processes; every process's model.
 func distributedFit(_ data: Matrix<Double>, processes: Int, _ fitter: DistributedGaussianMixture) throws -> [GaussianMixtureModel] {
-    let partition = try RowPartition(rows: data.rows, parts: processes)
-    let results = ThreadGroup.run(processes: processes) { communicator in
-        Result { () throws(DistributedFailure) in
-            try fitter.fit(part: RowRangeSource(data, rows: partition.range(of: communicator.rank)), of: partition,
-                           communicator: communicator)
-        }
-    }
-    return try results.map { try $0.get() }
+    try eachProcess(data, processes: processes) { (part, partition, communicator) throws(DistributedFailure) in
+        try fitter.fit(part: part, of: partition, communicator: communicator)
+    }.map { try $0.get() }
+}
+
+/// The failure of every process fitting `data` split over `processes`.
+func distributedFailures(_ data: Matrix<Double>, processes: Int, _ fitter: DistributedGaussianMixture) throws -> [DistributedFailure?] {
+    failures(try eachProcess(data, processes: processes) { (part, partition, communicator) throws(DistributedFailure) in
+        try fitter.fit(part: part, of: partition, communicator: communicator)
+    })
 }
 
 @Suite struct DistributedGaussianMixtureTests {
@@ -101,17 +103,7 @@ func distributedFit(_ data: Matrix<Double>, processes: Int, _ fitter: Distribute
         var corrupted = Self.data
         corrupted[950, 2] = .nan  // in the last of three parts (rows 667..<1001)
         let data = corrupted
-        let partition = try RowPartition(rows: data.rows, parts: 3)
-        let failures = ThreadGroup.run(processes: 3) { communicator -> DistributedFailure? in
-            do throws(DistributedFailure) {
-                _ = try DistributedGaussianMixture(GaussianMixture(componentCount: 3))
-                    .fit(part: RowRangeSource(data, rows: partition.range(of: communicator.rank)), of: partition,
-                         communicator: communicator)
-                return nil
-            } catch {
-                return error
-            }
-        }
+        let failures = try distributedFailures(data, processes: 3, DistributedGaussianMixture(GaussianMixture(componentCount: 3)))
         for (rank, failure) in failures.enumerated() {
             let failure = try #require(failure, "process \(rank) did not fail")
             #expect(failure.failedRanks == [2])
@@ -131,17 +123,7 @@ func distributedFit(_ data: Matrix<Double>, processes: Int, _ fitter: Distribute
         let estimator = GaussianMixture(componentCount: 4, regularization: 0, initialWeights: [0.25, 0.25, 0.25, 0.25],
                                         initialMeans: points[rows: 0..<4],
                                         initialPrecisions: .identity(.full, componentCount: 4, dimension: 2))
-        let partition = try RowPartition(rows: points.rows, parts: 2)
-        let failures = ThreadGroup.run(processes: 2) { communicator -> DistributedFailure? in
-            do throws(DistributedFailure) {
-                _ = try DistributedGaussianMixture(estimator)
-                    .fit(part: RowRangeSource(points, rows: partition.range(of: communicator.rank)), of: partition,
-                         communicator: communicator)
-                return nil
-            } catch {
-                return error
-            }
-        }
+        let failures = try distributedFailures(points, processes: 2, DistributedGaussianMixture(estimator))
         for (rank, failure) in failures.enumerated() {
             let failure = try #require(failure)
             #expect(failure.failedRanks == [0, 1])
@@ -157,17 +139,7 @@ func distributedFit(_ data: Matrix<Double>, processes: Int, _ fitter: Distribute
         // Two distinct points and three components: k-means++ cannot seed three.
         let points = Matrix<Double>(rows: 40, columns: 2) { i, j in Double((i % 2) * (j + 1)) }
         let estimator = GaussianMixture(componentCount: 3, regularization: 0, initialization: .kMeansPlusPlus, seed: 1)
-        let partition = try RowPartition(rows: points.rows, parts: 2)
-        let failures = ThreadGroup.run(processes: 2) { communicator -> DistributedFailure? in
-            do throws(DistributedFailure) {
-                _ = try DistributedGaussianMixture(estimator)
-                    .fit(part: RowRangeSource(points, rows: partition.range(of: communicator.rank)), of: partition,
-                         communicator: communicator)
-                return nil
-            } catch {
-                return error
-            }
-        }
+        let failures = try distributedFailures(points, processes: 2, DistributedGaussianMixture(estimator))
         let first = try #require(failures[0]), second = try #require(failures[1])
         #expect(first.failedRanks == [0] && second.failedRanks == [0])
         #expect(first.localError is ClusteringError)

@@ -6,14 +6,9 @@ import Testing
 
 /// Fits `data` split over `processes` simulated processes; every process's model.
 func distributedKMeans(_ data: Matrix<Double>, processes: Int, _ fitter: DistributedKMeans) throws -> [KMeansModel] {
-    let partition = try RowPartition(rows: data.rows, parts: processes)
-    let results = ThreadGroup.run(processes: processes) { communicator in
-        Result { () throws(DistributedFailure) in
-            try fitter.fit(part: RowRangeSource(data, rows: partition.range(of: communicator.rank)), of: partition,
-                           communicator: communicator)
-        }
-    }
-    return try results.map { try $0.get() }
+    try eachProcess(data, processes: processes) { (part, partition, communicator) throws(DistributedFailure) in
+        try fitter.fit(part: part, of: partition, communicator: communicator)
+    }.map { try $0.get() }
 }
 
 func maximumRelativeDifference(_ a: [Double], _ b: [Double]) -> Double {
@@ -72,17 +67,10 @@ func maximumRelativeDifference(_ a: [Double], _ b: [Double]) -> Double {
 
     @Test func fewerRowsThanClustersFailsEveryProcess() throws {
         let data = Matrix<Double>(rows: 4, columns: 2) { Double($0 + $1) }
-        let partition = try RowPartition(rows: 4, parts: 2)
-        let failures = ThreadGroup.run(processes: 2) { communicator -> DistributedFailure? in
-            do throws(DistributedFailure) {
-                _ = try DistributedKMeans(KMeans(clusterCount: 5))
-                    .fit(part: RowRangeSource(data, rows: partition.range(of: communicator.rank)), of: partition,
-                         communicator: communicator)
-                return nil
-            } catch {
-                return error
-            }
+        let results = try eachProcess(data, processes: 2) { (part, partition, communicator) throws(DistributedFailure) in
+            try DistributedKMeans(KMeans(clusterCount: 5)).fit(part: part, of: partition, communicator: communicator)
         }
+        let failures = failures(results)
         for failure in failures {
             let failure = try #require(failure)
             #expect(failure.failedRanks == [0, 1])

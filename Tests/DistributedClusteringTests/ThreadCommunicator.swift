@@ -1,3 +1,4 @@
+import Clustering
 import DistributedClustering
 import Foundation
 import LinearAlgebra
@@ -88,4 +89,23 @@ private final class Results<R>: @unchecked Sendable {
     init(count: Int) { storage = Array(repeating: nil, count: count) }
     func set(_ index: Int, _ value: R) { lock.withLock { storage[index] = value } }
     var values: [R] { lock.withLock { storage.map { $0! } } }
+}
+
+/// Runs `body` on `processes` simulated processes, each with its part of
+/// `data`, and returns each process's result or failure.
+func eachProcess<R>(
+    _ data: Matrix<Double>, processes: Int,
+    _ body: @escaping @Sendable (RowRangeSource<Matrix<Double>>, RowPartition, ThreadCommunicator) throws(DistributedFailure) -> R
+) throws -> [Result<R, DistributedFailure>] {
+    let partition = try RowPartition(rows: data.rows, parts: processes)
+    return ThreadGroup.run(processes: processes) { communicator in
+        Result { () throws(DistributedFailure) in
+            try body(RowRangeSource(data, rows: partition.range(of: communicator.rank)), partition, communicator)
+        }
+    }
+}
+
+/// The failure of every process (nil where one succeeded).
+func failures<R>(_ results: [Result<R, DistributedFailure>]) -> [DistributedFailure?] {
+    results.map { if case .failure(let failure) = $0 { failure } else { nil } }
 }
