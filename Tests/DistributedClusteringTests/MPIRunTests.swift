@@ -42,6 +42,28 @@ import Testing
         for model in models.dropFirst() { #expect(relativeDifference(model, models[0]) < 1e-10) }
     }
 
+    @Test func float32AndSeveralStartsRunAsInOneProcess() throws {
+        let directory = try ScratchDirectory()
+        let data = directory.path("data.npy"), start = directory.path("start.json")
+        try Npy.write(Self.data, to: data)
+        try #require(try command(gaussPath, "fit", data, "-k", "3", "--covariance", "diag", "--max-iter", "2",
+                                 "--output", start).status == 0)
+        // Float32 block sums taken in another order move the covariances by a few 1e-6 here.
+        let options = ["--init-from", start, "--dtype", "float32", "--tol", "0", "--max-iter", "10"]
+        let single = directory.path("single.json"), distributed = directory.path("distributed.json")
+        try #require(try command([gaussPath, "fit", data] + options + ["--output", single]).status == 0)
+        let run = try mpirun(2, ["fit", data, "--distributed"] + options + ["--output", distributed])
+        try #require(run.status == 0, "\(run.stderr)")
+        let difference = relativeDifference(try readModel(distributed), try readModel(single))
+        #expect(difference < 1e-4, "\(difference)")
+        // Several starts from k-means++ on the sample: runs, and converges to a finite bound.
+        let starts = directory.path("starts.json")
+        let several = try mpirun(2, ["fit", data, "--distributed", "-k", "3", "--n-init", "3", "--init", "k-means++",
+                                     "--seed", "4", "--output", starts])
+        try #require(several.status == 0, "\(several.stderr)")
+        #expect(try readModel(starts).lowerBound.isFinite)
+    }
+
     @Test func badRowsInOneProcessStopEveryProcessWithOneMessage() throws {
         let directory = try ScratchDirectory()
         let data = directory.path("data.npy")
