@@ -185,6 +185,21 @@ func distributedFailures(_ data: Matrix<Double>, processes: Int, _ fitter: Distr
         for model in models { #expect(relativeDifference(try model.get(), single) < 1e-10) }
     }
 
+    @Test(arguments: CovarianceType.allCases)
+    func processesWithFewerRowsThanComponentsStillFitTheWhole(type: CovarianceType) throws {
+        // 10 rows over 4 processes: parts of 3, 3, 2 and 2 rows, for 3 components.
+        let data = Self.data[rows: 0..<10]
+        let start = try GaussianMixture(componentCount: 3, covarianceType: type, regularization: 1e-3, maxIterations: 1,
+                                        initialization: .randomFromData, seed: 2).fit(data)
+        let estimator = GaussianMixture(componentCount: 3, covarianceType: type, tolerance: 0, regularization: 1e-3,
+                                        maxIterations: 10, initialWeights: start.weights, initialMeans: start.means,
+                                        initialPrecisions: start.precisions)
+        let single = try estimator.fit(data)
+        for model in try distributedFit(data, processes: 4, DistributedGaussianMixture(estimator)) {
+            #expect(relativeDifference(model, single) < 1e-10)
+        }
+    }
+
     @Test func oneProcessAloneIsTheSingleProcessFit() throws {
         let estimator = try Self.startingEstimator(.tied)
         let partition = try RowPartition(rows: Self.data.rows, parts: 1)

@@ -78,6 +78,20 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory.path("model.json")))
     }
 
+    @Test func fourProcessesShareSevenRows() throws {
+        let directory = try ScratchDirectory()
+        let data = directory.path("seven.npy"), single = directory.path("single.json"), shared = directory.path("shared.json")
+        try Npy.write(Self.data[rows: 0..<7], to: data)
+        // Parts of 2, 2, 2 and 1 rows; two components, started from the first fit's parameters.
+        let options = ["-k", "2", "--covariance", "spherical", "--reg-covar", "1e-3", "--tol", "0", "--max-iter", "5"]
+        let start = directory.path("start.json")
+        try #require(try command([gaussPath, "fit", data, "--max-iter", "1"] + options.dropLast(4) + ["--output", start]).status == 0)
+        try #require(try command([gaussPath, "fit", data, "--init-from", start] + options.dropFirst(2) + ["--output", single]).status == 0)
+        let run = try mpirun(4, ["fit", data, "--distributed", "--init-from", start] + options.dropFirst(2) + ["--output", shared])
+        try #require(run.status == 0, "\(run.stderr)")
+        #expect(relativeDifference(try readModel(shared), try readModel(single)) < 1e-10)
+    }
+
     @Test func moreProcessesThanRowsIsOneClearError() throws {
         let directory = try ScratchDirectory()
         let data = directory.path("three.npy")
