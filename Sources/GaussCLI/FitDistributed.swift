@@ -38,6 +38,10 @@ extension Fit {
             // Another process reports and aborts the job; wait for it here.
             communicator.finalize()
             Foundation.exit(1)
+        } catch {
+            // After the fit, only process 0 works (writing the model): its failure is its own.
+            standardError("gauss: \(describe(error))")
+            communicator.abort(status: 1)
         }
         #else
         throw ValidationError(DistributedClusteringError.mpiUnavailable.description)

@@ -109,6 +109,16 @@ import Testing
         #expect(run.stderr.contains("process 0 of 2"))
     }
 
+    @Test func anUnwritableOutputStopsTheJobWithOneMessage() throws {
+        let directory = try ScratchDirectory()
+        let data = directory.path("data.npy")
+        try Npy.write(Self.data, to: data)
+        let output = directory.path("missing/model.json")
+        let run = try mpirun(2, ["fit", data, "--distributed", "-k", "2", "--output", output])
+        #expect(run.status != 0)
+        #expect(run.stderr.components(separatedBy: "cannot write the file").count == 2, "\(run.stderr)")
+    }
+
     @Test func withoutMpirunTheFitRunsAsOneProcess() throws {
         let directory = try ScratchDirectory()
         let data = directory.path("data.npy")
