@@ -83,11 +83,22 @@ extension Fit {
             : try distributed.fit(npyFile: data, as: Double.self, releasesPages: streamed, communicator: timed)
         if rank == 0 { finishProgress() }
         if verbose {
-            // One line per process: each has its own peak and its own wait in the collectives.
-            let total = seconds(ContinuousClock.now - clock)
-            let peak = residentMemory().map { ", peak resident memory \($0.peak / (1 << 20)) MiB" } ?? ""
-            standardError("gauss: process \(rank): \(String(format: "%.3f", total)) s, of which \(String(format: "%.3f", timed.seconds)) s "
-                          + "in \(timed.calls) collective operations (\(timed.values) values)\(peak)")
+            // One line per process, all printed by process 0: each has its own
+            // time in the collectives (transfer and waiting) and its own peak.
+            let (calls, values) = (timed.calls, timed.values)
+            var report = [Double](repeating: 0, count: 3 * processes)
+            report[3 * rank] = seconds(ContinuousClock.now - clock)
+            report[3 * rank + 1] = timed.seconds
+            report[3 * rank + 2] = Double(residentMemory()?.peak ?? 0)
+            communicator.allreduceSum(&report)
+            if rank == 0 {
+                for process in 0..<processes {
+                    let peak = report[3 * process + 2] > 0 ? ", peak resident memory \(Int(report[3 * process + 2]) >> 20) MiB" : ""
+                    standardError("gauss: process \(process): \(String(format: "%.3f", report[3 * process])) s, of which "
+                                  + "\(String(format: "%.3f", report[3 * process + 1])) s in \(calls) collective operations "
+                                  + "(\(values) values)\(peak)")
+                }
+            }
         }
         guard rank == 0 else { return }
         let settings = FitSettings(

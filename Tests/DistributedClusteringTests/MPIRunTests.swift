@@ -119,6 +119,19 @@ import Testing
         #expect(run.stderr.components(separatedBy: "cannot write the file").count == 2, "\(run.stderr)")
     }
 
+    @Test func verboseOutputComesFromProcessZeroOnly() throws {
+        let directory = try ScratchDirectory()
+        let data = directory.path("data.npy")
+        try Npy.write(Self.data, to: data)
+        let run = try mpirun(2, ["fit", data, "--distributed", "-k", "2", "--verbose", "--output", directory.path("m.json")])
+        try #require(run.status == 0, "\(run.stderr)")
+        let lines = run.stderr.split(separator: "\n")
+        #expect(lines.count { $0.hasPrefix("iteration 1 ") } == 1, "\(run.stderr)")
+        #expect(lines.count { $0.hasPrefix("gauss: process 0: ") } == 1)
+        #expect(lines.count { $0.hasPrefix("gauss: process 1: ") } == 1)
+        #expect(lines.count { $0.contains("model written to") } == 1)
+    }
+
     @Test func withoutMpirunTheFitRunsAsOneProcess() throws {
         let directory = try ScratchDirectory()
         let data = directory.path("data.npy")
