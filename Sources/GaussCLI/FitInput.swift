@@ -59,8 +59,10 @@ enum FitInput {
 
 /// Opens `path` for fitting. A `.npy` file is mapped; when its data take
 /// more than half of `memoryBudget` bytes it is streamed (each block's pages
-/// released after use), otherwise its pages stay resident between passes.
-/// CSV files are loaded as ``loadData(_:columns:dtype:)`` does.
+/// released after use), otherwise its pages stay resident between passes,
+/// or, when it must be converted (another dtype, Fortran order), it is
+/// converted into memory once. CSV files are loaded as
+/// ``loadData(_:columns:dtype:)`` does.
 func openFitInput(_ path: String, columns: [String]?, dtype: DataType?, memoryBudget: Int) throws -> FitInput {
     guard path.lowercased().hasSuffix(".npy") else {
         switch try loadData(path, columns: columns, dtype: dtype) {
@@ -76,7 +78,14 @@ func openFitInput(_ path: String, columns: [String]?, dtype: DataType?, memoryBu
         throw DataError("\(path): a 1-D array of shape (\(file.header.rows),) is not data rows; save it as 2-D (n, 1)")
     }
     let streamed = file.header.dataByteCount > memoryBudget / 2
-    switch dtype ?? (file.header.dtype == .float32 ? .float32 : .float64) {
+    let type = dtype ?? (file.header.dtype == .float32 ? .float32 : .float64)
+    let readAsIs = (type == .float32 ? NpyDType.float32 : .float64) == file.header.dtype && !file.header.fortranOrder
+    if !streamed && !readAsIs {
+        // Blocks of a converted or Fortran-order file are copies made on every
+        // pass; when it fits, convert it once instead.
+        return type == .float32 ? .matrixFloat(file.matrix(as: Float.self)) : .matrixDouble(file.matrix(as: Double.self))
+    }
+    switch type {
     case .float32: return .npyFloat(NpyRowSource(file: file, releasesPages: streamed))
     case .float64: return .npyDouble(NpyRowSource(file: file, releasesPages: streamed))
     }
