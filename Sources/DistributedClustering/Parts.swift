@@ -25,8 +25,9 @@ func gatherSample<Part: RowBlockSource, C: Communicator>(
 }
 
 /// This process's part of the `.npy` file at `path`, mapped (nothing is
-/// read yet), and the split of the file's rows; fails on every process if
-/// any cannot map the file or the split is impossible.
+/// read yet; converted into memory at once if it is not in `Scalar` and C
+/// order, unless `releasesPages`), and the split of the file's rows; fails
+/// on every process if any cannot map the file or the split is impossible.
 func npyPart<Scalar: BLASScalar, C: Communicator>(
     _ path: String, as: Scalar.Type, releasesPages: Bool, communicator: C
 ) throws(DistributedFailure) -> (BlockReader<Scalar>, RowPartition) {
@@ -36,6 +37,11 @@ func npyPart<Scalar: BLASScalar, C: Communicator>(
         return (file, try RowPartition(rows: file.header.rows, parts: communicator.size))
     }
     let rows = partition.range(of: communicator.rank)
+    let readAsIs = NpyDType(Scalar.self) == file.header.dtype && !file.header.fortranOrder
+    if !readAsIs && !releasesPages {
+        // Converted blocks would be made again on every pass: convert the part once.
+        return (BlockReader(file.rows(rows, as: Scalar.self)), partition)
+    }
     return (BlockReader(RowRangeSource(NpyRowSource(file: file, as: Scalar.self, releasesPages: releasesPages), rows: rows)), partition)
 }
 
