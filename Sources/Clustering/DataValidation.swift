@@ -10,6 +10,17 @@ func validateData<Source: RowBlockSource>(
     try source.checkFinite(blockRows: 4096)
 }
 
+/// ``validateShapeAndWeights(_:sampleWeights:minimumRows:)`` for a source
+/// that may be one part of a data set of `totalRows` rows (a distributed
+/// fit): then the whole needs `minimumRows` rows and the part at least one.
+func validateShapeAndWeights<Source: RowBlockSource>(
+    _ source: Source, sampleWeights: [Double]?, minimumRows: Int, totalRows: Int?
+) throws(ClusteringError) {
+    guard let totalRows else { return try validateShapeAndWeights(source, sampleWeights: sampleWeights, minimumRows: minimumRows) }
+    guard totalRows >= minimumRows else { throw .tooFewSamples(samples: totalRows, components: minimumRows) }
+    try validateShapeAndWeights(source, sampleWeights: sampleWeights, minimumRows: 1)
+}
+
 /// ``validateData(_:sampleWeights:minimumRows:)`` without the pass over the
 /// values, for callers whose own pass checks them.
 func validateShapeAndWeights<Source: RowBlockSource>(

@@ -225,12 +225,7 @@ public struct GaussianMixture: Sendable {
         guard initializationCount >= 1 else {
             throw .invalidSetting(name: "initialization count", reason: "must be at least 1, got \(initializationCount)")
         }
-        if let totalRows {
-            guard totalRows >= componentCount else { throw .tooFewSamples(samples: totalRows, components: componentCount) }
-            try validateShapeAndWeights(source, sampleWeights: sampleWeights, minimumRows: 1)
-        } else {
-            try validateShapeAndWeights(source, sampleWeights: sampleWeights, minimumRows: componentCount)
-        }
+        try validateShapeAndWeights(source, sampleWeights: sampleWeights, minimumRows: componentCount, totalRows: totalRows)
         try checkMemory(required: memoryEstimate(rows: source.rowCount, columns: source.columnCount), limit: memoryLimit)
         try source.checkFinite(blockRows: 4096)
         let k = componentCount, d = source.columnCount

@@ -78,12 +78,7 @@ public struct KMeans: Sendable {
         guard initializationCount >= 1 else { throw .invalidSetting(name: "initialization count", reason: "must be at least 1, got \(initializationCount)") }
         guard maxIterations >= 1 else { throw .invalidSetting(name: "maximum iterations", reason: "must be at least 1, got \(maxIterations)") }
         guard tolerance >= 0 && tolerance.isFinite else { throw .invalidSetting(name: "tolerance", reason: "must be finite and non-negative, got \(tolerance)") }
-        if let totalRows {
-            guard totalRows >= clusterCount else { throw .tooFewSamples(samples: totalRows, components: clusterCount) }
-            try validateShapeAndWeights(source, sampleWeights: sampleWeights, minimumRows: 1)
-        } else {
-            try validateShapeAndWeights(source, sampleWeights: sampleWeights, minimumRows: clusterCount)
-        }
+        try validateShapeAndWeights(source, sampleWeights: sampleWeights, minimumRows: clusterCount, totalRows: totalRows)
         try checkMemory(required: memoryEstimate(rows: source.rowCount, columns: source.columnCount), limit: memoryLimit)
         try source.checkFinite(blockRows: 4096)
         if case .centers(let centers) = initialization {
