@@ -56,15 +56,12 @@ struct Fit: ParsableCommand {
 
     func run() throws {
         if distributed { return try runDistributed() }
-        let budget = memoryLimit?.bytes ?? Int(clamping: ProcessInfo.processInfo.physicalMemory)
-        let data = try openFitInput(self.data, columns: em.columnList, dtype: em.dtype, memoryBudget: budget)
+        let data = try openFitInput(self.data, columns: em.columnList, dtype: em.dtype, memoryBudget: memoryBudget)
         let weights = try sampleWeights.map(loadVector)
         var estimator = em.estimator(components: components ?? 1, covariance: covariance?.type ?? .full)
-        if let initFrom { _ = try applyInitialModel(initFrom, to: &estimator, dimension: data.columns) }
+        if let initFrom { try applyInitialModel(initFrom, to: &estimator, dimension: data.columns) }
         estimator.progress = progressReporter(verbose: verbose, maxIterations: em.maxIter)
-        // What the fit may allocate: the budget less this program and the data it keeps resident.
-        let program = residentMemory()?.current ?? 0
-        estimator.memoryLimit = max(0, budget - program - residentDataBytes(data))
+        estimator.memoryLimit = fitAllocationLimit(budget: memoryBudget, dataBytes: data.byteCount, streamed: data.isStreamed)
         if verbose && data.isStreamed {
             standardError("gauss: \(self.data) is larger than half the memory limit; streaming it from disk on every pass")
         }
@@ -73,22 +70,31 @@ struct Fit: ParsableCommand {
         if verbose, let memory = residentMemory() {
             standardError("gauss: peak resident memory \(memory.peak / (1 << 20)) MiB")
         }
+        try write(model, fittedBy: estimator, dtype: data.dtype, rows: data.rows)
+    }
+}
+
+extension Fit {
+    /// `--memory-limit`, or the machine's physical memory.
+    var memoryBudget: Int { memoryLimit?.bytes ?? Int(clamping: ProcessInfo.processInfo.physicalMemory) }
+
+    /// Writes the model with the settings it was fitted with to `--output`
+    /// (or stdout), and says so on stderr.
+    func write(_ model: GaussianMixtureModel, fittedBy estimator: GaussianMixture, dtype: DataType, rows: Int) throws {
         let settings = FitSettings(
             n_components: estimator.componentCount, covariance_type: estimator.covarianceType.rawValue, tol: em.tol,
             reg_covar: em.regCovar, max_iter: em.maxIter, n_init: em.nInit,
             init_params: initFrom == nil ? em.initialization.rawValue : "init-from", seed: em.seed,
-            dtype: data.dtype.rawValue, n_samples: data.rows)
+            dtype: dtype.rawValue, n_samples: rows)
         try writeOutput(try modelJSON(model, settings: settings), to: output)
         if let output {
             standardError("gauss: \(model.converged ? "converged" : "did not converge") after \(model.iterationCount) iterations, "
                           + "lower bound \(model.lowerBound); model written to \(output)")
         }
     }
-}
 
-extension Fit {
     /// Reads the `--init-from` model at `path` and makes it `estimator`'s start.
-    func applyInitialModel(_ path: String, to estimator: inout GaussianMixture, dimension: Int) throws -> GaussianMixtureModel {
+    func applyInitialModel(_ path: String, to estimator: inout GaussianMixture, dimension: Int) throws {
         let start = try readModel(path)
         if let components, components != start.componentCount {
             throw ValidationError("-k \(components) conflicts with \(path), which has \(start.componentCount) components")
@@ -104,7 +110,6 @@ extension Fit {
         estimator.initialWeights = start.weights
         estimator.initialMeans = start.means
         estimator.initialPrecisions = try precisions(ofCovariances: start.covariances, dimension: start.dimension)
-        return start
     }
 }
 

@@ -52,22 +52,20 @@ extension Fit {
     private func fitDistributed(communicator: MPICommunicator) throws {
         let rank = communicator.rank, processes = communicator.size
         // Every process reads the options' files itself; a failure anywhere stops all.
-        let (header, estimator, start) = try communicator.collectively { () throws -> (NpyHeader, GaussianMixture, GaussianMixtureModel?) in
+        let (header, estimator) = try communicator.collectively { () throws -> (NpyHeader, GaussianMixture) in
             guard FileManager.default.fileExists(atPath: data) else { throw DataError("\(data): no such file") }
             let header = try NpyFile(path: data).header
             guard header.shape.count == 2 else { throw DistributedClusteringError.notRows(shape: header.shape) }
             var estimator = em.estimator(components: components ?? 1, covariance: covariance?.type ?? .full)
-            let start = try initFrom.map { try applyInitialModel($0, to: &estimator, dimension: header.columns) }
-            return (header, estimator, start)
+            if let initFrom { try applyInitialModel(initFrom, to: &estimator, dimension: header.columns) }
+            return (header, estimator)
         }
         var fitting = estimator
         let dtype = em.dtype ?? (header.dtype == .float32 ? .float32 : .float64)
-        // The memory limit is per process: a process streams its part when the part takes more than half of it.
-        let budget = memoryLimit?.bytes ?? Int(clamping: ProcessInfo.processInfo.physicalMemory)
+        // The memory limit is per process, and so is the choice to stream a part.
         let partBytes = header.rows / processes * header.columns * (dtype == .float32 ? 4 : 8)
-        let streamed = partBytes > budget / 2
-        let resident = streamed ? defaultWorkerCount * (4 << 20) : partBytes
-        fitting.memoryLimit = max(0, budget - (residentMemory()?.current ?? 0) - resident)
+        let streamed = isStreamed(dataBytes: partBytes, budget: memoryBudget)
+        fitting.memoryLimit = fitAllocationLimit(budget: memoryBudget, dataBytes: partBytes, streamed: streamed)
         if rank == 0 {
             fitting.progress = progressReporter(verbose: verbose, maxIterations: em.maxIter)
             if verbose {
@@ -100,23 +98,9 @@ extension Fit {
                 }
             }
         }
-        guard rank == 0 else { return }
-        let settings = FitSettings(
-            n_components: estimator.componentCount, covariance_type: estimator.covarianceType.rawValue, tol: em.tol,
-            reg_covar: em.regCovar, max_iter: em.maxIter, n_init: em.nInit,
-            init_params: start == nil ? em.initialization.rawValue : "init-from", seed: em.seed,
-            dtype: dtype.rawValue, n_samples: header.rows)
-        try writeOutput(try modelJSON(model, settings: settings), to: output)
-        if let output {
-            standardError("gauss: \(model.converged ? "converged" : "did not converge") after \(model.iterationCount) iterations, "
-                          + "lower bound \(model.lowerBound); model written to \(output)")
-        }
+        if rank == 0 { try write(model, fittedBy: estimator, dtype: dtype, rows: header.rows) }
     }
     #endif
-
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
-    }
 
     /// A failure's one sentence, naming the data file where it is about the data.
     private func describe(_ error: any Error) -> String {
@@ -157,9 +141,13 @@ final class TimedCommunicator<Base: Communicator>: Communicator {
     }
 
     private func record(since start: ContinuousClock.Instant, count: Int) {
-        let elapsed = ContinuousClock.now - start
-        seconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        seconds += GaussCLI.seconds(ContinuousClock.now - start)
         calls += 1
         values += count
     }
+}
+
+/// A duration in seconds.
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
 }

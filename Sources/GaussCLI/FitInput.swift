@@ -36,6 +36,9 @@ enum FitInput {
         }
     }
 
+    /// The bytes of the rows in the precision they are fitted in.
+    var byteCount: Int { rows * columns * (dtype == .float32 ? 4 : 8) }
+
     /// Whether the rows are read from disk on every pass, only the blocks in
     /// use resident.
     var isStreamed: Bool {
@@ -77,7 +80,7 @@ func openFitInput(_ path: String, columns: [String]?, dtype: DataType?, memoryBu
     guard file.header.shape.count == 2 else {
         throw DataError("\(path): a 1-D array of shape (\(file.header.rows),) is not data rows; save it as 2-D (n, 1)")
     }
-    let streamed = file.header.dataByteCount > memoryBudget / 2
+    let streamed = isStreamed(dataBytes: file.header.dataByteCount, budget: memoryBudget)
     let type = dtype ?? (file.header.dtype == .float32 ? .float32 : .float64)
     let readAsIs = (type == .float32 ? NpyDType.float32 : .float64) == file.header.dtype && !file.header.fortranOrder
     if !streamed && !readAsIs {
@@ -91,12 +94,16 @@ func openFitInput(_ path: String, columns: [String]?, dtype: DataType?, memoryBu
     }
 }
 
-/// Memory the data of `input` keep resident during a fit: all of a loaded
-/// or cached file, or a block per worker (at most 4 MiB each) when streamed.
-func residentDataBytes(_ input: FitInput) -> Int {
-    if input.isStreamed { return defaultWorkerCount * (4 << 20) }
-    let scalar = input.dtype == .float32 ? 4 : 8
-    return input.rows * input.columns * scalar
+/// Whether data of `dataBytes` bytes are streamed under a memory budget:
+/// when they take more than half of it.
+func isStreamed(dataBytes: Int, budget: Int) -> Bool { dataBytes > budget / 2 }
+
+/// What a fit may allocate under `budget`: the budget less this program's
+/// resident memory and the data it keeps resident, all of them or, when
+/// streamed, a block per worker (at most 4 MiB each).
+func fitAllocationLimit(budget: Int, dataBytes: Int, streamed: Bool) -> Int {
+    let resident = streamed ? defaultWorkerCount * (4 << 20) : dataBytes
+    return max(0, budget - (residentMemory()?.current ?? 0) - resident)
 }
 
 /// A byte count written with an optional binary suffix: `512M`, `8G`, `1.5G`,
