@@ -38,11 +38,14 @@ let package = Package(
         // exp over arrays and the k-means nearest-centre kernel, compiled for
         // the widest vector unit the processor has.
         .target(name: "CVectorMath"),
+        // CPUID and XCR0: which vector instruction sets the processor and OS support.
+        .target(name: "CProcessorFeatures"),
         .target(
             name: "LinearAlgebra",
             dependencies: [
                 "COpenBLAS",
                 "CVectorMath",
+                "CProcessorFeatures",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),

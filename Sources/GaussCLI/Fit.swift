@@ -56,6 +56,7 @@ struct Fit: ParsableCommand {
 
     func run() throws {
         if distributed { return try runDistributed() }
+        if verbose { standardError(Info.kernelSummary) }
         let data = try openFitInput(self.data, columns: em.columnList, dtype: em.dtype, memoryBudget: memoryBudget)
         let weights = try sampleWeights.map(loadVector)
         var estimator = em.estimator(components: components ?? 1, covariance: covariance?.type ?? .full)

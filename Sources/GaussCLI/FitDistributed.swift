@@ -69,6 +69,7 @@ extension Fit {
         if rank == 0 {
             fitting.progress = progressReporter(verbose: verbose, maxIterations: em.maxIter)
             if verbose {
+                standardError(Info.kernelSummary)
                 standardError("gauss: \(processes) process\(processes == 1 ? "" : "es"), \(header.rows) rows of \(header.columns)"
                               + (streamed ? "; streaming each part from disk on every pass" : ""))
             }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LinearAlgebra
 
 /// `gauss`: Gaussian mixtures for people with a CSV or `.npy` file.
 @main
@@ -17,14 +18,21 @@ struct GaussTool: ParsableCommand {
               gauss predict model.json data.csv --proba
               gauss select data.csv --components 1...8 --covariance all
               gauss plot model.json data.csv --output picture.svg
+              gauss info
             """,
-        subcommands: [Fit.self, Predict.self, Score.self, Sample.self, Select.self, Plot.self, Demo.self]
+        version: version,
+        subcommands: [Fit.self, Predict.self, Score.self, Sample.self, Select.self, Plot.self, Demo.self, Info.self]
     )
+
+    /// The version of Gauss, printed by `gauss --version` and `gauss info`.
+    static let version = "0.2.0-dev"
 
     /// Runs a command, mapping failures to the documented exit statuses:
     /// 0 after help, 2 for usage errors, 1 for data errors; the message is
     /// one sentence on stderr.
     static func main() {
+        // Before anything else: this may run the program again with better BLAS kernels.
+        BLASKernel.selectForProcessor()
         do {
             var command = try parseAsRoot()
             try command.run()

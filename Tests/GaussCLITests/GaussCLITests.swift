@@ -31,9 +31,15 @@ func builtGauss(packageRoot: URL) -> String {
 }
 
 func gauss(_ arguments: String...) throws -> Run {
+    try gauss(arguments, environment: nil)
+}
+
+/// Runs `gauss` with `environment` in place of the test's own, when given.
+func gauss(_ arguments: [String], environment: [String: String]?) throws -> Run {
     let process = Process()
     process.executableURL = gaussExecutable
     process.arguments = arguments
+    if let environment { process.environment = environment }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

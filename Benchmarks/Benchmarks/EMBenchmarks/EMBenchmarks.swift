@@ -40,6 +40,8 @@ func emBenchmarks<S: BLASScalar>(_: S.Type, name: String) {
 }
 
 let benchmarks: @Sendable () -> Void = {
+    // OpenBLAS kernels that match the processor (this may restart the benchmark process once).
+    BLASKernel.selectForProcessor()
     emBenchmarks(Double.self, name: "Double")
     emBenchmarks(Float.self, name: "Float")
 }

@@ -26,6 +26,8 @@ func kMeansBenchmarks<S: BLASScalar>(_: S.Type, name: String) {
 }
 
 let benchmarks: @Sendable () -> Void = {
+    // OpenBLAS kernels that match the processor (this may restart the benchmark process once).
+    BLASKernel.selectForProcessor()
     kMeansBenchmarks(Double.self, name: "Double")
     kMeansBenchmarks(Float.self, name: "Float")
 }

@@ -49,6 +49,8 @@ func linearAlgebraBenchmarks<S: BLASScalar>(_: S.Type, name: String) {
 }
 
 let benchmarks: @Sendable () -> Void = {
+    // OpenBLAS kernels that match the processor (this may restart the benchmark process once).
+    BLASKernel.selectForProcessor()
     linearAlgebraBenchmarks(Double.self, name: "Double")
     linearAlgebraBenchmarks(Float.self, name: "Float")
 }

@@ -10,6 +10,9 @@
 import Foundation
 import Gauss
 
+// Run OpenBLAS kernels that match the processor (this may restart the program once).
+BLASKernel.selectForProcessor()
+
 func f<T: Real>(_ x: T) -> T { x * x * x }
 
 let x = 1.0

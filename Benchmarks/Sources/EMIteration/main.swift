@@ -10,6 +10,9 @@ import BenchmarkData
 import Foundation
 import Gauss
 
+// Run OpenBLAS kernels that match the processor (this may restart the program once).
+BLASKernel.selectForProcessor()
+
 let arguments = CommandLine.arguments
 guard arguments.count >= 4, let k = Int(arguments[2]), let type = CovarianceType(rawValue: arguments[3]) else {
     FileHandle.standardError.write("usage: em-iteration DATA.npy K full|tied|diag|spherical [--float32] [--iterations m] [--repeats r]\n".data(using: .utf8)!)

@@ -7,6 +7,9 @@
 import Foundation
 import Gauss
 
+// Run OpenBLAS kernels that match the processor (this may restart the program once).
+BLASKernel.selectForProcessor()
+
 /// A failure to report in a reply.
 struct ToolError: Error, CustomStringConvertible {
     let description: String

@@ -6,6 +6,9 @@ import CGemmReference
 import Foundation
 import LinearAlgebra
 
+// Run OpenBLAS kernels that match the processor (this may restart the program once).
+BLASKernel.selectForProcessor()
+
 func now() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_MONOTONIC, &t)

@@ -10,6 +10,9 @@ import BenchmarkData
 import Foundation
 import Gauss
 
+// Run OpenBLAS kernels that match the processor (this may restart the program once).
+BLASKernel.selectForProcessor()
+
 let arguments = CommandLine.arguments
 guard arguments.count >= 3, let k = Int(arguments[2]) else {
     FileHandle.standardError.write("usage: kmeans-iteration DATA.npy K [--float32] [--iterations m] [--repeats r]\n".data(using: .utf8)!)

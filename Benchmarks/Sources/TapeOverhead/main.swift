@@ -6,6 +6,9 @@
 import Foundation
 import Gauss
 
+// Run OpenBLAS kernels that match the processor (this may restart the program once).
+BLASKernel.selectForProcessor()
+
 func seconds(_ body: () -> Void) -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
     body()
