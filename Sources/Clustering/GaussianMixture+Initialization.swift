@@ -16,8 +16,9 @@ extension GaussianMixture {
             factors = initialPrecisions
         } else {
             let responsibilities = initialResponsibilities(source, sampleWeights: sampleWeights, using: &rng)
+            // In Double whatever the data's type: see DoublePrecisionSource.
             let statistics = SufficientStatistics.fromResponsibilities(
-                of: source, componentCount: k, covarianceType: covarianceType, rowWeights: sampleWeights,
+                of: DoublePrecisionSource(source), componentCount: k, covarianceType: covarianceType, rowWeights: sampleWeights,
                 responsibilities: responsibilities)
             let (estimated, estimatedCovariances) = try statistics.parameters(regularization: regularization, weightsOverTotal: true)
             weights = initialWeights ?? estimated.weights

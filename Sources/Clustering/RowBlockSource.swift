@@ -113,3 +113,29 @@ package struct BlockReader<Scalar: BLASScalar>: RowBlockSource {
 
     package func rows(_ range: Range<Int>) -> Matrix<Scalar> { read(range) }
 }
+
+/// Another source's rows in `Double`: Float blocks are converted, Double
+/// blocks passed through. The starting statistics are taken through it,
+/// because their second moments cancel: a component seeded by one row has
+/// covariance exactly zero before regularization, and a Float Σ r·x·xᵀ
+/// minus N·m·mᵀ leaves rounding noise of ε_Float·‖x‖², far above a
+/// `reg_covar` of 10⁻⁶ (the issue: float32 fits from k-means++ failed).
+struct DoublePrecisionSource<Base: RowBlockSource>: RowBlockSource {
+    let base: Base
+
+    init(_ base: Base) { self.base = base }
+
+    var rowCount: Int { base.rowCount }
+    var columnCount: Int { base.columnCount }
+    func rows(_ range: Range<Int>) -> Matrix<Double> {
+        let block = base.rows(range)
+        if let same = block as? Matrix<Double> { return same }
+        var converted = Matrix<Double>(rows: block.rows, columns: block.columns)
+        block.withUnsafeBufferPointer { source in
+            converted.withUnsafeMutableBufferPointer { target in
+                for i in source.indices { target[i] = Double(source[i]) }
+            }
+        }
+        return converted
+    }
+}

@@ -147,12 +147,21 @@ extension SufficientStatistics {
         var moments: Matrix<Scalar>
         var scaledRows: Matrix<Scalar>
         var gram: Matrix<Scalar>
+        /// Rᵀ·φ in Double (K × features).
+        var wideMoments: Matrix<Double>
+        /// Float diag and spherical only: φ and R widened to Double.
+        var wideFeatures: Matrix<Double>
+        var wideResponsibilities: Matrix<Double>
 
         init(rows: Int, featureCount: Int, componentCount k: Int, dimension d: Int, covarianceType: CovarianceType) {
-            moments = Matrix(rows: k, columns: featureCount)
             let needsGram = covarianceType == .full || covarianceType == .tied
+            let widens = Scalar.self != Double.self && !needsGram
+            moments = Matrix(rows: k, columns: featureCount)
             scaledRows = Matrix(rows: needsGram ? rows : 0, columns: d)
             gram = Matrix(rows: needsGram ? d : 0, columns: d)
+            wideMoments = Matrix(rows: k, columns: featureCount)
+            wideFeatures = Matrix(rows: widens ? rows : 0, columns: featureCount)
+            wideResponsibilities = Matrix(rows: widens ? rows : 0, columns: k)
         }
     }
 
@@ -169,15 +178,29 @@ extension SufficientStatistics {
         let k = componentCount, d = dimension, f = features.columns
         // Rᵀ·φ gives Nₖ and Σ r·x at once (φ ends in a column of ones), and
         // for diag the Σ r·x² and for spherical the Σ r·‖x‖² as well.
-        BLAS.gemm(responsibilities, features, into: &workspace.moments, transposeA: .transpose)
-        let moments = workspace.moments
+        if Scalar.self != Double.self && (covarianceType == .diag || covarianceType == .spherical) {
+            // Float diag and spherical: the variance is Σ r·x²/N − m², which
+            // cancels; with x² rounded to Float a component of few rows gets
+            // rounding noise of ε_Float·x² in place of its variance. Squares
+            // and sums of the same (Float) x in Double cancel exactly.
+            widenFeatures(features, responsibilities, &workspace)
+            BLAS.gemm(workspace.wideResponsibilities, workspace.wideFeatures, into: &workspace.wideMoments, transposeA: .transpose)
+        } else {
+            BLAS.gemm(responsibilities, features, into: &workspace.moments, transposeA: .transpose)
+            workspace.moments.withUnsafeBufferPointer { narrow in
+                workspace.wideMoments.withUnsafeMutableBufferPointer { wide in
+                    for i in narrow.indices { wide[i] = Double(narrow[i]) }
+                }
+            }
+        }
+        let moments = workspace.wideMoments
         let firstColumn = covarianceType == .diag ? d : 0
         for c in 0..<k {
-            counts[c] += Double(moments[c, f - 1])
-            for j in 0..<d { firstMoments[c, j] += Double(moments[c, firstColumn + j]) }
+            counts[c] += moments[c, f - 1]
+            for j in 0..<d { firstMoments[c, j] += moments[c, firstColumn + j] }
             switch covarianceType {
-            case .diag: for j in 0..<d { secondMoments[c, j] += Double(moments[c, j]) }
-            case .spherical: secondMoments[c, 0] += Double(moments[c, d])
+            case .diag: for j in 0..<d { secondMoments[c, j] += moments[c, j] }
+            case .spherical: secondMoments[c, 0] += moments[c, d]
             case .full, .tied: break
             }
         }
@@ -201,6 +224,48 @@ extension SufficientStatistics {
             addLowerTriangle(workspace.gram, toRowsFrom: 0)
         case .diag, .spherical:
             break
+        }
+    }
+
+    /// Diag and spherical: φ(x) recomputed in Double from the x it holds
+    /// ([x∘x, x, 1] or [x, ‖x‖², 1]), and the responsibilities widened.
+    private func widenFeatures<Scalar: BLASScalar>(
+        _ features: Matrix<Scalar>, _ responsibilities: Matrix<Scalar>, _ workspace: inout Workspace<Scalar>
+    ) {
+        let d = dimension, f = features.columns, m = features.rows
+        let diag = covarianceType == .diag
+        if workspace.wideFeatures.rows != m {
+            workspace.wideFeatures = Matrix(rows: m, columns: f)
+            workspace.wideResponsibilities = Matrix(rows: m, columns: componentCount)
+        }
+        features.withUnsafeBufferPointer { phi in
+            workspace.wideFeatures.withUnsafeMutableBufferPointer { out in
+                for i in 0..<m {
+                    let row = i * f
+                    if diag {
+                        for j in 0..<d {
+                            let v = Double(phi[row + d + j])
+                            out[row + j] = v * v
+                            out[row + d + j] = v
+                        }
+                        out[row + 2 * d] = 1
+                    } else {
+                        var norm = 0.0
+                        for j in 0..<d {
+                            let v = Double(phi[row + j])
+                            out[row + j] = v
+                            norm += v * v
+                        }
+                        out[row + d] = norm
+                        out[row + d + 1] = 1
+                    }
+                }
+            }
+        }
+        responsibilities.withUnsafeBufferPointer { r in
+            workspace.wideResponsibilities.withUnsafeMutableBufferPointer { out in
+                for i in r.indices { out[i] = Double(r[i]) }
+            }
         }
     }
 
