@@ -87,7 +87,7 @@ extension Fit {
             reg_covar: em.regCovar, max_iter: em.maxIter, n_init: em.nInit,
             init_params: initFrom == nil ? em.initialization.rawValue : "init-from", seed: em.seed,
             dtype: dtype.rawValue, n_samples: rows)
-        try writeOutput(try modelJSON(model, settings: settings), to: output)
+        try writeModel(model, settings: settings, to: output)
         if let output {
             standardError("gauss: \(model.converged ? "converged" : "did not converge") after \(model.iterationCount) iterations, "
                           + "lower bound \(model.lowerBound); model written to \(output)")

@@ -19,17 +19,36 @@ struct FitSettings: Codable {
     var n_samples: Int
 }
 
-/// A model's JSON: the library's encoding (scikit-learn's attribute names)
-/// with the format version and, for fitted models, the settings.
-func modelJSON(_ model: GaussianMixtureModel, settings: FitSettings?) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    let body = String(decoding: try encoder.encode(model), as: UTF8.self)
-    var extra = "\"gauss_model_version\":\(modelFileVersion),"
-    if let settings { extra += "\"settings\":" + String(decoding: try encoder.encode(settings), as: UTF8.self) + "," }
-    // The library's encoding is one JSON object: splice the extra members in after its brace.
-    precondition(body.first == "{")
-    return "{" + extra + body.dropFirst() + "\n"
+/// Hands a model file's text to `write` in pieces: the library's encoding
+/// (scikit-learn's attribute names) with the format version and, for fitted
+/// models, the settings. `CompactJSONEncoder` holds little beyond the model.
+func writeModelJSON(_ model: GaussianMixtureModel, settings: FitSettings?,
+                    to write: (UnsafeRawBufferPointer) throws -> Void) throws {
+    try CompactJSONEncoder().encode(ModelFileContents(model: model, settings: settings), writingTo: write)
+    try [UInt8(ascii: "\n")].withUnsafeBytes(write)
+}
+
+/// Writes a model file to `path`, or stdout when nil, without holding its text.
+func writeModel(_ model: GaussianMixtureModel, settings: FitSettings?, to path: String?) throws {
+    try writeOutput(to: path) { write in try writeModelJSON(model, settings: settings, to: write) }
+}
+
+/// The members of a model file: the library's own and two more, in one object.
+private struct ModelFileContents: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case version = "gauss_model_version"
+        case settings
+    }
+
+    let model: GaussianMixtureModel
+    let settings: FitSettings?
+
+    func encode(to encoder: any Encoder) throws {
+        try model.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(modelFileVersion, forKey: .version)
+        try container.encodeIfPresent(settings, forKey: .settings)
+    }
 }
 
 /// Reads a model file written by `gauss fit` (or by hand, in the same format).

@@ -89,7 +89,7 @@ struct Select: ParsableCommand {
                 n_components: best.componentCount, covariance_type: best.covarianceType.rawValue, tol: em.tol,
                 reg_covar: em.regCovar, max_iter: em.maxIter, n_init: em.nInit, init_params: em.initialization.rawValue,
                 seed: em.seed, dtype: { if case .float = data { return "float32" } else { return "float64" } }(), n_samples: data.rows)
-            try writeOutput(try modelJSON(best.model, settings: settings), to: output)
+            try writeModel(best.model, settings: settings, to: output)
         }
     }
 }
