@@ -25,7 +25,7 @@ import Testing
 
     static let sample = Outer(
         zeta: 0.1 + 0.2, alpha: -7,
-        matrix: [[1, -2.5e-300, 3.141592653589793], [1e16, 4.9e-324, -0.0]],
+        matrix: [[1, -2.5e-300, 3.141592653589793], [1e16, Double.leastNonzeroMagnitude, -0.0]],
         blocks: [[[1, 2], [3, 4]], [[5e-7, 6], [7, 8.000000000000002]]],
         inner: Inner(name: "a \"quoted\"\\ name\n\t\u{1}é", flag: true, missing: nil, values: [1.5, 0.1, 3e38]),
         list: [Inner(name: "", flag: false, missing: 3, values: [])],
