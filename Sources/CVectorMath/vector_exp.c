@@ -199,7 +199,12 @@ void rows_softmax_body(const double *x, long rows, long columns, double *out, do
 /* Nearest of k ≤ width centres for each row, by ‖c‖² − 2·x·c, with the
    centres transposed and padded to `width` columns (d × width) so that the
    accumulators of one row stay in vector registers across the whole row:
-   no packing of the data, one pass over each row. */
+   no packing of the data, one pass over each row. With `sums`, the row is
+   then added to its centre's sum while it is still in L1. (Tried and
+   slower on an AMD EPYC with AVX2, at n = 100 000, d = 128, K = 32, where
+   this takes 25 ms per Lloyd iteration: tiles of 16 centres shared by two
+   rows, 32 ms; the columns of centres_t in chunks of 16 KiB with partial
+   sums for groups of 8 rows, 31 ms.) */
 #define NEAREST_BODY(width)                                                                              \
     for (long i = 0; i < rows; i++) {                                                                    \
         const double *row = x + i * d;                                                                   \
@@ -219,11 +224,18 @@ void rows_softmax_body(const double *x, long rows, long columns, double *out, do
         labels[i] = best;                                                                                \
         double distance = row_norms[i] + best_score;                                                     \
         distances[i] = distance > 0 ? distance : 0;                                                      \
+        if (sums) {                                                                                      \
+            double w = weights ? weights[i] : 1;                                                         \
+            double *target = sums + best * d;                                                            \
+            cluster_weights[best] += w;                                                                  \
+            for (long j = 0; j < d; j++) target[j] += w * row[j];                                        \
+        }                                                                                                \
     }
 
 static inline __attribute__((always_inline))
 void nearest_centres_body(const double *x, long rows, long d, const double *centres_t, long width,
-                          const double *centre_norms, long k, const double *row_norms, long *labels, double *distances) {
+                          const double *centre_norms, long k, const double *row_norms, long *labels, double *distances,
+                          const double *weights, double *sums, double *cluster_weights) {
     if (width == 16) { NEAREST_BODY(16) }
     else if (width == 32) { NEAREST_BODY(32) }
     else { NEAREST_BODY(64) }
@@ -242,8 +254,10 @@ void nearest_centres_body(const double *x, long rows, long d, const double *cent
     }                                                                                                         \
     attributes static void nearest_centres_##suffix(const double *x, long rows, long d, const double *centres_t,  \
                                                     long width, const double *centre_norms, long k,            \
-                                                    const double *row_norms, long *labels, double *distances) {  \
-        nearest_centres_body(x, rows, d, centres_t, width, centre_norms, k, row_norms, labels, distances);    \
+                                                    const double *row_norms, long *labels, double *distances,   \
+                                                    const double *weights, double *sums, double *cluster_weights) { \
+        nearest_centres_body(x, rows, d, centres_t, width, centre_norms, k, row_norms, labels, distances,     \
+                             weights, sums, cluster_weights);                                                  \
     }                                                                                                         \
     attributes static void rows_softmax_##suffix(const double *x, long rows, long columns, double *out,        \
                                                  double *log_sum_exp) {                                        \
@@ -318,11 +332,20 @@ void gauss_rows_softmax(const double *x, long rows, long columns, double *out, d
 }
 
 void gauss_nearest_centres(const double *x, long rows, long d, const double *centres_t, long width,
-                           const double *centre_norms, long k, const double *row_norms, long *labels, double *distances) {
+                           const double *centre_norms, long k, const double *row_norms, long *labels, double *distances,
+                           const double *weights, double *sums, double *cluster_weights) {
     switch (detect()) {
-    case isa_avx512: nearest_centres_avx512(x, rows, d, centres_t, width, centre_norms, k, row_norms, labels, distances); break;
-    case isa_avx2: nearest_centres_avx2(x, rows, d, centres_t, width, centre_norms, k, row_norms, labels, distances); break;
-    default: nearest_centres_baseline(x, rows, d, centres_t, width, centre_norms, k, row_norms, labels, distances);
+    case isa_avx512:
+        nearest_centres_avx512(x, rows, d, centres_t, width, centre_norms, k, row_norms, labels, distances, weights, sums,
+                               cluster_weights);
+        break;
+    case isa_avx2:
+        nearest_centres_avx2(x, rows, d, centres_t, width, centre_norms, k, row_norms, labels, distances, weights, sums,
+                             cluster_weights);
+        break;
+    default:
+        nearest_centres_baseline(x, rows, d, centres_t, width, centre_norms, k, row_norms, labels, distances, weights, sums,
+                                 cluster_weights);
     }
 }
 

@@ -246,10 +246,8 @@ private struct LloydPass<Source: RowBlockSource> {
         let distance = SquaredDistances<Source.Scalar>(centres: centers)
         // Double data and few centres: the register-blocked kernel, which
         // reads each block once instead of packing it for a GEMM.
-        let width = Source.Scalar.self == Double.self ? VectorMath.nearestCentreWidths.first { k <= $0 } : nil
-        let centresT = width.map { width in
-            Matrix<Double>(rows: d, columns: width) { j, c in c < k ? centers[c, j] : 0 }
-        }
+        let packed = Source.Scalar.self == Double.self ? VectorMath.packedCentres(centers) : nil
+        let width = packed?.width, centresT = packed?.values
         let firstPass = rowNorms.isEmpty
         if firstPass { rowNorms = [Double](repeating: 0, count: n) }
         let partials = labels.withUnsafeMutableBufferPointer { labels in
@@ -265,19 +263,28 @@ private struct LloydPass<Source: RowBlockSource> {
                             let norms = UnsafeMutableBufferPointer(rebasing: rowNorms[range])
                             if firstPass { _ = norms.update(from: squaredRowNorms(rows)) }
                             if let width, let centresT {
+                                // The kernel also adds each row to its cluster's sum.
                                 rows.withUnsafeBufferPointer { x in
                                     x.withMemoryRebound(to: Double.self) { x in
                                         centresT.withUnsafeBufferPointer { centresT in
                                             distance.centreNorms.withUnsafeBufferPointer { centreNorms in
-                                                VectorMath.nearestCentres(
-                                                    of: x, dimension: d, centresT: centresT, width: width, centreNorms: centreNorms,
-                                                    rowNorms: UnsafeBufferPointer(norms),
-                                                    labels: UnsafeMutableBufferPointer(rebasing: labels[range]),
-                                                    distances: UnsafeMutableBufferPointer(rebasing: distances[range]))
+                                                sums.withUnsafeMutableBufferPointer { sums in
+                                                    clusterWeights.withUnsafeMutableBufferPointer { clusterWeights in
+                                                        withRowWeights(weights, range) { rowWeights in
+                                                            VectorMath.nearestCentres(
+                                                                of: x, dimension: d, centresT: centresT, width: width,
+                                                                centreNorms: centreNorms, rowNorms: UnsafeBufferPointer(norms),
+                                                                labels: UnsafeMutableBufferPointer(rebasing: labels[range]),
+                                                                distances: UnsafeMutableBufferPointer(rebasing: distances[range]),
+                                                                weights: rowWeights, sums: sums, clusterWeights: clusterWeights)
+                                                        }
+                                                    }
+                                                }
                                             }
                                         }
                                     }
                                 }
+                                continue
                             } else {
                                 if block.rows != rows.rows { block = Matrix(rows: rows.rows, columns: k) }
                                 distance.compute(rows, rowNorms: UnsafeBufferPointer(norms), into: &block)

@@ -114,7 +114,7 @@ extension SufficientStatistics {
 }
 
 /// Calls `body` with the weights of the rows in `range`, or nil without weights.
-private func withRowWeights<R>(_ weights: [Double]?, _ range: Range<Int>, _ body: (UnsafeBufferPointer<Double>?) -> R) -> R {
+func withRowWeights<R>(_ weights: [Double]?, _ range: Range<Int>, _ body: (UnsafeBufferPointer<Double>?) -> R) -> R {
     guard let weights else { return body(nil) }
     return weights.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[range])) }
 }

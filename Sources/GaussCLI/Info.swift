@@ -22,7 +22,7 @@ struct Info: ParsableCommand {
         var lines = [
             "gauss \(GaussTool.version)",
             "BLAS: \(BLASKernel.configuration)",
-            "BLAS kernels: \(BLASKernel.loaded) (\(selectionText))",
+            "BLAS kernels: \(BLASKernel.loaded) (\(BLASKernel.selection))",
             "BLAS threads: \(BLASThreading.threadCount)",
             "processor: \(processor)",
             "processor's best BLAS kernels: \(BLASKernel.bestCore(for: processor) ?? "any (no AVX)")",
@@ -32,16 +32,8 @@ struct Info: ParsableCommand {
         return lines
     }
 
-    static var selectionText: String {
-        switch BLASKernel.selection {
-        case .openBLAS: "chosen by OpenBLAS for this processor model"
-        case .environment(let value): "OPENBLAS_CORETYPE=\(value) set by the user"
-        case .gauss(let replaced): "chosen by gauss from the processor's features; OpenBLAS had chosen \(replaced)"
-        }
-    }
-
     /// The line `--verbose` commands print first.
     static var kernelSummary: String {
-        "gauss: BLAS kernels \(BLASKernel.loaded) (\(selectionText)), \(BLASThreading.threadCount) threads"
+        "gauss: BLAS kernels \(BLASKernel.loaded) (\(BLASKernel.selection)), \(BLASThreading.threadCount) threads"
     }
 }

@@ -98,6 +98,7 @@ public enum BLASKernel {
         case gauss(replacing: String)
     }
 
+
     /// How the running kernel set was chosen.
     public static var selection: Selection {
         guard let requested = environment(coreTypeVariable) else { return .openBLAS }
@@ -164,5 +165,16 @@ public enum BLASKernel {
         guard let value = getenv(name) else { return nil }
         let text = String(cString: value)
         return text.isEmpty ? nil : text
+    }
+}
+
+extension BLASKernel.Selection: CustomStringConvertible {
+    /// For example "chosen by OpenBLAS for this processor model".
+    public var description: String {
+        switch self {
+        case .openBLAS: "chosen by OpenBLAS for this processor model"
+        case .environment(let value): "OPENBLAS_CORETYPE=\(value) set by the user"
+        case .gauss(let replaced): "chosen by Gauss from the processor's features; OpenBLAS had chosen \(replaced)"
+        }
     }
 }

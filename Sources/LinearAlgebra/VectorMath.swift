@@ -96,23 +96,46 @@ extension VectorMath {
     /// The widths the nearest-centre kernel is compiled for.
     package static let nearestCentreWidths = [16, 32, 64]
 
+    /// `centres` (k × d) laid out for ``nearestCentres(of:dimension:centresT:width:centreNorms:rowNorms:labels:distances:weights:sums:clusterWeights:)``:
+    /// transposed to d × width and padded with zero centres to the smallest
+    /// width of ``nearestCentreWidths`` that holds k; nil when k is larger
+    /// than all.
+    package static func packedCentres(_ centres: Matrix<Double>) -> (values: [Double], width: Int)? {
+        let k = centres.rows, d = centres.columns
+        guard let width = nearestCentreWidths.first(where: { k <= $0 }) else { return nil }
+        var values = [Double](repeating: 0, count: d * width)
+        for c in 0..<k {
+            for j in 0..<d { values[j * width + c] = centres[c, j] }
+        }
+        return (values, width)
+    }
+
     /// For each row of the row-major `rows × d` block `x`: the index of the
     /// nearest of `k` centres and the squared distance to it,
     /// `rowNorms[i] + centreNorms[c] − 2·x·c` clamped at 0. `centresT` is
-    /// d × width, the centres transposed and padded with zeros to a width of
-    /// ``nearestCentreWidths`` (k ≤ width): the accumulators of a row then
-    /// stay in registers and the block is read once, unpacked, which beats
-    /// a GEMM when k is this small. The first of equally near centres wins.
+    /// the centres as ``packedCentres(_:)`` lays them out, `width` wide: the
+    /// accumulators of a row then stay in registers and the block is read
+    /// once, unpacked, which beats a GEMM when k is this small. The first of
+    /// equally near centres wins.
+    ///
+    /// With `sums` (k × d) and `clusterWeights` (k), each row times its
+    /// weight (from `weights`, or 1) is also added to its centre's sum, and
+    /// the weight to its centre's total, while the row is still in cache.
     package static func nearestCentres(
         of x: UnsafeBufferPointer<Double>, dimension d: Int, centresT: UnsafeBufferPointer<Double>, width: Int,
         centreNorms: UnsafeBufferPointer<Double>, rowNorms: UnsafeBufferPointer<Double>,
-        labels: UnsafeMutableBufferPointer<Int>, distances: UnsafeMutableBufferPointer<Double>
+        labels: UnsafeMutableBufferPointer<Int>, distances: UnsafeMutableBufferPointer<Double>,
+        weights: UnsafeBufferPointer<Double>? = nil, sums: UnsafeMutableBufferPointer<Double>? = nil,
+        clusterWeights: UnsafeMutableBufferPointer<Double>? = nil
     ) {
         let rows = rowNorms.count, k = centreNorms.count
         precondition(nearestCentreWidths.contains(width) && k >= 1 && k <= width && centresT.count == d * width
                      && x.count == rows * d && labels.count >= rows && distances.count >= rows)
+        precondition((sums == nil) == (clusterWeights == nil) && (sums?.count ?? k * d) == k * d
+                     && (clusterWeights?.count ?? k) == k && (weights?.count ?? rows) >= rows)
         guard rows > 0 else { return }
         gauss_nearest_centres(x.baseAddress!, rows, d, centresT.baseAddress!, width, centreNorms.baseAddress!, k,
-                              rowNorms.baseAddress!, labels.baseAddress!, distances.baseAddress!)
+                              rowNorms.baseAddress!, labels.baseAddress!, distances.baseAddress!,
+                              weights?.baseAddress, sums?.baseAddress, clusterWeights?.baseAddress)
     }
 }

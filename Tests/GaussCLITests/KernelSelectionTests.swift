@@ -24,7 +24,7 @@ import Testing
             #expect(run.stdout.contains("chosen by OpenBLAS"), "\(run.stdout)")
             return
         }
-        #expect(run.stdout.contains("BLAS kernels: \(best) (chosen by gauss from the processor's features; OpenBLAS had chosen Prescott)"),
+        #expect(run.stdout.contains("BLAS kernels: \(best) (chosen by Gauss from the processor's features; OpenBLAS had chosen Prescott)"),
                 "\(run.stdout)")
         // OpenBLAS itself reports the new kernels, and it was loaded exactly twice: one restart, no loop.
         #expect(run.stdout.contains("BLAS: OpenBLAS") && run.stdout.contains(" \(best) "), "\(run.stdout)")
@@ -52,7 +52,7 @@ import Testing
         ]))
         try #require(run.status == 0, "\(run.stderr)")
         #expect(run.stderr.components(separatedBy: "Core: ").count - 1 == 1, "\(run.stderr)")
-        #expect(!run.stdout.contains("chosen by gauss"), "\(run.stdout)")
+        #expect(!run.stdout.contains("chosen by Gauss"), "\(run.stdout)")
     }
 
     @Test func theRestartKeepsTheArguments() throws {

@@ -150,26 +150,42 @@ import Testing
     func nearestCentresMatchBruteForce(k: Int) {
         let (m, d) = (300, 13)
         let x: Matrix<Double> = randomMatrix(m, d, seed: UInt64(k)), centres: Matrix<Double> = randomMatrix(k, d, seed: 77)
-        let width = VectorMath.nearestCentreWidths.first { k <= $0 }!
-        let centresT = Matrix<Double>(rows: d, columns: width) { j, c in c < k ? centres[c, j] : 0 }
+        let (centresT, width) = VectorMath.packedCentres(centres)!
         let centreNorms = (0..<k).map { c in (0..<d).reduce(0.0) { $0 + centres[c, $1] * centres[c, $1] } }
         let rowNorms = (0..<m).map { i in (0..<d).reduce(0.0) { $0 + x[i, $1] * x[i, $1] } }
         var labels = [Int](repeating: -1, count: m), distances = [Double](repeating: -1, count: m)
+        // Lloyd's sums in the same pass, weighted, added to what the buffers held.
+        let weights = (0..<m).map { Double($0 % 3) + 0.5 }
+        var sums = [Double](repeating: 1, count: k * d), clusterWeights = [Double](repeating: 2, count: k)
         x.withUnsafeBufferPointer { x in
             centresT.withUnsafeBufferPointer { centresT in
                 centreNorms.withUnsafeBufferPointer { centreNorms in
                     rowNorms.withUnsafeBufferPointer { rowNorms in
                         labels.withUnsafeMutableBufferPointer { labels in
                             distances.withUnsafeMutableBufferPointer { distances in
-                                VectorMath.nearestCentres(of: x, dimension: d, centresT: centresT, width: width,
-                                                          centreNorms: centreNorms, rowNorms: rowNorms,
-                                                          labels: labels, distances: distances)
+                                weights.withUnsafeBufferPointer { weights in
+                                    sums.withUnsafeMutableBufferPointer { sums in
+                                        clusterWeights.withUnsafeMutableBufferPointer { clusterWeights in
+                                            VectorMath.nearestCentres(of: x, dimension: d, centresT: centresT, width: width,
+                                                                      centreNorms: centreNorms, rowNorms: rowNorms,
+                                                                      labels: labels, distances: distances, weights: weights,
+                                                                      sums: sums, clusterWeights: clusterWeights)
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
                 }
             }
         }
+        var expectedSums = [Double](repeating: 1, count: k * d), expectedWeights = [Double](repeating: 2, count: k)
+        for i in 0..<m {
+            expectedWeights[labels[i]] += weights[i]
+            for j in 0..<d { expectedSums[labels[i] * d + j] += weights[i] * x[i, j] }
+        }
+        #expect(zip(sums, expectedSums).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($1)) })
+        #expect(clusterWeights == expectedWeights)
         var wrong = 0, worst = 0.0
         for i in 0..<m {
             let exact = (0..<k).map { c in (0..<d).reduce(0.0) { $0 + (x[i, $1] - centres[c, $1]) * (x[i, $1] - centres[c, $1]) } }

@@ -55,6 +55,7 @@ func compare<S: BLASScalar>(
 let config = String(cString: gauss_openblas_config())
 print("OpenBLAS: \(config); threads: \(gauss_openblas_threads())")
 print("OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)")")
+print("BLAS kernels: \(BLASKernel.loaded) (\(BLASKernel.selection))")
 print("")
 print("case             C median      Matrix median  Matrix/C   overhead/call  GFLOPS (C, Matrix)")
 

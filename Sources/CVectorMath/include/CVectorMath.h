@@ -33,9 +33,13 @@ void gauss_rows_softmax(const double *x, long rows, long columns, double *out, d
 /// squared distance ‖x − c‖² = row_norms[i] + centre_norms[c] − 2·x·c
 /// (clamped at 0). `centres_t` is d × width, the centres transposed and
 /// padded with zeros to width = 16, 32 or 64 columns (k ≤ width). The first
-/// of equally near centres wins.
+/// of equally near centres wins. When `sums` (k × d) is not NULL, each row
+/// times its weight (`weights[i]`, or 1 when `weights` is NULL) is also
+/// added to its centre's row of `sums`, and the weight to
+/// `cluster_weights[label]`: Lloyd's update in the same pass.
 void gauss_nearest_centres(const double *x, long rows, long d, const double *centres_t, long width,
-                           const double *centre_norms, long k, const double *row_norms, long *labels, double *distances);
+                           const double *centre_norms, long k, const double *row_norms, long *labels, double *distances,
+                           const double *weights, double *sums, double *cluster_weights);
 
 /// gauss_exp_shifted with a given instruction set: 0 baseline, 1 AVX2 with
 /// FMA, 2 AVX-512; for tests, which check every variant the processor can
