@@ -94,57 +94,6 @@ private func loadVectorData(_ path: String) throws -> Matrix<Double> {
     }
 }
 
-/// Writes `text` to `path` atomically (a temporary file renamed), or to
-/// stdout when `path` is nil: nothing is left half-written.
-func writeOutput(_ text: String, to path: String?) throws {
-    var text = text
-    try writeOutput(to: path) { write in try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) } }
-}
-
-/// Writes what `produce` hands its `write` function, in pieces, to `path`
-/// atomically (a temporary file beside it, renamed over it once complete),
-/// or to stdout when `path` is nil. The whole output is never held at once.
-func writeOutput(to path: String?, _ produce: (_ write: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
-    guard let path else {
-        return try produce { try writeAll($0, to: STDOUT_FILENO, describing: "standard output") }
-    }
-    let url = URL(fileURLWithPath: path)
-    var template = Array(url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).XXXXXX").path.utf8CString)
-    let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    guard descriptor >= 0 else {
-        throw DataError("\(path): cannot write the file (\(String(cString: strerror(errno))))")
-    }
-    let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    do {
-        try produce { try writeAll($0, to: descriptor, describing: path) }
-        // mkstemp makes the file 0600; give it the mode a new file gets.
-        let mask = umask(0)
-        umask(mask)
-        fchmod(descriptor, 0o666 & ~mask)
-        guard close(descriptor) == 0 else { throw DataError("\(path): cannot write the file (\(String(cString: strerror(errno))))") }
-        guard rename(temporary, path) == 0 else {
-            throw DataError("\(path): cannot write the file (\(String(cString: strerror(errno))))")
-        }
-    } catch {
-        close(descriptor)
-        unlink(temporary)
-        throw error
-    }
-}
-
-/// Writes all of `bytes` to a file descriptor, retrying short writes.
-private func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32, describing name: String) throws {
-    var offset = 0
-    while offset < bytes.count {
-        let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-        if written < 0 {
-            if errno == EINTR { continue }
-            throw DataError("\(name): cannot write (\(String(cString: strerror(errno))))")
-        }
-        offset += written
-    }
-}
-
 /// Turns library errors into one-sentence data errors naming the file.
 func describing<R>(_ file: String, _ body: () throws -> R) throws -> R {
     do {

@@ -50,10 +50,10 @@ struct Demo: ParsableCommand {
                 break
             }
         }
-        print(summary(model, names: table.header ?? ["x", "y"]))
+        try writeStandardOutput(summary(model, names: table.header ?? ["x", "y"]) + "\n")
         try writeOutput(figure(data: data, names: table.header ?? ["x", "y"], snapshots: snapshots, history: model.lowerBoundHistory).text,
                         to: output)
-        print("EM at work drawn in \(output)")
+        try writeStandardOutput("EM at work drawn in \(output)\n")
     }
 
     private func summary(_ model: GaussianMixtureModel, names: [String]) -> String {

@@ -55,6 +55,7 @@ struct Fit: ParsableCommand {
     }
 
     func run() throws {
+        try checkOutput(output, isNotAnyOf: [data, sampleWeights, initFrom])
         if distributed { return try runDistributed() }
         if verbose { standardError(Info.kernelSummary) }
         let data = try openFitInput(self.data, columns: em.columnList, dtype: em.dtype, memoryBudget: memoryBudget)
@@ -126,11 +127,11 @@ func progressReporter(verbose: Bool, maxIterations: Int) -> (@Sendable (Gaussian
     return { p in
         let filled = maxIterations > 0 ? min(20, 20 * p.iteration / maxIterations) : 20
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: 20 - filled)
-        FileHandle.standardError.write(Data("\r[\(bar)] iteration \(p.iteration)/\(maxIterations)  lower bound \(String(format: "%.6g", p.lowerBound))   ".utf8))
+        standardError("\r[\(bar)] iteration \(p.iteration)/\(maxIterations)  lower bound \(String(format: "%.6g", p.lowerBound))   ", newline: false)
     }
 }
 
 /// Ends the in-place status line, if one was drawn.
 func finishProgress() {
-    if isatty(2) != 0 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    if isatty(2) != 0 { standardError("\r\u{1B}[K", newline: false) }
 }

@@ -107,6 +107,7 @@ extension Fit {
     private func describe(_ error: any Error) -> String {
         switch error {
         case let error as DataError: return error.message
+        case let error as WriteFailure: return error.message
         case let error as ValidationError: return error.message
         case let error as NpyError: return error.description
         case let error as ClusteringError: return "\(data): \(error.description)"

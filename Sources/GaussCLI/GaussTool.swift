@@ -34,11 +34,17 @@ struct GaussTool: ParsableCommand {
         // Before anything else: this may run the program again with better BLAS kernels.
         BLASKernel.selectForProcessor()
         returnLargeBlocksToTheSystem()
+        // A closed pipe is an error from write(), handled below, not a signal.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch let error as DataError {
             standardError("gauss: \(error.message)")
+            Foundation.exit(1)
+        } catch let error as WriteFailure {
+            // The reader of a pipe went away (`gauss … | head`): stop quietly.
+            if !error.isBrokenPipe { standardError("gauss: \(error.message)") }
             Foundation.exit(1)
         } catch {
             let code = exitCode(for: error)
@@ -73,7 +79,3 @@ private func returnLargeBlocksToTheSystem() {
     _ = unsafeBitCast(symbol, to: Mallopt.self)(mmapThreshold, 1 << 20)
 }
 
-/// Writes a line to stderr.
-func standardError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-}

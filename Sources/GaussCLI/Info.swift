@@ -14,7 +14,7 @@ struct Info: ParsableCommand {
     )
 
     func run() throws {
-        for line in Info.lines() { print(line) }
+        try writeStandardOutput(Info.lines().map { $0 + "\n" }.joined())
     }
 
     static func lines() -> [String] {

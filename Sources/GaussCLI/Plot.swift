@@ -92,6 +92,7 @@ struct Plot: ParsableCommand {
     func validate() throws { _ = try parsedDims() }
 
     func run() throws {
+        try checkOutput(output, isNotAnyOf: [input.model, input.data])
         let (model, loaded) = try input.load()
         let data = loaded.asDouble
         let labels: [Int] = try describing(input.data) { try model.predict(data) }

@@ -44,6 +44,7 @@ struct Predict: ParsableCommand {
     var output: String?
 
     func run() throws {
+        try checkOutput(output, isNotAnyOf: [input.model, input.data])
         let (model, data) = try input.load()
         var text = ""
         if proba {
@@ -127,6 +128,7 @@ struct Sample: ParsableCommand {
     }
 
     func run() throws {
+        try checkOutput(output, isNotAnyOf: [self.model])
         let model = try readModel(self.model)
         let (samples, _) = model.sample(count: count, seed: seed)
         try writeOutput(CSV.string(samples), to: output)

@@ -62,6 +62,7 @@ struct Select: ParsableCommand {
     }
 
     func run() throws {
+        try checkOutput(output, isNotAnyOf: [data])
         let counts = try parsedComponents(), types = try parsedTypes()
         let data = try loadData(self.data, columns: em.columnList, dtype: em.dtype)
         let estimator = em.estimator(components: 1, covariance: .full)
@@ -82,7 +83,7 @@ struct Select: ParsableCommand {
             table += "  --  \(String(repeating: " ", count: max(0, 10 - String(failure.componentCount).count)))\(failure.componentCount)  "
                 + "\(failure.covarianceType.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  not fitted: \(failure.error.description)\n"
         }
-        print(table, terminator: "")
+        try writeStandardOutput(table)
         if let output {
             guard let best = result.ranked.first else { throw DataError("no combination could be fitted, so there is no model to write") }
             let settings = FitSettings(

@@ -32,7 +32,9 @@ public final class NpyFile: @unchecked Sendable {
     ///   supported `.npy` file, or is shorter than its header says.
     public init(path: String) throws(NpyError) {
         self.path = path
-        let descriptor = open(path, O_RDONLY)
+        // Non-blocking, so that a FIFO named like a data file is refused
+        // below instead of waiting forever for a writer.
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else { throw NpyError(.unreadable(NpyFile.systemError()), file: path) }
         defer { close(descriptor) }
         var status = stat()

@@ -37,6 +37,9 @@ public struct NpyHeader: Equatable, Sendable {
 
     static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
 
+    /// The longest header accepted, in bytes.
+    public static let maximumHeaderLength = 65_536
+
     /// Parses the header at the start of `bytes` (which may hold the rest of
     /// the file too).
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(NpyError) -> NpyHeader {
@@ -52,6 +55,13 @@ public struct NpyHeader: Equatable, Sendable {
         var headerLength = 0
         for k in 0..<lengthSize { headerLength |= Int(bytes[8 + k]) << (8 * k) }
         let start = 8 + lengthSize
+        // A header is a short dictionary; numpy itself refuses headers over
+        // 10 000 bytes by default. A huge length field is a corrupt file,
+        // never a reason to read (or allocate) that much.
+        guard headerLength <= maximumHeaderLength else {
+            throw NpyError(.malformedHeader("the header length field says \(headerLength) bytes, "
+                                            + "more than the \(maximumHeaderLength) a .npy header may have"))
+        }
         guard bytes.count >= start + headerLength else {
             throw NpyError(.malformedHeader("the header is \(headerLength) bytes but the file ends after \(bytes.count - start)"))
         }

@@ -82,6 +82,30 @@ import Testing
         }
     }
 
+    @Test func aFIFOIsRefusedWithoutWaitingForAWriter() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("x.npy").path
+        try #require(mkfifo(fifo, 0o600) == 0)
+        #expect(throws: NpyError(.unreadable("not a regular file"), file: fifo)) { try NpyFile(path: fifo) }
+    }
+
+    @Test func aHugeHeaderLengthIsRefusedWithoutReadingIt() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Version 2: a 4-byte length field saying 300 MB, in a 4 KB file.
+        var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [2, 0]
+        let length: UInt32 = 300_000_000
+        bytes += (0..<4).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) }
+        bytes += [UInt8](repeating: 0x20, count: 4096 - bytes.count)
+        let path = dir.appendingPathComponent("huge-header.npy").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(throws: NpyError(.malformedHeader("the header length field says 300000000 bytes, more than the 65536 a .npy header may have"),
+                                 file: path)) {
+            try NpyFile(path: path)
+        }
+    }
+
     @Test(arguments: [1, 2, 3], [false, true])
     func roundTripsEveryVersionDtypeAndOrder(version: Int, fortran: Bool) throws {
         let dir = try temporaryDirectory()
