@@ -351,18 +351,20 @@ private struct IndexKey: CodingKey {
     init?(intValue: Int) { self.intValue = intValue }
 }
 
-private struct UnkeyedContainer: UnkeyedEncodingContainer {
-    let node: JSONNode
-    let codingPath: [any CodingKey]
-    var count: Int { node.elementCount }
+/// The scalar `encode` methods that unkeyed and single-value containers
+/// share: each appends one value to `node`.
+private protocol AppendingContainer {
+    var node: JSONNode { get }
+    /// The coding path of the value about to be appended.
+    var valuePath: [any CodingKey] { get }
+}
 
-    private var elementPath: [any CodingKey] { codingPath + [IndexKey(count)] }
-
+extension AppendingContainer {
     mutating func encodeNil() throws { node.append(text: Scalars.null) }
     mutating func encode(_ value: Bool) throws { node.append(text: Scalars.text(value)) }
     mutating func encode(_ value: String) throws { node.append(text: Scalars.text(value)) }
-    mutating func encode(_ value: Double) throws { node.append(text: try Scalars.text(value, elementPath)) }
-    mutating func encode(_ value: Float) throws { node.append(text: try Scalars.text(value, elementPath)) }
+    mutating func encode(_ value: Double) throws { node.append(text: try Scalars.text(value, valuePath)) }
+    mutating func encode(_ value: Float) throws { node.append(text: try Scalars.text(value, valuePath)) }
     mutating func encode(_ value: Int) throws { node.append(text: Scalars.text(value)) }
     mutating func encode(_ value: Int8) throws { node.append(text: Scalars.text(value)) }
     mutating func encode(_ value: Int16) throws { node.append(text: Scalars.text(value)) }
@@ -375,8 +377,18 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer {
     mutating func encode(_ value: UInt64) throws { node.append(text: Scalars.text(value)) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        node.append(part: try encoded(value, codingPath: elementPath))
+        node.append(part: try encoded(value, codingPath: valuePath))
     }
+}
+
+private struct UnkeyedContainer: UnkeyedEncodingContainer, AppendingContainer {
+    let node: JSONNode
+    let codingPath: [any CodingKey]
+    var count: Int { node.elementCount }
+
+    private var elementPath: [any CodingKey] { codingPath + [IndexKey(count)] }
+    var valuePath: [any CodingKey] { elementPath }
+
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         let child = JSONNode(isObject: true)
@@ -403,27 +415,8 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer {
     }
 }
 
-private struct SingleValueContainer: SingleValueEncodingContainer {
+private struct SingleValueContainer: SingleValueEncodingContainer, AppendingContainer {
     let node: JSONNode
     let codingPath: [any CodingKey]
-
-    mutating func encodeNil() throws { node.append(text: Scalars.null) }
-    mutating func encode(_ value: Bool) throws { node.append(text: Scalars.text(value)) }
-    mutating func encode(_ value: String) throws { node.append(text: Scalars.text(value)) }
-    mutating func encode(_ value: Double) throws { node.append(text: try Scalars.text(value, codingPath)) }
-    mutating func encode(_ value: Float) throws { node.append(text: try Scalars.text(value, codingPath)) }
-    mutating func encode(_ value: Int) throws { node.append(text: Scalars.text(value)) }
-    mutating func encode(_ value: Int8) throws { node.append(text: Scalars.text(value)) }
-    mutating func encode(_ value: Int16) throws { node.append(text: Scalars.text(value)) }
-    mutating func encode(_ value: Int32) throws { node.append(text: Scalars.text(value)) }
-    mutating func encode(_ value: Int64) throws { node.append(text: Scalars.text(value)) }
-    mutating func encode(_ value: UInt) throws { node.append(text: Scalars.text(value)) }
-    mutating func encode(_ value: UInt8) throws { node.append(text: Scalars.text(value)) }
-    mutating func encode(_ value: UInt16) throws { node.append(text: Scalars.text(value)) }
-    mutating func encode(_ value: UInt32) throws { node.append(text: Scalars.text(value)) }
-    mutating func encode(_ value: UInt64) throws { node.append(text: Scalars.text(value)) }
-
-    mutating func encode<T: Encodable>(_ value: T) throws {
-        node.append(part: try encoded(value, codingPath: codingPath))
-    }
+    var valuePath: [any CodingKey] { codingPath }
 }
