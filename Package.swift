@@ -67,8 +67,7 @@ let package = Package(
         .target(name: "Gauss", dependencies: ["LinearAlgebra", "Autodiff", "Clustering"]),
         .executableTarget(
             name: "GaussCLI",
-            dependencies: ["LinearAlgebra", "Clustering", "DistributedClustering", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            resources: [.copy("Resources/faithful.csv")]
+            dependencies: ["LinearAlgebra", "Clustering", "DistributedClustering", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(
             name: "LinearAlgebraTests",

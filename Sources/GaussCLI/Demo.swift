@@ -21,11 +21,10 @@ struct Demo: ParsableCommand {
     var output: String = "gauss-demo.svg"
 
     func run() throws {
-        guard let url = Bundle.module.url(forResource: "faithful", withExtension: "csv") else {
-            throw DataError("the bundled Old Faithful data is missing from this installation")
+        let names = OldFaithful.columnNames
+        let data = Matrix<Double>(rows: OldFaithful.rows.count, columns: 2) { i, j in
+            j == 0 ? OldFaithful.rows[i].eruptions : OldFaithful.rows[i].waiting
         }
-        let table = try CSV.read(contentsOf: url.path)
-        let data = table.matrix
         // A poor start in the spirit of the classic lecture figure (Bishop's
         // Figure 9.8): means placed across the clusters' axis, covariances the
         // features' variances, uncorrelated. (Placed exactly symmetrically,
@@ -50,8 +49,8 @@ struct Demo: ParsableCommand {
                 break
             }
         }
-        try writeStandardOutput(summary(model, names: table.header ?? ["x", "y"]) + "\n")
-        try writeOutput(figure(data: data, names: table.header ?? ["x", "y"], snapshots: snapshots, history: model.lowerBoundHistory).text,
+        try writeStandardOutput(summary(model, names: names) + "\n")
+        try writeOutput(figure(data: data, names: names, snapshots: snapshots, history: model.lowerBoundHistory).text,
                         to: output)
         try writeStandardOutput("EM at work drawn in \(output)\n")
     }

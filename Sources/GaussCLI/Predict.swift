@@ -94,6 +94,8 @@ struct Score: ParsableCommand {
         if perSample {
             try writeOutput(values.map { "\($0)\n" }.joined(), to: nil)
         } else {
+            // The mean of no rows is not a number this command can print.
+            guard !values.isEmpty else { throw DataError("\(input.data) has no rows; the mean log-likelihood of no rows is undefined") }
             try writeOutput("\(values.reduce(0, +) / Double(values.count))\n", to: nil)
         }
     }

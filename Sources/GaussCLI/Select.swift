@@ -30,6 +30,9 @@ struct Select: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write the best model here.")
     var output: String?
 
+    /// The most component counts one `select` compares.
+    static let maximumFits = 1000
+
     func parsedComponents() throws -> [Int] {
         let text = components.replacingOccurrences(of: " ", with: "")
         for separator in ["...", "-"] where text.contains(separator) {
@@ -37,11 +40,19 @@ struct Select: ParsableCommand {
             guard parts.count == 2, let low = Int(parts[0]), let high = Int(parts[1]), low >= 1, low <= high else {
                 throw ValidationError("--components must look like 1...10 with 1 ≤ low ≤ high, got \(components)")
             }
+            // Every count is a fit: a range that asks for more is a typo, not a plan.
+            guard high - low < Select.maximumFits else {
+                throw ValidationError("--components \(components) asks for \(high - low + 1) component counts; "
+                                      + "at most \(Select.maximumFits) can be compared")
+            }
             return Array(low...high)
         }
         let list = text.split(separator: ",").map { Int($0) }
         guard !list.isEmpty, list.allSatisfy({ ($0 ?? 0) >= 1 }) else {
             throw ValidationError("--components must be a range like 1...10 or a list like 2,4,8 of positive counts, got \(components)")
+        }
+        guard list.count <= Select.maximumFits else {
+            throw ValidationError("--components lists \(list.count) counts; at most \(Select.maximumFits) can be compared")
         }
         return list.map { $0! }
     }

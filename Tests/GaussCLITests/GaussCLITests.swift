@@ -1,5 +1,6 @@
 import Clustering
 import Foundation
+@testable import GaussCLI
 import LinearAlgebra
 import Testing
 
@@ -213,6 +214,52 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         let counts = try SVGCounter.count(svg)
         #expect(counts.panels == 6, "start, iterations 1, 2, 5, the last, and the lower bound")
         #expect(counts.ellipses == 5 * 2 * 2)
+    }
+
+    @Test func absurdRequestsAreRefusedWithAMessage() throws {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for range in ["1...9223372036854775807", "1...100000000000", "5-2000"] {
+            let run = try gauss("select", faithful, "--components", range)
+            #expect(run.status == 2, "\(range): \(run.stderr)")
+            #expect(run.stderr.contains("at most 1000 can be compared"), "\(range): \(run.stderr)")
+        }
+        // The mean log-likelihood of no rows is refused, not printed as NaN.
+        let model = dir.appendingPathComponent("model.json").path
+        #expect(try gauss("fit", faithful, "-k", "2", "-o", model).status == 0)
+        let empty = dir.appendingPathComponent("empty.csv").path
+        try Data("eruptions,waiting\n".utf8).write(to: URL(fileURLWithPath: empty))
+        let score = try gauss("score", model, empty)
+        #expect(score.status == 1 && score.stdout.isEmpty, "\(score.stdout)")
+        #expect(score.stderr.contains("has no rows"), "\(score.stderr)")
+    }
+
+    @Test func demoRunsFromACopiedBinaryAlone() throws {
+        // The demo data are compiled in: a copy of the executable with no
+        // resource bundle beside it works (it used to trap in Bundle.module).
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let copy = dir.appendingPathComponent("gauss")
+        try FileManager.default.copyItem(at: gaussExecutable, to: copy)
+        let process = Process()
+        process.executableURL = copy
+        process.arguments = ["demo", "--output", dir.appendingPathComponent("demo.svg").path]
+        process.currentDirectoryURL = dir
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("demo.svg").path))
+    }
+
+    @Test func theCompiledInDemoDataAreDataFaithfulCSV() throws {
+        let table = try CSV.read(contentsOf: faithful)
+        #expect(table.header == OldFaithful.columnNames)
+        #expect(table.matrix.rows == OldFaithful.rows.count)
+        for (i, row) in OldFaithful.rows.enumerated() {
+            #expect(table.matrix[i, 0] == row.eruptions && table.matrix[i, 1] == row.waiting, "row \(i + 1)")
+        }
     }
 
     @Test func dataErrorsExitWithOneSentenceAndStatusOne() throws {
