@@ -63,15 +63,21 @@ public enum ClusteringError: Error, Equatable, Sendable, CustomStringConvertible
         case .dimensionMismatch(let expected, let actual):
             return "the data have \(actual) columns, but the model was fitted to \(expected)"
         case .insufficientMemory(let required, let limit):
-            let needed = required == .max ? "more memory than can be addressed" : "about \(gibibytes(required)) of memory"
-            return "the fit needs \(needed) beyond the data, more than the limit of \(gibibytes(limit)); "
+            let needed = required == .max ? "more memory than can be addressed" : "about \(byteCount(required)) of memory"
+            return "the fit needs \(needed) beyond the data, more than the limit of \(byteCount(limit)); "
                 + "use a simpler covariance type (diag or spherical), fewer components or fewer columns, or raise the memory limit"
         }
     }
 }
 
-/// `bytes` in GiB with three significant digits.
-private func gibibytes(_ bytes: Int) -> String {
-    let value = Double(bytes) / Double(1 << 30)
-    return value >= 100 ? "\(Int(value.rounded())) GiB" : String(format: "%.3g GiB", value)
+/// `bytes` in the largest binary unit (B, KiB, MiB, GiB, TiB) that leaves
+/// at least 1, with three significant digits: a limit of 1K reads "1 KiB",
+/// not "0 GiB".
+private func byteCount(_ bytes: Int) -> String {
+    var value = Double(bytes), unit = "B"
+    for next in ["KiB", "MiB", "GiB", "TiB"] where value >= 1024 {
+        value /= 1024
+        unit = next
+    }
+    return value >= 100 ? "\(Int(value.rounded())) \(unit)" : String(format: "%.3g", value) + " " + unit
 }

@@ -20,7 +20,7 @@ struct Fit: ParsableCommand {
     @Argument(help: "The data: .csv or .npy.")
     var data: String
 
-    @Option(name: [.customShort("k"), .customLong("components")], help: "Number of components (default 1).")
+    @Option(name: [.customShort("k"), .customLong("components")], parsing: .unconditional, help: "Number of components (default 1).")
     var components: Int?
 
     @Option(help: "Covariance type: full, tied, diag or spherical (default full).")

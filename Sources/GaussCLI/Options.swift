@@ -28,22 +28,22 @@ extension DataType: ExpressibleByArgument {}
 
 /// The EM settings shared by `fit` and `select`.
 struct EMOptions: ParsableArguments {
-    @Option(help: "Stop when the lower bound changes by less than this (absolute); 0 runs every iteration.")
+    @Option(parsing: .unconditional, help: "Stop when the lower bound changes by less than this (absolute); 0 runs every iteration.")
     var tol: Double = 1e-3
 
-    @Option(name: .customLong("reg-covar"), help: "Added to every variance to keep covariances positive definite.")
+    @Option(name: .customLong("reg-covar"), parsing: .unconditional, help: "Added to every variance to keep covariances positive definite.")
     var regCovar: Double = 1e-6
 
-    @Option(name: .customLong("max-iter"), help: "EM iterations per start at most.")
+    @Option(name: .customLong("max-iter"), parsing: .unconditional, help: "EM iterations per start at most.")
     var maxIter: Int = 100
 
-    @Option(name: .customLong("n-init"), help: "Starts to run; the best lower bound is kept.")
+    @Option(name: .customLong("n-init"), parsing: .unconditional, help: "Starts to run; the best lower bound is kept.")
     var nInit: Int = 1
 
     @Option(name: .customLong("init"), help: "How EM starts: \(InitOption.allCases.map(\.rawValue).joined(separator: ", ")).")
     var initialization: InitOption = .kmeans
 
-    @Option(help: "Seed of every random choice; the same seed gives the same fit.")
+    @Option(parsing: .unconditional, help: "Seed of every random choice; the same seed gives the same fit.")
     var seed: UInt64 = 0
 
     @Option(help: "Precision to fit in: float32 or float64 (default: the .npy file's, float64 for CSV).")

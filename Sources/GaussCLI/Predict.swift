@@ -116,10 +116,10 @@ struct Sample: ParsableCommand {
     @Argument(help: "A model file written by gauss fit.")
     var model: String
 
-    @Option(name: .customShort("n"), help: "How many rows to draw.")
+    @Option(name: .customShort("n"), parsing: .unconditional, help: "How many rows to draw.")
     var count: Int
 
-    @Option(help: "Seed of the draws.")
+    @Option(parsing: .unconditional, help: "Seed of the draws.")
     var seed: UInt64 = 0
 
     @Option(name: .shortAndLong, help: "Write here instead of to stdout.")

@@ -12,6 +12,8 @@ public struct CSVError: Error, Equatable, Sendable, CustomStringConvertible {
         case raggedRow(expected: Int, found: Int)
         /// A quoted cell has no closing quote on its line.
         case unterminatedQuote
+        /// Text between a closing quote and the next delimiter, as in `"1"abc`.
+        case textAfterQuote
     }
 
     /// What went wrong.
@@ -41,6 +43,7 @@ public struct CSVError: Error, Equatable, Sendable, CustomStringConvertible {
         case .raggedRow(let expected, let found):
             return place + "found \(found) cells, but the first row has \(expected)"
         case .unterminatedQuote: return place + "a quoted cell is not closed on its line"
+        case .textAfterQuote: return place + "text follows the closing quote of a cell; quote the whole cell"
         }
     }
 }

@@ -93,7 +93,11 @@ struct CSVParser {
                 }
                 cell = Cell(range: start..<j, hasEscapedQuote: escaped)
                 i = j + 1
-                while i < line.upperBound && bytes[i] != delimiter { i += 1 }
+                // Only blanks may follow the closing quote: `"1"abc` is not the number 1.
+                while i < line.upperBound && bytes[i] != delimiter {
+                    guard isTrimmed(bytes[i]) else { throw CSVError(.textAfterQuote, line: lineNumber, column: column) }
+                    i += 1
+                }
             } else {
                 let start = i
                 while i < line.upperBound && bytes[i] != delimiter { i += 1 }

@@ -134,6 +134,11 @@ import Testing
         #expect(KMeans(clusterCount: 1 << 40).memoryEstimate(rows: 10, columns: 1 << 40) == .max)
         #expect(ClusteringError.insufficientMemory(required: .max, limit: 1 << 30).description
                 .hasPrefix("the fit needs more memory than can be addressed beyond the data, more than the limit of 1 GiB"))
+        // Small limits in small units, never "0 GiB".
+        #expect(ClusteringError.insufficientMemory(required: 3 << 20, limit: 1024).description
+                .hasPrefix("the fit needs about 3 MiB of memory beyond the data, more than the limit of 1 KiB"))
+        #expect(ClusteringError.insufficientMemory(required: 1536 << 20, limit: 100).description
+                .contains("about 1.5 GiB of memory beyond the data, more than the limit of 100 B"))
         // Estimates grow with what is allocated: d² for full, d for diag.
         let full = GaussianMixture(componentCount: 4).memoryEstimate(rows: 1000, columns: 512)
         let diag = GaussianMixture(componentCount: 4, covarianceType: .diag).memoryEstimate(rows: 1000, columns: 512)

@@ -216,6 +216,16 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         #expect(counts.ellipses == 5 * 2 * 2)
     }
 
+    @Test func negativeNumbersAreReadAsValuesNotOptions() throws {
+        // "-1" after -k is the value -1 (refused for what it is), not a missing value.
+        let k = try gauss("fit", faithful, "-k", "-1")
+        #expect(k.status == 2 && k.stderr.contains("--components must be at least 1, got -1"), "\(k.stderr)")
+        let tol = try gauss("fit", faithful, "--tol", "-1")
+        #expect(tol.status == 2 && !tol.stderr.contains("Missing value") && tol.stderr.contains("-1"), "\(tol.stderr)")
+        let n = try gauss("sample", faithful, "-n", "-5")
+        #expect(n.status == 2 && n.stderr.contains("-n must be at least 0, got -5"), "\(n.stderr)")
+    }
+
     @Test func absurdRequestsAreRefusedWithAMessage() throws {
         let dir = try scratchDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

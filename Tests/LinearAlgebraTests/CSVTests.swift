@@ -53,7 +53,7 @@ import Testing
         #expect(error("a,b\n1,2\n\n3,4,5\n") == CSVError(.raggedRow(expected: 2, found: 3), line: 4))
     }
 
-    @Test func nonNumericCellsNameLineColumnAndText() {
+    @Test func nonNumericCellsNameLineColumnAndText() throws {
         let e = error("x,y\n1,2\n3,abc\n")
         #expect(e == CSVError(.invalidNumber(text: "abc"), line: 3, column: 2))
         #expect(e?.description == "line 3, column 2: \"abc\" is not a number")
@@ -61,6 +61,10 @@ import Testing
         #expect(error("1,2\n3,4 5\n") == CSVError(.invalidNumber(text: "4 5"), line: 2, column: 2))
         #expect(error("1,2\n3,4x\n") == CSVError(.invalidNumber(text: "4x"), line: 2, column: 2))
         #expect(error("1,\"2\n") == CSVError(.unterminatedQuote, line: 1, column: 2))
+        // Text after a closing quote is an error, not dropped; blanks are fine.
+        #expect(error("1,2\n3,\"1\"abc\n") == CSVError(.textAfterQuote, line: 2, column: 2))
+        #expect(error("\"1\"x,2\n") == CSVError(.textAfterQuote, line: 1, column: 1))
+        #expect(try parse("1,\"2\"  \n3,4\n").matrix == Matrix([[1, 2], [3, 4]]))
     }
 
     @Test func emptyAndHeaderOnlyFiles() throws {
