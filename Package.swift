@@ -40,12 +40,15 @@ let package = Package(
         .target(name: "CVectorMath"),
         // CPUID and XCR0: which vector instruction sets the processor and OS support.
         .target(name: "CProcessorFeatures"),
+        // A SIGBUS handler that reports a mapped file shrinking under us.
+        .target(name: "CMappedFiles"),
         .target(
             name: "LinearAlgebra",
             dependencies: [
                 "COpenBLAS",
                 "CVectorMath",
                 "CProcessorFeatures",
+                "CMappedFiles",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),

@@ -1,3 +1,4 @@
+import CMappedFiles
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -60,9 +61,24 @@ public final class NpyFile: @unchecked Sendable {
         }
         mapping = base
         mappedLength = length
+        _ = gauss_mapped_file_register(
+            base, length, "\(path): the file became shorter while it was being read (another program truncated or rewrote it)")
     }
 
-    deinit { munmap(mapping, mappedLength) }
+    deinit {
+        gauss_mapped_file_unregister(mapping)
+        munmap(mapping, mappedLength)
+    }
+
+    /// Makes a read from a mapped `.npy` file that has since been truncated
+    /// end the process with one message (`prefix` then "PATH: the file
+    /// became shorter while it was being read …") and exit status 1,
+    /// instead of SIGBUS killing it silently. This installs a process-wide
+    /// SIGBUS handler (other faults keep their default action), so it is
+    /// for programs, not libraries; the `gauss` tool calls it.
+    public static func exitWithAMessageIfAMappedFileShrinks(prefix: String = "") {
+        gauss_mapped_file_install_handler(prefix)
+    }
 
     /// The rows in `range` as a matrix of `Scalar`.
     ///

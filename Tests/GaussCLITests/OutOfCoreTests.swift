@@ -113,3 +113,35 @@ func reportedPeak(_ stderr: String) -> Int? {
 func jsonObject(_ path: String) throws -> [String: Any] {
     try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
 }
+
+/// A `.npy` file truncated by another program while `gauss fit` maps it.
+@Suite struct ShrinkingInputTests {
+    @Test(.enabled(if: !OutOfCoreTests.sanitized, "sanitizers install their own SIGBUS handling"))
+    func aFileTruncatedDuringAFitEndsItWithAMessage() throws {
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = directory.appendingPathComponent("data.npy").path
+        let model = directory.appendingPathComponent("model.json").path
+        try writeClusteredNpy(rows: 200_000, columns: 16, to: data)
+        let process = Process()
+        process.executableURL = gaussExecutable
+        // Runs until stopped: every pass reads the whole file again.
+        process.arguments = ["fit", data, "-k", "4", "--covariance", "diag", "--init", "random-from-data",
+                             "--max-iter", "1000000", "--tol", "0", "-o", model]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        usleep(1_500_000)
+        #expect(truncate(data, 4096) == 0)
+        // It must end on its own, soon; stop it if it does not.
+        var waited = 0
+        while process.isRunning && waited < 600 { usleep(100_000); waited += 1 }
+        if process.isRunning { process.terminate() }
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 1, "\(message)")
+        #expect(message.contains("data.npy: the file became shorter while it was being read"), "\(message)")
+        #expect(!FileManager.default.fileExists(atPath: model))
+    }
+}
