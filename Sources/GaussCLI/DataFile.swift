@@ -62,17 +62,22 @@ func loadData(_ path: String, columns: [String]? = nil, dtype: DataType? = nil) 
     }
     var matrix = table.matrix
     if let columns {
-        let indices = try columns.map { name -> Int in
-            if let index = table.header?.firstIndex(of: name) { return index }
-            if let index = Int(name), index >= 0, index < matrix.columns { return index }
-            let known = table.header.map { ": the columns are " + $0.joined(separator: ", ") } ?? " (the file has no header; use 0-based indices)"
-            throw DataError("\(path): no column \"\(name)\"\(known)")
-        }
+        let indices = try columnIndices(columns, header: table.header, columnCount: matrix.columns, path: path)
         let source = matrix
         matrix = Matrix(rows: source.rows, columns: indices.count) { source[$0, indices[$1]] }
     }
     if dtype == .float32 { return .float(Matrix(rows: matrix.rows, columns: matrix.columns) { Float(matrix[$0, $1]) }) }
     return .double(matrix)
+}
+
+/// The 0-based indices `--columns` selects: each entry a header name or an index.
+func columnIndices(_ columns: [String], header: [String]?, columnCount: Int, path: String) throws -> [Int] {
+    try columns.map { name -> Int in
+        if let index = header?.firstIndex(of: name) { return index }
+        if let index = Int(name), index >= 0, index < columnCount { return index }
+        let known = header.map { ": the columns are " + $0.joined(separator: ", ") } ?? " (the file has no header; use 0-based indices)"
+        throw DataError("\(path): no column \"\(name)\"\(known)")
+    }
 }
 
 /// One number per line from a CSV or `.npy` file: sample weights.

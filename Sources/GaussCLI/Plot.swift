@@ -96,7 +96,12 @@ struct Plot: ParsableCommand {
         let (model, loaded) = try input.load()
         let data = loaded.asDouble
         let labels: [Int] = try describing(input.data) { try model.predict(data) }
-        let names = input.data.lowercased().hasSuffix(".csv") ? (try? CSV.read(contentsOf: input.data))?.header : nil
+        // Axis names: the header's, for the columns --columns selected.
+        let header = input.data.lowercased().hasSuffix(".csv") ? (try? CSV.read(contentsOf: input.data))?.header : nil
+        let names = try header.map { header in
+            guard let columns = input.columns?.split(separator: ",").map(String.init) else { return header }
+            return try columnIndices(columns, header: header, columnCount: header.count, path: input.data).map { header[$0] }
+        }
         let projection: Projection
         if let (i, j) = try parsedDims() {
             guard i < data.columns && j < data.columns else {

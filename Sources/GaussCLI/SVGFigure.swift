@@ -160,5 +160,11 @@ func tickLabel(_ value: Double) -> String { String(format: "%g", value) }
 func fmt(_ value: Double) -> String { String(format: "%.2f", value) }
 
 func escape(_ text: String) -> String {
-    text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    // XML 1.0 allows no control characters but tab, newline and return: a
+    // header holding one would make the whole file invalid.
+    let printable = String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
+        scalar.value < 0x20 && scalar != "\t" && scalar != "\n" && scalar != "\r" || scalar.value == 0x7F ? "\u{FFFD}" : scalar
+    }))
+    return printable.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
 }

@@ -244,6 +244,26 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         #expect(score.stderr.contains("has no rows"), "\(score.stderr)")
     }
 
+    @Test func plotLabelsTheSelectedColumnsAndEscapesControlCharacters() throws {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("model.json").path
+        let svg = dir.appendingPathComponent("plot.svg").path
+        #expect(try gauss("fit", iris, "-k", "2", "--columns", "petal_length,3", "-o", model).status == 0)
+        let run = try gauss("plot", model, iris, "--columns", "petal_length,3", "-o", svg)
+        #expect(run.status == 0, "\(run.stderr)")
+        let text = try String(contentsOfFile: svg, encoding: .utf8)
+        #expect(text.contains(">petal_length<") && text.contains(">petal_width<"), "the axes name the selected columns")
+        #expect(!text.contains(">sepal_length<"))
+        // A header with a control character still gives well-formed XML.
+        let odd = dir.appendingPathComponent("odd.csv").path
+        try Data("a\u{1}b,c<d\n1,2\n3,5\n2,2\n8,9\n".utf8).write(to: URL(fileURLWithPath: odd))
+        let oddModel = dir.appendingPathComponent("odd.json").path
+        #expect(try gauss("fit", odd, "-k", "1", "-o", oddModel).status == 0)
+        #expect(try gauss("plot", oddModel, odd, "-o", svg).status == 0)
+        _ = try SVGCounter.count(svg)
+    }
+
     @Test func demoRunsFromACopiedBinaryAlone() throws {
         // The demo data are compiled in: a copy of the executable with no
         // resource bundle beside it works (it used to trap in Bundle.module).
