@@ -66,7 +66,15 @@ extension GaussianMixtureModel: Codable {
         if let factors {
             guard Self.isUsableFactor(factors) else {
                 throw DecodingError.dataCorruptedError(forKey: .precisionsCholesky, in: container,
-                    debugDescription: "precisions_cholesky must be finite with a positive diagonal")
+                    debugDescription: "precisions_cholesky must be finite and upper triangular with a positive diagonal")
+            }
+            // Both are stored, and predict uses one while sample uses the
+            // other: they must describe the same model.
+            let difference = Self.relativeDifference(factors, model.parameters.precisionCholesky)
+            guard difference <= 1e-6 else {
+                throw DecodingError.dataCorruptedError(forKey: .precisionsCholesky, in: container,
+                    debugDescription: "precisions_cholesky does not match covariances (relative difference "
+                        + "\(String(format: "%.2g", difference))); give consistent values, or leave precisions_cholesky out")
             }
             model = GaussianMixtureModel(parameters: MixtureParameters(weights: weights, means: means, precisionCholesky: factors),
                                          covariances: covariances, converged: false, iterationCount: 0,
@@ -121,10 +129,32 @@ extension GaussianMixtureModel: Codable {
         return value
     }
 
+    /// ‖a − b‖ / ‖b‖ over all the numbers of two parameter sets of one shape.
+    private static func relativeDifference(_ a: CovarianceParameters, _ b: CovarianceParameters) -> Double {
+        let (x, y) = (flattened(a), flattened(b))
+        guard x.count == y.count else { return .infinity }
+        let difference = zip(x, y).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+        let norm = y.reduce(0.0) { $0 + $1 * $1 }
+        return (difference / Swift.max(norm, .leastNormalMagnitude)).squareRoot()
+    }
+
+    private static func flattened(_ p: CovarianceParameters) -> [Double] {
+        switch p {
+        case .full(let ms): return ms.flatMap(\.elements)
+        case .tied(let m), .diag(let m): return m.elements
+        case .spherical(let v): return v
+        }
+    }
+
+    private static func isUpperTriangular(_ m: Matrix<Double>) -> Bool {
+        (0..<m.rows).allSatisfy { i in (0..<Swift.min(i, m.columns)).allSatisfy { m[i, $0] == 0 } }
+    }
+
     private static func isUsableFactor(_ p: CovarianceParameters) -> Bool {
         switch p {
-        case .full(let ms): return ms.allSatisfy { m in m.elements.allSatisfy(\.isFinite) && m.diagonal.allSatisfy { $0 > 0 } }
-        case .tied(let m): return m.elements.allSatisfy(\.isFinite) && m.diagonal.allSatisfy { $0 > 0 }
+        case .full(let ms):
+            return ms.allSatisfy { m in m.elements.allSatisfy(\.isFinite) && m.diagonal.allSatisfy { $0 > 0 } && isUpperTriangular(m) }
+        case .tied(let m): return m.elements.allSatisfy(\.isFinite) && m.diagonal.allSatisfy { $0 > 0 } && isUpperTriangular(m)
         case .diag(let m): return m.elements.allSatisfy { $0 > 0 && $0.isFinite }
         case .spherical(let v): return v.allSatisfy { $0 > 0 && $0.isFinite }
         }

@@ -88,6 +88,25 @@ import Testing
         #expect(try JSONDecoder().decode(GaussianMixtureModel.self, from: Data(text.utf8)).lowerBound == -.infinity)
     }
 
+    @Test func precisionFactorsMustAgreeWithTheCovariances() throws {
+        // Σ = [[4, 0], [0, 1]]: the precision's upper Cholesky factor is diag(1/2, 1).
+        let base = #"{"covariance_type":"full","weights":[1],"means":[[0,0]],"covariances":[[[4,0],[0,1]]],"#
+        let consistent = base + #""precisions_cholesky":[[[0.5,0],[0,1]]]}"#
+        #expect((try? JSONDecoder().decode(GaussianMixtureModel.self, from: Data(consistent.utf8))) != nil)
+        func failure(_ json: String) -> String {
+            do {
+                _ = try JSONDecoder().decode(GaussianMixtureModel.self, from: Data(json.utf8))
+                return "decoded"
+            } catch { return "\(error)" }
+        }
+        let mismatched = base + #""precisions_cholesky":[[[1,0],[0,1]]]}"#
+        #expect(failure(mismatched).contains("precisions_cholesky does not match covariances"), "\(failure(mismatched))")
+        let lower = base + #""precisions_cholesky":[[[0.5,0],[0.3,1]]]}"#
+        #expect(failure(lower).contains("upper triangular"), "\(failure(lower))")
+        let diag = #"{"covariance_type":"diag","weights":[1],"means":[[0,0]],"covariances":[[4,1]],"precisions_cholesky":[[0.5,2]]}"#
+        #expect(failure(diag).contains("does not match"), "\(failure(diag))")
+    }
+
     @Test func malformedJsonIsRejected() {
         let good = #"{"covariance_type":"diag","weights":[0.5,0.5],"means":[[0,0],[1,1]],"covariances":[[1,1],[2,2]]}"#
         #expect((try? JSONDecoder().decode(GaussianMixtureModel.self, from: Data(good.utf8))) != nil)
