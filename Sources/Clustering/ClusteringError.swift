@@ -7,6 +7,10 @@ public enum ClusteringError: Error, Equatable, Sendable, CustomStringConvertible
     case emptyData(rows: Int, columns: Int)
     /// A value in the data is NaN or infinite (0-based row and column).
     case nonFiniteValue(row: Int, column: Int)
+    /// A row (0-based) lies so far from every component that its
+    /// log-densities overflow: no probability or likelihood of it can be
+    /// given in double precision.
+    case logDensityOverflow(row: Int)
     /// Fewer (weighted) rows than components.
     case tooFewSamples(samples: Int, components: Int)
     /// The sample weights do not match the rows.
@@ -38,6 +42,9 @@ public enum ClusteringError: Error, Equatable, Sendable, CustomStringConvertible
             return "the data are empty (\(rows) rows, \(columns) columns); a mixture needs at least one row and one column"
         case .nonFiniteValue(let row, let column):
             return "the data hold NaN or infinity at row \(row + 1), column \(column + 1); remove or impute such values first"
+        case .logDensityOverflow(let row):
+            return "row \(row + 1) is so far from every component that its log-density overflows double precision, "
+                + "so no probability or likelihood can be given for it; check that the data belong to this model, or rescale them"
         case .tooFewSamples(let samples, let components):
             return "\(components) components need at least \(components) samples, but the data have \(samples); decrease the number of components"
         case .sampleWeightCount(let expected, let actual):

@@ -87,16 +87,25 @@ public struct GaussianMixtureModel: Sendable, Equatable {
         var evaluator = MixtureEvaluator<Source.Scalar>(parameters)
         let blockRows = MixtureEvaluator<Source.Scalar>.blockRows(componentCount: componentCount, dimension: dimension,
                                                                   covarianceType: covarianceType)
-        source.forEachBlock(rows: blockRows) { range, block in
+        try source.forEachBlock(rows: blockRows) { (range, block) throws(ClusteringError) in
             evaluator.evaluate(block)
+            // A row with no finite log-density has overflowed (a point at
+            // 1e200, say): a row of zero probabilities or a log-likelihood
+            // of −∞ would be an answer that was never computed.
+            let k = componentCount
+            let overflowed = evaluator.logDensities.withUnsafeBufferPointer { logDensities in
+                (0..<range.count).first { i in !(0..<k).contains { logDensities[i * k + $0].isFinite } }
+            }
+            if let overflowed { throw .logDensityOverflow(row: range.lowerBound + overflowed) }
             body(range, &evaluator)
         }
     }
 
     /// log p(xᵢ) for every row (scikit-learn's `score_samples`).
     ///
-    /// - Throws: ``ClusteringError/dimensionMismatch(expected:actual:)`` or
-    ///   ``ClusteringError/nonFiniteValue(row:column:)``.
+    /// - Throws: ``ClusteringError/dimensionMismatch(expected:actual:)``,
+    ///   ``ClusteringError/nonFiniteValue(row:column:)`` or
+    ///   ``ClusteringError/logDensityOverflow(row:)``.
     /// - Complexity: the cost of one E-step.
     public func logLikelihoods<Source: RowBlockSource>(_ source: Source) throws(ClusteringError) -> [Double] {
         try logLikelihoodsBlocks(BlockReader(source))

@@ -21,6 +21,21 @@ import Testing
         #expect(throws: ClusteringError.nonFiniteValue(row: 499, column: 0)) { try KMeans(clusterCount: 2).fit(data) }
     }
 
+    @Test(arguments: CovarianceType.allCases)
+    func aPointWhoseLogDensitiesOverflowIsNamedNotAnsweredWithZeros(type: CovarianceType) throws {
+        let model = try GaussianMixture(componentCount: 3, covarianceType: type, seed: 2).fit(blobs)
+        var data = blobs[rows: 0..<10]
+        for j in 0..<data.columns { data[6, j] = 1e200 }
+        #expect(throws: ClusteringError.logDensityOverflow(row: 6)) { try model.predictProbabilities(data) }
+        #expect(throws: ClusteringError.logDensityOverflow(row: 6)) { try model.predict(data) }
+        #expect(throws: ClusteringError.logDensityOverflow(row: 6)) { try model.logLikelihoods(data) }
+        #expect(throws: ClusteringError.logDensityOverflow(row: 6)) { try model.score(data) }
+        // Far, but not beyond double precision: an answer, and a proper one.
+        for j in 0..<data.columns { data[6, j] = 1e100 }
+        let probabilities = try model.predictProbabilities(data)
+        #expect(abs((0..<3).reduce(0) { $0 + probabilities[6, $1] } - 1) < 1e-12)
+    }
+
     @Test func emptyDataAndTooFewRows() {
         #expect(fitError(GaussianMixture(), Matrix(rows: 0, columns: 3)) == .emptyData(rows: 0, columns: 3))
         #expect(fitError(GaussianMixture(), Matrix(rows: 4, columns: 0)) == .emptyData(rows: 4, columns: 0))
