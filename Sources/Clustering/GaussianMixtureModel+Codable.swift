@@ -61,7 +61,14 @@ extension GaussianMixtureModel: Codable {
         do {
             model = try GaussianMixtureModel(weights: weights, means: means, covariances: covariances)
         } catch {
-            throw DecodingError.dataCorruptedError(forKey: .covariances, in: container, debugDescription: error.description)
+            // Report the fault under the key it is in (a bad weight is not a covariance problem).
+            let key: CodingKeys
+            switch error {
+            case .invalidParameter(let name, _), .parameterShape(let name, _, _):
+                key = name.hasPrefix("weight") ? .weights : name.hasPrefix("mean") ? .means : .covariances
+            default: key = .covariances
+            }
+            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: error.description)
         }
         if let factors {
             guard Self.isUsableFactor(factors) else {

@@ -39,7 +39,7 @@ enum LoadedData {
 /// 0-based indices) from a CSV, and converts to `dtype` (default: the file's
 /// for `.npy`, float64 for CSV).
 func loadData(_ path: String, columns: [String]? = nil, dtype: DataType? = nil) throws -> LoadedData {
-    guard FileManager.default.fileExists(atPath: path) else { throw DataError("\(path): no such file") }
+    try checkInputFile(path, readAsCSV: !path.lowercased().hasSuffix(".npy"))
     if path.lowercased().hasSuffix(".npy") {
         if columns != nil { throw DataError("--columns applies to CSV files; select columns of a .npy file before saving it") }
         do {
@@ -88,7 +88,7 @@ func loadVector(_ path: String) throws -> [Double] {
 }
 
 private func loadVectorData(_ path: String) throws -> Matrix<Double> {
-    guard FileManager.default.fileExists(atPath: path) else { throw DataError("\(path): no such file") }
+    try checkInputFile(path, readAsCSV: !path.lowercased().hasSuffix(".npy"))
     do {
         if path.lowercased().hasSuffix(".npy") { return try Npy.read(contentsOf: path, as: Double.self) }
         return try CSV.read(contentsOf: path, as: Double.self).matrix
@@ -100,10 +100,19 @@ private func loadVectorData(_ path: String) throws -> Matrix<Double> {
 }
 
 /// Turns library errors into one-sentence data errors naming the file.
-func describing<R>(_ file: String, _ body: () throws -> R) throws -> R {
+func describing<R>(_ file: String, sampleWeights: String? = nil, initialModel: String? = nil,
+                  _ body: () throws -> R) throws -> R {
     do {
         return try body()
     } catch let error as ClusteringError {
-        throw DataError("\(file): \(error.description)")
+        // Name the file the fault is in: the weights, the starting model, or the data.
+        switch error {
+        case .sampleWeightCount, .invalidSampleWeight, .zeroTotalWeight:
+            throw DataError("\(sampleWeights ?? file): \(error.description)")
+        case .parameterShape, .invalidParameter, .precisionNotPositiveDefinite:
+            throw DataError("\(initialModel ?? file): \(error.description)")
+        default:
+            throw DataError("\(file): \(error.description)")
+        }
     }
 }

@@ -67,7 +67,9 @@ struct Fit: ParsableCommand {
         if verbose && data.isStreamed {
             standardError("gauss: \(self.data) is larger than half the memory limit; streaming it from disk on every pass")
         }
-        let model: GaussianMixtureModel = try describing(self.data) { try data.fit(estimator, sampleWeights: weights) }
+        let model: GaussianMixtureModel = try describing(self.data, sampleWeights: sampleWeights, initialModel: initFrom) {
+            try data.fit(estimator, sampleWeights: weights)
+        }
         finishProgress()
         if verbose, let memory = residentMemory() {
             standardError("gauss: peak resident memory \(memory.peak / (1 << 20)) MiB")

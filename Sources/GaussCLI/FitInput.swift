@@ -74,7 +74,7 @@ func openFitInput(_ path: String, columns: [String]?, dtype: DataType?, memoryBu
         }
     }
     if columns != nil { throw DataError("--columns applies to CSV files; select columns of a .npy file before saving it") }
-    guard FileManager.default.fileExists(atPath: path) else { throw DataError("\(path): no such file") }
+    try checkInputFile(path, readAsCSV: false)
     let file: NpyFile
     do { file = try NpyFile(path: path) } catch { throw DataError(error.description) }
     guard file.header.shape.count == 2 else {

@@ -53,7 +53,7 @@ private struct ModelFileContents: Encodable {
 
 /// Reads a model file written by `gauss fit` (or by hand, in the same format).
 func readModel(_ path: String) throws -> GaussianMixtureModel {
-    guard FileManager.default.fileExists(atPath: path) else { throw DataError("\(path): no such file") }
+    try checkInputFile(path, readAsCSV: false)
     let data: Data
     do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
         throw DataError("\(path): cannot read the file")

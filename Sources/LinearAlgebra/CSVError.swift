@@ -39,11 +39,25 @@ public struct CSVError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unreadable(let why): return place + "cannot read the file: \(why)"
         case .empty: return place + "the file has no data (it is empty or blank)"
         case .invalidNumber(let text) where text.isEmpty: return place + "empty cell where a number was expected"
-        case .invalidNumber(let text): return place + "\"\(text)\" is not a number"
+        case .invalidNumber(let text): return place + "\"\(Self.printable(text))\" is not a number"
         case .raggedRow(let expected, let found):
             return place + "found \(found) cells, but the first row has \(expected)"
         case .unterminatedQuote: return place + "a quoted cell is not closed on its line"
         case .textAfterQuote: return place + "text follows the closing quote of a cell; quote the whole cell"
         }
+    }
+
+    /// `text` safe to print on a terminal: control characters (escape
+    /// sequences among them) as `\u{…}`, and at most 60 characters.
+    static func printable(_ text: String) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars.prefix(60) {
+            if scalar.properties.generalCategory == .control || scalar == "\u{FFFD}" {
+                result += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return text.unicodeScalars.count > 60 ? result + "…" : result
     }
 }

@@ -39,15 +39,17 @@ struct CSVParser {
         return CSVTable(header: header, matrix: Matrix(rows: values.count / Swift.max(columns, 1), columns: columns, elements: values))
     }
 
-    /// The next line with content, without its line end; blank lines are skipped.
+    /// The next line with content, without its line end (LF, CRLF, or a lone
+    /// CR as old Mac files have); blank lines are skipped.
     private mutating func nextLine() -> Range<Int>? {
+        let (lf, cr) = (UInt8(ascii: "\n"), UInt8(ascii: "\r"))
         while position < bytes.count {
             lineNumber += 1
             let start = position
             var end = start
-            while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            while end < bytes.count && bytes[end] != lf && bytes[end] != cr { end += 1 }
             position = end + 1
-            if end > start && bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+            if end < bytes.count && bytes[end] == cr && end + 1 < bytes.count && bytes[end + 1] == lf { position = end + 2 }
             if bytes[start..<end].contains(where: { !isBlank($0) }) { return start..<end }
         }
         return nil

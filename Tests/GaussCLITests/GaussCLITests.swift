@@ -264,6 +264,44 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         _ = try SVGCounter.count(svg)
     }
 
+    @Test func filesThatAreNotCSVSayWhatTheyAre() throws {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cases: [(String, [UInt8], String)] = [
+            ("data.csv.gz", [0x1F, 0x8B, 8, 0, 0, 0], "is gzip-compressed"),
+            ("data.npz", Array("PK".utf8) + [3, 4, 20, 0], "is a zip archive"),
+            ("data.bin", [0x93] + Array("NUMPY".utf8) + [1, 0], "is a .npy file"),
+            ("model.json", Array("  {\"weights\": [1]}".utf8), "looks like JSON"),
+            ("blob.csv", [0x41, 0x00, 0x42, 0x0A], "is a binary file"),
+        ]
+        for (name, bytes, expected) in cases {
+            let path = dir.appendingPathComponent(name).path
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let run = try gauss("fit", path)
+            #expect(run.status == 1 && run.stderr.contains(expected), "\(name): \(run.stderr)")
+        }
+        let loop = dir.appendingPathComponent("loop.csv").path
+        try FileManager.default.createSymbolicLink(atPath: loop, withDestinationPath: "loop.csv")
+        let looping = try gauss("fit", loop)
+        #expect(looping.status == 1 && looping.stderr.contains("too many levels of symbolic links"), "\(looping.stderr)")
+    }
+
+    @Test func errorsNameTheFileAtFault() throws {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let weights = dir.appendingPathComponent("weights.csv").path
+        try Data("1\n2\n".utf8).write(to: URL(fileURLWithPath: weights))
+        let run = try gauss("fit", faithful, "-k", "2", "--sample-weights", weights)
+        #expect(run.status == 1 && run.stderr.hasPrefix("gauss: \(weights): there are 2 sample weights"), "\(run.stderr)")
+        // A model with bad weights says so under "weights", not "covariances".
+        let model = dir.appendingPathComponent("model.json").path
+        try Data(#"{"covariance_type":"diag","weights":[0.9,0.5],"means":[[0,0],[1,1]],"covariances":[[1,1],[2,2]]}"#.utf8)
+            .write(to: URL(fileURLWithPath: model))
+        let predict = try gauss("predict", model, faithful)
+        #expect(predict.status == 1 && predict.stderr.contains("weights:") && !predict.stderr.contains("covariances:"),
+                "\(predict.stderr)")
+    }
+
     @Test func demoRunsFromACopiedBinaryAlone() throws {
         // The demo data are compiled in: a copy of the executable with no
         // resource bundle beside it works (it used to trap in Bundle.module).

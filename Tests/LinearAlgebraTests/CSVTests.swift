@@ -67,6 +67,21 @@ import Testing
         #expect(try parse("1,\"2\"  \n3,4\n").matrix == Matrix([[1, 2], [3, 4]]))
     }
 
+    @Test func everyLineEndingReadsTheSameRows() throws {
+        let expected = Matrix([[1.0, 2], [3, 4]])
+        for text in ["a,b\n1,2\n3,4\n", "a,b\r\n1,2\r\n3,4\r\n", "a,b\r1,2\r3,4\r", "a,b\r1,2\n3,4"] {
+            let table = try parse(text)
+            #expect(table.header == ["a", "b"] && table.matrix == expected, "\(text.debugDescription)")
+        }
+        // Line numbers count CR-only lines too.
+        #expect(error("a,b\r1,2\r3,x\r") == CSVError(.invalidNumber(text: "x"), line: 3, column: 2))
+    }
+
+    @Test func controlCharactersInAnErrorArePrintedEscaped() {
+        let e = error("1,2\n3,\u{1B}[31mred\n")
+        #expect(e?.description == "line 2, column 2: \"\\u{1b}[31mred\" is not a number", "\(String(describing: e))")
+    }
+
     @Test func emptyAndHeaderOnlyFiles() throws {
         #expect(error("") == CSVError(.empty))
         #expect(error(" \n\r\n\t\n") == CSVError(.empty))
