@@ -197,27 +197,48 @@ public struct GaussianMixtureModel: Sendable, Equatable {
     ///
     /// - Complexity: O(K·d³ + count·d²) for full covariance.
     public func sample(count: Int, seed: UInt64) -> (samples: Matrix<Double>, components: [Int]) {
+        var samples = Matrix<Double>(rows: count, columns: dimension)
+        var components: [Int] = []
+        var row = 0
+        sample(count: count, seed: seed) { block, component in
+            samples[rows: row..<(row + block.rows)] = block
+            components += [Int](repeating: component, count: block.rows)
+            row += block.rows
+        }
+        return (samples, components)
+    }
+
+    /// The draws of ``sample(count:seed:)``, the same values in the same
+    /// order, handed to `body` in blocks of at most `blockRows` rows with
+    /// their component, so that any number of rows takes memory for one
+    /// block only.
+    ///
+    /// - Complexity: O(K·d³ + count·d²) time for full covariance; O(blockRows·d + K·d²) memory.
+    public func sample<E: Error>(count: Int, seed: UInt64, blockRows: Int = 4096,
+                                 _ body: (_ rows: Matrix<Double>, _ component: Int) throws(E) -> Void) throws(E) {
         precondition(count >= 0, "the number of samples must be non-negative, got \(count)")
+        precondition(blockRows > 0, "blocks must hold at least one row")
         var rng = Xoshiro256StarStar(seed: seed)
         var perComponent = [Int](repeating: 0, count: componentCount)
         for _ in 0..<count { perComponent[rng.nextCategorical(weights: weights)] += 1 }
         let d = dimension
-        var samples = Matrix<Double>(rows: count, columns: d)
-        var components: [Int] = []
-        var row = 0
         for k in 0..<componentCount where perComponent[k] > 0 {
-            // x = μ + L·z with Σ = L·Lᵀ; L = U⁻ᵀ from the precision factor.
+            // x = μ + L·z with Σ = L·Lᵀ. The generator draws the same
+            // sequence however the rows are split into blocks.
             let covariance = covariances.matrix(component: k, dimension: d)
             let lower = (try? Cholesky(covariance))?.factor ?? Matrix(diagonal: covariance.diagonal.map { $0.squareRoot() })
-            var z = Matrix<Double>.normal(rows: perComponent[k], columns: d, using: &rng)
-            BLAS.trmm(lower, &z, side: .right, triangle: .lower, transpose: .transpose)
-            for i in 0..<perComponent[k] {
-                for j in 0..<d { samples[row + i, j] = means[k, j] + z[i, j] }
+            var remaining = perComponent[k]
+            while remaining > 0 {
+                let rows = Swift.min(remaining, blockRows)
+                var z = Matrix<Double>.normal(rows: rows, columns: d, using: &rng)
+                BLAS.trmm(lower, &z, side: .right, triangle: .lower, transpose: .transpose)
+                for i in 0..<rows {
+                    for j in 0..<d { z[i, j] += means[k, j] }
+                }
+                try body(z, k)
+                remaining -= rows
             }
-            row += perComponent[k]
-            components += [Int](repeating: k, count: perComponent[k])
         }
-        return (samples, components)
     }
 }
 

@@ -132,7 +132,12 @@ struct Sample: ParsableCommand {
     func run() throws {
         try checkOutput(output, isNotAnyOf: [self.model])
         let model = try readModel(self.model)
-        let (samples, _) = model.sample(count: count, seed: seed)
-        try writeOutput(CSV.string(samples), to: output)
+        // Rows are written as they are drawn: any -n takes memory for one block.
+        try writeOutput(to: output) { write in
+            try model.sample(count: count, seed: seed) { rows, _ in
+                var text = CSV.string(rows)
+                try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
+            }
+        }
     }
 }

@@ -68,6 +68,24 @@ import Testing
     }
 
     @Test(arguments: CovarianceType.allCases)
+    func samplingInBlocksGivesTheSameRows(type: CovarianceType) {
+        let model = Self.fitted[type]!
+        let whole = model.sample(count: 1001, seed: 9)
+        var rows: [[Double]] = [], components: [Int] = [], largest = 0
+        model.sample(count: 1001, seed: 9, blockRows: 7) { block, component in
+            largest = max(largest, block.rows)
+            for i in 0..<block.rows { rows.append(block.row(i)) }
+            components += [Int](repeating: component, count: block.rows)
+        }
+        #expect(largest <= 7)
+        // The same draws; BLAS may round a 7-row product differently from a 1001-row one.
+        let blocked = Matrix(rows)
+        #expect(blocked.rows == whole.samples.rows
+                && zip(blocked.elements, whole.samples.elements).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($1)) })
+        #expect(components == whole.components)
+    }
+
+    @Test(arguments: CovarianceType.allCases)
     func jsonRoundTripPredictsIdentically(type: CovarianceType) throws {
         let model = Self.fitted[type]!
         let json = try JSONEncoder().encode(model)
