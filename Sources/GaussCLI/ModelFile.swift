@@ -58,10 +58,13 @@ func readModel(_ path: String) throws -> GaussianMixtureModel {
     do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
         throw DataError("\(path): cannot read the file")
     }
-    guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+    // Only the version, through JSONDecoder: JSONSerialization would build an
+    // object per number (about 100 MB for a K = 32, d = 128 model).
+    struct Version: Decodable { let gauss_model_version: Int? }
+    guard let version = try? JSONDecoder().decode(Version.self, from: data) else {
         throw DataError("\(path): not a model file (it is not a JSON object)")
     }
-    if let version = object["gauss_model_version"] as? Int, version != modelFileVersion {
+    if let version = version.gauss_model_version, version != modelFileVersion {
         throw DataError("\(path): model file version \(version) is not supported (this gauss reads version \(modelFileVersion))")
     }
     do {

@@ -14,6 +14,11 @@ struct ModelAndData: ParsableArguments {
     @Option(help: "CSV columns to use, by header name or 0-based index, comma-separated.")
     var columns: String?
 
+    @Option(name: .customLong("memory-limit"),
+            help: ArgumentHelp("Memory the command may use (e.g. 512M, 8G); default: physical memory.",
+                               discussion: "A .npy file larger than half of it is read from disk block by block."))
+    var memoryLimit: ByteCount?
+
     /// The model, and the data checked against its dimension.
     func load() throws -> (GaussianMixtureModel, LoadedData) {
         let model = try readModel(self.model)
@@ -22,6 +27,62 @@ struct ModelAndData: ParsableArguments {
             throw DataError("\(self.data) has \(data.columns) columns but \(self.model) was fitted to \(model.dimension)")
         }
         return (model, data)
+    }
+
+    /// The model, and the data as blocks of rows: a `.npy` file is mapped
+    /// and read a block at a time (its pages handed back after each block
+    /// when it is larger than half the memory limit), never copied whole.
+    func loadBlocks() throws -> (GaussianMixtureModel, DataBlocks) {
+        let model = try readModel(self.model)
+        let budget = memoryLimit?.bytes ?? Int(clamping: ProcessInfo.processInfo.physicalMemory)
+        let input = try openFitInput(data, columns: columns?.split(separator: ",").map(String.init), dtype: nil,
+                                     memoryBudget: budget)
+        guard input.columns == model.dimension else {
+            throw DataError("\(data) has \(input.columns) columns but \(self.model) was fitted to \(model.dimension)")
+        }
+        return (model, DataBlocks(input: input, path: data))
+    }
+}
+
+/// A command's data, a block of rows at a time.
+struct DataBlocks {
+    let input: FitInput
+    let path: String
+
+    var rows: Int { input.rows }
+
+    /// Calls `body` with consecutive blocks of about 8 MiB and the rows each
+    /// covers. Library errors name rows of the whole file, not of the block.
+    func forEach(_ body: (Range<Int>, LoadedData) throws -> Void) throws {
+        let blockRows = Swift.max(1, (8 << 20) / Swift.max(1, 8 * input.columns))
+        var start = 0
+        while start < input.rows {
+            let range = start..<Swift.min(start + blockRows, input.rows)
+            let block: LoadedData
+            switch input {
+            case .matrixFloat(let m): block = .float(m[rows: range])
+            case .matrixDouble(let m): block = .double(m[rows: range])
+            case .npyFloat(let source): block = .float(source.rows(range))
+            case .npyDouble(let source): block = .double(source.rows(range))
+            }
+            do {
+                try body(range, block)
+            } catch let error as ClusteringError {
+                throw DataError("\(path): \(error.offsettingRows(by: range.lowerBound).description)")
+            }
+            start = range.upperBound
+        }
+    }
+}
+
+extension ClusteringError {
+    /// The same error with its row numbers counted from `offset` on.
+    func offsettingRows(by offset: Int) -> ClusteringError {
+        switch self {
+        case .nonFiniteValue(let row, let column): return .nonFiniteValue(row: row + offset, column: column)
+        case .logDensityOverflow(let row): return .logDensityOverflow(row: row + offset)
+        default: return self
+        }
     }
 }
 
@@ -45,26 +106,29 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         try checkOutput(output, isNotAnyOf: [input.model, input.data])
-        let (model, data) = try input.load()
-        var text = ""
-        if proba {
-            let probabilities: Matrix<Double> = try describing(input.data) {
-                switch data {
-                case .float(let m): return try model.predictProbabilities(m)
-                case .double(let m): return try model.predictProbabilities(m)
+        let (model, data) = try input.loadBlocks()
+        // Written block by block: a replaced file appears only when complete.
+        try writeOutput(to: output) { write in
+            try data.forEach { _, block in
+                var text: String
+                if proba {
+                    let probabilities: Matrix<Double>
+                    switch block {
+                    case .float(let m): probabilities = try model.predictProbabilities(m)
+                    case .double(let m): probabilities = try model.predictProbabilities(m)
+                    }
+                    text = CSV.string(probabilities)
+                } else {
+                    let labels: [Int]
+                    switch block {
+                    case .float(let m): labels = try model.predict(m)
+                    case .double(let m): labels = try model.predict(m)
+                    }
+                    text = labels.map { "\($0)\n" }.joined()
                 }
+                try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
             }
-            text = CSV.string(probabilities)
-        } else {
-            let labels: [Int] = try describing(input.data) {
-                switch data {
-                case .float(let m): return try model.predict(m)
-                case .double(let m): return try model.predict(m)
-                }
-            }
-            text = labels.map { "\($0)\n" }.joined()
         }
-        try writeOutput(text, to: output)
     }
 }
 
@@ -84,19 +148,30 @@ struct Score: ParsableCommand {
     var perSample = false
 
     func run() throws {
-        let (model, data) = try input.load()
-        let values: [Double] = try describing(input.data) {
-            switch data {
-            case .float(let m): return try model.logLikelihoods(m)
-            case .double(let m): return try model.logLikelihoods(m)
-            }
+        let (model, data) = try input.loadBlocks()
+        // The mean of no rows is not a number this command can print.
+        if !perSample && data.rows == 0 {
+            throw DataError("\(input.data) has no rows; the mean log-likelihood of no rows is undefined")
         }
-        if perSample {
-            try writeOutput(values.map { "\($0)\n" }.joined(), to: nil)
-        } else {
-            // The mean of no rows is not a number this command can print.
-            guard !values.isEmpty else { throw DataError("\(input.data) has no rows; the mean log-likelihood of no rows is undefined") }
-            try writeOutput("\(values.reduce(0, +) / Double(values.count))\n", to: nil)
+        var sum = 0.0
+        try writeOutput(to: nil) { write in
+            try data.forEach { _, block in
+                let values: [Double]
+                switch block {
+                case .float(let m): values = try model.logLikelihoods(m)
+                case .double(let m): values = try model.logLikelihoods(m)
+                }
+                if perSample {
+                    var text = values.map { "\($0)\n" }.joined()
+                    try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
+                } else {
+                    sum += values.reduce(0, +)
+                }
+            }
+            if !perSample {
+                var text = "\(sum / Double(data.rows))\n"
+                try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
+            }
         }
     }
 }

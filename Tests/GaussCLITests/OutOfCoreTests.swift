@@ -1,3 +1,4 @@
+import Clustering
 import Foundation
 @testable import GaussCLI
 import LinearAlgebra
@@ -143,5 +144,37 @@ func jsonObject(_ path: String) throws -> [String: Any] {
         #expect(process.terminationReason == .exit && process.terminationStatus == 1, "\(message)")
         #expect(message.contains("data.npy: the file became shorter while it was being read"), "\(message)")
         #expect(!FileManager.default.fileExists(atPath: model))
+    }
+}
+
+/// predict and score read a `.npy` file block by block (about 8 MiB a
+/// block), with the same answers as on the whole matrix.
+@Suite struct BlockwisePredictionTests {
+    @Test func blocksGiveTheWholeFilesAnswersAndItsRowNumbers() throws {
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = directory.appendingPathComponent("data.npy").path
+        let model = directory.appendingPathComponent("model.json").path
+        try writeClusteredNpy(rows: 40_000, columns: 64, to: data)  // 16 384 rows a block: three blocks
+        #expect(try gauss("fit", data, "-k", "3", "--covariance", "diag", "--max-iter", "5", "-o", model).status == 0)
+        let fitted = try JSONDecoder().decode(GaussianMixtureModel.self, from: Data(contentsOf: URL(fileURLWithPath: model)))
+        let matrix = try Npy.read(contentsOf: data, as: Double.self)
+
+        let labels = try gauss("predict", model, data, "--memory-limit", "16M")
+        #expect(labels.status == 0, "\(labels.stderr)")
+        #expect(labels.stdout.split(separator: "\n").map { Int($0)! } == (try fitted.predict(matrix)))
+        let score = try gauss("score", model, data)
+        let mean = try #require(Double(score.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(abs(mean - (try fitted.score(matrix))) <= 1e-12 * abs(mean))
+        let perSample = try gauss("score", model, data, "--per-sample")
+        #expect(perSample.stdout.split(separator: "\n").count == 40_000)
+
+        // A row that overflows, in the third block, is named by its row in the file.
+        var far = matrix
+        for j in 0..<far.columns { far[30_000, j] = 1e200 }
+        let farPath = directory.appendingPathComponent("far.npy").path
+        try Npy.write(far, to: farPath)
+        let run = try gauss("predict", model, farPath)
+        #expect(run.status == 1 && run.stderr.contains("row 30001 is so far from every component"), "\(run.stderr)")
     }
 }
