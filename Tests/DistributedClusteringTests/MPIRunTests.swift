@@ -161,6 +161,52 @@ struct CommandRun {
 
 /// Runs `gauss` under `mpirun -np processes`, as root if need be and with
 /// more processes than cores.
+/// A process killed in the middle of a distributed fit ends the whole job.
+@Suite struct MPIFailureTests {
+    @Test func aProcessKilledMidFitEndsTheJobWithAMessageAndNoModel() throws {
+        let directory = try ScratchDirectory()
+        let data = directory.path("killed-data.npy"), output = directory.path("model.json")
+        try Npy.write(clusteredData(rows: 20_000), to: data)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        // Runs until stopped.
+        process.arguments = ["mpirun", "--oversubscribe", "-np", "2", gaussPath, "fit", data, "--distributed", "-k", "3",
+                             "--max-iter", "100000000", "--tol", "0", "--output", output]
+        var environment = ProcessInfo.processInfo.environment
+        environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        process.environment = environment
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        // Find a gauss process of this job (its command line names this data file) and kill it hard.
+        var victim: Int32? = nil
+        for _ in 0..<100 where victim == nil {
+            usleep(100_000)
+            let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { Int32($0) } ?? []
+            victim = pids.first { pid in
+                guard let line = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")) else { return false }
+                let words = line.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+                return words.first == gaussPath && words.contains(data)
+            }
+        }
+        let pid = try #require(victim, "no gauss process of the job was found")
+        usleep(1_000_000)  // into the fit
+        #expect(kill(pid, SIGKILL) == 0)
+        var waited = 0
+        while process.isRunning && waited < 300 { usleep(100_000); waited += 1 }
+        #expect(!process.isRunning, "the job still runs 30 s after one of its processes was killed")
+        if process.isRunning { process.terminate() }
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(!message.isEmpty, "mpirun says what happened")
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
+}
+
 func mpirun(_ processes: Int, _ arguments: [String]) throws -> CommandRun {
     try command(["mpirun", "--oversubscribe", "-np", String(processes), gaussPath] + arguments)
 }
