@@ -72,7 +72,7 @@ enum OutputDestination: Equatable {
         let directory = URL(fileURLWithPath: target).deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw DataError("\(path): cannot write: the directory \(directory) does not exist")
+            throw DataError("\(path): cannot write the file: the directory \(directory) does not exist")
         }
         let mask = umask(0)
         umask(mask)
