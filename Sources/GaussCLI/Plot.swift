@@ -94,6 +94,8 @@ struct Plot: ParsableCommand {
     func run() throws {
         try checkOutput(output, isNotAnyOf: [input.model, input.data])
         let (model, loaded) = try input.load()
+        // No rows: nothing to place, and the axes' ranges would be NaN.
+        guard loaded.rows > 0 else { throw DataError("\(input.data) has no rows to plot") }
         let data = loaded.asDouble
         let labels: [Int] = try describing(input.data) { try model.predict(data) }
         // Axis names: the header's, for the columns --columns selected.

@@ -239,6 +239,9 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         #expect(try gauss("fit", faithful, "-k", "2", "-o", model).status == 0)
         let empty = dir.appendingPathComponent("empty.csv").path
         try Data("eruptions,waiting\n".utf8).write(to: URL(fileURLWithPath: empty))
+        let plot = try gauss("plot", model, empty, "-o", dir.appendingPathComponent("empty.svg").path)
+        #expect(plot.status == 1 && plot.stderr.contains("has no rows to plot"), "\(plot.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("empty.svg").path))
         let score = try gauss("score", model, empty)
         #expect(score.status == 1 && score.stdout.isEmpty, "\(score.stdout)")
         #expect(score.stderr.contains("has no rows"), "\(score.stderr)")
