@@ -11,6 +11,9 @@ public enum ClusteringError: Error, Equatable, Sendable, CustomStringConvertible
     /// log-densities overflow: no probability or likelihood of it can be
     /// given in double precision.
     case logDensityOverflow(row: Int)
+    /// The data's sums of squares overflow double precision (values near
+    /// 1e154 and beyond): no covariance can be computed.
+    case statisticsOverflow
     /// Fewer (weighted) rows than components.
     case tooFewSamples(samples: Int, components: Int)
     /// The sample weights do not match the rows.
@@ -42,6 +45,9 @@ public enum ClusteringError: Error, Equatable, Sendable, CustomStringConvertible
             return "the data are empty (\(rows) rows, \(columns) columns); a mixture needs at least one row and one column"
         case .nonFiniteValue(let row, let column):
             return "the data hold NaN or infinity at row \(row + 1), column \(column + 1); remove or impute such values first"
+        case .statisticsOverflow:
+            return "the data are too large in magnitude: their sums of squares overflow double precision, so no covariance "
+                + "can be computed; rescale the data (divide them by a power of ten) and fit again"
         case .logDensityOverflow(let row):
             return "row \(row + 1) is so far from every component that its log-density overflows double precision, "
                 + "so no probability or likelihood can be given for it; check that the data belong to this model, or rescale them"

@@ -89,6 +89,10 @@ extension SufficientStatistics {
     /// - Complexity: O(K·d³) for full, O(d³ + K·d²) for tied, O(K·d) otherwise.
     func parameters(regularization: Double, weightsOverTotal: Bool = false) throws(ClusteringError) -> (MixtureParameters, CovarianceParameters) {
         let k = componentCount, d = dimension
+        // Overflowed sums would surface below as a "collapsed" component.
+        guard firstMoments.elements.allSatisfy(\.isFinite) && secondMoments.elements.allSatisfy(\.isFinite) else {
+            throw .statisticsOverflow
+        }
         let n = counts.map { $0 + 10 * Double.ulpOfOne }
         let nTotal = n.reduce(0, +)
         let weights = n.map { $0 / (weightsOverTotal ? totalWeight : nTotal) }

@@ -48,6 +48,9 @@ func loadData(_ path: String, columns: [String]? = nil, dtype: DataType? = nil) 
                 throw DataError("\(path): a 1-D array of shape (\(file.header.rows),) is not data rows; save it as 2-D (n, 1)")
             }
             let type = dtype ?? (file.header.dtype == .float32 ? .float32 : .float64)
+            if type == .float32 && file.header.dtype == .float64 {
+                try checkFitsInFloat32(NpyRowSource<Double>(file: file), path: path)
+            }
             return type == .float32 ? .float(try Npy.read(contentsOf: path, as: Float.self))
                                     : .double(try Npy.read(contentsOf: path, as: Double.self))
         } catch let error as NpyError {
@@ -66,7 +69,10 @@ func loadData(_ path: String, columns: [String]? = nil, dtype: DataType? = nil) 
         let source = matrix
         matrix = Matrix(rows: source.rows, columns: indices.count) { source[$0, indices[$1]] }
     }
-    if dtype == .float32 { return .float(Matrix(rows: matrix.rows, columns: matrix.columns) { Float(matrix[$0, $1]) }) }
+    if dtype == .float32 {
+        try checkFitsInFloat32(matrix, path: path)
+        return .float(Matrix(rows: matrix.rows, columns: matrix.columns) { Float(matrix[$0, $1]) })
+    }
     return .double(matrix)
 }
 
@@ -77,6 +83,24 @@ func columnIndices(_ columns: [String], header: [String]?, columnCount: Int, pat
         if let index = Int(name), index >= 0, index < columnCount { return index }
         let known = header.map { ": the columns are " + $0.joined(separator: ", ") } ?? " (the file has no header; use 0-based indices)"
         throw DataError("\(path): no column \"\(name)\"\(known)")
+    }
+}
+
+/// Refuses data with a finite value beyond float32's range when they are to
+/// be fitted as float32: converted, it would read as infinity, and the fit
+/// would blame "NaN or infinity in the data" for a number the file does not hold.
+func checkFitsInFloat32<Source: RowBlockSource>(_ source: Source, path: String) throws where Source.Scalar == Double {
+    let d = source.columnCount, limit = Double(Float.greatestFiniteMagnitude)
+    var start = 0
+    while start < source.rowCount {
+        let range = start..<Swift.min(start + 4096, source.rowCount)
+        let block = source.rows(range)
+        let bad = block.withUnsafeBufferPointer { $0.firstIndex { $0.isFinite && abs($0) > limit } }
+        if let bad {
+            throw DataError("\(path), row \(range.lowerBound + bad / d + 1), column \(bad % d + 1): \(block.elements[bad]) "
+                            + "is beyond the range of float32 (about ±3.4e38); fit these data as float64")
+        }
+        start = range.upperBound
     }
 }
 

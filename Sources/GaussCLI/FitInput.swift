@@ -82,6 +82,9 @@ func openFitInput(_ path: String, columns: [String]?, dtype: DataType?, memoryBu
     }
     let streamed = isStreamed(dataBytes: file.header.dataByteCount, budget: memoryBudget)
     let type = dtype ?? (file.header.dtype == .float32 ? .float32 : .float64)
+    if type == .float32 && file.header.dtype == .float64 {
+        try checkFitsInFloat32(NpyRowSource<Double>(file: file, releasesPages: streamed), path: path)
+    }
     let readAsIs = (type == .float32 ? NpyDType.float32 : .float64) == file.header.dtype && !file.header.fortranOrder
     if !streamed && !readAsIs {
         // Blocks of a converted or Fortran-order file are copies made on every

@@ -36,6 +36,16 @@ import Testing
         #expect(abs((0..<3).reduce(0) { $0 + probabilities[6, $1] } - 1) < 1e-12)
     }
 
+    @Test(arguments: CovarianceType.allCases)
+    func dataWhoseSquaresOverflowAreNamedForWhatTheyAre(type: CovarianceType) {
+        // Values near 1e300 are finite, but their squares are not.
+        let data = blobs.map { $0 * 1e300 }
+        var estimator = GaussianMixture(componentCount: 2, covarianceType: type, seed: 1)
+        estimator.initialization = .randomFromData
+        #expect(fitError(estimator, data) == .statisticsOverflow)
+        #expect(ClusteringError.statisticsOverflow.description.contains("rescale the data"))
+    }
+
     @Test func emptyDataAndTooFewRows() {
         #expect(fitError(GaussianMixture(), Matrix(rows: 0, columns: 3)) == .emptyData(rows: 0, columns: 3))
         #expect(fitError(GaussianMixture(), Matrix(rows: 4, columns: 0)) == .emptyData(rows: 4, columns: 0))

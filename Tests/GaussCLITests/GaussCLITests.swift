@@ -289,6 +289,20 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         #expect(looping.status == 1 && looping.stderr.contains("too many levels of symbolic links"), "\(looping.stderr)")
     }
 
+    @Test func valuesBeyondFloat32AreNamedWhenFittingAsFloat32() throws {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = dir.appendingPathComponent("wide.csv").path
+        try Data("a,b\n1,2\n3,1e39\n2,2\n".utf8).write(to: URL(fileURLWithPath: csv))
+        let run = try gauss("fit", csv, "--dtype", "float32")
+        #expect(run.status == 1 && run.stderr.contains("row 2, column 2: 1e+39 is beyond the range of float32"), "\(run.stderr)")
+        let npy = dir.appendingPathComponent("wide.npy").path
+        try Npy.write(Matrix<Double>([[1, 2], [3, 1e39], [2, 2]]), to: npy)
+        let fromNpy = try gauss("fit", npy, "--dtype", "float32")
+        #expect(fromNpy.status == 1 && fromNpy.stderr.contains("beyond the range of float32"), "\(fromNpy.stderr)")
+        #expect(try gauss("fit", npy).status == 0, "as float64 the same file fits")
+    }
+
     @Test func errorsNameTheFileAtFault() throws {
         let dir = try scratchDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
