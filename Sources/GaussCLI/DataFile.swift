@@ -78,7 +78,8 @@ func loadData(_ path: String, columns: [String]? = nil, dtype: DataType? = nil) 
 
 /// The 0-based indices `--columns` selects: each entry a header name or an index.
 func columnIndices(_ columns: [String], header: [String]?, columnCount: Int, path: String) throws -> [Int] {
-    try columns.map { name -> Int in
+    guard !columns.isEmpty else { throw DataError("--columns is empty; name at least one column, like 0,1 or a,b") }
+    return try columns.map { name -> Int in
         if let index = header?.firstIndex(of: name) { return index }
         if let index = Int(name), index >= 0, index < columnCount { return index }
         let known = header.map { ": the columns are " + $0.joined(separator: ", ") } ?? " (the file has no header; use 0-based indices)"

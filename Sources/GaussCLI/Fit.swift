@@ -37,7 +37,7 @@ struct Fit: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write the model here instead of to stdout.")
     var output: String?
 
-    @Option(name: .customLong("memory-limit"),
+    @Option(name: .customLong("memory-limit"), parsing: .unconditional,
             help: ArgumentHelp("Memory the fit may use, data and this program included (e.g. 512M, 8G).",
                                discussion: "A .npy file larger than half of it is streamed from disk on every pass."))
     var memoryLimit: ByteCount?

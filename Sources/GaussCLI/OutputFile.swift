@@ -38,6 +38,7 @@ enum OutputDestination: Equatable {
     /// loop, a missing directory or a file we may not write.
     static func resolve(_ path: String) throws -> OutputDestination {
         if path == "-" { return .standardOutput }
+        guard !path.isEmpty else { throw DataError("--output is empty; give a file name, or - for standard output") }
         var status = stat()
         guard stat(path, &status) == 0 else {
             switch errno {

@@ -101,7 +101,7 @@ struct Plot: ParsableCommand {
         // Axis names: the header's, for the columns --columns selected.
         let header = input.data.lowercased().hasSuffix(".csv") ? (try? CSV.read(contentsOf: input.data))?.header : nil
         let names = try header.map { header in
-            guard let columns = input.columns?.split(separator: ",").map(String.init) else { return header }
+            guard let columns = input.columnList else { return header }
             return try columnIndices(columns, header: header, columnCount: header.count, path: input.data).map { header[$0] }
         }
         let projection: Projection

@@ -14,15 +14,12 @@ struct ModelAndData: ParsableArguments {
     @Option(help: "CSV columns to use, by header name or 0-based index, comma-separated.")
     var columns: String?
 
-    @Option(name: .customLong("memory-limit"),
-            help: ArgumentHelp("Memory the command may use (e.g. 512M, 8G); default: physical memory.",
-                               discussion: "A .npy file larger than half of it is read from disk block by block."))
-    var memoryLimit: ByteCount?
+    var columnList: [String]? { columns?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
     /// The model, and the data checked against its dimension.
     func load() throws -> (GaussianMixtureModel, LoadedData) {
         let model = try readModel(self.model)
-        let data = try loadData(self.data, columns: columns?.split(separator: ",").map(String.init))
+        let data = try loadData(self.data, columns: columnList)
         guard data.columns == model.dimension else {
             throw DataError("\(self.data) has \(data.columns) columns but \(self.model) was fitted to \(model.dimension)")
         }
@@ -32,10 +29,10 @@ struct ModelAndData: ParsableArguments {
     /// The model, and the data as blocks of rows: a `.npy` file is mapped
     /// and read a block at a time (its pages handed back after each block
     /// when it is larger than half the memory limit), never copied whole.
-    func loadBlocks() throws -> (GaussianMixtureModel, DataBlocks) {
+    func loadBlocks(memoryLimit: ByteCount?) throws -> (GaussianMixtureModel, DataBlocks) {
         let model = try readModel(self.model)
         let budget = memoryLimit?.bytes ?? Int(clamping: ProcessInfo.processInfo.physicalMemory)
-        let input = try openFitInput(data, columns: columns?.split(separator: ",").map(String.init), dtype: nil,
+        let input = try openFitInput(data, columns: columnList, dtype: nil,
                                      memoryBudget: budget)
         guard input.columns == model.dimension else {
             throw DataError("\(data) has \(input.columns) columns but \(self.model) was fitted to \(model.dimension)")
@@ -104,9 +101,14 @@ struct Predict: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write here instead of to stdout.")
     var output: String?
 
+    @Option(name: .customLong("memory-limit"), parsing: .unconditional,
+            help: ArgumentHelp("Memory the command may use (e.g. 512M, 8G); default: physical memory.",
+                               discussion: "A .npy file larger than half of it is read from disk block by block."))
+    var memoryLimit: ByteCount?
+
     func run() throws {
         try checkOutput(output, isNotAnyOf: [input.model, input.data])
-        let (model, data) = try input.loadBlocks()
+        let (model, data) = try input.loadBlocks(memoryLimit: memoryLimit)
         // Written block by block: a replaced file appears only when complete.
         try writeOutput(to: output) { write in
             try data.forEach { _, block in
@@ -147,8 +149,13 @@ struct Score: ParsableCommand {
     @Flag(name: .customLong("per-sample"), help: "Print each row's log-likelihood instead of the mean.")
     var perSample = false
 
+    @Option(name: .customLong("memory-limit"), parsing: .unconditional,
+            help: ArgumentHelp("Memory the command may use (e.g. 512M, 8G); default: physical memory.",
+                               discussion: "A .npy file larger than half of it is read from disk block by block."))
+    var memoryLimit: ByteCount?
+
     func run() throws {
-        let (model, data) = try input.loadBlocks()
+        let (model, data) = try input.loadBlocks(memoryLimit: memoryLimit)
         // The mean of no rows is not a number this command can print.
         if !perSample && data.rows == 0 {
             throw DataError("\(input.data) has no rows; the mean log-likelihood of no rows is undefined")

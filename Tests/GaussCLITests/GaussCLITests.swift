@@ -234,6 +234,12 @@ final class SVGCounter: NSObject, XMLParserDelegate {
             #expect(run.status == 2, "\(range): \(run.stderr)")
             #expect(run.stderr.contains("at most 1000 can be compared"), "\(range): \(run.stderr)")
         }
+        let emptyColumns = try gauss("fit", faithful, "--columns", "")
+        #expect(emptyColumns.status == 1 && emptyColumns.stderr.contains("--columns is empty"), "\(emptyColumns.stderr)")
+        let emptyOutput = try gauss("fit", faithful, "-o", "")
+        #expect(emptyOutput.status == 1 && emptyOutput.stderr.contains("--output is empty"), "\(emptyOutput.stderr)")
+        let negativeLimit = try gauss("fit", faithful, "--memory-limit", "-5G")
+        #expect(negativeLimit.status == 2 && negativeLimit.stderr.contains("invalid for '--memory-limit"), "\(negativeLimit.stderr)")
         // The mean log-likelihood of no rows is refused, not printed as NaN.
         let model = dir.appendingPathComponent("model.json").path
         #expect(try gauss("fit", faithful, "-k", "2", "-o", model).status == 0)
