@@ -30,6 +30,11 @@ struct Select: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write the best model here.")
     var output: String?
 
+    @Option(name: .customLong("memory-limit"), parsing: .unconditional,
+            help: ArgumentHelp("Memory the fits may use, data and this program included (e.g. 512M, 8G).",
+                               discussion: "A .npy file larger than half of it is streamed from disk on every pass."))
+    var memoryLimit: ByteCount?
+
     /// The most component counts one `select` compares.
     static let maximumFits = 1000
 
@@ -75,12 +80,17 @@ struct Select: ParsableCommand {
     func run() throws {
         try checkOutput(output, isNotAnyOf: [data])
         let counts = try parsedComponents(), types = try parsedTypes()
-        let data = try loadData(self.data, columns: em.columnList, dtype: em.dtype)
-        let estimator = em.estimator(components: 1, covariance: .full)
+        // A .npy file is mapped and read block by block, as fit reads it.
+        let budget = memoryLimit?.bytes ?? Int(clamping: ProcessInfo.processInfo.physicalMemory)
+        let data = try openFitInput(self.data, columns: em.columnList, dtype: em.dtype, memoryBudget: budget)
+        var estimator = em.estimator(components: 1, covariance: .full)
+        estimator.memoryLimit = fitAllocationLimit(budget: budget, dataBytes: data.byteCount, streamed: data.isStreamed)
         let result: ModelSelection.Result = try describing(self.data) {
             switch data {
-            case .float(let m): return try ModelSelection.rank(m, componentCounts: counts, covarianceTypes: types, estimator: estimator)
-            case .double(let m): return try ModelSelection.rank(m, componentCounts: counts, covarianceTypes: types, estimator: estimator)
+            case .matrixFloat(let m): return try ModelSelection.rank(m, componentCounts: counts, covarianceTypes: types, estimator: estimator)
+            case .matrixDouble(let m): return try ModelSelection.rank(m, componentCounts: counts, covarianceTypes: types, estimator: estimator)
+            case .npyFloat(let s): return try ModelSelection.rank(s, componentCounts: counts, covarianceTypes: types, estimator: estimator)
+            case .npyDouble(let s): return try ModelSelection.rank(s, componentCounts: counts, covarianceTypes: types, estimator: estimator)
             }
         }
         var table = "rank  components  covariance            BIC            AIC   log-likelihood\n"
@@ -100,7 +110,7 @@ struct Select: ParsableCommand {
             let settings = FitSettings(
                 n_components: best.componentCount, covariance_type: best.covarianceType.rawValue, tol: em.tol,
                 reg_covar: em.regCovar, max_iter: em.maxIter, n_init: em.nInit, init_params: em.initialization.rawValue,
-                seed: em.seed, dtype: { if case .float = data { return "float32" } else { return "float64" } }(), n_samples: data.rows)
+                seed: em.seed, dtype: data.dtype.rawValue, n_samples: data.rows)
             try writeModel(best.model, settings: settings, to: output)
         }
     }

@@ -150,6 +150,17 @@ func jsonObject(_ path: String) throws -> [String: Any] {
 /// predict and score read a `.npy` file block by block (about 8 MiB a
 /// block), with the same answers as on the whole matrix.
 @Suite struct BlockwisePredictionTests {
+    @Test func selectReadsANpyFileAsFitDoes() throws {
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let npy = directory.appendingPathComponent("faithful.npy").path
+        try Npy.write(try CSV.read(contentsOf: faithful).matrix, to: npy)
+        let fromCSV = try gauss("select", faithful, "--components", "1...3", "--seed", "2")
+        let fromNpy = try gauss("select", npy, "--components", "1...3", "--seed", "2", "--memory-limit", "64M")
+        #expect(fromCSV.status == 0 && fromNpy.status == 0, "\(fromNpy.stderr)")
+        #expect(fromCSV.stdout == fromNpy.stdout)
+    }
+
     @Test func blocksGiveTheWholeFilesAnswersAndItsRowNumbers() throws {
         let directory = try scratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
