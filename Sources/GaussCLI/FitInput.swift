@@ -29,6 +29,16 @@ enum FitInput {
         }
     }
 
+    /// Row `i` in Double.
+    func row(_ i: Int) -> [Double] {
+        switch self {
+        case .matrixFloat(let m): return m.row(i).map(Double.init)
+        case .matrixDouble(let m): return m.row(i)
+        case .npyFloat(let s): return s.rows(i..<(i + 1)).row(0).map(Double.init)
+        case .npyDouble(let s): return s.rows(i..<(i + 1)).row(0)
+        }
+    }
+
     var dtype: DataType {
         switch self {
         case .matrixFloat, .npyFloat: return .float32

@@ -61,7 +61,8 @@ struct Plot: ParsableCommand {
         abstract: "Draw the data coloured by predicted component, with each component's 1σ and 2σ ellipses, as SVG.",
         discussion: """
             Data with more than two columns are shown in the plane of their first two principal \
-            components, or of the two columns given with --dims.
+            components, or of the two columns given with --dims. Of more than 20 000 rows, every \
+            k-th is read and drawn (and the principal components are those of the rows drawn).
 
             Examples:
               gauss plot model.json data.csv --output picture.svg
@@ -93,10 +94,20 @@ struct Plot: ParsableCommand {
 
     func run() throws {
         try checkOutput(output, isNotAnyOf: [input.model, input.data])
-        let (model, loaded) = try input.load()
+        let model = try readModel(input.model)
+        let source = try openFitInput(input.data, columns: input.columnList, dtype: nil,
+                                      memoryBudget: Int(clamping: ProcessInfo.processInfo.physicalMemory))
+        guard source.columns == model.dimension else {
+            throw DataError("\(input.data) has \(source.columns) columns but \(input.model) was fitted to \(model.dimension)")
+        }
         // No rows: nothing to place, and the axes' ranges would be NaN.
-        guard loaded.rows > 0 else { throw DataError("\(input.data) has no rows to plot") }
-        let data = loaded.asDouble
+        guard source.rows > 0 else { throw DataError("\(input.data) has no rows to plot") }
+        // Beyond 20 000 points an SVG becomes slow to view: draw (and read,
+        // project and label) every k-th row only; a .npy file is never read whole.
+        let total = source.rows
+        let stride = max(1, (total + Self.maximumPoints - 1) / Self.maximumPoints)
+        let shown = Swift.stride(from: 0, to: total, by: stride).map { $0 }
+        let data = Matrix<Double>(rows: shown.count, columns: source.columns, elements: shown.flatMap { source.row($0) })
         let labels: [Int] = try describing(input.data) { try model.predict(data) }
         // Axis names: the header's, for the columns --columns selected.
         let header = input.data.lowercased().hasSuffix(".csv") ? (try? CSV.read(contentsOf: input.data))?.header : nil
@@ -117,19 +128,15 @@ struct Plot: ParsableCommand {
         } else {
             projection = try .principal(data)
         }
-        // Beyond 20 000 points an SVG becomes slow to view: draw every k-th row.
-        let stride = max(1, (data.rows + Self.maximumPoints - 1) / Self.maximumPoints)
-        let shown = Swift.stride(from: 0, to: data.rows, by: stride).map { $0 }
-        let allPoints = projection.points(data)
-        let points = shown.map { allPoints[$0] }
+        let points = projection.points(data)
         let components = projection.components(of: model)
         let bounds = Bounds(covering: points + components.flatMap { $0.ellipse(radius: 2) })
         var figure = SVGFigure(width: 720, height: max(560, 100 + 16 * Double(model.componentCount)))
         let axes = Axes(left: 70, top: 40, width: 460, height: 460, bounds: bounds)
-        let count = shown.count == data.rows ? "\(data.rows) points" : "\(shown.count) of \(data.rows) points shown"
+        let count = shown.count == total ? "\(total) points" : "\(shown.count) of \(total) points shown"
         let title = "\(model.componentCount)-component \(model.covarianceType.rawValue) mixture, \(count)"
         figure.add(scatterPanel(axes, title: title, xLabel: projection.xLabel, yLabel: projection.yLabel,
-                                points: points, labels: shown.map { labels[$0] }, components: components))
+                                points: points, labels: labels, components: components))
         figure.add(legend(x: 550, y: 60, weights: model.weights))
         try writeOutput(figure.text, to: output)
     }

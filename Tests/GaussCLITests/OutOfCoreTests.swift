@@ -161,6 +161,20 @@ func jsonObject(_ path: String) throws -> [String: Any] {
         #expect(fromCSV.stdout == fromNpy.stdout)
     }
 
+    @Test func plotReadsOnlyTheRowsItDraws() throws {
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = directory.appendingPathComponent("data.npy").path
+        let model = directory.appendingPathComponent("model.json").path
+        let svg = directory.appendingPathComponent("plot.svg").path
+        try writeClusteredNpy(rows: 50_000, columns: 3, to: data)
+        #expect(try gauss("fit", data, "-k", "2", "--max-iter", "3", "-o", model).status == 0)
+        let run = try gauss("plot", model, data, "-o", svg)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try String(contentsOfFile: svg, encoding: .utf8).contains("16667 of 50000 points shown"))
+        _ = try SVGCounter.count(svg)
+    }
+
     @Test func blocksGiveTheWholeFilesAnswersAndItsRowNumbers() throws {
         let directory = try scratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
