@@ -182,22 +182,18 @@ private func appendString(_ string: String, to output: inout [UInt8]) {
 
 /// JSON text of one scalar value.
 private enum Scalars {
-    static func text(_ value: Double, _ codingPath: [any CodingKey]) throws -> [UInt8] {
+    static func text<F: BinaryFloatingPoint & LosslessStringConvertible>(
+        _ value: F, _ codingPath: [any CodingKey]
+    ) throws -> [UInt8] {
         guard value.isFinite else {
             throw EncodingError.invalidValue(value, .init(codingPath: codingPath,
                                                           debugDescription: "\(value) cannot be written as a JSON number"))
         }
-        // Whole numbers without ".0", as JSONEncoder writes them.
-        if value == value.rounded(), abs(value) < 1e15 { return Array(String(Int64(value)).utf8) }
-        return Array(value.description.utf8)
-    }
-
-    static func text(_ value: Float, _ codingPath: [any CodingKey]) throws -> [UInt8] {
-        guard value.isFinite else {
-            throw EncodingError.invalidValue(value, .init(codingPath: codingPath,
-                                                          debugDescription: "\(value) cannot be written as a JSON number"))
+        // Whole numbers without ".0", as JSONEncoder writes them, while every
+        // integer of that size is exact in F (below 2^52 for Double, 2^23 for Float).
+        if value == value.rounded(), abs(value) < F(Int64(1) << F.significandBitCount) {
+            return Array(String(Int64(value)).utf8)
         }
-        if value == value.rounded(), abs(value) < 1e7 { return Array(String(Int64(value)).utf8) }
         return Array(value.description.utf8)
     }
 
