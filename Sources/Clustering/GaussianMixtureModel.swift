@@ -219,8 +219,9 @@ public struct GaussianMixtureModel: Sendable, Equatable {
         precondition(count >= 0, "the number of samples must be non-negative, got \(count)")
         precondition(blockRows > 0, "blocks must hold at least one row")
         var rng = Xoshiro256StarStar(seed: seed)
-        var perComponent = [Int](repeating: 0, count: componentCount)
-        for _ in 0..<count { perComponent[rng.nextCategorical(weights: weights)] += 1 }
+        // How many rows each component gets: a multinomial draw, in time
+        // independent of `count` (as numpy's multinomial, which scikit-learn uses).
+        let perComponent = rng.nextMultinomial(trials: count, weights: weights)
         let d = dimension
         for k in 0..<componentCount where perComponent[k] > 0 {
             // x = μ + L·z with Σ = L·Lᵀ. The generator draws the same

@@ -174,6 +174,10 @@ import Testing
         process.waitUntilExit()
         #expect(process.terminationReason == .exit && process.terminationStatus == 1)
         #expect(message.isEmpty, "\(String(decoding: message, as: UTF8.self))")
+        // A trillion samples start at once (component counts are one multinomial
+        // draw, not one draw per row) and stop when the reader does.
+        let many = try shell("timeout 60 '\(tool)' sample '\(model)' -n 1000000000000 | head -2")
+        #expect(many.stdout.split(separator: "\n").count == 2, "\(many.stderr)")
         // No stderr at all: still a clean exit status, not a signal.
         let closed = try shell("'\(tool)' fit '\(directory.path)/missing.csv' 2>&-; echo $? >&2")
         #expect(closed.stderr.trimmingCharacters(in: .whitespacesAndNewlines) == "1", "\(closed.stderr)")

@@ -92,3 +92,49 @@ import Testing
         #expect(g.nextInt(below: 1) == 0)
     }
 }
+
+/// Gamma, beta, binomial and multinomial variates against their moments.
+@Suite struct DistributionTests {
+    @Test(arguments: [(10, 0.3), (33, 0.5), (1000, 0.01), (1_000_000, 0.3), (1_000_000_000_000, 1e-6), (5000, 0.999)])
+    func binomialMomentsMatch(trials: Int, probability: Double) {
+        var rng = Xoshiro256StarStar(seed: UInt64(trials % 9973) + 17)
+        let draws = (0..<4000).map { _ in Double(rng.nextBinomial(trials: trials, probability: probability)) }
+        #expect(draws.allSatisfy { $0 >= 0 && $0 <= Double(trials) })
+        let mean = draws.reduce(0, +) / Double(draws.count)
+        let variance = draws.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(draws.count - 1)
+        let expectedMean = Double(trials) * probability, expectedVariance = expectedMean * (1 - probability)
+        #expect(abs(mean - expectedMean) <= 5 * (expectedVariance / Double(draws.count)).squareRoot(), "mean \(mean)")
+        #expect(abs(variance / expectedVariance - 1) < 0.15, "variance \(variance) against \(expectedVariance)")
+    }
+
+    @Test func binomialEdges() {
+        var rng = Xoshiro256StarStar(seed: 3)
+        #expect(rng.nextBinomial(trials: 0, probability: 0.5) == 0)
+        #expect(rng.nextBinomial(trials: 1 << 50, probability: 0) == 0)
+        #expect(rng.nextBinomial(trials: 1 << 50, probability: 1) == 1 << 50)
+    }
+
+    @Test func multinomialCountsAddUpAndFollowTheWeights() {
+        var rng = Xoshiro256StarStar(seed: 5)
+        let weights = [0.5, 0, 0.2, 0.3, 0]
+        let counts = rng.nextMultinomial(trials: 10_000_000, weights: weights)
+        #expect(counts.reduce(0, +) == 10_000_000)
+        #expect(counts[1] == 0 && counts[4] == 0)
+        for (count, weight) in zip(counts, weights) where weight > 0 {
+            #expect(abs(Double(count) / 1e7 - weight) < 0.001, "\(count) for weight \(weight)")
+        }
+        let huge = rng.nextMultinomial(trials: 1_000_000_000_000, weights: [1, 3])
+        #expect(huge.reduce(0, +) == 1_000_000_000_000 && abs(Double(huge[0]) / 1e12 - 0.25) < 1e-5)
+    }
+
+    @Test(arguments: [0.3, 1, 2.5, 40])
+    func gammaAndBetaMeans(shape: Double) {
+        var rng = Xoshiro256StarStar(seed: 11)
+        let gammas = (0..<20_000).map { _ in rng.nextGamma(shape: shape) }
+        #expect(gammas.allSatisfy { $0 > 0 })
+        #expect(abs(gammas.reduce(0, +) / 20_000 - shape) <= 5 * (shape / 20_000).squareRoot())
+        let betas = (0..<20_000).map { _ in rng.nextBeta(shape, 2) }
+        let expected = shape / (shape + 2), sd = (shape * 2 / ((shape + 2) * (shape + 2) * (shape + 3))).squareRoot()
+        #expect(abs(betas.reduce(0, +) / 20_000 - expected) <= 5 * sd / (20_000.0).squareRoot())
+    }
+}
