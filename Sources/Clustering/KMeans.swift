@@ -284,7 +284,6 @@ private struct LloydPass<Source: RowBlockSource> {
                                         }
                                     }
                                 }
-                                continue
                             } else {
                                 if block.rows != rows.rows { block = Matrix(rows: rows.rows, columns: k) }
                                 distance.compute(rows, rowNorms: UnsafeBufferPointer(norms), into: &block)
@@ -296,16 +295,16 @@ private struct LloydPass<Source: RowBlockSource> {
                                         distances[range.lowerBound + i] = dist[i * k + nearest]
                                     }
                                 }
-                            }
-                            rows.withUnsafeBufferPointer { x in
-                                sums.withUnsafeMutableBufferPointer { sums in
-                                    for i in 0..<range.count {
-                                        let row = range.lowerBound + i
-                                        let nearest = labels[row]
-                                        let w = weights?[row] ?? 1
-                                        clusterWeights[nearest] += w
-                                        let target = sums.baseAddress! + nearest * d, source = x.baseAddress! + i * d
-                                        for j in 0..<d { target[j] += w * Double(source[j]) }
+                                rows.withUnsafeBufferPointer { x in
+                                    sums.withUnsafeMutableBufferPointer { sums in
+                                        for i in 0..<range.count {
+                                            let row = range.lowerBound + i
+                                            let nearest = labels[row]
+                                            let w = weights?[row] ?? 1
+                                            clusterWeights[nearest] += w
+                                            let target = sums.baseAddress! + nearest * d, source = x.baseAddress! + i * d
+                                            for j in 0..<d { target[j] += w * Double(source[j]) }
+                                        }
                                     }
                                 }
                             }

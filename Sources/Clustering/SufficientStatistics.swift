@@ -153,13 +153,16 @@ extension SufficientStatistics {
         var gram: Matrix<Scalar>
         /// Rᵀ·φ in Double (K × features).
         var wideMoments: Matrix<Double>
-        /// Float diag and spherical only: φ and R widened to Double.
+        /// Whether Rᵀ·φ is taken in Double from widened φ and R: Float diag and
+        /// spherical, whose variances cancel (see `accumulate`).
+        let widens: Bool
+        /// φ and R widened to Double, when `widens`.
         var wideFeatures: Matrix<Double>
         var wideResponsibilities: Matrix<Double>
 
         init(rows: Int, featureCount: Int, componentCount k: Int, dimension d: Int, covarianceType: CovarianceType) {
             let needsGram = covarianceType == .full || covarianceType == .tied
-            let widens = Scalar.self != Double.self && !needsGram
+            widens = Scalar.self != Double.self && !needsGram
             moments = Matrix(rows: k, columns: featureCount)
             scaledRows = Matrix(rows: needsGram ? rows : 0, columns: d)
             gram = Matrix(rows: needsGram ? d : 0, columns: d)
@@ -182,7 +185,7 @@ extension SufficientStatistics {
         let k = componentCount, d = dimension, f = features.columns
         // Rᵀ·φ gives Nₖ and Σ r·x at once (φ ends in a column of ones), and
         // for diag the Σ r·x² and for spherical the Σ r·‖x‖² as well.
-        if Scalar.self != Double.self && (covarianceType == .diag || covarianceType == .spherical) {
+        if workspace.widens {
             // Float diag and spherical: the variance is Σ r·x²/N − m², which
             // cancels; with x² rounded to Float a component of few rows gets
             // rounding noise of ε_Float·x² in place of its variance. Squares

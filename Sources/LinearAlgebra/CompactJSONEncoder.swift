@@ -92,6 +92,13 @@ private final class JSONNode {
 
     init(isObject: Bool) { self.isObject = isObject }
 
+    /// A container node, its kind fixed, as the nested-container calls open.
+    static func container(isObject: Bool) -> JSONNode {
+        let node = JSONNode(isObject: isObject)
+        node.kindChosen = true
+        return node
+    }
+
     func append(text: [UInt8]) {
         if elementCount > 0 { appendRaw([UInt8(ascii: ",")]) }
         appendRaw(text)
@@ -313,28 +320,26 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
         node.members[key.stringValue] = try encoded(value, codingPath: codingPath + [key])
     }
 
+    /// A new container node stored under `key`.
+    private func member(_ key: Key, isObject: Bool) -> JSONNode {
+        let child = JSONNode.container(isObject: isObject)
+        node.members[key.stringValue] = .node(child)
+        return child
+    }
+
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type,
                                                         forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
-        let child = JSONNode(isObject: true)
-        child.kindChosen = true
-        node.members[key.stringValue] = .node(child)
-        return KeyedEncodingContainer(KeyedContainer<NestedKey>(node: child, codingPath: codingPath + [key]))
+        KeyedEncodingContainer(KeyedContainer<NestedKey>(node: member(key, isObject: true), codingPath: codingPath + [key]))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-        let child = JSONNode(isObject: false)
-        child.kindChosen = true
-        node.members[key.stringValue] = .node(child)
-        return UnkeyedContainer(node: child, codingPath: codingPath + [key])
+        UnkeyedContainer(node: member(key, isObject: false), codingPath: codingPath + [key])
     }
 
     mutating func superEncoder() -> any Encoder { superEncoder(forKey: Key(stringValue: "super")!) }
 
     mutating func superEncoder(forKey key: Key) -> any Encoder {
-        let child = JSONNode(isObject: false)
-        child.kindChosen = true
-        node.members[key.stringValue] = .node(child)
-        return StreamingEncoder(node: child, codingPath: codingPath + [key])
+        StreamingEncoder(node: member(key, isObject: false), codingPath: codingPath + [key])
     }
 }
 
@@ -385,29 +390,26 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer, AppendingContainer {
     private var elementPath: [any CodingKey] { codingPath + [IndexKey(count)] }
     var valuePath: [any CodingKey] { elementPath }
 
+    /// A new container node appended as the next element, and its coding path.
+    private func element(isObject: Bool) -> (node: JSONNode, path: [any CodingKey]) {
+        let child = JSONNode.container(isObject: isObject), path = elementPath
+        node.append(node: child)
+        return (child, path)
+    }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-        let child = JSONNode(isObject: true)
-        child.kindChosen = true
-        let path = elementPath
-        node.append(node: child)
-        return KeyedEncodingContainer(KeyedContainer<NestedKey>(node: child, codingPath: path))
+        let child = element(isObject: true)
+        return KeyedEncodingContainer(KeyedContainer<NestedKey>(node: child.node, codingPath: child.path))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-        let child = JSONNode(isObject: false)
-        child.kindChosen = true
-        let path = elementPath
-        node.append(node: child)
-        return UnkeyedContainer(node: child, codingPath: path)
+        let child = element(isObject: false)
+        return UnkeyedContainer(node: child.node, codingPath: child.path)
     }
 
     mutating func superEncoder() -> any Encoder {
-        let child = JSONNode(isObject: false)
-        child.kindChosen = true
-        let path = elementPath
-        node.append(node: child)
-        return StreamingEncoder(node: child, codingPath: path)
+        let child = element(isObject: false)
+        return StreamingEncoder(node: child.node, codingPath: child.path)
     }
 }
 

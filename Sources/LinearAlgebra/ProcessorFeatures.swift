@@ -29,15 +29,16 @@ public struct ProcessorFeatures: Hashable, Sendable {
         /// What OpenBLAS's Haswell kernels need.
         public static let haswell: InstructionSets = [.avx2, .fma]
 
+        /// Every set with its name and its flag in the C probe's result, in a fixed order.
+        static let table: [(set: InstructionSets, name: String, flag: KeyPath<gauss_processor_features, Bool> & Sendable)] = [
+            (.sse3, "sse3", \.sse3), (.ssse3, "ssse3", \.ssse3), (.sse4_1, "sse4_1", \.sse4_1),
+            (.sse4_2, "sse4_2", \.sse4_2), (.avx, "avx", \.avx), (.avx2, "avx2", \.avx2), (.fma, "fma", \.fma),
+            (.avx512f, "avx512f", \.avx512f), (.avx512cd, "avx512cd", \.avx512cd), (.avx512bw, "avx512bw", \.avx512bw),
+            (.avx512dq, "avx512dq", \.avx512dq), (.avx512vl, "avx512vl", \.avx512vl),
+        ]
+
         /// Names as compilers spell them (`-mavx512f`), in a fixed order.
-        public var names: [String] {
-            let all: [(InstructionSets, String)] = [
-                (.sse3, "sse3"), (.ssse3, "ssse3"), (.sse4_1, "sse4_1"), (.sse4_2, "sse4_2"), (.avx, "avx"),
-                (.avx2, "avx2"), (.fma, "fma"), (.avx512f, "avx512f"), (.avx512cd, "avx512cd"),
-                (.avx512bw, "avx512bw"), (.avx512dq, "avx512dq"), (.avx512vl, "avx512vl"),
-            ]
-            return all.filter { contains($0.0) }.map(\.1)
-        }
+        public var names: [String] { Self.table.filter { contains($0.set) }.map(\.name) }
     }
 
     /// "GenuineIntel", "AuthenticAMD", …; empty on processors that are not x86.
@@ -62,12 +63,7 @@ public struct ProcessorFeatures: Hashable, Sendable {
             String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
         }
         var sets: InstructionSets = []
-        let flags: [(Bool, InstructionSets)] = [
-            (raw.sse3, .sse3), (raw.ssse3, .ssse3), (raw.sse4_1, .sse4_1), (raw.sse4_2, .sse4_2), (raw.avx, .avx),
-            (raw.avx2, .avx2), (raw.fma, .fma), (raw.avx512f, .avx512f), (raw.avx512cd, .avx512cd),
-            (raw.avx512bw, .avx512bw), (raw.avx512dq, .avx512dq), (raw.avx512vl, .avx512vl),
-        ]
-        for (present, set) in flags where present { sets.insert(set) }
+        for entry in InstructionSets.table where raw[keyPath: entry.flag] { sets.insert(entry.set) }
         return ProcessorFeatures(vendor: vendor, family: Int(raw.family), model: Int(raw.model), instructionSets: sets)
     }()
 }

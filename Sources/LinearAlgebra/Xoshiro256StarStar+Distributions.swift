@@ -69,11 +69,12 @@ extension Xoshiro256StarStar {
         var remaining = trials
         var mass = weights.reduce(0, +)
         precondition(mass > 0 && mass.isFinite && weights.allSatisfy { $0 >= 0 }, "weights must be non-negative with a positive sum")
+        let last = weights.lastIndex { $0 > 0 }!
         return weights.indices.map { k in
             let weight = weights[k]
             guard remaining > 0, weight > 0 else { return 0 }
             // The last category with any weight takes what is left, whatever the rounding of `mass`.
-            if !weights[(k + 1)...].contains(where: { $0 > 0 }) { defer { remaining = 0 }; return remaining }
+            if k == last { defer { remaining = 0 }; return remaining }
             let share = Swift.min(1, Swift.max(0, weight / mass))
             let count = nextBinomial(trials: remaining, probability: share)
             remaining -= count
