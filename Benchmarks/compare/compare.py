@@ -15,9 +15,12 @@ Cases:
           binding takes no initial parameters). So agreement is checked
           loosely: fits run to convergence from those starts must reach
           finite mean log-likelihoods within 0.1% of each other.
-  kmeans  one Lloyd iteration against scikit-learn's KMeans (lloyd), from the
-          same centres, at n=20 000 and n=100 000 (Old Faithful converges in
-          fewer iterations than are timed); the inertias must agree.
+  kmeans  k-means iterations against scikit-learn's KMeans, from the same
+          centres, at n=20 000 and n=100 000 (Old Faithful converges in
+          fewer iterations than are timed), per-iteration time as for em:
+          Gauss's default (Elkan's bounds while they pay) against
+          scikit-learn's default (lloyd) and its elkan, and Gauss's lloyd
+          against scikit-learn's lloyd; the inertias must agree.
   gmm     the gradbench GMM gradient against JAX (jit, float64), interleaved
           in rounds; every gradient element must agree.
 --quick runs the n=20 000 EM and k-means cases and four gradient sizes (under
@@ -233,25 +236,36 @@ def mlpack_cases(tmp):
 def kmeans_cases(tmp, sizes):
     import sklearn
     from sklearn.cluster import KMeans
-    print(f"# k-means against scikit-learn {sklearn.__version__} (lloyd)", flush=True)
+    print(f"# k-means against scikit-learn {sklearn.__version__}", flush=True)
     for label, X, k in sizes:
         path = os.path.join(tmp, f"kmeans-{label}.npy")
         np.save(path, X)
         centres = evenly_spaced(X, k)
 
-        def fit(iterations):
-            km = KMeans(n_clusters=k, init=centres, n_init=1, max_iter=iterations, tol=0, algorithm="lloyd")
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return timed(lambda: km.fit(X).inertia_)
+        def peer(algorithm):
+            def fit(iterations):
+                km = KMeans(n_clusters=k, init=centres, n_init=1, max_iter=iterations, tol=0, algorithm=algorithm)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    return timed(lambda: km.fit(X).inertia_)
+            return per_iteration(fit)
 
-        reference, reference_inertia = per_iteration(fit)
-        result = run_tool("kmeans-iteration", path, k, "--iterations", args.iterations, "--repeats", args.repeats)
-        report({"case": f"k-means Lloyd {label}", "peer": "scikit-learn", "peer_s": reference,
-                "gauss_s": result["seconds_per_iteration"], "ratio": reference / result["seconds_per_iteration"],
-                "agree": math.isfinite(result["inertia"])
-                and abs(result["inertia"] - reference_inertia) <= 1e-9 * abs(reference_inertia),
-                "detail": f"inertia {result['inertia']:.10g} / {reference_inertia:.10g}"})
+        def gauss(algorithm):
+            return run_tool("kmeans-iteration", path, k, "--iterations", args.iterations, "--repeats", args.repeats,
+                            "--algorithm", algorithm)
+
+        theirs = {algorithm: peer(algorithm) for algorithm in ("lloyd", "elkan")}
+        ours = {algorithm: gauss(algorithm) for algorithm in ("automatic", "lloyd")}
+        for case, mine, peer_algorithm in [(f"k-means n={label[2:]}", "automatic", "lloyd"),
+                                           (f"k-means n={label[2:]}", "automatic", "elkan"),
+                                           (f"k-means Lloyd n={label[2:]}", "lloyd", "lloyd")]:
+            reference, reference_inertia = theirs[peer_algorithm]
+            result = ours[mine]
+            report({"case": case, "peer": f"sklearn {peer_algorithm}", "peer_s": reference,
+                    "gauss_s": result["seconds_per_iteration"], "ratio": reference / result["seconds_per_iteration"],
+                    "agree": math.isfinite(result["inertia"])
+                    and abs(result["inertia"] - reference_inertia) <= 1e-9 * abs(reference_inertia),
+                    "detail": f"Gauss {mine}; inertia {result['inertia']:.10g} / {reference_inertia:.10g}"})
 
 
 def gmm_cases(sizes):

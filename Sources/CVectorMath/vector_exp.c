@@ -14,6 +14,7 @@
 // polynomial. The loop has no branches and no conversions.
 
 #include "CVectorMath.h"
+#include "isa.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -264,13 +265,11 @@ void nearest_centres_body(const double *x, long rows, long d, const double *cent
         rows_softmax_body(x, rows, columns, out, log_sum_exp);                                                \
     }
 
-VARIANTS(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,avx2,fma"))))
-VARIANTS(avx2, __attribute__((target("avx2,fma"))))
-VARIANTS(baseline, )
+VARIANTS(avx512, GAUSS_ATTRIBUTES_avx512)
+VARIANTS(avx2, GAUSS_ATTRIBUTES_avx2)
+VARIANTS(baseline, GAUSS_ATTRIBUTES_baseline)
 
-enum isa { isa_unknown, isa_baseline, isa_avx2, isa_avx512 };
-
-static enum isa detect(void) {
+enum isa gauss_detected_isa(void) {
     static _Atomic enum isa cached = isa_unknown;
     enum isa found = cached;
     if (found != isa_unknown) return found;
@@ -290,7 +289,7 @@ static enum isa detect(void) {
 }
 
 double gauss_exp_shifted(const double *x, double shift, double *out, long count) {
-    switch (detect()) {
+    switch (gauss_detected_isa()) {
     case isa_avx512: return exp_shifted_avx512(x, shift, out, count);
     case isa_avx2: return exp_shifted_avx2(x, shift, out, count);
     default: return exp_shifted_baseline(x, shift, out, count);
@@ -298,7 +297,7 @@ double gauss_exp_shifted(const double *x, double shift, double *out, long count)
 }
 
 double gauss_exp_shifted_using(int isa, const double *x, double shift, double *out, long count) {
-    enum isa available = detect();
+    enum isa available = gauss_detected_isa();
     switch (isa) {
     case 0: return exp_shifted_baseline(x, shift, out, count);
     case 1: return available >= isa_avx2 ? exp_shifted_avx2(x, shift, out, count) : -1;
@@ -308,7 +307,7 @@ double gauss_exp_shifted_using(int isa, const double *x, double shift, double *o
 }
 
 void gauss_rows_exp_shifted(const double *x, long rows, long columns, const double *shifts, double *out, double *sums) {
-    switch (detect()) {
+    switch (gauss_detected_isa()) {
     case isa_avx512: rows_exp_shifted_avx512(x, rows, columns, shifts, out, sums); break;
     case isa_avx2: rows_exp_shifted_avx2(x, rows, columns, shifts, out, sums); break;
     default: rows_exp_shifted_baseline(x, rows, columns, shifts, out, sums);
@@ -316,7 +315,7 @@ void gauss_rows_exp_shifted(const double *x, long rows, long columns, const doub
 }
 
 void gauss_rows_log_sum_exp(const double *x, long rows, long columns, double *result) {
-    switch (detect()) {
+    switch (gauss_detected_isa()) {
     case isa_avx512: rows_log_sum_exp_avx512(x, rows, columns, result); break;
     case isa_avx2: rows_log_sum_exp_avx2(x, rows, columns, result); break;
     default: rows_log_sum_exp_baseline(x, rows, columns, result);
@@ -324,7 +323,7 @@ void gauss_rows_log_sum_exp(const double *x, long rows, long columns, double *re
 }
 
 void gauss_rows_softmax(const double *x, long rows, long columns, double *out, double *log_sum_exp) {
-    switch (detect()) {
+    switch (gauss_detected_isa()) {
     case isa_avx512: rows_softmax_avx512(x, rows, columns, out, log_sum_exp); break;
     case isa_avx2: rows_softmax_avx2(x, rows, columns, out, log_sum_exp); break;
     default: rows_softmax_baseline(x, rows, columns, out, log_sum_exp);
@@ -334,7 +333,7 @@ void gauss_rows_softmax(const double *x, long rows, long columns, double *out, d
 void gauss_nearest_centres(const double *x, long rows, long d, const double *centres_t, long width,
                            const double *centre_norms, long k, const double *row_norms, long *labels, double *distances,
                            const double *weights, double *sums, double *cluster_weights) {
-    switch (detect()) {
+    switch (gauss_detected_isa()) {
     case isa_avx512:
         nearest_centres_avx512(x, rows, d, centres_t, width, centre_norms, k, row_norms, labels, distances, weights, sums,
                                cluster_weights);
@@ -350,7 +349,7 @@ void gauss_nearest_centres(const double *x, long rows, long d, const double *cen
 }
 
 const char *gauss_vector_isa(void) {
-    switch (detect()) {
+    switch (gauss_detected_isa()) {
     case isa_avx512: return "avx512";
     case isa_avx2: return "avx2";
     default: return "baseline";

@@ -1,8 +1,12 @@
+import Foundation
 import LinearAlgebra
 
 /// k-means clustering by Lloyd's algorithm with scikit-learn's semantics:
 /// greedy k-means++ seeding, relative tolerance, empty clusters moved to the
 /// points farthest from their centres, and the best of several starts.
+/// Each iteration's assignment skips the distances that Elkan's
+/// triangle-inequality bounds rule out, while that saves work (see
+/// ``Algorithm``); the iterations are Lloyd's either way.
 ///
 /// ```swift
 /// let model = try KMeans(clusterCount: 3, seed: 7).fit(data)
@@ -20,6 +24,26 @@ public struct KMeans: Sendable {
         case random
         /// These centres (K×d).
         case centers(Matrix<Double>)
+    }
+
+    /// How an iteration finds each row's nearest centre. The labels, and so
+    /// the centres and the iterations, are the same either way, up to
+    /// rounding in the distances of rows almost equally near two centres.
+    public enum Algorithm: Sendable, Hashable {
+        /// Elkan's bounds when they fit in half of ``KMeans/memoryLimit``
+        /// beside the rest of the fit, for as long as they rule out at least
+        /// half of the distances; every distance otherwise. The default.
+        case automatic
+        /// Every distance in every iteration (Lloyd's assignment), through
+        /// matrix products; no memory per row beyond the labels.
+        case lloyd
+        /// Elkan's bounds in every iteration after the first, which computes
+        /// every distance: an upper bound per row and a lower bound per row
+        /// and centre, 8·(K + 1) bytes per row. When the clusters are
+        /// separated, most distances are never computed once the centres
+        /// settle; when they overlap, the bounds save little and cost memory
+        /// traffic.
+        case elkan
     }
 
     /// K, the number of clusters.
@@ -40,6 +64,8 @@ public struct KMeans: Sendable {
     /// exceeds it fails with ``ClusteringError/insufficientMemory(required:limit:)``
     /// before allocating.
     public var memoryLimit: Int? = nil
+    /// How each iteration assigns rows to centres (default ``Algorithm/automatic``).
+    public var algorithm: Algorithm = .automatic
 
     public init(clusterCount: Int, initialization: Initialization = .kMeansPlusPlus, initializationCount: Int = 1,
                 maxIterations: Int = 300, tolerance: Double = 1e-4, seed: UInt64 = 0) {
@@ -58,7 +84,8 @@ public struct KMeans: Sendable {
     /// - Throws: ``ClusteringError`` for empty or non-finite data, fewer rows
     ///   than clusters, bad weights or settings, initial centres of the
     ///   wrong shape, or a fit that would need more than ``memoryLimit``.
-    /// - Complexity: per iteration 2·n·K·d flops in one GEMM per block.
+    /// - Complexity: per iteration at most 2·n·K·d flops; with Elkan's bounds
+    ///   only the distances they cannot rule out, after the first.
     public func fit<Source: RowBlockSource>(_ source: Source, sampleWeights: [Double]? = nil) throws(ClusteringError) -> KMeansModel {
         try fitBlocks(BlockReader(source), sampleWeights: sampleWeights)
     }
@@ -160,7 +187,8 @@ public struct KMeans: Sendable {
     ) -> KMeansModel {
         var centers = start
         var previousLabels: [Int]? = nil
-        var pass = LloydPass(source: source, sampleWeights: sampleWeights, clusterCount: clusterCount)
+        var pass = LloydPass(source: source, sampleWeights: sampleWeights, clusterCount: clusterCount,
+                             bounds: usesBounds(rows: source.rowCount, columns: source.columnCount))
         var iterations = 0
         var strictlyConverged = false
         for iteration in 1...maxIterations {
@@ -188,6 +216,20 @@ public struct KMeans: Sendable {
         return KMeansModel(centers: centers, labels: pass.labels, inertia: inertia[0], iterationCount: iterations)
     }
 
+    /// Whether a fit to `rows × columns` data starts with Elkan's bounds,
+    /// and whether it may drop them when they stop paying.
+    private func usesBounds(rows n: Int, columns d: Int) -> BoundsPolicy {
+        switch algorithm {
+        case .lloyd: return .never
+        case .elkan: return .always
+        case .automatic:
+            guard clusterCount >= 2 else { return .never }
+            let limit = memoryLimit ?? Int(clamping: ProcessInfo.processInfo.physicalMemory)
+            let required = saturatingSum(memoryEstimate(rows: n, columns: d), elkanBoundsBytes(rows: n))
+            return required <= limit / 2 ? .whileTheyPay : .never
+        }
+    }
+
     private func meanFeatureVariance<Source: RowBlockSource>(_ source: Source) -> Double {
         // Population variance per feature around the first row, averaged.
         let first = source.rows(0..<1)
@@ -211,22 +253,53 @@ package struct PartReduction {
     }
 }
 
+/// When a Lloyd pass keeps Elkan's bounds.
+private enum BoundsPolicy {
+    case never, always, whileTheyPay
+}
+
 /// The state of Lloyd's algorithm over one data source: labels, and the
-/// weighted sums of the rows per cluster.
+/// weighted sums of the rows per cluster; with Elkan's bounds, those too.
 private struct LloydPass<Source: RowBlockSource> {
     let source: Source
     let sampleWeights: [Double]?
     let clusterCount: Int
     private(set) var labels: [Int]
-    /// ‖xᵢ − c(label)‖² from the last assignment.
+    /// ‖xᵢ − c(label)‖² from the last assignment; see ``distancesAreCurrent``.
     private var distances: [Double]
-    /// ‖xᵢ‖² of every row, computed in the first assignment and kept: the
-    /// data do not change between iterations.
+    /// Whether ``distances`` belong to the last assignment: the bounded
+    /// assignment keeps only bounds, and the farthest rows' distances are
+    /// computed when an empty cluster needs them.
+    private var distancesAreCurrent = false
+    /// ‖xᵢ‖² of every row, computed in the first dense assignment and
+    /// kept: the data do not change between iterations.
     private var rowNorms: [Double] = []
     private var sums: Matrix<Double>
     private var clusterWeights: [Double]
+    /// The centres of the last assignment.
+    private var assignedCentres: Matrix<Double>? = nil
 
-    init(source: Source, sampleWeights: [Double]?, clusterCount: Int) {
+    private var boundsPolicy: BoundsPolicy
+    /// Elkan's bounds: an upper bound on each row's distance to its centre,
+    /// and a lower bound on its distance to every centre (n × K), valid for
+    /// ``assignedCentres``; empty when the pass computes every distance.
+    /// Both are relative to ``drift``, each centre's total move since the
+    /// bounds were set (see ``VectorMath/elkanStep``).
+    private var upperBounds: [Double] = []
+    private var lowerBounds: [Double] = []
+    private var drift: [Double] = []
+    /// With bounds, the sums are kept from one assignment to the next and
+    /// only the rows that change cluster move between them; they are summed
+    /// afresh once as many rows as half the data have moved, so that
+    /// rounding cannot build up.
+    private var movesSinceFreshSums = 0
+    /// This part's sums and cluster weights by the last assignment's
+    /// labels, kept for incremental sums (``sums`` and ``clusterWeights``
+    /// may become those of all parts, or lose rows to empty clusters).
+    private var partSums: [Double] = []
+    private var partWeights: [Double] = []
+
+    init(source: Source, sampleWeights: [Double]?, clusterCount: Int, bounds: BoundsPolicy) {
         self.source = source
         self.sampleWeights = sampleWeights
         self.clusterCount = clusterCount
@@ -234,6 +307,7 @@ private struct LloydPass<Source: RowBlockSource> {
         distances = [Double](repeating: 0, count: source.rowCount)
         sums = Matrix(rows: clusterCount, columns: source.columnCount)
         clusterWeights = [Double](repeating: 0, count: clusterCount)
+        boundsPolicy = bounds
     }
 
     /// Labels each row with its nearest centre and sums the rows per label,
@@ -243,84 +317,172 @@ private struct LloydPass<Source: RowBlockSource> {
         let k = clusterCount, d = source.columnCount, n = source.rowCount
         let blockRows = 4096
         let source = self.source, weights = sampleWeights
+        let bounded = boundsPolicy != .never
+        let startsBounds = bounded && upperBounds.isEmpty
+        var separation: VectorMath.CentreSeparation? = nil
+        if startsBounds {
+            upperBounds = [Double](repeating: 0, count: n)
+            lowerBounds = [Double](repeating: 0, count: n * k)
+            drift = [Double](repeating: 0, count: k)
+        } else if bounded, let previous = assignedCentres {
+            for (c, shift) in VectorMath.centreShifts(from: previous, to: centers).enumerated() { drift[c] += shift }
+            separation = VectorMath.CentreSeparation(centers)
+        }
+        let incremental = separation != nil && 2 * movesSinceFreshSums < n
+        let drift = self.drift
         let distance = SquaredDistances<Source.Scalar>(centres: centers)
         // Double data and few centres: the register-blocked kernel, which
         // reads each block once instead of packing it for a GEMM.
-        let packed = Source.Scalar.self == Double.self ? VectorMath.packedCentres(centers) : nil
+        let packed = !bounded && Source.Scalar.self == Double.self ? VectorMath.packedCentres(centers) : nil
         let width = packed?.width, centresT = packed?.values
-        let firstPass = rowNorms.isEmpty
-        if firstPass { rowNorms = [Double](repeating: 0, count: n) }
+        let needsRowNorms = !bounded && rowNorms.isEmpty
+        if needsRowNorms { rowNorms = [Double](repeating: 0, count: n) }
+        var upperBounds = self.upperBounds, lowerBounds = self.lowerBounds
+        self.upperBounds = []
+        self.lowerBounds = []
         let partials = labels.withUnsafeMutableBufferPointer { labels in
             distances.withUnsafeMutableBufferPointer { distances in
                 rowNorms.withUnsafeMutableBufferPointer { rowNorms in
-                    concurrentRuns(count: (n + blockRows - 1) / blockRows, workers: defaultWorkerCount) { blocks -> ([Double], [Double]) in
-                        var distance = distance
-                        var sums = [Double](repeating: 0, count: k * d), clusterWeights = [Double](repeating: 0, count: k)
-                        var block = Matrix<Double>(rows: 0, columns: k)
-                        for b in blocks {
-                            let range = (b * blockRows)..<Swift.min((b + 1) * blockRows, n)
-                            let rows = source.rows(range)
-                            let norms = UnsafeMutableBufferPointer(rebasing: rowNorms[range])
-                            if firstPass { _ = norms.update(from: squaredRowNorms(rows)) }
-                            if let width, let centresT {
-                                // The kernel also adds each row to its cluster's sum.
-                                rows.withUnsafeBufferPointer { x in
-                                    x.withMemoryRebound(to: Double.self) { x in
-                                        centresT.withUnsafeBufferPointer { centresT in
-                                            distance.centreNorms.withUnsafeBufferPointer { centreNorms in
-                                                sums.withUnsafeMutableBufferPointer { sums in
-                                                    clusterWeights.withUnsafeMutableBufferPointer { clusterWeights in
-                                                        withRowWeights(weights, range) { rowWeights in
-                                                            VectorMath.nearestCentres(
-                                                                of: x, dimension: d, centresT: centresT, width: width,
-                                                                centreNorms: centreNorms, rowNorms: UnsafeBufferPointer(norms),
-                                                                labels: UnsafeMutableBufferPointer(rebasing: labels[range]),
-                                                                distances: UnsafeMutableBufferPointer(rebasing: distances[range]),
-                                                                weights: rowWeights, sums: sums, clusterWeights: clusterWeights)
+                    upperBounds.withUnsafeMutableBufferPointer { upper in
+                        lowerBounds.withUnsafeMutableBufferPointer { lower in
+                            concurrentRuns(count: (n + blockRows - 1) / blockRows, workers: defaultWorkerCount) { blocks -> ([Double], [Double], Int, Int) in
+                                var distance = distance
+                                var sums = [Double](repeating: 0, count: k * d), clusterWeights = [Double](repeating: 0, count: k)
+                                var computed = 0, moved = 0
+                                var block = Matrix<Double>(rows: 0, columns: k)
+                                for b in blocks {
+                                    let range = (b * blockRows)..<Swift.min((b + 1) * blockRows, n)
+                                    let rows = source.rows(range)
+                                    if bounded {
+                                        let counts = Self.boundedAssignment(
+                                            rows, centres: centers, separation: separation, drift: drift,
+                                            labels: UnsafeMutableBufferPointer(rebasing: labels[range]),
+                                            upper: UnsafeMutableBufferPointer(rebasing: upper[range]),
+                                            lower: UnsafeMutableBufferPointer(rebasing: lower[(range.lowerBound * k)..<(range.upperBound * k)]),
+                                            weights: weights, range: range, incremental: incremental,
+                                            sums: &sums, clusterWeights: &clusterWeights)
+                                        computed += counts.computed
+                                        moved += counts.changed
+                                        continue
+                                    }
+                                    let norms = UnsafeMutableBufferPointer(rebasing: rowNorms[range])
+                                    if needsRowNorms { _ = norms.update(from: squaredRowNorms(rows)) }
+                                    computed += range.count * k
+                                    if let width, let centresT {
+                                        // The kernel also adds each row to its cluster's sum.
+                                        rows.withUnsafeBufferPointer { x in
+                                            x.withMemoryRebound(to: Double.self) { x in
+                                                centresT.withUnsafeBufferPointer { centresT in
+                                                    distance.centreNorms.withUnsafeBufferPointer { centreNorms in
+                                                        sums.withUnsafeMutableBufferPointer { sums in
+                                                            clusterWeights.withUnsafeMutableBufferPointer { clusterWeights in
+                                                                withRowWeights(weights, range) { rowWeights in
+                                                                    VectorMath.nearestCentres(
+                                                                        of: x, dimension: d, centresT: centresT, width: width,
+                                                                        centreNorms: centreNorms, rowNorms: UnsafeBufferPointer(norms),
+                                                                        labels: UnsafeMutableBufferPointer(rebasing: labels[range]),
+                                                                        distances: UnsafeMutableBufferPointer(rebasing: distances[range]),
+                                                                        weights: rowWeights, sums: sums, clusterWeights: clusterWeights)
+                                                                }
+                                                            }
                                                         }
                                                     }
                                                 }
                                             }
                                         }
-                                    }
-                                }
-                            } else {
-                                if block.rows != rows.rows { block = Matrix(rows: rows.rows, columns: k) }
-                                distance.compute(rows, rowNorms: UnsafeBufferPointer(norms), into: &block)
-                                block.withUnsafeBufferPointer { dist in
-                                    for i in 0..<range.count {
-                                        var nearest = 0
-                                        for c in 1..<k where dist[i * k + c] < dist[i * k + nearest] { nearest = c }
-                                        labels[range.lowerBound + i] = nearest
-                                        distances[range.lowerBound + i] = dist[i * k + nearest]
-                                    }
-                                }
-                                rows.withUnsafeBufferPointer { x in
-                                    sums.withUnsafeMutableBufferPointer { sums in
-                                        for i in 0..<range.count {
-                                            let row = range.lowerBound + i
-                                            let nearest = labels[row]
-                                            let w = weights?[row] ?? 1
-                                            clusterWeights[nearest] += w
-                                            let target = sums.baseAddress! + nearest * d, source = x.baseAddress! + i * d
-                                            for j in 0..<d { target[j] += w * Double(source[j]) }
+                                    } else {
+                                        if block.rows != rows.rows { block = Matrix(rows: rows.rows, columns: k) }
+                                        distance.compute(rows, rowNorms: UnsafeBufferPointer(norms), into: &block)
+                                        block.withUnsafeBufferPointer { dist in
+                                            for i in 0..<range.count {
+                                                var nearest = 0
+                                                for c in 1..<k where dist[i * k + c] < dist[i * k + nearest] { nearest = c }
+                                                labels[range.lowerBound + i] = nearest
+                                                distances[range.lowerBound + i] = dist[i * k + nearest]
+                                            }
+                                        }
+                                        rows.withUnsafeBufferPointer { x in
+                                            sums.withUnsafeMutableBufferPointer { sums in
+                                                for i in 0..<range.count {
+                                                    let row = range.lowerBound + i
+                                                    let nearest = labels[row]
+                                                    let w = weights?[row] ?? 1
+                                                    clusterWeights[nearest] += w
+                                                    let target = sums.baseAddress! + nearest * d, source = x.baseAddress! + i * d
+                                                    for j in 0..<d { target[j] += w * Double(source[j]) }
+                                                }
+                                            }
                                         }
                                     }
                                 }
+                                return (sums, clusterWeights, computed, moved)
                             }
                         }
-                        return (sums, clusterWeights)
                     }
                 }
             }
         }
-        var totalSums = partials[0].0, totalWeights = partials[0].1
-        for (partialSums, partialWeights) in partials.dropFirst() {
+        // Each worker's sums are of its own rows, or with incremental sums
+        // the changes to them; either way they add up in run order.
+        var totalSums = incremental ? partSums : [Double](repeating: 0, count: k * d)
+        var totalWeights = incremental ? partWeights : [Double](repeating: 0, count: k)
+        var computed = 0, moved = 0
+        for (partialSums, partialWeights, partialComputed, partialMoved) in partials {
             for i in totalSums.indices { totalSums[i] += partialSums[i] }
             for c in 0..<k { totalWeights[c] += partialWeights[c] }
+            computed += partialComputed
+            moved += partialMoved
         }
         sums = Matrix(rows: k, columns: d, elements: totalSums)
         clusterWeights = totalWeights
+        assignedCentres = centers
+        distancesAreCurrent = !bounded
+        guard bounded else { return }
+        partSums = totalSums
+        partWeights = totalWeights
+        movesSinceFreshSums = incremental ? movesSinceFreshSums + moved : 0
+        // Bounds that rule out fewer than half of the distances cost more
+        // than they save: compute every distance from here on.
+        if boundsPolicy == .whileTheyPay && separation != nil && 2 * computed > n * k {
+            boundsPolicy = .never
+        } else {
+            self.upperBounds = upperBounds
+            self.lowerBounds = lowerBounds
+        }
+    }
+
+    /// One block's bounded assignment: the first
+    /// (``VectorMath/elkanStart(_:dimension:centres:labels:upper:lower:weights:sums:clusterWeights:)``)
+    /// without `separation`, a later one
+    /// (``VectorMath/elkanStep(_:dimension:centres:separation:drift:labels:upper:lower:weights:sums:clusterWeights:incrementalSums:)``) with it.
+    private static func boundedAssignment(
+        _ rows: Matrix<Source.Scalar>, centres: Matrix<Double>, separation: VectorMath.CentreSeparation?, drift: [Double],
+        labels: UnsafeMutableBufferPointer<Int>, upper: UnsafeMutableBufferPointer<Double>,
+        lower: UnsafeMutableBufferPointer<Double>, weights: [Double]?, range: Range<Int>, incremental: Bool,
+        sums: inout [Double], clusterWeights: inout [Double]
+    ) -> (computed: Int, changed: Int) {
+        rows.withUnsafeBufferPointer { x in
+            centres.withUnsafeBufferPointer { centres in
+                drift.withUnsafeBufferPointer { drift in
+                    sums.withUnsafeMutableBufferPointer { sums in
+                        clusterWeights.withUnsafeMutableBufferPointer { clusterWeights in
+                            withRowWeights(weights, range) { rowWeights in
+                                guard let separation else {
+                                    let computed = VectorMath.elkanStart(
+                                        x, dimension: rows.columns, centres: centres, labels: labels, upper: upper, lower: lower,
+                                        weights: rowWeights, sums: sums, clusterWeights: clusterWeights)
+                                    return (computed, 0)
+                                }
+                                return VectorMath.elkanStep(
+                                    x, dimension: rows.columns, centres: centres, separation: separation, drift: drift,
+                                    labels: labels, upper: upper, lower: lower, weights: rowWeights, sums: sums,
+                                    clusterWeights: clusterWeights, incrementalSums: incremental)
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// The new centres: the weighted mean of each cluster. An empty cluster
@@ -354,11 +516,34 @@ private struct LloydPass<Source: RowBlockSource> {
         var row: [Double]
     }
 
-    /// The `count` rows farthest from their centres, farthest first.
+    /// The `count` rows farthest from their centres, farthest first (the
+    /// first row of equally far ones first), in one pass that keeps the
+    /// `count` farthest so far. With bounds, a row's squared distance is
+    /// computed only if its upper bound could put it among them.
     private func farthestRows(_ count: Int) -> [Candidate] {
-        distances.indices.sorted { distances[$0] > distances[$1] }.prefix(count).map { i in
-            let x = source.rows(i..<(i + 1))
-            return Candidate(distance: distances[i], weight: sampleWeights?[i] ?? 1, label: labels[i],
+        guard count > 0, let centres = assignedCentres else { return [] }
+        var farthest: [(distance: Double, row: Int)] = []   // farthest first
+        for i in 0..<source.rowCount {
+            let distance: Double
+            if distancesAreCurrent {
+                distance = distances[i]
+            } else {
+                // (1 + 1e-9): room for the rounding in the bound's sums. (The
+                // bounds are gone when this assignment gave them up.)
+                if !upperBounds.isEmpty && farthest.count == count {
+                    let bound = (upperBounds[i] + drift[labels[i]]) * (1 + 1e-9)
+                    if bound * bound < farthest[count - 1].distance { continue }
+                }
+                distance = exactSquaredDistance(source.rows(i..<(i + 1)), row: 0, to: centres, centre: labels[i])
+            }
+            guard farthest.count < count || distance > farthest[count - 1].distance else { continue }
+            let position = farthest.firstIndex { distance > $0.distance } ?? farthest.count
+            farthest.insert((distance, i), at: position)
+            if farthest.count > count { farthest.removeLast() }
+        }
+        return farthest.map { entry in
+            let x = source.rows(entry.row..<(entry.row + 1))
+            return Candidate(distance: entry.distance, weight: sampleWeights?[entry.row] ?? 1, label: labels[entry.row],
                              row: (0..<source.columnCount).map { Double(x[0, $0]) })
         }
     }

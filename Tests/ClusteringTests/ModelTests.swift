@@ -165,6 +165,76 @@ import Testing
         #expect(try KMeans(clusterCount: 4, seed: 8).fit(blobs) == KMeans(clusterCount: 4, seed: 8).fit(blobs))
     }
 
+    /// Four clusters whose centres lie within the noise: every bound is loose.
+    static let overlapping: Matrix<Double> = {
+        var rng = Xoshiro256StarStar(seed: 21)
+        return Matrix(rows: 600, columns: 6) { i, j in 0.3 * Double(i % 4 == j % 4 ? 1 : 0) + rng.nextNormal() }
+    }()
+
+    static func estimator(_ algorithm: KMeans.Algorithm, _ data: Matrix<Double>, k: Int) -> KMeans {
+        // Evenly spaced rows as centres, tolerance 0: runs until no label changes.
+        let centres = Matrix<Double>(rows: k, columns: data.columns) { c, j in data[c * (data.rows - 1) / (k - 1), j] }
+        var estimator = KMeans(clusterCount: k, initialization: .centers(centres), tolerance: 0)
+        estimator.algorithm = algorithm
+        return estimator
+    }
+
+    @Test(arguments: [false, true])
+    func elkanAndLloydRunTheSameIterations(overlapping: Bool) throws {
+        let data = overlapping ? Self.overlapping : blobs
+        let weights = (0..<data.rows).map { Double($0 % 3) + 0.5 }
+        for k in [2, 4, 7] {
+            let lloyd = try Self.estimator(.lloyd, data, k: k).fit(data, sampleWeights: weights)
+            for algorithm in [KMeans.Algorithm.elkan, .automatic] {
+                let other = try Self.estimator(algorithm, data, k: k).fit(data, sampleWeights: weights)
+                #expect(other.labels == lloyd.labels, "\(algorithm), k = \(k)")
+                #expect(other.iterationCount == lloyd.iterationCount, "\(algorithm), k = \(k)")
+                #expect(relativeDifference(other.centers.elements, lloyd.centers.elements) < 1e-12, "\(algorithm), k = \(k)")
+                #expect(relativeDifference([other.inertia], [lloyd.inertia]) < 1e-12, "\(algorithm), k = \(k)")
+            }
+        }
+        let float = Matrix<Float>(rows: data.rows, columns: data.columns) { Float(data[$0, $1]) }
+        let floatLloyd = try Self.estimator(.lloyd, data, k: 4).fit(float)
+        #expect(try Self.estimator(.elkan, data, k: 4).fit(float).labels == floatLloyd.labels)
+    }
+
+    @Test(arguments: [false, true])
+    func elkanMovesRowsToAnEmptyClusterAsLloydDoes(overlapping: Bool) throws {
+        // Two starting centres on one row: one cluster is empty after the
+        // first assignment. On overlapping clusters `.automatic` also gives
+        // up its bounds in the iteration that relocates.
+        let data = overlapping ? Self.overlapping : blobs
+        var centres = Matrix<Double>(rows: 4, columns: data.columns) { c, j in data[c * 100, j] }
+        for j in 0..<data.columns { centres[1, j] = centres[0, j] }
+        var estimator = KMeans(clusterCount: 4, initialization: .centers(centres), tolerance: 0)
+        estimator.algorithm = .lloyd
+        let lloyd = try estimator.fit(data)
+        for algorithm in [KMeans.Algorithm.elkan, .automatic] {
+            estimator.algorithm = algorithm
+            let other = try estimator.fit(data)
+            #expect(other.labels == lloyd.labels && other.iterationCount == lloyd.iterationCount, "\(algorithm)")
+            #expect(relativeDifference(other.centers.elements, lloyd.centers.elements) < 1e-12, "\(algorithm)")
+            #expect(Set(other.labels).count == 4)
+        }
+    }
+
+    @Test func elkansBoundsCountInTheMemoryLimit() throws {
+        var estimator = Self.estimator(.lloyd, blobs, k: 4)
+        let lloydBytes = estimator.memoryEstimate(rows: 1000, columns: 5)
+        estimator.algorithm = .automatic
+        #expect(estimator.memoryEstimate(rows: 1000, columns: 5) == lloydBytes)
+        estimator.algorithm = .elkan
+        let elkanBytes = estimator.memoryEstimate(rows: 1000, columns: 5)
+        #expect(elkanBytes == lloydBytes + 8 * 5 * 1000)
+        // A limit that holds Lloyd's state but not the bounds: Elkan fails, automatic falls back.
+        estimator.memoryLimit = estimator.memoryEstimate(rows: blobs.rows, columns: 5) - 1
+        #expect(throws: ClusteringError.self) { try estimator.fit(blobs) }
+        estimator.algorithm = .automatic
+        let fallback = try estimator.fit(blobs)
+        estimator.algorithm = .lloyd
+        #expect(try fallback.labels == estimator.fit(blobs).labels)
+    }
+
     @Test func moreClustersThanDistinctPointsStaysFinite() throws {
         let data = Matrix<Double>(rows: 6, columns: 2) { i, _ in Double(i % 2) }
         let model = try KMeans(clusterCount: 4).fit(data)

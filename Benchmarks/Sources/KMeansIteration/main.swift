@@ -3,7 +3,7 @@
 // (evenly spaced rows), tolerance 0, the time of 1 + m iterations minus the
 // time of 1, each the best of several repeats.
 //
-//   kmeans-iteration DATA.npy K [--float32] [--iterations m] [--repeats r]
+//   kmeans-iteration DATA.npy K [--float32] [--iterations m] [--repeats r] [--algorithm automatic|lloyd|elkan]
 //
 // Prints one JSON object: seconds per iteration and the final inertia.
 import BenchmarkData
@@ -15,11 +15,20 @@ BLASKernel.selectForProcessor()
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3, let k = Int(arguments[2]) else {
-    FileHandle.standardError.write("usage: kmeans-iteration DATA.npy K [--float32] [--iterations m] [--repeats r]\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: kmeans-iteration DATA.npy K [--float32] [--iterations m] [--repeats r] [--algorithm automatic|lloyd|elkan]\n".data(using: .utf8)!)
     exit(2)
 }
 let extraIterations = integerOption("--iterations", in: arguments, default: 2)
 let repeats = integerOption("--repeats", in: arguments, default: 3)
+let algorithm: KMeans.Algorithm
+switch arguments.firstIndex(of: "--algorithm").map({ arguments[$0 + 1] }) ?? "automatic" {
+case "automatic": algorithm = .automatic
+case "lloyd": algorithm = .lloyd
+case "elkan": algorithm = .elkan
+case let other:
+    FileHandle.standardError.write("kmeans-iteration: unknown algorithm \(other)\n".data(using: .utf8)!)
+    exit(2)
+}
 
 
 func measure<S: BLASScalar>(_ data: NpyRowSource<S>) throws -> (Double, Double) {
@@ -29,7 +38,9 @@ func measure<S: BLASScalar>(_ data: NpyRowSource<S>) throws -> (Double, Double) 
         return Double(data.rows(row..<(row + 1))[0, j])
     }
     func estimator(_ iterations: Int) -> KMeans {
-        KMeans(clusterCount: k, initialization: .centers(centres), maxIterations: iterations, tolerance: 0)
+        var estimator = KMeans(clusterCount: k, initialization: .centers(centres), maxIterations: iterations, tolerance: 0)
+        estimator.algorithm = algorithm
+        return estimator
     }
     var one = Double.infinity, many = Double.infinity, inertia = 0.0
     for _ in 0..<repeats {

@@ -1,0 +1,130 @@
+import CVectorMath
+
+extension VectorMath {
+    /// How far apart k centres are, as a bounded k-means assignment needs it.
+    package struct CentreSeparation: Sendable {
+        /// ½‖cᵢ − cⱼ‖ (k × k, row-major).
+        package let halfDistances: [Double]
+        /// Per centre, the smallest of its row of ``halfDistances`` off the
+        /// diagonal (∞ for a single centre): a row nearer its centre than
+        /// this has no nearer one.
+        package let halfNearest: [Double]
+
+        package init(_ centres: Matrix<Double>) {
+            let k = centres.rows
+            var half = [Double](repeating: 0, count: k * k)
+            var nearest = [Double](repeating: .infinity, count: k)
+            for a in 0..<k {
+                for b in (a + 1)..<Swift.max(a + 1, k) {
+                    let h = 0.5 * VectorMath.distance(centres, a, centres, b)
+                    half[a * k + b] = h
+                    half[b * k + a] = h
+                    nearest[a] = Swift.min(nearest[a], h)
+                    nearest[b] = Swift.min(nearest[b], h)
+                }
+            }
+            halfDistances = half
+            halfNearest = nearest
+        }
+    }
+
+    /// ‖new cⱼ − old cⱼ‖ for each row j of two k × d matrices.
+    package static func centreShifts(from old: Matrix<Double>, to new: Matrix<Double>) -> [Double] {
+        precondition(old.rows == new.rows && old.columns == new.columns)
+        return (0..<new.rows).map { distance(old, $0, new, $0) }
+    }
+
+    private static func distance(_ a: Matrix<Double>, _ i: Int, _ b: Matrix<Double>, _ j: Int) -> Double {
+        var sum = 0.0
+        for column in 0..<a.columns {
+            let t = a[i, column] - b[j, column]
+            sum += t * t
+        }
+        return sum.squareRoot()
+    }
+
+    /// The first k-means assignment with Elkan's bounds, for the row-major
+    /// `rows × d` block `x` and `centres` (k × d): every distance, each
+    /// row's nearest centre (the first of equally near ones) into `labels`,
+    /// its distance into `upper` and all k into `lower` (rows × k). With
+    /// `sums` (k × d) and `clusterWeights` (k), adds each row times its
+    /// weight (from `weights`, or 1) to its cluster's sum and the weight to
+    /// its total.
+    ///
+    /// - Returns: the number of distances computed, rows · k.
+    @discardableResult
+    package static func elkanStart<Scalar: BLASScalar>(
+        _ x: UnsafeBufferPointer<Scalar>, dimension d: Int, centres: UnsafeBufferPointer<Double>,
+        labels: UnsafeMutableBufferPointer<Int>, upper: UnsafeMutableBufferPointer<Double>,
+        lower: UnsafeMutableBufferPointer<Double>, weights: UnsafeBufferPointer<Double>? = nil,
+        sums: UnsafeMutableBufferPointer<Double>? = nil, clusterWeights: UnsafeMutableBufferPointer<Double>? = nil
+    ) -> Int {
+        let (rows, k) = checkElkanArguments(x, d, centres, labels, upper, lower, weights, sums, clusterWeights)
+        guard rows > 0 else { return 0 }
+        let (c, l, u, lo) = (centres.baseAddress!, labels.baseAddress!, upper.baseAddress!, lower.baseAddress!)
+        let (w, s, cw) = (weights?.baseAddress, sums?.baseAddress, clusterWeights?.baseAddress)
+        let raw = UnsafeRawPointer(x.baseAddress!)
+        return Scalar.self == Double.self
+            ? gauss_elkan_start_f64(raw.assumingMemoryBound(to: Double.self), rows, d, c, k, l, u, lo, w, s, cw)
+            : gauss_elkan_start_f32(raw.assumingMemoryBound(to: Float.self), rows, d, c, k, l, u, lo, w, s, cw)
+    }
+
+    /// A later k-means assignment with Elkan's bounds, as
+    /// ``elkanStart(_:dimension:centres:labels:upper:lower:weights:sums:clusterWeights:)``
+    /// left them, after the centres moved. The bounds are relative to each
+    /// centre's `drift`, the sum of its moves since the start: the true
+    /// bounds are `upper[i] + drift[label]` and `lower[i·k + c] − drift[c]`.
+    /// Computes only the distances the bounds (and the centres'
+    /// `separation`) cannot rule out, relabels each row with its nearest
+    /// centre (up to rounding), and tightens the bounds it computed.
+    ///
+    /// With `sums`: when `incrementalSums` is false, adds every row to its
+    /// new cluster's sum; when true, moves only the rows that changed
+    /// cluster from the old cluster's sum (and total weight) to the new
+    /// one's, so that rows settled by their bounds are not read at all.
+    ///
+    /// - Returns: the distances computed and the rows that changed cluster.
+    @discardableResult
+    package static func elkanStep<Scalar: BLASScalar>(
+        _ x: UnsafeBufferPointer<Scalar>, dimension d: Int, centres: UnsafeBufferPointer<Double>,
+        separation: CentreSeparation, drift: UnsafeBufferPointer<Double>,
+        labels: UnsafeMutableBufferPointer<Int>, upper: UnsafeMutableBufferPointer<Double>,
+        lower: UnsafeMutableBufferPointer<Double>, weights: UnsafeBufferPointer<Double>? = nil,
+        sums: UnsafeMutableBufferPointer<Double>? = nil, clusterWeights: UnsafeMutableBufferPointer<Double>? = nil,
+        incrementalSums: Bool = false
+    ) -> (computed: Int, changed: Int) {
+        let (rows, k) = checkElkanArguments(x, d, centres, labels, upper, lower, weights, sums, clusterWeights)
+        precondition(drift.count == k && separation.halfDistances.count == k * k && separation.halfNearest.count == k)
+        guard rows > 0 else { return (0, 0) }
+        let (c, l, u, lo) = (centres.baseAddress!, labels.baseAddress!, upper.baseAddress!, lower.baseAddress!)
+        let (w, s, cw) = (weights?.baseAddress, sums?.baseAddress, clusterWeights?.baseAddress)
+        let raw = UnsafeRawPointer(x.baseAddress!), incremental: Int32 = incrementalSums ? 1 : 0
+        var changed = 0
+        let computed = separation.halfDistances.withUnsafeBufferPointer { half in
+            separation.halfNearest.withUnsafeBufferPointer { nearest in
+                Scalar.self == Double.self
+                    ? gauss_elkan_step_f64(raw.assumingMemoryBound(to: Double.self), rows, d, c, k, drift.baseAddress!,
+                                           half.baseAddress!, nearest.baseAddress!, l, u, lo, w, s, cw, incremental, &changed)
+                    : gauss_elkan_step_f32(raw.assumingMemoryBound(to: Float.self), rows, d, c, k, drift.baseAddress!,
+                                           half.baseAddress!, nearest.baseAddress!, l, u, lo, w, s, cw, incremental, &changed)
+            }
+        }
+        return (computed, changed)
+    }
+
+    /// Checks the shapes the two Elkan kernels share; returns rows and k.
+    private static func checkElkanArguments<Scalar: BLASScalar>(
+        _ x: UnsafeBufferPointer<Scalar>, _ d: Int, _ centres: UnsafeBufferPointer<Double>,
+        _ labels: UnsafeMutableBufferPointer<Int>, _ upper: UnsafeMutableBufferPointer<Double>,
+        _ lower: UnsafeMutableBufferPointer<Double>, _ weights: UnsafeBufferPointer<Double>?,
+        _ sums: UnsafeMutableBufferPointer<Double>?, _ clusterWeights: UnsafeMutableBufferPointer<Double>?
+    ) -> (rows: Int, k: Int) {
+        precondition(Scalar.self == Double.self || Scalar.self == Float.self, "Elkan's kernels take Double or Float rows")
+        let rows = upper.count, k = d > 0 ? centres.count / d : 0
+        precondition(d > 0 && k >= 1 && centres.count == k * d && x.count == rows * d && labels.count == rows
+                     && lower.count == rows * k && (weights?.count ?? rows) >= rows)
+        precondition((sums == nil) == (clusterWeights == nil) && (sums?.count ?? k * d) == k * d
+                     && (clusterWeights?.count ?? k) == k)
+        return (rows, k)
+    }
+}
