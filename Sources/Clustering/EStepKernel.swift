@@ -13,9 +13,13 @@ import RealModule
 ///     sₖ(x) = ‖xᵀUₖ − bₖ‖²
 ///
 /// Each covariance type writes the rows as features φ(x) and the
-/// parameters as coefficients C so that one GEMM φ·C gives either the
-/// projections xᵀUₖ − bₖ (full) or sₖ itself (diag, spherical); tied
-/// projects once and expands ‖y − bₖ‖² = ‖y‖² − 2y·bₖ + ‖bₖ‖².
+/// parameters as coefficients C so that one GEMM φ·C gives sₖ itself (diag,
+/// spherical); tied projects once and expands ‖y − bₖ‖² = ‖y‖² − 2y·bₖ +
+/// ‖bₖ‖². Full projects every row on every Uₖ, and since Uₖ is upper
+/// triangular, the first h = ⌊d/2⌋ columns of xᵀUₖ depend only on the
+/// first h coordinates of x: two GEMMs, x₁..ₕ against the top-left blocks
+/// and x against the last d − h columns, do ¾ of the flops of one against
+/// the whole of Uₖ. bₖ is subtracted as the squares are summed.
 ///
 /// The features are also what the M-step's statistics need (see
 /// ``SufficientStatistics``), so a block is shifted and expanded once.
@@ -27,11 +31,20 @@ struct EStepKernel<Scalar: BLASScalar> {
     let centre: [Scalar]
     /// log πₖ + log |Uₖ| − ½·d·log 2π, per component.
     let constants: [Double]
-    /// The GEMM right-hand sides (features × outputs): one for every type
-    /// but full, whose K·d projection columns are split into groups of
-    /// ``groupSize`` components so the scratch stays small while blocks of
-    /// rows stay tall.
+    /// The GEMM right-hand sides (features × outputs) for every type but
+    /// full.
     let coefficientGroups: [Matrix<Scalar>]
+    /// Full only: the projections' right-hand sides, per group of
+    /// ``groupSize`` components (so the scratch stays small while blocks of
+    /// rows stay tall): the top-left h × h blocks of the group's factors side
+    /// by side (h × size·h), and their last d − h columns (d × size·(d − h)).
+    /// A last, partial group is padded with zero columns.
+    let leadingFactors: [Matrix<Scalar>]
+    let trailingFactors: [Matrix<Scalar>]
+    /// Full only: bₖ = μₖᵀUₖ (K × d), subtracted from the projections.
+    let projectedMeans: Matrix<Scalar>
+    /// Full only: h, the columns of each factor in ``leadingFactors``.
+    let leadingColumns: Int
     /// Components per coefficient group (K for every type but full).
     let groupSize: Int
     /// Tied only: b (K×d), the component means projected by the shared factor.
@@ -67,32 +80,36 @@ struct EStepKernel<Scalar: BLASScalar> {
 
         switch parameters.precisionCholesky {
         case .full(let factors):
-            // Per group: rows 0..<d hold [U_first … U_last], row d holds [−b_first … −b_last];
-            // a last, partial group is padded with zero columns so every group has one width.
             let size = Self.fullGroupSize(componentCount: k, dimension: d)
+            let h = Self.leadingColumns(dimension: d)
             groupSize = size
-            var groups: [Matrix<Scalar>] = []
+            leadingColumns = h
+            var leading: [Matrix<Scalar>] = [], trailing: [Matrix<Scalar>] = []
+            var b = Matrix<Scalar>(rows: k, columns: d)
             for first in stride(from: 0, to: k, by: size) {
-                let members = first..<Swift.min(first + size, k)
-                var c = Matrix<Scalar>(rows: d + 1, columns: size * d)
-                c.withUnsafeMutableBufferPointer { out in
-                    let width = size * d
-                    for (slot, component) in members.enumerated() {
-                        let u = factors[component]
-                        let b = means[rows: component..<(component + 1)].matmul(u)
-                        u.withUnsafeBufferPointer { u in
-                            for i in 0..<d {
-                                for j in 0..<d { out[i * width + slot * d + j] = Scalar(u[i * d + j]) }
-                                logDeterminants[component] += Double.log(u[i * d + i])
-                            }
-                        }
-                        for j in 0..<d { out[d * width + slot * d + j] = Scalar(-b[0, j]) }
+                var left = Matrix<Scalar>(rows: h, columns: size * h)
+                var right = Matrix<Scalar>(rows: d, columns: size * (d - h))
+                for (slot, component) in (first..<Swift.min(first + size, k)).enumerated() {
+                    let u = factors[component]
+                    for i in 0..<h {
+                        for j in 0..<h { left[i, slot * h + j] = Scalar(u[i, j]) }
                     }
+                    for i in 0..<d {
+                        for j in h..<d { right[i, slot * (d - h) + j - h] = Scalar(u[i, j]) }
+                        logDeterminants[component] += Double.log(u[i, i])
+                    }
+                    let projected = means[rows: component..<(component + 1)].matmul(u)
+                    for j in 0..<d { b[component, j] = Scalar(projected[0, j]) }
                 }
-                groups.append(c)
+                leading.append(left)
+                trailing.append(right)
             }
-            coefficientGroups = groups
+            leadingFactors = leading
+            trailingFactors = trailing
+            projectedMeans = b
+            coefficientGroups = []
         case .tied(let u):
+            (leadingFactors, trailingFactors, projectedMeans, leadingColumns) = ([], [], Matrix(rows: 0, columns: 0), 0)
             var c = Matrix<Double>(rows: d + 1, columns: d)
             c[rows: 0..<d] = u
             coefficientGroups = [Self.convert(c)]
@@ -103,6 +120,7 @@ struct EStepKernel<Scalar: BLASScalar> {
             let logDet = (0..<d).reduce(0.0) { $0 + Double.log(u[$1, $1]) }
             logDeterminants = [Double](repeating: logDet, count: k)
         case .diag(let factors):
+            (leadingFactors, trailingFactors, projectedMeans, leadingColumns) = ([], [], Matrix(rows: 0, columns: 0), 0)
             // s = Σⱼ x²ⱼ·pⱼ − 2·xⱼ·μⱼ·pⱼ + μⱼ²·pⱼ with p = (1/√σ²)².
             var c = Matrix<Double>(rows: 2 * d + 1, columns: k)
             for component in 0..<k {
@@ -117,6 +135,7 @@ struct EStepKernel<Scalar: BLASScalar> {
             coefficientGroups = [Self.convert(c)]
             groupSize = k
         case .spherical(let factors):
+            (leadingFactors, trailingFactors, projectedMeans, leadingColumns) = ([], [], Matrix(rows: 0, columns: 0), 0)
             var c = Matrix<Double>(rows: d + 2, columns: k)
             for component in 0..<k {
                 let p = factors[component] * factors[component]
@@ -141,6 +160,12 @@ struct EStepKernel<Scalar: BLASScalar> {
     /// projection columns, enough for BLAS to run at speed.
     static func fullGroupSize(componentCount k: Int, dimension d: Int) -> Int {
         Swift.min(k, Swift.max(1, 1024 / Swift.max(d, 1)))
+    }
+
+    /// h for full covariance: half the columns, or none below d = 8, where
+    /// a second GEMM costs more than the flops it saves.
+    static func leadingColumns(dimension d: Int) -> Int {
+        d >= 8 ? d / 2 : 0
     }
 
     private static func convert(_ m: Matrix<Double>) -> Matrix<Scalar> {
@@ -201,15 +226,21 @@ struct EStepKernel<Scalar: BLASScalar> {
 
     /// Scratch a block of `rows` rows needs, kept between blocks.
     struct Workspace {
+        /// Full: the trailing d − h columns of a group's projections;
+        /// otherwise the one GEMM's output.
         var projections: Matrix<Scalar>
+        /// Full: the leading h columns of a group's projections.
+        var leadingProjections: Matrix<Scalar>
         var tiedCross: Matrix<Scalar>
 
         init(rows: Int, kernel: EStepKernel) {
+            let (d, h) = (kernel.dimension, kernel.leadingColumns)
             switch kernel.covarianceType {
-            case .full: projections = Matrix(rows: rows, columns: kernel.groupSize * kernel.dimension)
-            case .tied: projections = Matrix(rows: rows, columns: kernel.dimension)
+            case .full: projections = Matrix(rows: rows, columns: kernel.groupSize * (d - h))
+            case .tied: projections = Matrix(rows: rows, columns: d)
             case .diag, .spherical: projections = Matrix(rows: rows, columns: kernel.componentCount)
             }
+            leadingProjections = Matrix(rows: kernel.covarianceType == .full ? rows : 0, columns: kernel.groupSize * h)
             tiedCross = kernel.covarianceType == .tied ? Matrix(rows: rows, columns: kernel.componentCount) : Matrix(rows: 0, columns: 0)
         }
     }
@@ -217,7 +248,7 @@ struct EStepKernel<Scalar: BLASScalar> {
     /// The weighted log-densities (rows × K) of the rows whose features are
     /// `features`.
     ///
-    /// - Complexity: 2·m·K·d² flops (full), 2·m·d² + 2·m·K·d (tied),
+    /// - Complexity: 1.5·m·K·d² flops (full; 2·m·K·d² below d = 8), 2·m·d² + 2·m·K·d (tied),
     ///   4·m·K·d (diag), 2·m·K·d (spherical), for m rows.
     func weightedLogDensities(features: Matrix<Scalar>, workspace: inout Workspace, into logDensities: inout Matrix<Double>) {
         let m = features.rows, k = componentCount, d = dimension
@@ -225,16 +256,24 @@ struct EStepKernel<Scalar: BLASScalar> {
         let constants = self.constants
         switch covarianceType {
         case .full:
-            for (group, coefficients) in coefficientGroups.enumerated() {
-                let first = group * groupSize, width = coefficients.columns
-                let members = Swift.min(groupSize, k - first)
-                BLAS.gemm(features, coefficients, into: &workspace.projections)
-                workspace.projections.withUnsafeBufferPointer { y in
-                    logDensities.withUnsafeMutableBufferPointer { out in
-                        for i in 0..<m {
-                            for slot in 0..<members {
-                                let c = first + slot
-                                out[i * k + c] = constants[c] - 0.5 * Double(Self.sumOfSquares(y, i * width + slot * d, d))
+            let h = leadingColumns
+            for group in leadingFactors.indices {
+                let first = group * groupSize, members = Swift.min(groupSize, k - first)
+                Self.projectRows(features, columns: h, leadingFactors[group], into: &workspace.leadingProjections)
+                Self.projectRows(features, columns: d, trailingFactors[group], into: &workspace.projections)
+                workspace.leadingProjections.withUnsafeBufferPointer { left in
+                    workspace.projections.withUnsafeBufferPointer { right in
+                        projectedMeans.withUnsafeBufferPointer { b in
+                            logDensities.withUnsafeMutableBufferPointer { out in
+                                let (leftWidth, rightWidth) = (groupSize * h, groupSize * (d - h))
+                                for i in 0..<m {
+                                    for slot in 0..<members {
+                                        let c = first + slot
+                                        let s = Self.sumOfSquaredDifferences(left, i * leftWidth + slot * h, b, c * d, h)
+                                            + Self.sumOfSquaredDifferences(right, i * rightWidth + slot * (d - h), b, c * d + h, d - h)
+                                        out[i * k + c] = constants[c] - 0.5 * Double(s)
+                                    }
+                                }
                             }
                         }
                     }
@@ -267,6 +306,44 @@ struct EStepKernel<Scalar: BLASScalar> {
                 }
             }
         }
+    }
+
+    /// `out ← φ[:, 0..<columns] · factors`: the first `columns` features of
+    /// every row (x, without the constant) against the factors' columns.
+    private static func projectRows(_ features: Matrix<Scalar>, columns: Int, _ factors: Matrix<Scalar>, into out: inout Matrix<Scalar>) {
+        let m = features.rows, n = factors.columns
+        precondition(factors.rows == columns && columns <= features.columns && out.rows == m && out.columns == n)
+        guard m > 0 && n > 0 && columns > 0 else { return }
+        features.withUnsafeBufferPointer { x in
+            factors.withUnsafeBufferPointer { u in
+                out.withUnsafeMutableBufferPointer { y in
+                    Scalar.blasGemm(.none, .none, m, n, columns, 1, x.baseAddress!, features.columns,
+                                    u.baseAddress!, n, 0, y.baseAddress!, n)
+                }
+            }
+        }
+    }
+
+    /// Σ (y − b)² over `count` elements of y from `start` and of b from
+    /// `offset`, in the data's precision with four accumulators.
+    @inline(__always)
+    static func sumOfSquaredDifferences(
+        _ y: UnsafeBufferPointer<Scalar>, _ start: Int, _ b: UnsafeBufferPointer<Scalar>, _ offset: Int, _ count: Int
+    ) -> Scalar {
+        var (a0, a1, a2, a3): (Scalar, Scalar, Scalar, Scalar) = (0, 0, 0, 0)
+        var j = 0
+        while j + 4 <= count {
+            let v0 = y[start + j] - b[offset + j], v1 = y[start + j + 1] - b[offset + j + 1]
+            let v2 = y[start + j + 2] - b[offset + j + 2], v3 = y[start + j + 3] - b[offset + j + 3]
+            a0 += v0 * v0; a1 += v1 * v1; a2 += v2 * v2; a3 += v3 * v3
+            j += 4
+        }
+        while j < count {
+            let v = y[start + j] - b[offset + j]
+            a0 += v * v
+            j += 1
+        }
+        return (a0 + a1) + (a2 + a3)
     }
 
     /// Σ y² over `count` elements from `start`, in the data's precision

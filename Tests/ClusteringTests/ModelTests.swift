@@ -27,6 +27,65 @@ import Testing
         #expect(abs(try model.aic(blobs) - (-2 * n * (try model.score(blobs)) + 2 * p)) < 1e-9)
     }
 
+    /// Lower Cholesky factors, by the textbook.
+    static func choleskyFactors(_ covariances: [Matrix<Double>]) -> [[[Double]]] {
+        covariances.map { sigma in
+            let d = sigma.rows
+            var l = [[Double]](repeating: [Double](repeating: 0, count: d), count: d)
+            for i in 0..<d {
+                for j in 0...i {
+                    var v = sigma[i, j]
+                    for m in 0..<j { v -= l[i][m] * l[j][m] }
+                    l[i][j] = i == j ? v.squareRoot() : v / l[j][j]
+                }
+            }
+            return l
+        }
+    }
+
+    /// log Σₖ πₖ N(x | μₖ, Σₖ) by the textbook: with Σₖ = LₖLₖᵀ, a
+    /// triangular solve per component and a shifted log-sum-exp.
+    static func referenceLogLikelihood(_ x: [Double], weights: [Double], means: Matrix<Double>, factors: [[[Double]]]) -> Double {
+        let d = x.count
+        let terms = (0..<weights.count).map { c -> Double in
+            let l = factors[c]
+            var z = [Double](repeating: 0, count: d), logDet = 0.0, q = 0.0
+            for i in 0..<d {
+                var v = x[i] - means[c, i]
+                for m in 0..<i { v -= l[i][m] * z[m] }
+                z[i] = v / l[i][i]
+                q += z[i] * z[i]
+                logDet += log(l[i][i])
+            }
+            return log(weights[c]) - 0.5 * Double(d) * log(2 * .pi) - logDet - 0.5 * q
+        }
+        let top = terms.max()!
+        return top + log(terms.reduce(0) { $0 + exp($1 - top) })
+    }
+
+    /// Full covariance splits each factor into two GEMMs from d = 8 on, and
+    /// groups components (1024 / d per group, the last one partial).
+    @Test(arguments: [(2, 3), (7, 2), (8, 3), (9, 4), (13, 5), (130, 11)])
+    func fullLogLikelihoodsMatchTheTextbook(d: Int, k: Int) throws {
+        var rng = Xoshiro256StarStar(seed: UInt64(d * 100 + k))
+        let means = Matrix<Double>(rows: k, columns: d) { _, _ in 3 * rng.nextNormal() }
+        let covariances = (0..<k).map { _ -> Matrix<Double> in
+            let a = Matrix<Double>(rows: d, columns: d) { _, _ in rng.nextNormal() / Double(d).squareRoot() }
+            return a.matmul(a.transposed()) + Matrix(diagonal: [Double](repeating: 0.5, count: d))
+        }
+        let weights = (0..<k).map { Double($0 + 1) / Double(k * (k + 1) / 2) }
+        let model = try GaussianMixtureModel(weights: weights, means: means, covariances: .full(covariances))
+        let data = Matrix<Double>(rows: 50, columns: d) { i, j in means[i % k, j] + 2 * rng.nextNormal() }
+        let logLikelihoods = try model.logLikelihoods(data)
+        let factors = Self.choleskyFactors(covariances)
+        for i in 0..<data.rows {
+            let expected = Self.referenceLogLikelihood(data.row(i), weights: weights, means: means, factors: factors)
+            #expect(abs(logLikelihoods[i] - expected) <= 1e-9 * max(1, abs(expected)), "row \(i)")
+        }
+        let float = try model.logLikelihoods(Matrix<Float>(rows: data.rows, columns: d) { Float(data[$0, $1]) })
+        #expect(zip(float, logLikelihoods).allSatisfy { abs($0 - $1) <= 1e-3 * max(1, abs($1)) })
+    }
+
     @Test func parameterCountsFollowScikitLearn() {
         // K = 4, d = 5: 3 weights + 20 means + covariances.
         #expect(Self.fitted[.full]!.parameterCount == 3 + 20 + 4 * 15)
