@@ -116,15 +116,11 @@ public struct GaussianMixture: Sendable {
         try validate(source, sampleWeights: sampleWeights)
         let clock = ContinuousClock.now
         var rng = Xoshiro256StarStar(seed: seed)
-        var best: GaussianMixtureModel? = nil
-        for start in 0..<initializationCount {
+        return try bestOfStarts(initializationCount) { start throws(ClusteringError) in
             let (initial, initialCovariances) = try initialParameters(source, sampleWeights: sampleWeights, using: &rng)
-            let model = try runEM(source, sampleWeights: sampleWeights, from: initial, covariances: initialCovariances,
-                                  previousLowerBound: -.infinity, start: start, clock: clock)
-            // scikit-learn keeps the first start whose bound beats the best, or the last when none is finite.
-            if best == nil || model.lowerBound > best!.lowerBound || best!.lowerBound == -.infinity { best = model }
+            return try runEM(source, sampleWeights: sampleWeights, from: initial, covariances: initialCovariances,
+                             previousLowerBound: -.infinity, start: start, clock: clock)
         }
-        return best!
     }
 
     /// Continues EM from `model`'s parameters (scikit-learn's `warm_start`):

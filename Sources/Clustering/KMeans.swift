@@ -173,13 +173,10 @@ public struct KMeans: Sendable {
     func fitValidated<Source: RowBlockSource>(_ source: Source, sampleWeights: [Double]?) -> KMeansModel {
         var rng = Xoshiro256StarStar(seed: seed)
         let absoluteTolerance = tolerance == 0 ? 0 : meanFeatureVariance(source) * tolerance
-        var best: KMeansModel? = nil
-        for _ in 0..<initializationCount {
+        return bestOfStarts(initializationCount) { _ in
             let start = initialCenters(source, sampleWeights: sampleWeights, using: &rng)
-            let model = lloyd(source, sampleWeights: sampleWeights, centers: start, tolerance: absoluteTolerance, reduction: nil)
-            if best == nil || model.inertia < best!.inertia { best = model }
+            return lloyd(source, sampleWeights: sampleWeights, centers: start, tolerance: absoluteTolerance, reduction: nil)
         }
-        return best!
     }
 
     private func lloyd<Source: RowBlockSource>(

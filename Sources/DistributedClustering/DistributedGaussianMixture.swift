@@ -89,13 +89,12 @@ public struct DistributedGaussianMixture: Sendable {
             : gatherSample(part, rows: Swift.max(initializationSampleSize, k), partition: partition, communicator: communicator)
         let clock = ContinuousClock.now
         var rng = Xoshiro256StarStar(seed: estimator.seed)
-        var best: GaussianMixtureModel? = nil
-        for start in 0..<estimator.initializationCount {
+        return try bestOfStarts(estimator.initializationCount) { start throws(DistributedFailure) in
             // Process 0 initialises; the first value of the broadcast says whether it could.
             var buffer = [Double](repeating: 0, count: 1 + MixtureParameters.packedCount(componentCount: k, dimension: d, covarianceType: type))
             var initializationError: ClusteringError? = nil
             if communicator.rank == 0 {
-                do {
+                do throws(ClusteringError) {
                     buffer = [1] + (try estimator.initialParameters(sample, sampleWeights: nil, using: &rng)).0.packed
                 } catch {
                     initializationError = error
@@ -104,16 +103,12 @@ public struct DistributedGaussianMixture: Sendable {
             communicator.broadcast(&buffer, from: 0)
             guard buffer[0] == 1 else { throw DistributedFailure(failedRanks: [0], localError: initializationError) }
             let initial = MixtureParameters(packed: Array(buffer.dropFirst()), componentCount: k, dimension: d, covarianceType: type)
-            let model: GaussianMixtureModel
-            do {
-                model = try estimator.runEM(part: part, from: initial, start: start, clock: clock) { communicator.allreduceSum(&$0) }
+            do throws(ClusteringError) {
+                return try estimator.runEM(part: part, from: initial, start: start, clock: clock) { communicator.allreduceSum(&$0) }
             } catch {
                 // The M-step sees the same sums everywhere: every process fails alike.
                 throw DistributedFailure(failedRanks: Array(0..<communicator.size), localError: error)
             }
-            // As the single-process fit: the first start whose bound beats the best, or the last when none is finite.
-            if best == nil || model.lowerBound > best!.lowerBound || best!.lowerBound == -.infinity { best = model }
         }
-        return best!
     }
 }

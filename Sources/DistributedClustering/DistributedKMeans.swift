@@ -81,15 +81,12 @@ public struct DistributedKMeans: Sendable {
         let reduction = PartReduction(index: communicator.rank, count: communicator.size) { communicator.allreduceSum(&$0) }
 
         var rng = Xoshiro256StarStar(seed: estimator.seed)
-        var best: KMeansModel? = nil
-        for _ in 0..<estimator.initializationCount {
+        return bestOfStarts(estimator.initializationCount) { _ in
             var centers = [Double](repeating: 0, count: k * d)
             if communicator.rank == 0 { centers = estimator.initialCenters(sample, sampleWeights: nil, using: &rng).elements }
             communicator.broadcast(&centers, from: 0)
-            let model = estimator.lloyd(part: part, from: Matrix(rows: k, columns: d, elements: centers),
-                                        tolerance: tolerance, reduction: reduction)
-            if best == nil || model.inertia < best!.inertia { best = model }
+            return estimator.lloyd(part: part, from: Matrix(rows: k, columns: d, elements: centers),
+                                   tolerance: tolerance, reduction: reduction)
         }
-        return best!
     }
 }

@@ -31,17 +31,20 @@ import Testing
 
         #expect(model.iterationCount == reference["n_iter"] as! Int)
         #expect(model.converged == reference["converged"] as! Bool)
-        #expect(relativeDifference(model.weights, vector(reference["weights"]!)) < 1e-6)
-        #expect(relativeDifference(model.means.elements, matrix(reference["means"]!).elements) < 1e-6)
+        // The worst case, digits full (d = 64, ill-conditioned), differs by
+        // about 1e-12 under every OpenBLAS kernel; most by 1e-13 or less.
+        let tolerance = 1e-11
+        #expect(relativeDifference(model.weights, vector(reference["weights"]!)) < tolerance)
+        #expect(relativeDifference(model.means.elements, matrix(reference["means"]!).elements) < tolerance)
         #expect(relativeDifference(flattened(model.covariances),
-                                   flattened(covarianceParameters(reference["covariances"]!, type))) < 1e-6)
+                                   flattened(covarianceParameters(reference["covariances"]!, type))) < tolerance)
         #expect(relativeDifference(flattened(model.precisionsCholesky),
-                                   flattened(covarianceParameters(reference["precisions_cholesky"]!, type))) < 1e-6)
-        #expect(relativeDifference([model.lowerBound], [double(reference["lower_bound"]!)]) < 1e-6)
-        #expect(relativeDifference(model.lowerBoundHistory, vector(reference["lower_bounds"]!)) < 1e-6)
-        #expect(relativeDifference([try model.score(data)], [double(reference["score"]!)]) < 1e-6)
-        #expect(relativeDifference([try model.bic(data)], [double(reference["bic"]!)]) < 1e-6)
-        #expect(relativeDifference([try model.aic(data)], [double(reference["aic"]!)]) < 1e-6)
+                                   flattened(covarianceParameters(reference["precisions_cholesky"]!, type))) < tolerance)
+        #expect(relativeDifference([model.lowerBound], [double(reference["lower_bound"]!)]) < tolerance)
+        #expect(relativeDifference(model.lowerBoundHistory, vector(reference["lower_bounds"]!)) < tolerance)
+        #expect(relativeDifference([try model.score(data)], [double(reference["score"]!)]) < tolerance)
+        #expect(relativeDifference([try model.bic(data)], [double(reference["bic"]!)]) < tolerance)
+        #expect(relativeDifference([try model.aic(data)], [double(reference["aic"]!)]) < tolerance)
         let labels = try model.predict(data)
         #expect(Array(labels.prefix(20)) == (reference["predict_head"] as! [Int]))
     }
@@ -56,9 +59,10 @@ import Testing
         let data = try referenceData(reference["dataset"] as! String)
         let k = reference["n_clusters"] as! Int
         let model = try KMeans(clusterCount: k, initialization: .centers(matrix(reference["init"]!))).fit(data)
-        #expect(relativeDifference([model.inertia], [double(reference["inertia"]!)]) < 1e-10)
+        // Seen: 2e-15 at worst.
+        #expect(relativeDifference([model.inertia], [double(reference["inertia"]!)]) < 1e-13)
         #expect(model.iterationCount == reference["n_iter"] as! Int)
         #expect(model.labels == (reference["labels"] as! [Int]))
-        #expect(relativeDifference(model.centers.elements, matrix(reference["centers"]!).elements) < 1e-10)
+        #expect(relativeDifference(model.centers.elements, matrix(reference["centers"]!).elements) < 1e-13)
     }
 }
