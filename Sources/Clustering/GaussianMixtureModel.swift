@@ -226,8 +226,7 @@ public struct GaussianMixtureModel: Sendable, Equatable {
         for k in 0..<componentCount where perComponent[k] > 0 {
             // x = μ + L·z with Σ = L·Lᵀ. The generator draws the same
             // sequence however the rows are split into blocks.
-            let covariance = covariances.matrix(component: k, dimension: d)
-            let lower = (try? Cholesky(covariance))?.factor ?? Matrix(diagonal: covariance.diagonal.map { $0.squareRoot() })
+            let lower = samplingFactor(component: k)
             var remaining = perComponent[k]
             while remaining > 0 {
                 let rows = Swift.min(remaining, blockRows)
@@ -240,6 +239,20 @@ public struct GaussianMixtureModel: Sendable, Equatable {
                 remaining -= rows
             }
         }
+    }
+}
+
+extension GaussianMixtureModel {
+    /// L with Σₖ = L·Lᵀ: the Cholesky factor of the covariance, or, where
+    /// rounding leaves the stored covariance short of positive definite (a
+    /// nearly singular component), U⁻ᵀ from the precision factor U
+    /// (Σₖ⁻¹ = U·Uᵀ), which gives the same distribution exactly.
+    func samplingFactor(component k: Int) -> Matrix<Double> {
+        let d = dimension
+        if let cholesky = try? Cholesky(covariances.matrix(component: k, dimension: d)) { return cholesky.factor }
+        var inverse = Matrix<Double>.identity(d)
+        BLAS.trsm(precisionsCholesky.matrix(component: k, dimension: d), &inverse, side: .left, triangle: .upper)
+        return inverse.transposed()
     }
 }
 

@@ -123,7 +123,40 @@ import Testing
                 let standardError = (covariance[j, j] / Double(rows.count)).squareRoot()
                 #expect(abs(mean[j] - model.means[k, j]) < 5 * standardError)
             }
+            // The draws' covariance: each element within five standard
+            // errors, √((σᵢᵢσⱼⱼ + σᵢⱼ²)/n) for a Gaussian.
+            for a in 0..<5 {
+                for b in 0...a {
+                    let sample = rows.reduce(0) { $0 + (samples[$1, a] - mean[a]) * (samples[$1, b] - mean[b]) } / Double(rows.count - 1)
+                    let standardError = ((covariance[a, a] * covariance[b, b] + covariance[a, b] * covariance[a, b]) / Double(rows.count)).squareRoot()
+                    #expect(abs(sample - covariance[a, b]) < 5 * standardError, "component \(k), element (\(a), \(b))")
+                }
+            }
         }
+    }
+
+    @Test func samplingANearlySingularComponentUsesThePrecisionFactor() {
+        // A covariance whose stored form rounding has left indefinite, and
+        // the precision factor U of the intended Σ = [[1, 0.9], [0.9, 1]]:
+        // the draws follow Σ = (U·Uᵀ)⁻¹, with its correlation, not a
+        // diagonal stand-in.
+        let sigma = Matrix<Double>([[1, 0.9], [0.9, 1]])
+        let u = Matrix<Double>(rows: 2, columns: 2) { i, j in
+            // Upper U with U·Uᵀ = Σ⁻¹ (scikit-learn's layout), from Σ's inverse.
+            let p = [[1 / 0.19, -0.9 / 0.19], [-0.9 / 0.19, 1 / 0.19]]
+            let u11 = p[1][1].squareRoot(), u01 = p[0][1] / u11, u00 = (p[0][0] - u01 * u01).squareRoot()
+            return [[u00, u01], [0, u11]][i][j]
+        }
+        let broken = Matrix<Double>([[1, 1.0000001], [1.0000001, 1]])
+        #expect((try? Cholesky(broken)) == nil, "the stored covariance is not positive definite")
+        let model = GaussianMixtureModel(
+            parameters: MixtureParameters(weights: [1], means: Matrix(rows: 1, columns: 2), precisionCholesky: .full([u])),
+            covariances: .full([broken]), converged: true, iterationCount: 1, lowerBound: 0, lowerBoundHistory: [0])
+        let factor = model.samplingFactor(component: 0)
+        #expect(relativeDifference(factor.matmul(factor.transposed()).elements, sigma.elements) < 1e-12)
+        let samples = model.sample(count: 20_000, seed: 3).samples
+        let correlation = (0..<20_000).reduce(0) { $0 + samples[$1, 0] * samples[$1, 1] } / 20_000
+        #expect(abs(correlation - 0.9) < 0.03)
     }
 
     @Test(arguments: CovarianceType.allCases)
