@@ -140,7 +140,7 @@ struct Score: ParsableCommand {
         discussion: """
             Examples:
               gauss score model.json test.csv
-              gauss score model.json test.csv --per-sample > log-likelihoods.csv
+              gauss score model.json test.csv --per-sample --output log-likelihoods.csv
             """
     )
 
@@ -149,19 +149,23 @@ struct Score: ParsableCommand {
     @Flag(name: .customLong("per-sample"), help: "Print each row's log-likelihood instead of the mean.")
     var perSample = false
 
+    @Option(name: .shortAndLong, help: "Write here instead of to stdout.")
+    var output: String?
+
     @Option(name: .customLong("memory-limit"), parsing: .unconditional,
             help: ArgumentHelp("Memory the command may use (e.g. 512M, 8G); default: physical memory.",
                                discussion: "A .npy file larger than half of it is read from disk block by block."))
     var memoryLimit: ByteCount?
 
     func run() throws {
+        try checkOutput(output, isNotAnyOf: [input.model, input.data])
         let (model, data) = try input.loadBlocks(memoryLimit: memoryLimit)
         // The mean of no rows is not a number this command can print.
         if !perSample && data.rows == 0 {
             throw DataError("\(input.data) has no rows; the mean log-likelihood of no rows is undefined")
         }
         var sum = 0.0
-        try writeOutput(to: nil) { write in
+        try writeOutput(to: output) { write in
             try data.forEach { _, block in
                 let values: [Double]
                 switch block {

@@ -150,6 +150,39 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         #expect(sample.stdout.split(separator: "\n").count == 50)
     }
 
+    @Test func predictScoreAndSampleWriteToOutputAndReadNpy() throws {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let modelPath = dir.appendingPathComponent("model.json").path
+        #expect(try gauss("fit", faithful, "-k", "2", "--output", modelPath).status == 0)
+        let data = try CSV.read(contentsOf: faithful).matrix
+        let npy = dir.appendingPathComponent("faithful.npy").path
+        try Npy.write(data, to: npy)
+        // Each command's --output holds exactly what it prints without it, for CSV and .npy input alike.
+        for (command, extra) in [("predict", [String]()), ("predict", ["--proba"]), ("score", []), ("score", ["--per-sample"])] {
+            let printed = try gauss([command, modelPath, faithful] + extra, environment: nil)
+            #expect(printed.status == 0, "\(command) \(extra): \(printed.stderr)")
+            let fromNpy = try gauss([command, modelPath, npy] + extra, environment: nil)
+            #expect(fromNpy.status == 0 && fromNpy.stdout == printed.stdout, "\(command) \(extra) on .npy: \(fromNpy.stderr)")
+            let file = dir.appendingPathComponent("\(command)\(extra.joined()).out").path
+            let written = try gauss([command, modelPath, npy, "--output", file] + extra, environment: nil)
+            #expect(written.status == 0 && written.stdout.isEmpty)
+            #expect(try String(contentsOfFile: file, encoding: .utf8) == printed.stdout, "\(command) \(extra) --output")
+        }
+        let printed = try gauss("sample", modelPath, "-n", "20", "--seed", "4")
+        let file = dir.appendingPathComponent("sample.csv").path
+        #expect(try gauss("sample", modelPath, "-n", "20", "--seed", "4", "--output", file).status == 0)
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == printed.stdout)
+    }
+
+    @Test func selectTakesAListOfComponentCounts() throws {
+        let run = try gauss("select", faithful, "--components", "2,4,8", "--covariance", "diag")
+        #expect(run.status == 0, "\(run.stderr)")
+        let rows = run.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+        #expect(Set(rows.map { Int($0[1])! }) == [2, 4, 8])
+        #expect(rows.allSatisfy { $0[2] == "diag" })
+    }
+
     @Test func initFromReproducesTheFitFromThoseParameters() throws {
         let dir = try scratchDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
