@@ -7,7 +7,7 @@ func validateData<Source: RowBlockSource>(
     _ source: Source, sampleWeights: [Double]?, minimumRows: Int
 ) throws(ClusteringError) {
     try validateShapeAndWeights(source, sampleWeights: sampleWeights, minimumRows: minimumRows)
-    try source.checkFinite(blockRows: 4096)
+    try source.checkFinite(blockRows: BlockSizes.rows)
 }
 
 /// ``validateShapeAndWeights(_:sampleWeights:minimumRows:)`` for a source

@@ -223,7 +223,7 @@ public struct GaussianMixture: Sendable {
         }
         try validateShapeAndWeights(source, sampleWeights: sampleWeights, minimumRows: componentCount, totalRows: totalRows)
         try checkMemory(required: memoryEstimate(rows: source.rowCount, columns: source.columnCount), limit: memoryLimit)
-        try source.checkFinite(blockRows: 4096)
+        try source.checkFinite(blockRows: BlockSizes.rows)
         let k = componentCount, d = source.columnCount
         if let initialWeights { try checkWeights(initialWeights, componentCount: k) }
         if let initialMeans { try checkMeans(initialMeans, componentCount: k, dimension: d) }

@@ -83,7 +83,7 @@ public struct GaussianMixtureModel: Sendable, Equatable {
         _ source: Source, _ body: (Range<Int>, inout MixtureEvaluator<Source.Scalar>) -> Void
     ) throws(ClusteringError) {
         guard source.columnCount == dimension else { throw .dimensionMismatch(expected: dimension, actual: source.columnCount) }
-        try source.checkFinite(blockRows: 4096)
+        try source.checkFinite(blockRows: BlockSizes.rows)
         var evaluator = MixtureEvaluator<Source.Scalar>(parameters)
         let blockRows = MixtureEvaluator<Source.Scalar>.blockRows(componentCount: componentCount, dimension: dimension,
                                                                   covarianceType: covarianceType)

@@ -67,7 +67,7 @@ func kMeansPlusPlusIndices<Source: RowBlockSource>(
 private func distancesToRows<Source: RowBlockSource>(
     _ rowIndices: [Int], of source: Source, rowNorms: [Double]
 ) -> [[Double]] {
-    let n = source.rowCount, t = rowIndices.count, blockRows = 4096
+    let n = source.rowCount, t = rowIndices.count, blockRows = BlockSizes.rows
     let distance = SquaredDistances<Source.Scalar>(centres: rowsAsDouble(source, rowIndices))
     var result = [Double](repeating: 0, count: t * n)  // candidate-major
     result.withUnsafeMutableBufferPointer { out in
@@ -95,6 +95,6 @@ private func distancesToRows<Source: RowBlockSource>(
 private func squaredRowNorms<Source: RowBlockSource>(of source: Source) -> [Double] {
     var norms: [Double] = []
     norms.reserveCapacity(source.rowCount)
-    source.forEachBlock(rows: 4096) { _, block in norms += squaredRowNorms(block) }
+    source.forEachBlock(rows: BlockSizes.rows) { _, block in norms += squaredRowNorms(block) }
     return norms
 }

@@ -24,7 +24,7 @@ extension GaussianMixture {
         case .tied: model = saturatingSum(saturatingProduct(copies, d, d), saturatingProduct(copies, k, d))
         case .diag, .spherical: model = saturatingProduct(copies + 2, k, d)
         }
-        let scratch = saturatingProduct(workers, 4 << 20)
+        let scratch = saturatingProduct(workers, BlockSizes.scratchBytesPerWorker)
         let perRow: Int
         switch initialization {
         case .kmeans: perRow = 24 + kMeansPlusPlusBytesPerRow(clusterCount: k)  // Lloyd's state, after its seeding
@@ -56,7 +56,7 @@ extension KMeans {
         let centres = saturatingProduct(8 * (3 + workers), clusterCount, d)
         // Labels, distances and row norms; k-means++ seeding's arrays are freed before Lloyd starts.
         let seeding = initialization == .kMeansPlusPlus ? kMeansPlusPlusBytesPerRow(clusterCount: clusterCount) : 0
-        let lloyd = saturatingSum(centres, saturatingProduct(workers, 4 << 20), saturatingProduct(24 + seeding, n))
+        let lloyd = saturatingSum(centres, saturatingProduct(workers, BlockSizes.scratchBytesPerWorker), saturatingProduct(24 + seeding, n))
         return algorithm == .elkan ? saturatingSum(lloyd, elkanBoundsBytes(rows: n)) : lloyd
     }
 

@@ -33,7 +33,7 @@ struct MixtureEvaluator<Scalar: BLASScalar> {
         case .tied: perRow = MemoryLayout<Scalar>.size * (3 * d + 3 * k) + 8 * k
         case .diag, .spherical: perRow = MemoryLayout<Scalar>.size * (2 * d + 3 * k) + 8 * k
         }
-        return Swift.min(Swift.max((4 << 20) / Swift.max(perRow, 1), 64), 16_384)
+        return Swift.min(Swift.max(BlockSizes.scratchBytesPerWorker / Swift.max(perRow, 1), 64), 16_384)
     }
 
     /// Evaluates `block`, filling ``features`` and ``logDensities``.

@@ -94,7 +94,7 @@ func checkFitsInFloat32<Source: RowBlockSource>(_ source: Source, path: String) 
     let d = source.columnCount, limit = Double(Float.greatestFiniteMagnitude)
     var start = 0
     while start < source.rowCount {
-        let range = start..<Swift.min(start + 4096, source.rowCount)
+        let range = start..<Swift.min(start + BlockSizes.rows, source.rowCount)
         let block = source.rows(range)
         let bad = block.withUnsafeBufferPointer { $0.firstIndex { $0.isFinite && abs($0) > limit } }
         if let bad {

@@ -115,7 +115,7 @@ func isStreamed(dataBytes: Int, budget: Int) -> Bool { dataBytes > budget / 2 }
 /// resident memory and the data it keeps resident, all of them or, when
 /// streamed, a block per worker (at most 4 MiB each).
 func fitAllocationLimit(budget: Int, dataBytes: Int, streamed: Bool) -> Int {
-    let resident = streamed ? defaultWorkerCount * (4 << 20) : dataBytes
+    let resident = streamed ? defaultWorkerCount * BlockSizes.scratchBytesPerWorker : dataBytes
     return max(0, budget - (residentMemory()?.current ?? 0) - resident)
 }
 

@@ -79,7 +79,19 @@ public enum VectorMath {
 
 extension VectorMath {
     /// The instruction sets the kernels are compiled for, narrowest first.
-    enum InstructionSet: Int32, CaseIterable { case baseline = 0, avx2 = 1, avx512 = 2 }
+    enum InstructionSet: Int32, CaseIterable {
+        case baseline = 0, avx2 = 1, avx512 = 2
+
+        /// The sets this processor can run: up to the one ``instructionSet`` names.
+        static var supported: [InstructionSet] {
+            let widest: InstructionSet = switch VectorMath.instructionSet {
+            case "avx512": .avx512
+            case "avx2": .avx2
+            default: .baseline
+            }
+            return allCases.filter { $0.rawValue <= widest.rawValue }
+        }
+    }
 
     /// ``exponentials(of:minus:into:)`` with a chosen instruction set, or
     /// nil when this processor lacks it: for tests of every variant.
