@@ -54,7 +54,7 @@ let package = Package(
         ),
         .target(
             name: "Clustering",
-            dependencies: ["LinearAlgebra", .product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["LinearAlgebra", "CVectorMath", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .target(
             name: "DistributedClustering",

@@ -5,7 +5,7 @@
 Cases:
   em      one EM iteration per covariance type against scikit-learn, at Old
           Faithful, n=20 000 and n=100 000 (d=128, K=32), from the same start;
-          at n=100 000 also on overlapping clusters (centres 0.25·N(0, I)
+          at n=100 000 also on overlapping clusters (centers 0.25·N(0, I)
           apart, so no responsibility is exactly zero and no row can be
           skipped in the M-step);
           per-iteration time = (time of 1+m iterations - time of 1) / m, each
@@ -16,7 +16,7 @@ Cases:
           loosely: fits run to convergence from those starts must reach
           finite mean log-likelihoods within 0.1% of each other.
   kmeans  k-means iterations against scikit-learn's KMeans, from the same
-          centres, at n=20 000 and n=100 000 (Old Faithful converges in
+          centers, at n=20 000 and n=100 000 (Old Faithful converges in
           fewer iterations than are timed), per-iteration time as for em:
           Gauss's default (Elkan's bounds while they pay) against
           scikit-learn's default (lloyd) and its elkan, and Gauss's lloyd
@@ -91,13 +91,13 @@ def run_tool(name, *arguments):
 
 
 def make_data(n, d, k, seed=0, spread=3.0):
-    """Clusters with centres ~ N(0, spread² I) and points ~ N(centre, I):
+    """Clusters with centers ~ N(0, spread² I) and points ~ N(center, I):
     well separated at spread 3 (most responsibilities underflow to exactly
-    0), overlapping at 0.25 (centres about 4 apart at d = 128, so every
+    0), overlapping at 0.25 (centers about 4 apart at d = 128, so every
     responsibility is soft)."""
     rng = np.random.default_rng(seed)
-    centres = spread * rng.standard_normal((k, d))
-    return centres[rng.integers(0, k, n)] + rng.standard_normal((n, d))
+    centers = spread * rng.standard_normal((k, d))
+    return centers[rng.integers(0, k, n)] + rng.standard_normal((n, d))
 
 
 def faithful():
@@ -240,11 +240,11 @@ def kmeans_cases(tmp, sizes):
     for label, X, k in sizes:
         path = os.path.join(tmp, f"kmeans-{label}.npy")
         np.save(path, X)
-        centres = evenly_spaced(X, k)
+        centers = evenly_spaced(X, k)
 
         def peer(algorithm):
             def fit(iterations):
-                km = KMeans(n_clusters=k, init=centres, n_init=1, max_iter=iterations, tol=0, algorithm=algorithm)
+                km = KMeans(n_clusters=k, init=centers, n_init=1, max_iter=iterations, tol=0, algorithm=algorithm)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     return timed(lambda: km.fit(X).inertia_)

@@ -2,23 +2,23 @@
 // triangle inequality to accelerate k-means", ICML 2003).
 //
 // Each row keeps an upper bound u ≥ ‖x − c(label)‖ and a lower bound
-// l(j) ≤ ‖x − c(j)‖ for every centre. When the centres move by δ(j), the
-// bounds stay valid as u + δ(label) and l(j) − δ(j); a centre j cannot be
+// l(j) ≤ ‖x − c(j)‖ for every center. When the centers move by δ(j), the
+// bounds stay valid as u + δ(label) and l(j) − δ(j); a center j cannot be
 // nearer than the row's own when u ≤ l(j) or u ≤ ½‖c(label) − c(j)‖, and
-// no centre can when u ≤ ½ min over j ≠ label of ‖c(label) − c(j)‖. Only
+// no center can when u ≤ ½ min over j ≠ label of ‖c(label) − c(j)‖. Only
 // the distances those tests cannot rule out are computed, each directly
 // as √Σ(x − c)², which is also what makes the new bounds tight.
 //
-// The bounds are stored relative to each centre's drift D(j), the sum of
-// its moves so far: u − D(label) and l(j) + D(j). Moving the centres then
+// The bounds are stored relative to each center's drift D(j), the sum of
+// its moves so far: u − D(label) and l(j) + D(j). Moving the centers then
 // only adds to D, and a row that the first test settles reads 16 bytes
 // (its label and upper bound) instead of its K lower bounds and the row.
 // With incremental sums a row is read only when its distances are needed
-// or it changes cluster, so once the centres settle most of the data are
+// or it changes cluster, so once the centers settle most of the data are
 // not touched at all.
 //
 // The rows are Double or Float (converted as they are read); bounds,
-// centres and sums are Double.
+// centers and sums are Double.
 
 #include "CVectorMath.h"
 #include "isa.h"
@@ -37,10 +37,10 @@ typedef float v4f __attribute__((vector_size(16)));
 #define SUM4(v) (((v)[0] + (v)[1]) + ((v)[2] + (v)[3]))
 
 /* Per row type T (double or float), with suffix S: distances from a row
-   to four centres at once, adding a row to a sum, the first pass, one
+   to four centers at once, adding a row to a sum, the first pass, one
    row of a later pass, and a later pass. */
 #define ROW_FUNCTIONS(T, S)                                                                               \
-    /* ‖x − cᵢ‖ for four centres (repeat one to compute fewer): four       \
+    /* ‖x − cᵢ‖ for four centers (repeat one to compute fewer): four       \
        independent chains twice over, so that neither the adder's latency  \
        nor the final sum and square root hold a row up. */                                               \
     ALWAYS_INLINE void distances4_##S(const T *x, const double *c0, const double *c1, const double *c2,  \
@@ -77,14 +77,14 @@ typedef float v4f __attribute__((vector_size(16)));
     }                                                                                                     \
                                                                                                           \
     /* The first pass: every distance, the bounds for a drift of 0. */                                    \
-    ALWAYS_INLINE long start_##S(const T *x, long rows, long d, const double *centres, long k, long *labels, \
+    ALWAYS_INLINE long start_##S(const T *x, long rows, long d, const double *centers, long k, long *labels, \
                                  double *upper, double *lower, const double *weights, double *sums,       \
                                  double *cluster_weights) {                                               \
         for (long i = 0; i < rows; i++) {                                                                 \
             const T *row = x + i * d;                                                                     \
             double *lower_i = lower + i * k, four[4];                                                     \
             for (long c = 0; c < k; c += 4) {                                                             \
-                const double *c0 = centres + c * d;                                                       \
+                const double *c0 = centers + c * d;                                                       \
                 const double *c1 = c + 1 < k ? c0 + d : c0, *c2 = c + 2 < k ? c0 + 2 * d : c0;            \
                 const double *c3 = c + 3 < k ? c0 + 3 * d : c0;                                           \
                 distances4_##S(row, c0, c1, c2, c3, d, four);                                             \
@@ -107,14 +107,14 @@ typedef float v4f __attribute__((vector_size(16)));
     /* One row of a later pass: relabels it, tightens the bounds of the    \
        distances it computes, and returns how many. The candidates the     \
        bounds do not rule out are computed four at a time; the first of    \
-       them comes with the row's own centre, which tightens u. */          \
+       them comes with the row's own center, which tightens u. */          \
     ALWAYS_INLINE long step_row_##S(const step_context *s, const T *row, long i) {                        \
         long k = s->k, d = s->d, label = s->labels[i];                                                    \
-        const double *drift = s->drift, *centres = s->centres;                                            \
+        const double *drift = s->drift, *centers = s->centers;                                            \
         double u = s->upper[i] + drift[label];                                                            \
         if (u <= s->half_nearest[label]) return 0;                                                        \
         double *lower_i = s->lower + i * k, four[4];                                                      \
-        const double *half = s->half_centre_distances + label * k;                                        \
+        const double *half = s->half_center_distances + label * k;                                        \
         long pending[4], waiting = 0, computed = 0, own = label;                                          \
         int tight = 0;                                                                                    \
         for (long c = 0; c <= k; c++) {                                                                   \
@@ -124,8 +124,8 @@ typedef float v4f __attribute__((vector_size(16)));
                 if (half[c] > bound) bound = half[c];                                                     \
                 if (u <= bound) continue;                                                                 \
                 if (!tight) {                                                                             \
-                    /* The own centre, and this candidate with it. */                                    \
-                    const double *mine = centres + own * d, *theirs = centres + c * d;                    \
+                    /* The own center, and this candidate with it. */                                    \
+                    const double *mine = centers + own * d, *theirs = centers + c * d;                    \
                     distances4_##S(row, mine, theirs, mine, theirs, d, four);                             \
                     computed += 2;                                                                        \
                     tight = 1;                                                                            \
@@ -135,7 +135,7 @@ typedef float v4f __attribute__((vector_size(16)));
                     if (four[1] < u || (four[1] == u && c < label)) {                                     \
                         label = c;                                                                        \
                         u = four[1];                                                                      \
-                        half = s->half_centre_distances + label * k;                                      \
+                        half = s->half_center_distances + label * k;                                      \
                     }                                                                                     \
                     continue;                                                                             \
                 }                                                                                         \
@@ -144,7 +144,7 @@ typedef float v4f __attribute__((vector_size(16)));
             }                                                                                             \
             if (waiting == 0) continue;                                                                   \
             const double *p[4];                                                                           \
-            for (long m = 0; m < 4; m++) p[m] = centres + pending[m < waiting ? m : 0] * d;               \
+            for (long m = 0; m < 4; m++) p[m] = centers + pending[m < waiting ? m : 0] * d;               \
             distances4_##S(row, p[0], p[1], p[2], p[3], d, four);                                         \
             computed += waiting;                                                                          \
             for (long m = 0; m < waiting; m++) {                                                          \
@@ -153,7 +153,7 @@ typedef float v4f __attribute__((vector_size(16)));
                 if (four[m] < u || (four[m] == u && candidate < label)) {                                 \
                     label = candidate;                                                                    \
                     u = four[m];                                                                          \
-                    half = s->half_centre_distances + label * k;                                          \
+                    half = s->half_center_distances + label * k;                                          \
                 }                                                                                         \
             }                                                                                             \
             waiting = 0;                                                                                  \
@@ -218,7 +218,7 @@ typedef float v4f __attribute__((vector_size(16)));
 /* What a later pass reads and writes, besides the rows. */
 typedef struct {
     long d, k;
-    const double *centres, *drift, *half_centre_distances, *half_nearest, *weights;
+    const double *centers, *drift, *half_center_distances, *half_nearest, *weights;
     long *labels;
     double *upper, *lower, *sums, *cluster_weights;
     int incremental;
@@ -230,7 +230,7 @@ ALWAYS_INLINE int row_has_work(const step_context *s, long i) {
     long k = s->k, label = s->labels[i];
     double u = s->upper[i] + s->drift[label];
     if (u <= s->half_nearest[label]) return 0;
-    const double *lower_i = s->lower + i * k, *half = s->half_centre_distances + label * k;
+    const double *lower_i = s->lower + i * k, *half = s->half_center_distances + label * k;
     /* Without an early exit, so that it vectorises: most rows that get
        here have no work, and the loop is short. */
     int any = 0;
@@ -259,19 +259,19 @@ ROW_FUNCTIONS(double, f64)
 ROW_FUNCTIONS(float, f32)
 
 #define START_PARAMETERS(T)                                                                               \
-    const T *x, long rows, long d, const double *centres, long k, long *labels, double *upper, double *lower, \
+    const T *x, long rows, long d, const double *centers, long k, long *labels, double *upper, double *lower, \
         const double *weights, double *sums, double *cluster_weights
 #define STEP_PARAMETERS(T)                                                                                \
-    const T *x, long rows, long d, const double *centres, long k, const double *drift,                    \
-        const double *half_centre_distances, const double *half_nearest, long *labels, double *upper,     \
+    const T *x, long rows, long d, const double *centers, long k, const double *drift,                    \
+        const double *half_center_distances, const double *half_nearest, long *labels, double *upper,     \
         double *lower, const double *weights, double *sums, double *cluster_weights, int incremental,     \
         long *changed
-#define START_ARGUMENTS x, rows, d, centres, k, labels, upper, lower, weights, sums, cluster_weights
+#define START_ARGUMENTS x, rows, d, centers, k, labels, upper, lower, weights, sums, cluster_weights
 #define STEP_CONTEXT                                                                                      \
-    step_context context = {d, k, centres, drift, half_centre_distances, half_nearest, weights, labels, upper, \
+    step_context context = {d, k, centers, drift, half_center_distances, half_nearest, weights, labels, upper, \
                             lower, sums, cluster_weights, incremental}
 #define STEP_ARGUMENTS                                                                                    \
-    x, rows, d, centres, k, drift, half_centre_distances, half_nearest, labels, upper, lower, weights, sums, \
+    x, rows, d, centers, k, drift, half_center_distances, half_nearest, labels, upper, lower, weights, sums, \
         cluster_weights, incremental, changed
 
 #define VARIANTS(isa)                                                                                     \

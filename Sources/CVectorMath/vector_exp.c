@@ -1,4 +1,4 @@
-// exp over arrays of doubles, and the nearest-centre kernel of k-means,
+// exp over arrays of doubles, and the nearest-center kernel of k-means,
 // vectorised by the compiler.
 //
 // Method: exp(v) = 2^n · exp(r) with n = round(v / ln 2) and
@@ -197,14 +197,14 @@ void rows_softmax_body(const double *x, long rows, long columns, double *out, do
     }
 }
 
-/* Nearest of k ≤ width centres for each row, by ‖c‖² − 2·x·c, with the
-   centres transposed and padded to `width` columns (d × width) so that the
+/* Nearest of k ≤ width centers for each row, by ‖c‖² − 2·x·c, with the
+   centers transposed and padded to `width` columns (d × width) so that the
    accumulators of one row stay in vector registers across the whole row:
    no packing of the data, one pass over each row. With `sums`, the row is
-   then added to its centre's sum while it is still in L1. (Tried and
+   then added to its center's sum while it is still in L1. (Tried and
    slower on an AMD EPYC with AVX2, at n = 100 000, d = 128, K = 32, where
-   this takes 25 ms per Lloyd iteration: tiles of 16 centres shared by two
-   rows, 32 ms; the columns of centres_t in chunks of 16 KiB with partial
+   this takes 25 ms per Lloyd iteration: tiles of 16 centers shared by two
+   rows, 32 ms; the columns of centers_t in chunks of 16 KiB with partial
    sums for groups of 8 rows, 31 ms.) */
 #define NEAREST_BODY(width)                                                                              \
     for (long i = 0; i < rows; i++) {                                                                    \
@@ -213,13 +213,13 @@ void rows_softmax_body(const double *x, long rows, long columns, double *out, do
         for (long c = 0; c < width; c++) acc[c] = 0;                                                     \
         for (long j = 0; j < d; j++) {                                                                   \
             double value = row[j];                                                                       \
-            const double *column = centres_t + j * width;                                                \
+            const double *column = centers_t + j * width;                                                \
             for (long c = 0; c < width; c++) acc[c] += value * column[c];                                \
         }                                                                                                \
         long best = 0;                                                                                   \
-        double best_score = centre_norms[0] - 2 * acc[0];                                                \
+        double best_score = center_norms[0] - 2 * acc[0];                                                \
         for (long c = 1; c < k; c++) {                                                                   \
-            double score = centre_norms[c] - 2 * acc[c];                                                 \
+            double score = center_norms[c] - 2 * acc[c];                                                 \
             if (score < best_score) { best = c; best_score = score; }                                    \
         }                                                                                                \
         labels[i] = best;                                                                                \
@@ -234,8 +234,8 @@ void rows_softmax_body(const double *x, long rows, long columns, double *out, do
     }
 
 static inline __attribute__((always_inline))
-void nearest_centres_body(const double *x, long rows, long d, const double *centres_t, long width,
-                          const double *centre_norms, long k, const double *row_norms, long *labels, double *distances,
+void nearest_centers_body(const double *x, long rows, long d, const double *centers_t, long width,
+                          const double *center_norms, long k, const double *row_norms, long *labels, double *distances,
                           const double *weights, double *sums, double *cluster_weights) {
     if (width == 16) { NEAREST_BODY(16) }
     else if (width == 32) { NEAREST_BODY(32) }
@@ -253,11 +253,11 @@ void nearest_centres_body(const double *x, long rows, long d, const double *cent
     attributes static void rows_log_sum_exp_##suffix(const double *x, long rows, long columns, double *result) { \
         rows_log_sum_exp_body(x, rows, columns, result);                                                      \
     }                                                                                                         \
-    attributes static void nearest_centres_##suffix(const double *x, long rows, long d, const double *centres_t,  \
-                                                    long width, const double *centre_norms, long k,            \
+    attributes static void nearest_centers_##suffix(const double *x, long rows, long d, const double *centers_t,  \
+                                                    long width, const double *center_norms, long k,            \
                                                     const double *row_norms, long *labels, double *distances,   \
                                                     const double *weights, double *sums, double *cluster_weights) { \
-        nearest_centres_body(x, rows, d, centres_t, width, centre_norms, k, row_norms, labels, distances,     \
+        nearest_centers_body(x, rows, d, centers_t, width, center_norms, k, row_norms, labels, distances,     \
                              weights, sums, cluster_weights);                                                  \
     }                                                                                                         \
     attributes static void rows_softmax_##suffix(const double *x, long rows, long columns, double *out,        \
@@ -330,20 +330,20 @@ void gauss_rows_softmax(const double *x, long rows, long columns, double *out, d
     }
 }
 
-void gauss_nearest_centres(const double *x, long rows, long d, const double *centres_t, long width,
-                           const double *centre_norms, long k, const double *row_norms, long *labels, double *distances,
+void gauss_nearest_centers(const double *x, long rows, long d, const double *centers_t, long width,
+                           const double *center_norms, long k, const double *row_norms, long *labels, double *distances,
                            const double *weights, double *sums, double *cluster_weights) {
     switch (gauss_detected_isa()) {
     case isa_avx512:
-        nearest_centres_avx512(x, rows, d, centres_t, width, centre_norms, k, row_norms, labels, distances, weights, sums,
+        nearest_centers_avx512(x, rows, d, centers_t, width, center_norms, k, row_norms, labels, distances, weights, sums,
                                cluster_weights);
         break;
     case isa_avx2:
-        nearest_centres_avx2(x, rows, d, centres_t, width, centre_norms, k, row_norms, labels, distances, weights, sums,
+        nearest_centers_avx2(x, rows, d, centers_t, width, center_norms, k, row_norms, labels, distances, weights, sums,
                              cluster_weights);
         break;
     default:
-        nearest_centres_baseline(x, rows, d, centres_t, width, centre_norms, k, row_norms, labels, distances, weights, sums,
+        nearest_centers_baseline(x, rows, d, centers_t, width, center_norms, k, row_norms, labels, distances, weights, sums,
                                  cluster_weights);
     }
 }

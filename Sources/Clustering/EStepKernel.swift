@@ -7,7 +7,7 @@ import RealModule
 /// component, through one or two matrix products.
 ///
 /// With Uₖ the upper Cholesky factor of the precision (Pₖ = Uₖ·Uₖᵀ),
-/// bₖ = μₖᵀUₖ and x in coordinates shifted by the parameters' centre,
+/// bₖ = μₖᵀUₖ and x in coordinates shifted by the parameters' center,
 ///
 ///     log N(x | μₖ, Σₖ) = −½·d·log 2π + Σⱼ log (Uₖ)ⱼⱼ − ½·sₖ(x),
 ///     sₖ(x) = ‖xᵀUₖ − bₖ‖²
@@ -27,8 +27,8 @@ struct EStepKernel<Scalar: BLASScalar> {
     let covarianceType: CovarianceType
     let componentCount: Int
     let dimension: Int
-    /// The centre the data are shifted by.
-    let centre: [Scalar]
+    /// The center the data are shifted by.
+    let center: [Scalar]
     /// log πₖ + log |Uₖ| − ½·d·log 2π, per component.
     let constants: [Double]
     /// The GEMM right-hand sides (features × outputs) for every type but
@@ -69,10 +69,10 @@ struct EStepKernel<Scalar: BLASScalar> {
         covarianceType = parameters.covarianceType
         componentCount = k
         dimension = d
-        let centre = parameters.centre
-        self.centre = centre.map { Scalar($0) }
-        // Means relative to the centre.
-        let means = Matrix<Double>(rows: k, columns: d) { i, j in parameters.means[i, j] - centre[j] }
+        let center = parameters.center
+        self.center = center.map { Scalar($0) }
+        // Means relative to the center.
+        let means = Matrix<Double>(rows: k, columns: d) { i, j in parameters.means[i, j] - center[j] }
         let logTwoPi = Double.log(2 * .pi)
         var logDeterminants = [Double](repeating: 0, count: k)
         var tiedB: Matrix<Scalar>? = nil
@@ -172,22 +172,22 @@ struct EStepKernel<Scalar: BLASScalar> {
         Scalar.self == Double.self ? m as! Matrix<Scalar> : Matrix(rows: m.rows, columns: m.columns) { Scalar(m[$0, $1]) }
     }
 
-    /// Writes φ(x − centre) for every row of `block` into `features`
+    /// Writes φ(x − center) for every row of `block` into `features`
     /// (rows × ``featureCount``).
     func computeFeatures(of block: Matrix<Scalar>, into features: inout Matrix<Scalar>) {
-        Self.computeFeatures(of: block, centre: centre, covarianceType: covarianceType, into: &features)
+        Self.computeFeatures(of: block, center: center, covarianceType: covarianceType, into: &features)
     }
 
-    /// φ(x − centre) of every row for `covarianceType`: [x, 1] (full, tied),
+    /// φ(x − center) of every row for `covarianceType`: [x, 1] (full, tied),
     /// [x∘x, x, 1] (diag), [x, ‖x‖², 1] (spherical).
     static func computeFeatures(
-        of block: Matrix<Scalar>, centre: [Scalar], covarianceType type: CovarianceType, into features: inout Matrix<Scalar>
+        of block: Matrix<Scalar>, center: [Scalar], covarianceType type: CovarianceType, into features: inout Matrix<Scalar>
     ) {
         let d = block.columns, f = features.columns, m = block.rows
-        precondition(centre.count == d && features.rows == m && f == featureCount(type, dimension: d))
+        precondition(center.count == d && features.rows == m && f == featureCount(type, dimension: d))
         block.withUnsafeBufferPointer { x in
             features.withUnsafeMutableBufferPointer { phi in
-                centre.withUnsafeBufferPointer { c in
+                center.withUnsafeBufferPointer { c in
                     let (x, phi, c) = (x.baseAddress!, phi.baseAddress!, c.baseAddress!)
                     switch type {
                     case .full, .tied:

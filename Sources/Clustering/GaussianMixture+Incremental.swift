@@ -19,10 +19,10 @@ extension GaussianMixtureModel {
     /// Statistics of no rows, under this model: the identity of ``SufficientStatistics/merge(_:)``.
     public func emptyStatistics() -> SufficientStatistics {
         let parameters = self.parameters
-        let centre = parameters.centre
-        return .zero(componentCount: componentCount, dimension: dimension, covarianceType: covarianceType, centre: centre,
+        let center = parameters.center
+        return .zero(componentCount: componentCount, dimension: dimension, covarianceType: covarianceType, center: center,
                      componentShifts: covarianceType == .full
-                        ? Matrix(rows: componentCount, columns: dimension) { means[$0, $1] - centre[$1] } : nil)
+                        ? Matrix(rows: componentCount, columns: dimension) { means[$0, $1] - center[$1] } : nil)
     }
 
     /// The E-step of the rows of `source` under this model.

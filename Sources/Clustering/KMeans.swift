@@ -3,7 +3,7 @@ import LinearAlgebra
 
 /// k-means clustering by Lloyd's algorithm with scikit-learn's semantics:
 /// greedy k-means++ seeding, relative tolerance, empty clusters moved to the
-/// points farthest from their centres, and the best of several starts.
+/// points farthest from their centers, and the best of several starts.
 /// Each iteration's assignment skips the distances that Elkan's
 /// triangle-inequality bounds rule out, while that saves work (see
 /// ``Algorithm``); the iterations are Lloyd's either way.
@@ -16,19 +16,19 @@ import LinearAlgebra
 /// It is the hard-assignment limit of EM for a spherical Gaussian mixture,
 /// and provides the default initialisation of ``GaussianMixture``.
 public struct KMeans: Sendable {
-    /// How the first centres are chosen.
+    /// How the first centers are chosen.
     public enum Initialization: Sendable, Equatable {
         /// Greedy k-means++.
         case kMeansPlusPlus
         /// K distinct rows drawn uniformly.
         case random
-        /// These centres (K×d).
+        /// These centers (K×d).
         case centers(Matrix<Double>)
     }
 
-    /// How an iteration finds each row's nearest centre. The labels, and so
-    /// the centres and the iterations, are the same either way, up to
-    /// rounding in the distances of rows almost equally near two centres.
+    /// How an iteration finds each row's nearest center. The labels, and so
+    /// the centers and the iterations, are the same either way, up to
+    /// rounding in the distances of rows almost equally near two centers.
     public enum Algorithm: Sendable, Hashable {
         /// Elkan's bounds when they fit in half of ``KMeans/memoryLimit``
         /// beside the rest of the fit, for as long as they rule out at least
@@ -39,8 +39,8 @@ public struct KMeans: Sendable {
         case lloyd
         /// Elkan's bounds in every iteration after the first, which computes
         /// every distance: an upper bound per row and a lower bound per row
-        /// and centre, 8·(K + 1) bytes per row. When the clusters are
-        /// separated, most distances are never computed once the centres
+        /// and center, 8·(K + 1) bytes per row. When the clusters are
+        /// separated, most distances are never computed once the centers
         /// settle; when they overlap, the bounds save little and cost memory
         /// traffic.
         case elkan
@@ -48,13 +48,13 @@ public struct KMeans: Sendable {
 
     /// K, the number of clusters.
     public var clusterCount: Int
-    /// How the first centres are chosen (default k-means++).
+    /// How the first centers are chosen (default k-means++).
     public var initialization: Initialization
     /// Starts to run; the one with the lowest inertia is kept (default 1).
     public var initializationCount: Int
     /// Lloyd iterations per start at most (default 300).
     public var maxIterations: Int
-    /// Convergence when the centres move by a total squared distance of at
+    /// Convergence when the centers move by a total squared distance of at
     /// most `tolerance` times the mean variance of the features (default 1e-4).
     public var tolerance: Double
     /// The seed of every random choice.
@@ -64,7 +64,7 @@ public struct KMeans: Sendable {
     /// exceeds it fails with ``ClusteringError/insufficientMemory(required:limit:)``
     /// before allocating.
     public var memoryLimit: Int? = nil
-    /// How each iteration assigns rows to centres (default ``Algorithm/automatic``).
+    /// How each iteration assigns rows to centers (default ``Algorithm/automatic``).
     public var algorithm: Algorithm = .automatic
 
     public init(clusterCount: Int, initialization: Initialization = .kMeansPlusPlus, initializationCount: Int = 1,
@@ -82,7 +82,7 @@ public struct KMeans: Sendable {
     /// - Parameter sampleWeights: a non-negative weight per row; a row of
     ///   weight 2 counts as the row twice.
     /// - Throws: ``ClusteringError`` for empty or non-finite data, fewer rows
-    ///   than clusters, bad weights or settings, initial centres of the
+    ///   than clusters, bad weights or settings, initial centers of the
     ///   wrong shape, or a fit that would need more than ``memoryLimit``.
     /// - Complexity: per iteration at most 2·n·K·d flops; with Elkan's bounds
     ///   only the distances they cannot rule out, after the first.
@@ -97,7 +97,7 @@ public struct KMeans: Sendable {
         return fitValidated(source, sampleWeights: sampleWeights)
     }
 
-    /// Checks the settings, the data and the initial centres. `totalRows`
+    /// Checks the settings, the data and the initial centers. `totalRows`
     /// is the number of rows of the whole data set when `source` is one part
     /// of it (a distributed fit), for the check of K against the rows.
     package func validate<Source: RowBlockSource>(_ source: Source, sampleWeights: [Double]?, totalRows: Int? = nil) throws(ClusteringError) {
@@ -116,7 +116,7 @@ public struct KMeans: Sendable {
         }
     }
 
-    /// The starting centres of one start, drawn from the rows of `source`
+    /// The starting centers of one start, drawn from the rows of `source`
     /// as ``initialization`` says.
     package func initialCenters<Source: RowBlockSource>(
         _ source: Source, sampleWeights: [Double]?, using rng: inout Xoshiro256StarStar
@@ -133,7 +133,7 @@ public struct KMeans: Sendable {
     /// Lloyd's iterations from `start` over one part of the data, for
     /// distributed fitting: `reduction` sums, over all parts, each
     /// iteration's cluster sums and weights, the farthest rows offered for
-    /// empty clusters, and the inertia, so that every part moves the centres
+    /// empty clusters, and the inertia, so that every part moves the centers
     /// alike. `tolerance` is absolute (already scaled by the feature
     /// variance). The labels returned are those of this part's rows.
     @_specialize(where Scalar == Float)
@@ -206,7 +206,7 @@ public struct KMeans: Sendable {
             if shift <= tolerance { break }
             previousLabels = pass.labels
         }
-        // Labels must belong to the final centres.
+        // Labels must belong to the final centers.
         if !strictlyConverged { pass.assign(to: centers) }
         var inertia = [pass.inertia(centers: centers)]
         reduction?.sum(&inertia)

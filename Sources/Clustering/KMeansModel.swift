@@ -2,7 +2,7 @@ import LinearAlgebra
 
 /// A fitted k-means clustering.
 public struct KMeansModel: Sendable, Equatable {
-    /// The cluster centres (K×d).
+    /// The cluster centers (K×d).
     public let centers: Matrix<Double>
     /// The cluster of every row fitted.
     public let labels: [Int]
@@ -11,7 +11,7 @@ public struct KMeansModel: Sendable, Equatable {
     /// Lloyd iterations run by the start kept.
     public let iterationCount: Int
 
-    /// The nearest centre of every row of `source`.
+    /// The nearest center of every row of `source`.
     ///
     /// - Throws: ``ClusteringError/dimensionMismatch(expected:actual:)``.
     public func predict<Source: RowBlockSource>(_ source: Source) throws(ClusteringError) -> [Int] {
@@ -24,7 +24,7 @@ public struct KMeansModel: Sendable, Equatable {
         guard source.columnCount == centers.columns else {
             throw .dimensionMismatch(expected: centers.columns, actual: source.columnCount)
         }
-        var distance = SquaredDistances<Scalar>(centres: centers)
+        var distance = SquaredDistances<Scalar>(centers: centers)
         var labels: [Int] = []
         var block = Matrix<Double>(rows: 0, columns: centers.rows)
         source.forEachBlock(rows: BlockSizes.rows) { _, rows in

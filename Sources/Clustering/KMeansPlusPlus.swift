@@ -3,13 +3,13 @@ import LinearAlgebra
 import RealModule
 
 /// Greedy k-means++ seeding (Arthur and Vassilvitskii, 2007), as
-/// scikit-learn does it: the first centre is a row drawn with probability
+/// scikit-learn does it: the first center is a row drawn with probability
 /// proportional to its weight; each next one is the best, by resulting
 /// potential Σ wᵢ·D(xᵢ)², of 2 + ⌊ln K⌋ candidates drawn with probability
 /// proportional to wᵢ·D(xᵢ)².
 ///
-/// - Returns: the indices of the rows chosen as centres.
-/// - Complexity: O(n·K·(2 + ln K)·d) flops and one pass per centre; n
+/// - Returns: the indices of the rows chosen as centers.
+/// - Complexity: O(n·K·(2 + ln K)·d) flops and one pass per center; n
 ///   Doubles of memory for the distances.
 func kMeansPlusPlusIndices<Source: RowBlockSource>(
     _ source: Source, clusterCount k: Int, rowWeights: [Double]?, using rng: inout Xoshiro256StarStar
@@ -68,7 +68,7 @@ private func distancesToRows<Source: RowBlockSource>(
     _ rowIndices: [Int], of source: Source, rowNorms: [Double]
 ) -> [[Double]] {
     let n = source.rowCount, t = rowIndices.count, blockRows = BlockSizes.rows
-    let distance = SquaredDistances<Source.Scalar>(centres: rowsAsDouble(source, rowIndices))
+    let distance = SquaredDistances<Source.Scalar>(centers: rowsAsDouble(source, rowIndices))
     var result = [Double](repeating: 0, count: t * n)  // candidate-major
     result.withUnsafeMutableBufferPointer { out in
         rowNorms.withUnsafeBufferPointer { norms in

@@ -24,15 +24,15 @@ struct LloydPass<Source: RowBlockSource> {
     private var rowNorms: [Double] = []
     private var sums: Matrix<Double>
     private var clusterWeights: [Double]
-    /// The centres of the last assignment.
-    private var assignedCentres: Matrix<Double>? = nil
+    /// The centers of the last assignment.
+    private var assignedCenters: Matrix<Double>? = nil
 
     private var boundsPolicy: BoundsPolicy
-    /// Elkan's bounds: an upper bound on each row's distance to its centre,
-    /// and a lower bound on its distance to every centre (n × K), valid for
-    /// ``assignedCentres``; empty when the pass computes every distance.
-    /// Both are relative to ``drift``, each centre's total move since the
-    /// bounds were set (see ``VectorMath/elkanStep``).
+    /// Elkan's bounds: an upper bound on each row's distance to its center,
+    /// and a lower bound on its distance to every center (n × K), valid for
+    /// ``assignedCenters``; empty when the pass computes every distance.
+    /// Both are relative to ``drift``, each center's total move since the
+    /// bounds were set (see ``CenterKernels/elkanStep``).
     private var upperBounds: [Double] = []
     private var lowerBounds: [Double] = []
     private var drift: [Double] = []
@@ -58,7 +58,7 @@ struct LloydPass<Source: RowBlockSource> {
         boundsPolicy = bounds
     }
 
-    /// Labels each row with its nearest centre and sums the rows per label,
+    /// Labels each row with its nearest center and sums the rows per label,
     /// on all cores: each worker takes a contiguous run of blocks, and the
     /// sums merge in run order.
     mutating func assign(to centers: Matrix<Double>) {
@@ -67,22 +67,22 @@ struct LloydPass<Source: RowBlockSource> {
         let source = self.source, weights = sampleWeights
         let bounded = boundsPolicy != .never
         let startsBounds = bounded && upperBounds.isEmpty
-        var separation: VectorMath.CentreSeparation? = nil
+        var separation: CenterKernels.CenterSeparation? = nil
         if startsBounds {
             upperBounds = [Double](repeating: 0, count: n)
             lowerBounds = [Double](repeating: 0, count: n * k)
             drift = [Double](repeating: 0, count: k)
-        } else if bounded, let previous = assignedCentres {
-            for (c, shift) in VectorMath.centreShifts(from: previous, to: centers).enumerated() { drift[c] += shift }
-            separation = VectorMath.CentreSeparation(centers)
+        } else if bounded, let previous = assignedCenters {
+            for (c, shift) in CenterKernels.centerShifts(from: previous, to: centers).enumerated() { drift[c] += shift }
+            separation = CenterKernels.CenterSeparation(centers)
         }
         let incremental = separation != nil && 2 * movesSinceFreshSums < n
         let drift = self.drift
-        let distance = SquaredDistances<Source.Scalar>(centres: centers)
-        // Double data and few centres: the register-blocked kernel, which
+        let distance = SquaredDistances<Source.Scalar>(centers: centers)
+        // Double data and few centers: the register-blocked kernel, which
         // reads each block once instead of packing it for a GEMM.
-        let packed = !bounded && Source.Scalar.self == Double.self ? VectorMath.packedCentres(centers) : nil
-        let width = packed?.width, centresT = packed?.values
+        let packed = !bounded && Source.Scalar.self == Double.self ? CenterKernels.packedCenters(centers) : nil
+        let width = packed?.width, centersT = packed?.values
         let needsRowNorms = !bounded && rowNorms.isEmpty
         if needsRowNorms { rowNorms = [Double](repeating: 0, count: n) }
         var upperBounds = self.upperBounds, lowerBounds = self.lowerBounds
@@ -103,7 +103,7 @@ struct LloydPass<Source: RowBlockSource> {
                                     let rows = source.rows(range)
                                     if bounded {
                                         let counts = Self.boundedAssignment(
-                                            rows, centres: centers, separation: separation, drift: drift,
+                                            rows, centers: centers, separation: separation, drift: drift,
                                             labels: UnsafeMutableBufferPointer(rebasing: labels[range]),
                                             upper: UnsafeMutableBufferPointer(rebasing: upper[range]),
                                             lower: UnsafeMutableBufferPointer(rebasing: lower[(range.lowerBound * k)..<(range.upperBound * k)]),
@@ -116,18 +116,18 @@ struct LloydPass<Source: RowBlockSource> {
                                     let norms = UnsafeMutableBufferPointer(rebasing: rowNorms[range])
                                     if needsRowNorms { _ = norms.update(from: squaredRowNorms(rows)) }
                                     computed += range.count * k
-                                    if let width, let centresT {
+                                    if let width, let centersT {
                                         // The kernel also adds each row to its cluster's sum.
                                         rows.withUnsafeBufferPointer { x in
                                             x.withMemoryRebound(to: Double.self) { x in
-                                                centresT.withUnsafeBufferPointer { centresT in
-                                                    distance.centreNorms.withUnsafeBufferPointer { centreNorms in
+                                                centersT.withUnsafeBufferPointer { centersT in
+                                                    distance.centerNorms.withUnsafeBufferPointer { centerNorms in
                                                         sums.withUnsafeMutableBufferPointer { sums in
                                                             clusterWeights.withUnsafeMutableBufferPointer { clusterWeights in
                                                                 withRowWeights(weights, range) { rowWeights in
-                                                                    VectorMath.nearestCentres(
-                                                                        of: x, dimension: d, centresT: centresT, width: width,
-                                                                        centreNorms: centreNorms, rowNorms: UnsafeBufferPointer(norms),
+                                                                    CenterKernels.nearestCenters(
+                                                                        of: x, dimension: d, centersT: centersT, width: width,
+                                                                        centerNorms: centerNorms, rowNorms: UnsafeBufferPointer(norms),
                                                                         labels: UnsafeMutableBufferPointer(rebasing: labels[range]),
                                                                         distances: UnsafeMutableBufferPointer(rebasing: distances[range]),
                                                                         weights: rowWeights, sums: sums, clusterWeights: clusterWeights)
@@ -183,7 +183,7 @@ struct LloydPass<Source: RowBlockSource> {
         }
         sums = Matrix(rows: k, columns: d, elements: totalSums)
         clusterWeights = totalWeights
-        assignedCentres = centers
+        assignedCenters = centers
         distancesAreCurrent = !bounded
         guard bounded else { return }
         partSums = totalSums
@@ -200,29 +200,29 @@ struct LloydPass<Source: RowBlockSource> {
     }
 
     /// One block's bounded assignment: the first
-    /// (``VectorMath/elkanStart(_:dimension:centres:labels:upper:lower:weights:sums:clusterWeights:)``)
+    /// (``CenterKernels/elkanStart(_:dimension:centers:labels:upper:lower:weights:sums:clusterWeights:)``)
     /// without `separation`, a later one
-    /// (``VectorMath/elkanStep(_:dimension:centres:separation:drift:labels:upper:lower:weights:sums:clusterWeights:incrementalSums:)``) with it.
+    /// (``CenterKernels/elkanStep(_:dimension:centers:separation:drift:labels:upper:lower:weights:sums:clusterWeights:incrementalSums:)``) with it.
     private static func boundedAssignment(
-        _ rows: Matrix<Source.Scalar>, centres: Matrix<Double>, separation: VectorMath.CentreSeparation?, drift: [Double],
+        _ rows: Matrix<Source.Scalar>, centers: Matrix<Double>, separation: CenterKernels.CenterSeparation?, drift: [Double],
         labels: UnsafeMutableBufferPointer<Int>, upper: UnsafeMutableBufferPointer<Double>,
         lower: UnsafeMutableBufferPointer<Double>, weights: [Double]?, range: Range<Int>, incremental: Bool,
         sums: inout [Double], clusterWeights: inout [Double]
     ) -> (computed: Int, changed: Int) {
         rows.withUnsafeBufferPointer { x in
-            centres.withUnsafeBufferPointer { centres in
+            centers.withUnsafeBufferPointer { centers in
                 drift.withUnsafeBufferPointer { drift in
                     sums.withUnsafeMutableBufferPointer { sums in
                         clusterWeights.withUnsafeMutableBufferPointer { clusterWeights in
                             withRowWeights(weights, range) { rowWeights in
                                 guard let separation else {
-                                    let computed = VectorMath.elkanStart(
-                                        x, dimension: rows.columns, centres: centres, labels: labels, upper: upper, lower: lower,
+                                    let computed = CenterKernels.elkanStart(
+                                        x, dimension: rows.columns, centers: centers, labels: labels, upper: upper, lower: lower,
                                         weights: rowWeights, sums: sums, clusterWeights: clusterWeights)
                                     return (computed, 0)
                                 }
-                                return VectorMath.elkanStep(
-                                    x, dimension: rows.columns, centres: centres, separation: separation, drift: drift,
+                                return CenterKernels.elkanStep(
+                                    x, dimension: rows.columns, centers: centers, separation: separation, drift: drift,
                                     labels: labels, upper: upper, lower: lower, weights: rowWeights, sums: sums,
                                     clusterWeights: clusterWeights, incrementalSums: incremental)
                             }
@@ -233,9 +233,9 @@ struct LloydPass<Source: RowBlockSource> {
         }
     }
 
-    /// The new centres: the weighted mean of each cluster. An empty cluster
-    /// takes the row farthest from its centre (scikit-learn's relocation);
-    /// if every row sits on its centre, it keeps its old position.
+    /// The new centers: the weighted mean of each cluster. An empty cluster
+    /// takes the row farthest from its center (scikit-learn's relocation);
+    /// if every row sits on its center, it keeps its old position.
     mutating func updatedCenters(previous: Matrix<Double>, reduction: PartReduction? = nil) -> Matrix<Double> {
         let empty = (0..<clusterCount).filter { clusterWeights[$0] == 0 }
         if !empty.isEmpty {
@@ -264,12 +264,12 @@ struct LloydPass<Source: RowBlockSource> {
         var row: [Double]
     }
 
-    /// The `count` rows farthest from their centres, farthest first (the
+    /// The `count` rows farthest from their centers, farthest first (the
     /// first row of equally far ones first), in one pass that keeps the
     /// `count` farthest so far. With bounds, a row's squared distance is
     /// computed only if its upper bound could put it among them.
     private func farthestRows(_ count: Int) -> [Candidate] {
-        guard count > 0, let centres = assignedCentres else { return [] }
+        guard count > 0, let centers = assignedCenters else { return [] }
         var farthest: [(distance: Double, row: Int)] = []   // farthest first
         for i in 0..<source.rowCount {
             let distance: Double
@@ -282,7 +282,7 @@ struct LloydPass<Source: RowBlockSource> {
                     let bound = (upperBounds[i] + drift[labels[i]]) * (1 + 1e-9)
                     if bound * bound < farthest[count - 1].distance { continue }
                 }
-                distance = exactSquaredDistance(source.rows(i..<(i + 1)), row: 0, to: centres, centre: labels[i])
+                distance = exactSquaredDistance(source.rows(i..<(i + 1)), row: 0, to: centers, center: labels[i])
             }
             guard farthest.count < count || distance > farthest[count - 1].distance else { continue }
             let position = farthest.firstIndex { distance > $0.distance } ?? farthest.count
@@ -296,7 +296,7 @@ struct LloydPass<Source: RowBlockSource> {
         }
     }
 
-    /// The `count` rows farthest from their centres among all parts,
+    /// The `count` rows farthest from their centers among all parts,
     /// farthest first (ties in part order): each part offers its own
     /// `count` farthest in its slot of one buffer, summed over the parts.
     private func farthestRowsOfAllParts(_ count: Int, _ reduction: PartReduction) -> [Candidate] {
@@ -340,7 +340,7 @@ struct LloydPass<Source: RowBlockSource> {
         source.forEachBlock(rows: BlockSizes.rows) { range, rows in
             for i in 0..<rows.rows {
                 let row = range.lowerBound + i
-                total += (sampleWeights?[row] ?? 1) * exactSquaredDistance(rows, row: i, to: centers, centre: labels[row])
+                total += (sampleWeights?[row] ?? 1) * exactSquaredDistance(rows, row: i, to: centers, center: labels[row])
             }
         }
         return total

@@ -47,16 +47,16 @@ func checkMemory(required: Int, limit: Int?) throws(ClusteringError) {
 
 extension KMeans {
     /// About how many bytes a fit to `rows × columns` data needs beyond the
-    /// data themselves: centres, per-worker sums, labels and distances, the
+    /// data themselves: centers, per-worker sums, labels and distances, the
     /// distance blocks, and with ``Algorithm/elkan`` the bounds. (With
     /// ``Algorithm/automatic`` the bounds are kept only when they fit
     /// besides this, so they are not counted.) Saturates at `Int.max`.
     public func memoryEstimate(rows n: Int, columns d: Int) -> Int {
         let workers = defaultWorkerCount
-        let centres = saturatingProduct(8 * (3 + workers), clusterCount, d)
+        let centers = saturatingProduct(8 * (3 + workers), clusterCount, d)
         // Labels, distances and row norms; k-means++ seeding's arrays are freed before Lloyd starts.
         let seeding = initialization == .kMeansPlusPlus ? kMeansPlusPlusBytesPerRow(clusterCount: clusterCount) : 0
-        let lloyd = saturatingSum(centres, saturatingProduct(workers, BlockSizes.scratchBytesPerWorker), saturatingProduct(24 + seeding, n))
+        let lloyd = saturatingSum(centers, saturatingProduct(workers, BlockSizes.scratchBytesPerWorker), saturatingProduct(24 + seeding, n))
         return algorithm == .elkan ? saturatingSum(lloyd, elkanBoundsBytes(rows: n)) : lloyd
     }
 

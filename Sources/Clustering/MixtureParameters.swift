@@ -13,11 +13,11 @@ package struct MixtureParameters: Sendable, Equatable {
     package var dimension: Int { means.columns }
     package var covarianceType: CovarianceType { precisionCholesky.covarianceType }
 
-    /// A point near the data's centre, Σₖ πₖ·μₖ. EM works in coordinates
+    /// A point near the data's center, Σₖ πₖ·μₖ. EM works in coordinates
     /// shifted by it, which keeps the second moments and the expanded
     /// distances of the E-step from cancelling when the data sit far from
     /// the origin.
-    var centre: [Double] {
+    var center: [Double] {
         var c = [Double](repeating: 0, count: dimension)
         let total = weights.reduce(0, +)
         for k in 0..<componentCount {

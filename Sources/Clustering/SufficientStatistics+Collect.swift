@@ -35,13 +35,13 @@ extension SufficientStatistics {
     ) -> SufficientStatistics {
         typealias Scalar = Source.Scalar
         var evaluator = MixtureEvaluator<Scalar>(kernel)
-        let centre = parameters.centre
+        let center = parameters.center
         let shifts = parameters.covarianceType == .full
-            ? Matrix<Double>(rows: parameters.componentCount, columns: parameters.dimension) { parameters.means[$0, $1] - centre[$1] }
+            ? Matrix<Double>(rows: parameters.componentCount, columns: parameters.dimension) { parameters.means[$0, $1] - center[$1] }
             : nil
         var statistics = SufficientStatistics.zero(
             componentCount: parameters.componentCount, dimension: parameters.dimension,
-            covarianceType: parameters.covarianceType, centre: centre, componentShifts: shifts)
+            covarianceType: parameters.covarianceType, center: center, componentShifts: shifts)
         var workspace = Workspace<Scalar>(rows: 0, featureCount: kernel.featureCount, componentCount: kernel.componentCount,
                                           dimension: kernel.dimension, covarianceType: kernel.covarianceType)
         var logLikelihoods: [Double] = []
@@ -86,18 +86,18 @@ extension SufficientStatistics {
         typealias Scalar = Source.Scalar
         let d = source.columnCount
         let first = source.rows(0..<1)
-        let centre = (0..<d).map { Double(first[0, $0]) }
-        let scalarCentre = centre.map { Scalar($0) }
+        let center = (0..<d).map { Double(first[0, $0]) }
+        let scalarCenter = center.map { Scalar($0) }
         let f = EStepKernel<Scalar>.featureCount(covarianceType, dimension: d)
         var statistics = SufficientStatistics.zero(
-            componentCount: k, dimension: d, covarianceType: covarianceType, centre: centre,
+            componentCount: k, dimension: d, covarianceType: covarianceType, center: center,
             componentShifts: covarianceType == .full ? Matrix(rows: k, columns: d) : nil)
         let blockRows = MixtureEvaluator<Scalar>.blockRows(componentCount: k, dimension: d, covarianceType: covarianceType)
         var workspace = Workspace<Scalar>(rows: 0, featureCount: f, componentCount: k, dimension: d, covarianceType: covarianceType)
         source.forEachBlock(rows: blockRows) { range, block in
             let m = block.rows
             var features = Matrix<Scalar>(rows: m, columns: f)
-            EStepKernel<Scalar>.computeFeatures(of: block, centre: scalarCentre, covarianceType: covarianceType, into: &features)
+            EStepKernel<Scalar>.computeFeatures(of: block, center: scalarCenter, covarianceType: covarianceType, into: &features)
             let r = responsibilities(range)
             precondition(r.rows == m && r.columns == k)
             let weighted = Matrix<Scalar>(rows: m, columns: k) { i, c in Scalar((rowWeights?[range.lowerBound + i] ?? 1) * r[i, c]) }

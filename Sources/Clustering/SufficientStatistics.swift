@@ -13,7 +13,7 @@ import RealModule
 ///
 /// Moments are kept around shifts rather than the origin, so that
 /// Σ = S₂/N − (m − c)(m − c)ᵀ does not cancel catastrophically: every type
-/// shifts by the parameters' centre Σₖ πₖμₖ, and full covariance further
+/// shifts by the parameters' center Σₖ πₖμₖ, and full covariance further
 /// shifts component k by its previous mean.
 public struct SufficientStatistics: Sendable, Equatable {
     /// The covariance type the second moments are for.
@@ -23,9 +23,9 @@ public struct SufficientStatistics: Sendable, Equatable {
     /// d.
     public let dimension: Int
     /// The point every moment is taken around (d values).
-    let centre: [Double]
+    let center: [Double]
     /// Full only: component k's second moment is taken around
-    /// `centre + componentShifts[k]` (K×d).
+    /// `center + componentShifts[k]` (K×d).
     let componentShifts: Matrix<Double>
     /// Σᵢ wᵢ over the rows seen (the number of rows without sample weights).
     public internal(set) var totalWeight: Double
@@ -33,7 +33,7 @@ public struct SufficientStatistics: Sendable, Equatable {
     public internal(set) var logLikelihoodSum: Double
     /// Nₖ = Σᵢ wᵢ·rᵢₖ (K).
     public internal(set) var counts: [Double]
-    /// Σᵢ wᵢ·rᵢₖ·(xᵢ − centre) (K×d).
+    /// Σᵢ wᵢ·rᵢₖ·(xᵢ − center) (K×d).
     var firstMoments: Matrix<Double>
     /// Second moments around the shifts: full K×(d×d) lower triangles as
     /// one (K·d)×d matrix; tied d×d (lower triangle); diag K×d; spherical K×1.
@@ -41,7 +41,7 @@ public struct SufficientStatistics: Sendable, Equatable {
 
     /// Statistics of no rows.
     static func zero(componentCount k: Int, dimension d: Int, covarianceType: CovarianceType,
-                     centre: [Double], componentShifts: Matrix<Double>? = nil) -> SufficientStatistics {
+                     center: [Double], componentShifts: Matrix<Double>? = nil) -> SufficientStatistics {
         let secondShape: (Int, Int)
         switch covarianceType {
         case .full: secondShape = (k * d, d)
@@ -50,7 +50,7 @@ public struct SufficientStatistics: Sendable, Equatable {
         case .spherical: secondShape = (k, 1)
         }
         return SufficientStatistics(
-            covarianceType: covarianceType, componentCount: k, dimension: d, centre: centre,
+            covarianceType: covarianceType, componentCount: k, dimension: d, center: center,
             componentShifts: componentShifts ?? Matrix(rows: covarianceType == .full ? k : 0, columns: d),
             totalWeight: 0, logLikelihoodSum: 0, counts: [Double](repeating: 0, count: k),
             firstMoments: Matrix(rows: k, columns: d), secondMoments: Matrix(rows: secondShape.0, columns: secondShape.1))
@@ -58,11 +58,11 @@ public struct SufficientStatistics: Sendable, Equatable {
 
     /// Adds the statistics of other rows taken under the same parameters.
     ///
-    /// - Precondition: both were taken around the same centre and shifts.
+    /// - Precondition: both were taken around the same center and shifts.
     public mutating func merge(_ other: SufficientStatistics) {
         precondition(covarianceType == other.covarianceType && componentCount == other.componentCount
                      && dimension == other.dimension, "merging statistics of different mixtures")
-        precondition(centre == other.centre && componentShifts == other.componentShifts,
+        precondition(center == other.center && componentShifts == other.componentShifts,
                      "merging statistics taken under different parameters")
         totalWeight += other.totalWeight
         logLikelihoodSum += other.logLikelihoodSum
@@ -96,9 +96,9 @@ extension SufficientStatistics {
         let n = counts.map { $0 + 10 * Double.ulpOfOne }
         let nTotal = n.reduce(0, +)
         let weights = n.map { $0 / (weightsOverTotal ? totalWeight : nTotal) }
-        // m′ₖ: the new means relative to the centre.
+        // m′ₖ: the new means relative to the center.
         let shiftedMeans = Matrix<Double>(rows: k, columns: d) { i, j in firstMoments[i, j] / n[i] }
-        let means = Matrix<Double>(rows: k, columns: d) { i, j in shiftedMeans[i, j] + centre[j] }
+        let means = Matrix<Double>(rows: k, columns: d) { i, j in shiftedMeans[i, j] + center[j] }
 
         let covariances: CovarianceParameters
         switch covarianceType {
@@ -172,7 +172,7 @@ extension SufficientStatistics {
         }
     }
 
-    /// Adds a block: `features` are the E-step kernel's φ(x − centre) of its
+    /// Adds a block: `features` are the E-step kernel's φ(x − center) of its
     /// rows, `responsibilities` the rᵢₖ already multiplied by the sample
     /// weights, and `rowWeights` the sample weights (nil: all 1).
     ///

@@ -6,19 +6,19 @@ import LinearAlgebra
 ///
 /// Every iteration, each process labels its own rows and one allreduce sums
 /// the per-cluster sums and weights (K·d + K values, plus whether any label
-/// changed); every process then computes the same centres. An empty cluster
-/// takes the row farthest from its centre among all processes (each offers
+/// changed); every process then computes the same centers. An empty cluster
+/// takes the row farthest from its center among all processes (each offers
 /// its own farthest rows in one more allreduce), as scikit-learn relocates
 /// it in one process. The convergence tolerance is scaled by the mean
 /// feature variance of all rows, summed over the processes.
 ///
-/// Starting centres come from process 0 and are broadcast: the estimator's
+/// Starting centers come from process 0 and are broadcast: the estimator's
 /// ``Clustering/KMeans/Initialization/centers(_:)`` if given, otherwise its
 /// initialisation run on a sample of rows ⌊i·n/m⌋ for i < m =
 /// ``initializationSampleSize`` gathered from every process, so the same
-/// seed gives the same centres on any number of processes.
+/// seed gives the same centers on any number of processes.
 ///
-/// The model returned has the centres, the inertia and the iteration count
+/// The model returned has the centers, the inertia and the iteration count
 /// of all rows; its ``Clustering/KMeansModel/labels`` are those of this
 /// process's rows only. Sample weights are not supported.
 public struct DistributedKMeans: Sendable {
@@ -36,7 +36,7 @@ public struct DistributedKMeans: Sendable {
     /// process's rows, `partition.range(of: communicator.rank)`.
     ///
     /// - Throws: ``DistributedFailure`` on every process when any fails (bad
-    ///   settings, rows or initial centres).
+    ///   settings, rows or initial centers).
     /// - Complexity: per iteration, the assignment of the part (2·(n/P)·K·d
     ///   flops) and one allreduce of K·(d + 1) + 1 values.
     public func fit<Part: RowBlockSource, C: Communicator>(

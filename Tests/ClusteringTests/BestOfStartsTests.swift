@@ -23,10 +23,10 @@ import Testing
     }
 
     @Test func kMeansKeepsTheFirstLowestInertia() throws {
-        let centres = Matrix<Double>(rows: 2, columns: 5) { c, j in blobs[c * 300, j] }
-        let model = try KMeans(clusterCount: 2, initialization: .centers(centres)).fit(blobs)
+        let centers = Matrix<Double>(rows: 2, columns: 5) { c, j in blobs[c * 300, j] }
+        let model = try KMeans(clusterCount: 2, initialization: .centers(centers)).fit(blobs)
         #expect(!model.replaces(model))
-        let worse = KMeansModel(centers: centres, labels: model.labels, inertia: model.inertia * 2, iterationCount: 1)
+        let worse = KMeansModel(centers: centers, labels: model.labels, inertia: model.inertia * 2, iterationCount: 1)
         #expect(model.replaces(worse) && !worse.replaces(model))
         let picked = bestOfStarts(3) { start in [worse, model, model][start] }
         #expect(picked == model)

@@ -142,9 +142,9 @@ func modelDifference(_ a: GaussianMixtureModel, _ b: GaussianMixtureModel) -> Do
     @Test func kmeansInitialisationFindsTheBlobs() throws {
         let model = try GaussianMixture(componentCount: 4, seed: 1).fit(blobs)
         let truth: [[Double]] = [[0, 0, 0, 0, 0], [6, 1, -2, 0, 3], [-4, 5, 1, 2, -1], [2, -5, 4, -3, 0]]
-        for centre in truth {
-            let nearest = (0..<4).map { k in zip(centre, model.means.row(k)).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }.min()!
-            #expect(nearest < 0.5, "a fitted mean within 0.7 of \(centre)")
+        for center in truth {
+            let nearest = (0..<4).map { k in zip(center, model.means.row(k)).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }.min()!
+            #expect(nearest < 0.5, "a fitted mean within 0.7 of \(center)")
         }
         #expect(model.converged && model.weights.allSatisfy { abs($0 - 0.25) < 0.02 })
     }

@@ -239,8 +239,8 @@ import Testing
     @Test func sampleWeightTwoEqualsRepeatingTheRow() throws {
         let n = blobs.rows
         let repeated = Matrix<Double>(rows: n + 50, columns: 5) { i, j in blobs[i < n ? i : i - n, j] }
-        let centres = Matrix<Double>(rows: 4, columns: 5) { c, j in blobs[c * 100, j] }
-        let estimator = KMeans(clusterCount: 4, initialization: .centers(centres))
+        let centers = Matrix<Double>(rows: 4, columns: 5) { c, j in blobs[c * 100, j] }
+        let estimator = KMeans(clusterCount: 4, initialization: .centers(centers))
         let byRepetition = try estimator.fit(repeated)
         let byWeight = try estimator.fit(blobs, sampleWeights: (0..<n).map { $0 < 50 ? 2 : 1 })
         #expect(relativeDifference([byRepetition.inertia], [byWeight.inertia]) < 1e-12)
@@ -257,16 +257,16 @@ import Testing
         #expect(try KMeans(clusterCount: 4, seed: 8).fit(blobs) == KMeans(clusterCount: 4, seed: 8).fit(blobs))
     }
 
-    /// Four clusters whose centres lie within the noise: every bound is loose.
+    /// Four clusters whose centers lie within the noise: every bound is loose.
     static let overlapping: Matrix<Double> = {
         var rng = Xoshiro256StarStar(seed: 21)
         return Matrix(rows: 600, columns: 6) { i, j in 0.3 * Double(i % 4 == j % 4 ? 1 : 0) + rng.nextNormal() }
     }()
 
     static func estimator(_ algorithm: KMeans.Algorithm, _ data: Matrix<Double>, k: Int) -> KMeans {
-        // Evenly spaced rows as centres, tolerance 0: runs until no label changes.
-        let centres = Matrix<Double>(rows: k, columns: data.columns) { c, j in data[c * (data.rows - 1) / (k - 1), j] }
-        var estimator = KMeans(clusterCount: k, initialization: .centers(centres), tolerance: 0)
+        // Evenly spaced rows as centers, tolerance 0: runs until no label changes.
+        let centers = Matrix<Double>(rows: k, columns: data.columns) { c, j in data[c * (data.rows - 1) / (k - 1), j] }
+        var estimator = KMeans(clusterCount: k, initialization: .centers(centers), tolerance: 0)
         estimator.algorithm = algorithm
         return estimator
     }
@@ -292,13 +292,13 @@ import Testing
 
     @Test(arguments: [false, true])
     func elkanMovesRowsToAnEmptyClusterAsLloydDoes(overlapping: Bool) throws {
-        // Two starting centres on one row: one cluster is empty after the
+        // Two starting centers on one row: one cluster is empty after the
         // first assignment. On overlapping clusters `.automatic` also gives
         // up its bounds in the iteration that relocates.
         let data = overlapping ? Self.overlapping : blobs
-        var centres = Matrix<Double>(rows: 4, columns: data.columns) { c, j in data[c * 100, j] }
-        for j in 0..<data.columns { centres[1, j] = centres[0, j] }
-        var estimator = KMeans(clusterCount: 4, initialization: .centers(centres), tolerance: 0)
+        var centers = Matrix<Double>(rows: 4, columns: data.columns) { c, j in data[c * 100, j] }
+        for j in 0..<data.columns { centers[1, j] = centers[0, j] }
+        var estimator = KMeans(clusterCount: 4, initialization: .centers(centers), tolerance: 0)
         estimator.algorithm = .lloyd
         let lloyd = try estimator.fit(data)
         for algorithm in [KMeans.Algorithm.elkan, .automatic] {

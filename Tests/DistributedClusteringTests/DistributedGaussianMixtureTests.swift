@@ -7,11 +7,11 @@ import Testing
 /// Three Gaussian clusters in four dimensions, unevenly sized, far from the origin.
 func clusteredData(rows: Int, seed: UInt64 = 11) -> Matrix<Double> {
     var rng = Xoshiro256StarStar(seed: seed)
-    let centres: [[Double]] = [[100, 3, -2, 0], [104, -1, 2, 1], [98, 0, 0, -4]]
+    let centers: [[Double]] = [[100, 3, -2, 0], [104, -1, 2, 1], [98, 0, 0, -4]]
     let spreads: [Double] = [1, 0.5, 2]
     return Matrix(rows: rows, columns: 4) { i, j in
         let c = i % 7 < 3 ? 0 : (i % 7 < 5 ? 1 : 2)
-        return centres[c][j] + spreads[c] * rng.nextNormal() * (j == 1 ? 1.5 : 1)
+        return centers[c][j] + spreads[c] * rng.nextNormal() * (j == 1 ? 1.5 : 1)
     }
 }
 

@@ -20,7 +20,7 @@ func maximumRelativeDifference(_ a: [Double], _ b: [Double]) -> Double {
     static let data = clusteredData(rows: 1001, seed: 21)
 
     @Test(arguments: [1, 2, 3, 4])
-    func equalsTheSingleProcessFitFromTheSameCentres(processes: Int) throws {
+    func equalsTheSingleProcessFitFromTheSameCenters(processes: Int) throws {
         let start = Self.data[rows: 0..<3]
         let estimator = KMeans(clusterCount: 3, initialization: .centers(start))
         let single = try estimator.fit(Self.data)
@@ -36,7 +36,7 @@ func maximumRelativeDifference(_ a: [Double], _ b: [Double]) -> Double {
 
     @Test(arguments: [2, 3])
     func anEmptyClusterTakesTheFarthestRowOfAnyProcess(processes: Int) throws {
-        // The third centre is far from every row: empty after the first assignment.
+        // The third center is far from every row: empty after the first assignment.
         var start = Self.data[rows: 0..<3]
         for j in 0..<start.columns { start[2, j] = 1e6 }
         let estimator = KMeans(clusterCount: 3, initialization: .centers(start), maxIterations: 50)
@@ -44,21 +44,21 @@ func maximumRelativeDifference(_ a: [Double], _ b: [Double]) -> Double {
         let model = try distributedKMeans(Self.data, processes: processes, DistributedKMeans(estimator))[0]
         #expect(maximumRelativeDifference(model.centers.elements, single.centers.elements) < 1e-10)
         #expect(abs(model.inertia - single.inertia) <= 1e-10 * single.inertia)
-        #expect(model.centers.elements.allSatisfy { abs($0) < 1e3 }, "the far centre moved to the data")
+        #expect(model.centers.elements.allSatisfy { abs($0) < 1e3 }, "the far center moved to the data")
     }
 
-    @Test func theSameSeedGivesTheSameCentresOnAnyNumberOfProcesses() throws {
+    @Test func theSameSeedGivesTheSameCentersOnAnyNumberOfProcesses() throws {
         let fitter = DistributedKMeans(KMeans(clusterCount: 3, initializationCount: 2, seed: 5), initializationSampleSize: 400)
         let reference = try distributedKMeans(Self.data, processes: 1, fitter)[0]
         // Both starts find these clusters, in different orders, with inertias
-        // equal to rounding: which start is kept may differ, so the centres
+        // equal to rounding: which start is kept may differ, so the centers
         // are compared as a set.
-        func sortedCentres(_ model: KMeansModel) -> [Double] {
+        func sortedCenters(_ model: KMeansModel) -> [Double] {
             (0..<model.centers.rows).map { model.centers.row($0) }.sorted { $0.lexicographicallyPrecedes($1) }.flatMap { $0 }
         }
         for processes in [2, 4] {
             let model = try distributedKMeans(Self.data, processes: processes, fitter)[0]
-            #expect(maximumRelativeDifference(sortedCentres(model), sortedCentres(reference)) < 1e-10)
+            #expect(maximumRelativeDifference(sortedCenters(model), sortedCenters(reference)) < 1e-10)
             #expect(abs(model.inertia - reference.inertia) <= 1e-12 * reference.inertia)
         }
     }

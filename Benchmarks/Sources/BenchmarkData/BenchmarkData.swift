@@ -4,12 +4,12 @@ import LinearAlgebra
 // Inputs shared by the benchmark suites, drawn the way the comparison
 // scripts draw theirs.
 
-/// Well-separated clusters: centres ~ N(0, 9 I), points ~ N(centre, I), row
+/// Well-separated clusters: centers ~ N(0, 9 I), points ~ N(center, I), row
 /// i in cluster i mod k.
 public func clusteredData<S: BLASScalar>(_: S.Type, rows n: Int, columns d: Int, clusters k: Int, seed: UInt64) -> Matrix<S> {
     var rng = Xoshiro256StarStar(seed: seed)
-    let centres = Matrix<Double>.normal(rows: k, columns: d, standardDeviation: 3, using: &rng)
-    return Matrix(rows: n, columns: d) { i, j in S(centres[i % k, j] + rng.nextNormal()) }
+    let centers = Matrix<Double>.normal(rows: k, columns: d, standardDeviation: 3, using: &rng)
+    return Matrix(rows: n, columns: d) { i, j in S(centers[i % k, j] + rng.nextNormal()) }
 }
 
 /// Old Faithful, data/faithful.csv of the repository.

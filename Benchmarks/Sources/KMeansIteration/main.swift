@@ -1,5 +1,5 @@
 // Times Lloyd iterations of Gauss's k-means on a .npy file, the way the
-// comparison script times scikit-learn's: from the same initial centres
+// comparison script times scikit-learn's: from the same initial centers
 // (evenly spaced rows), tolerance 0, the time of 1 + m iterations minus the
 // time of 1, each the best of several repeats.
 //
@@ -33,12 +33,12 @@ case let other:
 
 func measure<S: BLASScalar>(_ data: NpyRowSource<S>) throws -> (Double, Double) {
     let n = data.rowCount
-    let centres = Matrix<Double>(rows: k, columns: data.columnCount) { c, j in
+    let centers = Matrix<Double>(rows: k, columns: data.columnCount) { c, j in
         let row = c * (n - 1) / max(k - 1, 1)
         return Double(data.rows(row..<(row + 1))[0, j])
     }
     func estimator(_ iterations: Int) -> KMeans {
-        var estimator = KMeans(clusterCount: k, initialization: .centers(centres), maxIterations: iterations, tolerance: 0)
+        var estimator = KMeans(clusterCount: k, initialization: .centers(centers), maxIterations: iterations, tolerance: 0)
         estimator.algorithm = algorithm
         return estimator
     }

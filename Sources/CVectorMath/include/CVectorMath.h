@@ -29,52 +29,52 @@ void gauss_rows_log_sum_exp(const double *x, long rows, long columns, double *re
 /// `out` may equal `x`.
 void gauss_rows_softmax(const double *x, long rows, long columns, double *out, double *log_sum_exp);
 
-/// For each row of the rows × d matrix x: the nearest of k centres and its
-/// squared distance ‖x − c‖² = row_norms[i] + centre_norms[c] − 2·x·c
-/// (clamped at 0). `centres_t` is d × width, the centres transposed and
+/// For each row of the rows × d matrix x: the nearest of k centers and its
+/// squared distance ‖x − c‖² = row_norms[i] + center_norms[c] − 2·x·c
+/// (clamped at 0). `centers_t` is d × width, the centers transposed and
 /// padded with zeros to width = 16, 32 or 64 columns (k ≤ width). The first
-/// of equally near centres wins. When `sums` (k × d) is not NULL, each row
+/// of equally near centers wins. When `sums` (k × d) is not NULL, each row
 /// times its weight (`weights[i]`, or 1 when `weights` is NULL) is also
-/// added to its centre's row of `sums`, and the weight to
+/// added to its center's row of `sums`, and the weight to
 /// `cluster_weights[label]`: Lloyd's update in the same pass.
-void gauss_nearest_centres(const double *x, long rows, long d, const double *centres_t, long width,
-                           const double *centre_norms, long k, const double *row_norms, long *labels, double *distances,
+void gauss_nearest_centers(const double *x, long rows, long d, const double *centers_t, long width,
+                           const double *center_norms, long k, const double *row_norms, long *labels, double *distances,
                            const double *weights, double *sums, double *cluster_weights);
 
 /// k-means assignment with Elkan's bounds, first pass: for each row of the
-/// rows × d matrix x, every distance ‖x − c‖ to the k centres (k × d,
+/// rows × d matrix x, every distance ‖x − c‖ to the k centers (k × d,
 /// row-major) into lower[i·k + c], the nearest (first of equals) into
 /// labels[i] and its distance into upper[i]: the bounds for a drift of 0.
 /// With `sums` (k × d) and `cluster_weights` (k), adds each row times its
 /// weight (weights[i], or 1 when `weights` is NULL) to its cluster's sum
 /// and the weight to its cluster's total. Returns rows · k, the distances
 /// computed.
-long gauss_elkan_start_f64(const double *x, long rows, long d, const double *centres, long k, long *labels,
+long gauss_elkan_start_f64(const double *x, long rows, long d, const double *centers, long k, long *labels,
                            double *upper, double *lower, const double *weights, double *sums, double *cluster_weights);
 /// gauss_elkan_start_f64 for Float rows (distances in Double).
-long gauss_elkan_start_f32(const float *x, long rows, long d, const double *centres, long k, long *labels,
+long gauss_elkan_start_f32(const float *x, long rows, long d, const double *centers, long k, long *labels,
                            double *upper, double *lower, const double *weights, double *sums, double *cluster_weights);
 
 /// k-means assignment with Elkan's bounds, a later pass. The bounds are
-/// stored relative to each centre's drift (the sum of its moves since the
+/// stored relative to each center's drift (the sum of its moves since the
 /// first pass, drift[c] now): upper[i] + drift[label] bounds the row's
-/// distance to its centre from above, lower[i·k + c] − drift[c] its
-/// distance to centre c from below. half_centre_distances (k × k) holds
-/// ½‖cᵢ − cⱼ‖ of the current centres and half_nearest[c] the smallest of
+/// distance to its center from above, lower[i·k + c] − drift[c] its
+/// distance to center c from below. half_center_distances (k × k) holds
+/// ½‖cᵢ − cⱼ‖ of the current centers and half_nearest[c] the smallest of
 /// its row off the diagonal. Computes only the distances the bounds cannot
-/// rule out, relabels each row with its nearest centre, and stores the
+/// rule out, relabels each row with its nearest center, and stores the
 /// tightened bounds. With `sums`: when `incremental` is 0, adds every row
 /// to its new cluster as gauss_elkan_start_f64 does; otherwise moves only
 /// the rows whose cluster changed from their old cluster's sum to the new
 /// one's. Writes the number of rows that changed cluster into *changed and
 /// returns the number of distances computed.
-long gauss_elkan_step_f64(const double *x, long rows, long d, const double *centres, long k, const double *drift,
-                          const double *half_centre_distances, const double *half_nearest, long *labels, double *upper,
+long gauss_elkan_step_f64(const double *x, long rows, long d, const double *centers, long k, const double *drift,
+                          const double *half_center_distances, const double *half_nearest, long *labels, double *upper,
                           double *lower, const double *weights, double *sums, double *cluster_weights, int incremental,
                           long *changed);
 /// gauss_elkan_step_f64 for Float rows (distances in Double).
-long gauss_elkan_step_f32(const float *x, long rows, long d, const double *centres, long k, const double *drift,
-                          const double *half_centre_distances, const double *half_nearest, long *labels, double *upper,
+long gauss_elkan_step_f32(const float *x, long rows, long d, const double *centers, long k, const double *drift,
+                          const double *half_center_distances, const double *half_nearest, long *labels, double *upper,
                           double *lower, const double *weights, double *sums, double *cluster_weights, int incremental,
                           long *changed);
 
