@@ -7,19 +7,18 @@ import Testing
 /// scikit-learn's rule for which start an estimator keeps, and the
 /// estimators keeping it.
 @Suite struct BestOfStartsTests {
-    /// A model from explicit parameters: its lower bound is −∞.
-    static let unfitted = try! GaussianMixtureModel(weights: [1], means: Matrix(rows: 1, columns: 2), covariances: .spherical([1]))
-    static let fitted = try! GaussianMixture(componentCount: 2, seed: 1).fit(blobs)
-
-    @Test func mixturesKeepTheFirstHighestBoundAndTheLastWhenNoneIsFinite() {
+    @Test func mixturesKeepTheFirstHighestBoundAndTheLastWhenNoneIsFinite() throws {
+        // A model from explicit parameters has a lower bound of −∞.
+        let unfitted = try GaussianMixtureModel(weights: [1], means: Matrix(rows: 1, columns: 2), covariances: .spherical([1]))
+        let fitted = try GaussianMixture(componentCount: 2, seed: 1).fit(blobs)
         // Every start −∞: the last one.
         var seen: [Int] = []
-        _ = bestOfStarts(3) { (start: Int) -> GaussianMixtureModel in seen.append(start); return Self.unfitted }
+        _ = bestOfStarts(3) { (start: Int) -> GaussianMixtureModel in seen.append(start); return unfitted }
         #expect(seen == [0, 1, 2])
-        #expect(Self.unfitted.replaces(Self.unfitted), "a −∞ best is replaced by anything")
-        #expect(Self.fitted.replaces(Self.unfitted))
-        #expect(!Self.unfitted.replaces(Self.fitted), "−∞ never replaces a finite bound")
-        #expect(!Self.fitted.replaces(Self.fitted), "ties keep the first")
+        #expect(unfitted.replaces(unfitted), "a −∞ best is replaced by anything")
+        #expect(fitted.replaces(unfitted))
+        #expect(!unfitted.replaces(fitted), "−∞ never replaces a finite bound")
+        #expect(!fitted.replaces(fitted), "ties keep the first")
     }
 
     @Test func kMeansKeepsTheFirstLowestInertia() throws {
