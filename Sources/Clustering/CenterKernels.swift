@@ -64,8 +64,8 @@ enum CenterKernels {
             var half = [Double](repeating: 0, count: k * k)
             var nearest = [Double](repeating: .infinity, count: k)
             for a in 0..<k {
-                for b in (a + 1)..<Swift.max(a + 1, k) {
-                    let h = 0.5 * CenterKernels.distance(centers, a, centers, b)
+                for b in (a + 1)..<k {
+                    let h = 0.5 * exactSquaredDistance(centers, row: a, to: centers, center: b).squareRoot()
                     half[a * k + b] = h
                     half[b * k + a] = h
                     nearest[a] = Swift.min(nearest[a], h)
@@ -80,16 +80,7 @@ enum CenterKernels {
     /// ‖new cⱼ − old cⱼ‖ for each row j of two k × d matrices.
     static func centerShifts(from old: Matrix<Double>, to new: Matrix<Double>) -> [Double] {
         precondition(old.rows == new.rows && old.columns == new.columns)
-        return (0..<new.rows).map { distance(old, $0, new, $0) }
-    }
-
-    private static func distance(_ a: Matrix<Double>, _ i: Int, _ b: Matrix<Double>, _ j: Int) -> Double {
-        var sum = 0.0
-        for column in 0..<a.columns {
-            let t = a[i, column] - b[j, column]
-            sum += t * t
-        }
-        return sum.squareRoot()
+        return (0..<new.rows).map { exactSquaredDistance(old, row: $0, to: new, center: $0).squareRoot() }
     }
 
     /// The first k-means assignment with Elkan's bounds, for the row-major

@@ -82,7 +82,6 @@ struct LloydPass<Source: RowBlockSource> {
         // Double data and few centers: the register-blocked kernel, which
         // reads each block once instead of packing it for a GEMM.
         let packed = !bounded && Source.Scalar.self == Double.self ? CenterKernels.packedCenters(centers) : nil
-        let width = packed?.width, centersT = packed?.values
         let needsRowNorms = !bounded && rowNorms.isEmpty
         if needsRowNorms { rowNorms = [Double](repeating: 0, count: n) }
         var upperBounds = self.upperBounds, lowerBounds = self.lowerBounds
@@ -116,52 +115,11 @@ struct LloydPass<Source: RowBlockSource> {
                                     let norms = UnsafeMutableBufferPointer(rebasing: rowNorms[range])
                                     if needsRowNorms { _ = norms.update(from: squaredRowNorms(rows)) }
                                     computed += range.count * k
-                                    if let width, let centersT {
-                                        // The kernel also adds each row to its cluster's sum.
-                                        rows.withUnsafeBufferPointer { x in
-                                            x.withMemoryRebound(to: Double.self) { x in
-                                                centersT.withUnsafeBufferPointer { centersT in
-                                                    distance.centerNorms.withUnsafeBufferPointer { centerNorms in
-                                                        sums.withUnsafeMutableBufferPointer { sums in
-                                                            clusterWeights.withUnsafeMutableBufferPointer { clusterWeights in
-                                                                withRowWeights(weights, range) { rowWeights in
-                                                                    CenterKernels.nearestCenters(
-                                                                        of: x, dimension: d, centersT: centersT, width: width,
-                                                                        centerNorms: centerNorms, rowNorms: UnsafeBufferPointer(norms),
-                                                                        labels: UnsafeMutableBufferPointer(rebasing: labels[range]),
-                                                                        distances: UnsafeMutableBufferPointer(rebasing: distances[range]),
-                                                                        weights: rowWeights, sums: sums, clusterWeights: clusterWeights)
-                                                                }
-                                                            }
-                                                        }
-                                                    }
-                                                }
-                                            }
-                                        }
-                                    } else {
-                                        if block.rows != rows.rows { block = Matrix(rows: rows.rows, columns: k) }
-                                        distance.compute(rows, rowNorms: UnsafeBufferPointer(norms), into: &block)
-                                        block.withUnsafeBufferPointer { dist in
-                                            for i in 0..<range.count {
-                                                var nearest = 0
-                                                for c in 1..<k where dist[i * k + c] < dist[i * k + nearest] { nearest = c }
-                                                labels[range.lowerBound + i] = nearest
-                                                distances[range.lowerBound + i] = dist[i * k + nearest]
-                                            }
-                                        }
-                                        rows.withUnsafeBufferPointer { x in
-                                            sums.withUnsafeMutableBufferPointer { sums in
-                                                for i in 0..<range.count {
-                                                    let row = range.lowerBound + i
-                                                    let nearest = labels[row]
-                                                    let w = weights?[row] ?? 1
-                                                    clusterWeights[nearest] += w
-                                                    let target = sums.baseAddress! + nearest * d, source = x.baseAddress! + i * d
-                                                    for j in 0..<d { target[j] += w * Double(source[j]) }
-                                                }
-                                            }
-                                        }
-                                    }
+                                    Self.denseAssignment(
+                                        rows, distance: &distance, packed: packed, rowNorms: UnsafeBufferPointer(norms),
+                                        labels: UnsafeMutableBufferPointer(rebasing: labels[range]),
+                                        distances: UnsafeMutableBufferPointer(rebasing: distances[range]),
+                                        weights: weights, range: range, block: &block, sums: &sums, clusterWeights: &clusterWeights)
                                 }
                                 return (sums, clusterWeights, computed, moved)
                             }
@@ -196,6 +154,61 @@ struct LloydPass<Source: RowBlockSource> {
         } else {
             self.upperBounds = upperBounds
             self.lowerBounds = lowerBounds
+        }
+    }
+
+    /// One block's assignment computing every distance: the register-blocked
+    /// kernel with `packed` centers (Double data, few centers), which reads
+    /// the block once and adds each row to its cluster's sum, or otherwise
+    /// the distances by GEMM into `block` and the sums after.
+    private static func denseAssignment(
+        _ rows: Matrix<Source.Scalar>, distance: inout SquaredDistances<Source.Scalar>,
+        packed: (values: [Double], width: Int)?, rowNorms: UnsafeBufferPointer<Double>,
+        labels: UnsafeMutableBufferPointer<Int>, distances: UnsafeMutableBufferPointer<Double>,
+        weights: [Double]?, range: Range<Int>, block: inout Matrix<Double>,
+        sums: inout [Double], clusterWeights: inout [Double]
+    ) {
+        let k = distance.centerNorms.count, d = rows.columns
+        if let packed {
+            rows.withUnsafeBufferPointer { x in
+                x.withMemoryRebound(to: Double.self) { x in
+                    packed.values.withUnsafeBufferPointer { centersT in
+                        distance.centerNorms.withUnsafeBufferPointer { centerNorms in
+                            sums.withUnsafeMutableBufferPointer { sums in
+                                clusterWeights.withUnsafeMutableBufferPointer { clusterWeights in
+                                    withRowWeights(weights, range) { rowWeights in
+                                        CenterKernels.nearestCenters(
+                                            of: x, dimension: d, centersT: centersT, width: packed.width,
+                                            centerNorms: centerNorms, rowNorms: rowNorms, labels: labels, distances: distances,
+                                            weights: rowWeights, sums: sums, clusterWeights: clusterWeights)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return
+        }
+        if block.rows != rows.rows { block = Matrix(rows: rows.rows, columns: k) }
+        distance.compute(rows, rowNorms: rowNorms, into: &block)
+        block.withUnsafeBufferPointer { dist in
+            for i in 0..<rows.rows {
+                var nearest = 0
+                for c in 1..<k where dist[i * k + c] < dist[i * k + nearest] { nearest = c }
+                labels[i] = nearest
+                distances[i] = dist[i * k + nearest]
+            }
+        }
+        rows.withUnsafeBufferPointer { x in
+            sums.withUnsafeMutableBufferPointer { sums in
+                for i in 0..<rows.rows {
+                    let w = weights?[range.lowerBound + i] ?? 1
+                    clusterWeights[labels[i]] += w
+                    let target = sums.baseAddress! + labels[i] * d, source = x.baseAddress! + i * d
+                    for j in 0..<d { target[j] += w * Double(source[j]) }
+                }
+            }
         }
     }
 

@@ -41,6 +41,18 @@ struct ModelAndData: ParsableArguments {
     }
 }
 
+/// Where predict and score write, and the memory they may use reading the
+/// data block by block.
+struct OutputAndMemory: ParsableArguments {
+    @Option(name: .shortAndLong, help: "Write here instead of to stdout.")
+    var output: String?
+
+    @Option(name: .customLong("memory-limit"), parsing: .unconditional,
+            help: ArgumentHelp("Memory the command may use (e.g. 512M, 8G); default: physical memory.",
+                               discussion: "A .npy file larger than half of it is read from disk block by block."))
+    var memoryLimit: ByteCount?
+}
+
 /// A command's data, a block of rows at a time.
 struct DataBlocks {
     let input: FitInput
@@ -98,19 +110,13 @@ struct Predict: ParsableCommand {
     @Flag(help: "Print K comma-separated probabilities per row instead of a label.")
     var proba = false
 
-    @Option(name: .shortAndLong, help: "Write here instead of to stdout.")
-    var output: String?
-
-    @Option(name: .customLong("memory-limit"), parsing: .unconditional,
-            help: ArgumentHelp("Memory the command may use (e.g. 512M, 8G); default: physical memory.",
-                               discussion: "A .npy file larger than half of it is read from disk block by block."))
-    var memoryLimit: ByteCount?
+    @OptionGroup var destination: OutputAndMemory
 
     func run() throws {
-        try checkOutput(output, isNotAnyOf: [input.model, input.data])
-        let (model, data) = try input.loadBlocks(memoryLimit: memoryLimit)
+        try checkOutput(destination.output, isNotAnyOf: [input.model, input.data])
+        let (model, data) = try input.loadBlocks(memoryLimit: destination.memoryLimit)
         // Written block by block: a replaced file appears only when complete.
-        try writeOutput(to: output) { write in
+        try writeOutput(to: destination.output) { write in
             try data.forEach { _, block in
                 var text: String
                 if proba {
@@ -149,23 +155,17 @@ struct Score: ParsableCommand {
     @Flag(name: .customLong("per-sample"), help: "Print each row's log-likelihood instead of the mean.")
     var perSample = false
 
-    @Option(name: .shortAndLong, help: "Write here instead of to stdout.")
-    var output: String?
-
-    @Option(name: .customLong("memory-limit"), parsing: .unconditional,
-            help: ArgumentHelp("Memory the command may use (e.g. 512M, 8G); default: physical memory.",
-                               discussion: "A .npy file larger than half of it is read from disk block by block."))
-    var memoryLimit: ByteCount?
+    @OptionGroup var destination: OutputAndMemory
 
     func run() throws {
-        try checkOutput(output, isNotAnyOf: [input.model, input.data])
-        let (model, data) = try input.loadBlocks(memoryLimit: memoryLimit)
+        try checkOutput(destination.output, isNotAnyOf: [input.model, input.data])
+        let (model, data) = try input.loadBlocks(memoryLimit: destination.memoryLimit)
         // The mean of no rows is not a number this command can print.
         if !perSample && data.rows == 0 {
             throw DataError("\(input.data) has no rows; the mean log-likelihood of no rows is undefined")
         }
         var sum = 0.0
-        try writeOutput(to: output) { write in
+        try writeOutput(to: destination.output) { write in
             try data.forEach { _, block in
                 let values: [Double]
                 switch block {
