@@ -79,9 +79,13 @@ let package = Package(
         ),
         .testTarget(name: "ClusteringTests", dependencies: ["Clustering"], exclude: ["Fixtures"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"], exclude: ["Fixtures"]),
-        .testTarget(name: "DistributedClusteringTests", dependencies: ["DistributedClustering", "Clustering", "GaussCLI"]),
+        // Running commands from tests with a deadline (not a product).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(
+            name: "DistributedClusteringTests", dependencies: ["DistributedClustering", "Clustering", "GaussCLI", "TestSupport"]
+        ),
         .testTarget(name: "GaussTests", dependencies: ["Gauss"]),
-        .testTarget(name: "GaussCLITests", dependencies: ["GaussCLI"]),
+        .testTarget(name: "GaussCLITests", dependencies: ["GaussCLI", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -24,11 +24,11 @@ public struct GaussianMixture: Sendable {
     public enum Initialization: String, Sendable, CaseIterable {
         /// Responsibilities from the labels of a k-means fit (the default).
         case kmeans
-        /// Components centerd on k-means++ seeds.
+        /// Components centered on k-means++ seeds.
         case kMeansPlusPlus = "k-means++"
         /// Random responsibilities, normalised per row.
         case random
-        /// Components centerd on K distinct rows drawn uniformly.
+        /// Components centered on K distinct rows drawn uniformly.
         case randomFromData = "random_from_data"
     }
 

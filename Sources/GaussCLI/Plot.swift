@@ -21,9 +21,9 @@ struct Projection {
     static func principal(_ data: Matrix<Double>) throws -> Projection {
         let n = Double(data.rows), d = data.columns
         let mean = data.columnSums().map { $0 / n }
-        let centerd = Matrix<Double>(rows: data.rows, columns: d) { data[$0, $1] - mean[$1] }
+        let centered = Matrix<Double>(rows: data.rows, columns: d) { data[$0, $1] - mean[$1] }
         var covariance = Matrix<Double>(rows: d, columns: d)
-        BLAS.syrk(centerd, into: &covariance, transpose: .transpose, alpha: 1 / n)
+        BLAS.syrk(centered, into: &covariance, transpose: .transpose, alpha: 1 / n)
         covariance.symmetrize(from: .lower)
         let eigen: SymmetricEigendecomposition<Double>
         do { eigen = try SymmetricEigendecomposition(covariance) } catch { throw DataError("cannot find principal components: \(error)") }

@@ -114,8 +114,8 @@ import Testing
         // Mean 1e4, spread 1: in float32, Σx² − n·x̄² would cancel to noise
         // (x² ≈ 1e8 has an ulp of 8). Moments are taken about a shift, so
         // the float32 fit matches the float64 one.
-        let centerd = noise(2000, 3, seed: 8)
-        let wide = Matrix<Double>(rows: 2000, columns: 3) { i, j in 1e4 + centerd[i, j] + (i % 2 == 0 ? 3 : -3) }
+        let centered = noise(2000, 3, seed: 8)
+        let wide = Matrix<Double>(rows: 2000, columns: 3) { i, j in 1e4 + centered[i, j] + (i % 2 == 0 ? 3 : -3) }
         let narrow = Matrix<Float>(rows: 2000, columns: 3) { Float(wide[$0, $1]) }
         let exact = Matrix<Double>(rows: 2000, columns: 3) { Double(narrow[$0, $1]) }  // the same values in float64
         let estimator = GaussianMixture(componentCount: 2, covarianceType: type, seed: 9)
@@ -125,7 +125,7 @@ import Testing
         #expect(relativeDifference(single.means.elements, double.means.elements) < 1e-6)
     }
 
-    /// Starts centerd on single rows (k-means++, random from data) begin with
+    /// Starts centered on single rows (k-means++, random from data) begin with
     /// covariances of exactly reg_covar·I; in float32 their second moments
     /// cancel to noise of ε·‖x‖², far above 10⁻⁶ (these fits failed as
     /// "collapsed" before the starting statistics, and the diag and spherical

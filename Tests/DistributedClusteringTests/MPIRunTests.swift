@@ -3,6 +3,7 @@ import Clustering
 import DistributedClustering
 import Foundation
 import LinearAlgebra
+import TestSupport
 import Testing
 
 /// `mpirun -np P gauss fit … --distributed`, run as a user would, against
@@ -159,8 +160,6 @@ struct CommandRun {
     let stderr: String
 }
 
-/// Runs `gauss` under `mpirun -np processes`, as root if need be and with
-/// more processes than cores.
 /// A process killed in the middle of a distributed fit ends the whole job.
 @Suite struct MPIFailureTests {
     @Test func aProcessKilledMidFitEndsTheJobWithAMessageAndNoModel() throws {
@@ -185,12 +184,7 @@ struct CommandRun {
         var victim: Int32? = nil
         for _ in 0..<100 where victim == nil {
             usleep(100_000)
-            let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { Int32($0) } ?? []
-            victim = pids.first { pid in
-                guard let line = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")) else { return false }
-                let words = line.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-                return words.first == gaussPath && words.contains(data)
-            }
+            victim = gaussProcesses(reading: data).first
         }
         let pid = try #require(victim, "no gauss process of the job was found")
         usleep(1_000_000)  // into the fit
@@ -199,6 +193,8 @@ struct CommandRun {
         while process.isRunning && waited < 300 { usleep(100_000); waited += 1 }
         #expect(!process.isRunning, "the job still runs 30 s after one of its processes was killed")
         if process.isRunning { process.terminate() }
+        // A process of the job left behind would hold the pipe open.
+        for pid in gaussProcesses(reading: data) { kill(pid, SIGKILL) }
         let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus != 0)
@@ -207,6 +203,18 @@ struct CommandRun {
     }
 }
 
+/// The `gauss` processes whose command line names `data`.
+func gaussProcesses(reading data: String) -> [Int32] {
+    let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { Int32($0) } ?? []
+    return pids.filter { pid in
+        guard let line = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")) else { return false }
+        let words = line.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        return words.first == gaussPath && words.contains(data)
+    }
+}
+
+/// Runs `gauss` under `mpirun -np processes`, as root if need be and with
+/// more processes than cores.
 func mpirun(_ processes: Int, _ arguments: [String]) throws -> CommandRun {
     try command(["mpirun", "--oversubscribe", "-np", String(processes), gaussPath] + arguments)
 }
@@ -214,29 +222,15 @@ func mpirun(_ processes: Int, _ arguments: [String]) throws -> CommandRun {
 func command(_ arguments: String...) throws -> CommandRun { try command(arguments) }
 
 /// Runs a command found on PATH; one that runs past `timeout` seconds is
-/// killed and fails the test (a hang is exactly what these tests guard against).
+/// killed with every process it started, and fails the test with what they
+/// were doing (a hang is exactly what these tests guard against).
 func command(_ arguments: [String], timeout: Double = 120) throws -> CommandRun {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
     var environment = ProcessInfo.processInfo.environment
     environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
     environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-    process.environment = environment
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let watchdog = DispatchWorkItem { process.terminate() }
-    DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    watchdog.cancel()
-    let timedOut = process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM
-    #expect(!timedOut, "\(arguments.joined(separator: " ")) ran past \(timeout) s")
-    return CommandRun(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+    let run = try runChild("/usr/bin/env", arguments, environment: environment, timeout: timeout)
+    #expect(!run.timedOut, "\(arguments.joined(separator: " ")) ran past \(timeout) s: \(run.stderr)")
+    return CommandRun(status: run.status, stdout: run.stdout, stderr: run.stderr)
 }
 
 func readModel(_ path: String) throws -> GaussianMixtureModel {

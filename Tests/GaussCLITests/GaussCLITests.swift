@@ -2,6 +2,7 @@ import Clustering
 import Foundation
 @testable import GaussCLI
 import LinearAlgebra
+import TestSupport
 import Testing
 
 #if canImport(FoundationXML)
@@ -36,20 +37,12 @@ func gauss(_ arguments: String...) throws -> Run {
 }
 
 /// Runs `gauss` with `environment` in place of the test's own, when given.
-func gauss(_ arguments: [String], environment: [String: String]?) throws -> Run {
-    let process = Process()
-    process.executableURL = gaussExecutable
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-               stderr: String(decoding: stderr, as: UTF8.self))
+/// A run past `timeout` seconds is killed and fails the test, with what
+/// its processes were doing in `stderr`.
+func gauss(_ arguments: [String], environment: [String: String]?, input: Data? = nil, timeout: Double = 300) throws -> Run {
+    let run = try runChild(gaussExecutable.path, arguments, environment: environment, input: input, timeout: timeout)
+    #expect(!run.timedOut, "gauss \(arguments.joined(separator: " ")) ran past \(timeout) s: \(run.stderr)")
+    return Run(status: run.status, stdout: run.stdout, stderr: run.stderr)
 }
 
 let faithful = packageRoot.appendingPathComponent("data/faithful.csv").path
@@ -365,15 +358,9 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         defer { try? FileManager.default.removeItem(at: dir) }
         let copy = dir.appendingPathComponent("gauss")
         try FileManager.default.copyItem(at: gaussExecutable, to: copy)
-        let process = Process()
-        process.executableURL = copy
-        process.arguments = ["demo", "--output", dir.appendingPathComponent("demo.svg").path]
-        process.currentDirectoryURL = dir
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        let run = try runChild(copy.path, ["demo", "--output", dir.appendingPathComponent("demo.svg").path], directory: dir,
+                               timeout: 300)
+        #expect(run.exited && run.status == 0, "\(run.stderr)")
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("demo.svg").path))
     }
 
@@ -431,17 +418,9 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         ["select", faithful, "--components", "5...2"], ["sample", "model.json"], ["frobnicate"],
     ])
     func usageErrorsExitWithStatusTwo(arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = gaussExecutable
-        process.arguments = arguments
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = Pipe()
-        try process.run()
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 2, "\(arguments): \(message)")
-        #expect(!message.isEmpty)
+        let run = try gauss(arguments, environment: nil)
+        #expect(run.status == 2, "\(arguments): \(run.stderr)")
+        #expect(!run.stderr.isEmpty)
     }
 }
 

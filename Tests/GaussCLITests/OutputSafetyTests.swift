@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Where output goes: regular files replaced atomically with their mode,
@@ -135,17 +136,9 @@ import Testing
 
     /// Runs a /bin/sh command line (for redirections the test cannot make with Process).
     func shell(_ command: String) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+        let run = try runChild("/bin/sh", ["-c", command], timeout: 300)
+        #expect(!run.timedOut, "\(command): \(run.stderr)")
+        return Run(status: run.status, stdout: run.stdout, stderr: run.stderr)
     }
 
     @Test func writeErrorsEndWithOneMessageNotACrash() throws {
