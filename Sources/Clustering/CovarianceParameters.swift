@@ -4,112 +4,148 @@ import RealModule
 /// Per-component second-order parameters — covariances, precisions, or
 /// their Cholesky factors — in the shape scikit-learn uses for each
 /// covariance type.
-public enum CovarianceParameters: Sendable, Equatable {
+///
+/// The numbers are kept as blocks whose layout the covariance family sets
+/// (see ``CovarianceFamily``): d×d matrices (K of them for full, one for
+/// tied), or one K×w matrix of values whose row k belongs to component k
+/// (diag: the K×d diagonals; spherical: K×1). Everything here works on that
+/// layout, never on the covariance type.
+public struct CovarianceParameters: Sendable, Equatable {
+    /// The covariance type the values belong to.
+    public let covarianceType: CovarianceType
+    /// The values, laid out as the family's ``CovarianceStorage`` says.
+    let blocks: [Matrix<Double>]
+
+    /// Values in the layout of `covarianceType`'s family.
+    init(_ covarianceType: CovarianceType, blocks: [Matrix<Double>]) {
+        self.covarianceType = covarianceType
+        self.blocks = blocks
+    }
+
     /// K matrices of d×d, one per component.
-    case full([Matrix<Double>])
+    public static func full(_ matrices: [Matrix<Double>]) -> CovarianceParameters { .init(.full, blocks: matrices) }
     /// One d×d matrix shared by every component.
-    case tied(Matrix<Double>)
+    public static func tied(_ matrix: Matrix<Double>) -> CovarianceParameters { .init(.tied, blocks: [matrix]) }
     /// A K×d matrix: row k is the diagonal of component k.
-    case diag(Matrix<Double>)
+    public static func diag(_ diagonals: Matrix<Double>) -> CovarianceParameters { .init(.diag, blocks: [diagonals]) }
     /// K values, one per component.
-    case spherical([Double])
+    public static func spherical(_ values: [Double]) -> CovarianceParameters {
+        .init(.spherical, blocks: [Matrix(rows: values.count, columns: 1, elements: values)])
+    }
+
+    /// The d×d matrices, for the types that store matrices (full: K; tied:
+    /// one); empty for the others.
+    public var matrices: [Matrix<Double>] { storage == .matrices ? blocks : [] }
+
+    /// The values per component (row k: component k's diagonal for diag,
+    /// its single value for spherical), for the types that store values;
+    /// an empty matrix for the others.
+    public var componentValues: Matrix<Double> { storage == .componentValues ? blocks[0] : Matrix(rows: 0, columns: 0) }
+
+    var storage: CovarianceStorage { covarianceType.family.storage }
 
     /// Identity matrices (or ones) for every component: unit covariances or
     /// precisions in the shape of `type`.
     public static func identity(_ type: CovarianceType, componentCount k: Int, dimension d: Int) -> CovarianceParameters {
-        switch type {
-        case .full: return .full([Matrix<Double>](repeating: .identity(d), count: k))
-        case .tied: return .tied(.identity(d))
-        case .diag: return .diag(Matrix(rows: k, columns: d, repeating: 1))
-        case .spherical: return .spherical([Double](repeating: 1, count: k))
-        }
-    }
-
-    /// The covariance type this value belongs to.
-    public var covarianceType: CovarianceType {
-        switch self {
-        case .full: return .full
-        case .tied: return .tied
-        case .diag: return .diag
-        case .spherical: return .spherical
-        }
+        let family = type.family
+        return CovarianceParameters(type, blocks: family.blockShapes(components: k, dimension: d).map { shape in
+            family.storage == .matrices ? Matrix.identity(shape.rows) : Matrix(rows: shape.rows, columns: shape.columns, repeating: 1)
+        })
     }
 
     /// The shape as scikit-learn reports it: `[K, d, d]`, `[d, d]`, `[K, d]` or
-    /// `[K]`. Full matrices of different shapes report `[K, -1, -1]`, which
+    /// `[K]`. Blocks of different shapes report `-1` where they differ, which
     /// matches no expected shape.
     public var shape: [Int] {
-        switch self {
-        case .full(let ms):
-            guard let first = ms.first else { return [0, 0, 0] }
-            let uniform = ms.allSatisfy { $0.rows == first.rows && $0.columns == first.columns }
-            return uniform ? [ms.count, first.rows, first.columns] : [ms.count, -1, -1]
-        case .tied(let m): return [m.rows, m.columns]
-        case .diag(let m): return [m.rows, m.columns]
-        case .spherical(let v): return [v.count]
+        let expectedRank = covarianceType.family.arrayShape(components: 1, dimension: 1).count
+        guard let first = blocks.first else { return [0] + [Int](repeating: 0, count: expectedRank - 1) }
+        let uniform = blocks.allSatisfy { $0.rows == first.rows && $0.columns == first.columns }
+        switch expectedRank {
+        case 3: return uniform ? [blocks.count, first.rows, first.columns] : [blocks.count, -1, -1]
+        case 2: return [first.rows, first.columns]
+        default: return [first.rows]
         }
     }
 
     /// The expected shape for `components` components in `dimension` dimensions.
     static func expectedShape(_ type: CovarianceType, components k: Int, dimension d: Int) -> [Int] {
-        switch type {
-        case .full: return [k, d, d]
-        case .tied: return [d, d]
-        case .diag: return [k, d]
-        case .spherical: return [k]
-        }
+        type.family.arrayShape(components: k, dimension: d)
     }
 
-    /// The d×d matrix of component `k` (diagonal for diag and spherical).
+    /// The d×d matrix of component `k` (diagonal for the types that store values).
     public func matrix(component k: Int, dimension d: Int) -> Matrix<Double> {
-        switch self {
-        case .full(let ms): return ms[k]
-        case .tied(let m): return m
-        case .diag(let m): return Matrix(diagonal: m.row(k))
-        case .spherical(let v): return Matrix(diagonal: [Double](repeating: v[k], count: d))
+        switch storage {
+        case .matrices: return blocks.count == 1 ? blocks[0] : blocks[k]
+        case .componentValues:
+            let values = blocks[0].row(k)
+            return Matrix(diagonal: values.count == 1 ? [Double](repeating: values[0], count: d) : values)
         }
     }
 
-    /// Applies `matrixTransform` to every matrix (full, tied) or
-    /// `valueTransform` to every value (diag, spherical).
+    /// Every number, block after block (row by row within a block).
+    var flattened: [Double] { blocks.flatMap(\.elements) }
+
+    /// Values of the same type and layout as `self`'s from `buffer`, read in
+    /// the order of ``flattened``.
+    init(_ type: CovarianceType, components k: Int, dimension d: Int, flattened buffer: ArraySlice<Double>) {
+        var offset = buffer.startIndex
+        let blocks = type.family.blockShapes(components: k, dimension: d).map { shape in
+            defer { offset += shape.rows * shape.columns }
+            return Matrix(rows: shape.rows, columns: shape.columns, elements: Array(buffer[offset..<(offset + shape.rows * shape.columns)]))
+        }
+        precondition(offset == buffer.endIndex, "\(buffer.count) values, expected \(offset - buffer.startIndex)")
+        self.init(type, blocks: blocks)
+    }
+
+    /// Applies `matrixTransform` to every matrix, or `valueTransform` to
+    /// every value, by the storage.
     func mapMatrices(_ matrixTransform: (Matrix<Double>) -> Matrix<Double>,
                      values valueTransform: (Double) -> Double) -> CovarianceParameters {
-        switch self {
-        case .full(let ms): return .full(ms.map(matrixTransform))
-        case .tied(let m): return .tied(matrixTransform(m))
-        case .diag(let m): return .diag(m.map(valueTransform))
-        case .spherical(let v): return .spherical(v.map(valueTransform))
-        }
+        CovarianceParameters(covarianceType, blocks: blocks.map { block in
+            storage == .matrices ? matrixTransform(block) : block.map(valueTransform)
+        })
     }
+
+    /// Like ``mapMatrices(_:values:)``, for transforms that can fail: the
+    /// thrown value is the first component at fault (0 when one matrix is
+    /// shared by every component).
+    func tryMapMatrices(_ matrixTransform: (Matrix<Double>, Int) throws(ComponentIndex) -> Matrix<Double>,
+                        values valueTransform: (Double) -> Double) throws(ComponentIndex) -> CovarianceParameters {
+        var mapped: [Matrix<Double>] = []
+        for (index, block) in blocks.enumerated() {
+            switch storage {
+            case .matrices:
+                mapped.append(try matrixTransform(block, index))
+            case .componentValues:
+                try Self.checkPositive(block)
+                mapped.append(block.map(valueTransform))
+            }
+        }
+        return CovarianceParameters(covarianceType, blocks: mapped)
+    }
+}
+
+/// How a family lays out its covariances: see ``CovarianceParameters``.
+enum CovarianceStorage {
+    /// d×d matrices.
+    case matrices
+    /// One K×w matrix, row k for component k.
+    case componentValues
 }
 
 // MARK: - Conversions between covariances, precisions and their Cholesky factors
 
 extension CovarianceParameters {
     /// The Cholesky factors of the precisions, scikit-learn's
-    /// `precisions_cholesky_`: for full and tied, the upper-triangular U with
-    /// precision = U·Uᵀ, computed as U = L⁻ᵀ from covariance = L·Lᵀ; for diag
-    /// and spherical, 1/√variance.
+    /// `precisions_cholesky_`: for matrices, the upper-triangular U with
+    /// precision = U·Uᵀ, computed as U = L⁻ᵀ from covariance = L·Lᵀ; for
+    /// values, 1/√variance.
     ///
     /// - Throws: the first component whose covariance is not positive
-    ///   definite (0 for tied).
+    ///   definite (0 for a shared matrix).
     func precisionCholeskyFromCovariances() throws(ComponentIndex) -> CovarianceParameters {
-        switch self {
-        case .full(let covariances):
-            var factors: [Matrix<Double>] = []
-            for (k, covariance) in covariances.enumerated() {
-                factors.append(try Self.upperPrecisionFactor(ofCovariance: covariance, component: k))
-            }
-            return .full(factors)
-        case .tied(let covariance):
-            return .tied(try Self.upperPrecisionFactor(ofCovariance: covariance, component: 0))
-        case .diag(let variances):
-            try Self.checkPositive(variances)
-            return .diag(variances.map { 1 / $0.squareRoot() })
-        case .spherical(let variances):
-            try Self.checkPositive(Matrix(rows: variances.count, columns: 1, elements: variances))
-            return .spherical(variances.map { 1 / $0.squareRoot() })
-        }
+        try tryMapMatrices({ (covariance, k) throws(ComponentIndex) in try Self.upperPrecisionFactor(ofCovariance: covariance, component: k) },
+                           values: { 1 / $0.squareRoot() })
     }
 
     /// U = L⁻ᵀ for covariance = L·Lᵀ, so that U·Uᵀ = covariance⁻¹.
@@ -135,25 +171,26 @@ extension CovarianceParameters {
     /// as scikit-learn 1.9 computes them: U = J·chol(J·P·J)·J with J the
     /// exchange matrix, which is upper triangular with U·Uᵀ = P.
     func precisionCholeskyFromPrecisions() throws(ComponentIndex) -> CovarianceParameters {
-        func reversedFactor(_ precision: Matrix<Double>, component: Int) throws(ComponentIndex) -> Matrix<Double> {
+        try tryMapMatrices({ (precision, component) throws(ComponentIndex) in
             let n = precision.rows
             var flipped = Matrix(rows: n, columns: n) { i, j in precision[n - 1 - i, n - 1 - j] }
             do { try LAPACK.potrf(&flipped, triangle: .lower) } catch { throw ComponentIndex(value: component) }
             return Matrix(rows: n, columns: n) { i, j in i <= j ? flipped[n - 1 - i, n - 1 - j] : 0 }
-        }
-        switch self {
-        case .full(let precisions):
-            var factors: [Matrix<Double>] = []
-            for (k, precision) in precisions.enumerated() { factors.append(try reversedFactor(precision, component: k)) }
-            return .full(factors)
-        case .tied(let precision):
-            return .tied(try reversedFactor(precision, component: 0))
-        case .diag(let precisions):
-            try Self.checkPositive(precisions)
-            return .diag(precisions.map { $0.squareRoot() })
-        case .spherical(let precisions):
-            try Self.checkPositive(Matrix(rows: precisions.count, columns: 1, elements: precisions))
-            return .spherical(precisions.map { $0.squareRoot() })
+        }, values: { $0.squareRoot() })
+    }
+
+    /// The inverses: precisions from covariances or the reverse, exactly as
+    /// they are (nothing added).
+    ///
+    /// - Throws: the first component whose matrix is not positive definite
+    ///   (0 for a shared matrix).
+    public func inverted() throws(ComponentIndexError) -> CovarianceParameters {
+        do {
+            return try tryMapMatrices({ (m, k) throws(ComponentIndex) in
+                do { return try Cholesky(m).inverse() } catch { throw ComponentIndex(value: k) }
+            }, values: { 1 / $0 })
+        } catch {
+            throw ComponentIndexError(component: covarianceType.family.isShared ? nil : error.value)
         }
     }
 
@@ -179,4 +216,10 @@ extension CovarianceParameters {
 /// a user-facing error that says which parameters were at fault.
 struct ComponentIndex: Error {
     var value: Int
+}
+
+/// A matrix that is not positive definite, or a value that is not positive:
+/// the component it belongs to, or nil when one matrix serves them all.
+public struct ComponentIndexError: Error, Sendable {
+    public var component: Int?
 }

@@ -1,5 +1,9 @@
 /// How each component's covariance matrix is constrained, as in
 /// scikit-learn's `covariance_type`.
+///
+/// Each case names a covariance family (``CovarianceFamily``), which holds
+/// everything that differs between them; ``family`` is the one place that
+/// maps one to the other.
 public enum CovarianceType: String, Codable, CaseIterable, Sendable {
     /// Each component has its own general covariance matrix.
     case full
@@ -10,14 +14,19 @@ public enum CovarianceType: String, Codable, CaseIterable, Sendable {
     /// Each component has its own single variance.
     case spherical
 
+    /// The family that implements this type.
+    var family: any CovarianceFamily.Type {
+        switch self {
+        case .full: return FullCovariance.self
+        case .tied: return TiedCovariance.self
+        case .diag: return DiagonalCovariance.self
+        case .spherical: return SphericalCovariance.self
+        }
+    }
+
     /// Free parameters of the covariances of `components` components in
     /// `dimension` dimensions (scikit-learn's count).
     public func covarianceParameterCount(components: Int, dimension d: Int) -> Int {
-        switch self {
-        case .full: return components * d * (d + 1) / 2
-        case .tied: return d * (d + 1) / 2
-        case .diag: return components * d
-        case .spherical: return components
-        }
+        family.covarianceParameterCount(components: components, dimension: d)
     }
 }

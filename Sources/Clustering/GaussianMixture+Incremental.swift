@@ -18,11 +18,7 @@ import LinearAlgebra
 extension GaussianMixtureModel {
     /// Statistics of no rows, under this model: the identity of ``SufficientStatistics/merge(_:)``.
     public func emptyStatistics() -> SufficientStatistics {
-        let parameters = self.parameters
-        let center = parameters.center
-        return .zero(componentCount: componentCount, dimension: dimension, covarianceType: covarianceType, center: center,
-                     componentShifts: covarianceType == .full
-                        ? Matrix(rows: componentCount, columns: dimension) { means[$0, $1] - center[$1] } : nil)
+        .zero(under: parameters)
     }
 
     /// The E-step of the rows of `source` under this model.

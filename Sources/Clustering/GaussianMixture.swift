@@ -233,7 +233,7 @@ public struct GaussianMixture: Sendable {
                 throw .parameterShape(name: "initial precisions", expected: expected, actual: initialPrecisions.shape)
             }
             do { _ = try initialPrecisions.precisionCholeskyFromPrecisions() } catch {
-                throw .precisionNotPositiveDefinite(component: covarianceType == .tied ? nil : error.value)
+                throw .precisionNotPositiveDefinite(component: covarianceType.family.isShared ? nil : error.value)
             }
         }
     }

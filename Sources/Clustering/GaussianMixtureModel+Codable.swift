@@ -96,39 +96,42 @@ extension GaussianMixtureModel: Codable {
 
     private static func nested(_ m: Matrix<Double>) -> [[Double]] { (0..<m.rows).map { m.row($0) } }
 
+    /// Nested as scikit-learn's array of the family's shape: a list of
+    /// matrices, one matrix, or a list of values.
     private static func encode(_ p: CovarianceParameters, in container: inout KeyedEncodingContainer<CodingKeys>,
                                forKey key: CodingKeys) throws {
-        switch p {
-        case .full(let ms): try container.encode(ms.map(nested), forKey: key)
-        case .tied(let m), .diag(let m): try container.encode(nested(m), forKey: key)
-        case .spherical(let v): try container.encode(v, forKey: key)
+        switch p.covarianceType.family.arrayShape(components: 1, dimension: 1).count {
+        case 3: try container.encode(p.blocks.map(nested), forKey: key)
+        case 2: try container.encode(nested(p.blocks[0]), forKey: key)
+        default: try container.encode(p.blocks[0].elements, forKey: key)
         }
     }
 
     private static func decode(_ type: CovarianceType, from container: KeyedDecodingContainer<CodingKeys>, forKey key: CodingKeys,
                                components k: Int, dimension d: Int) throws -> CovarianceParameters {
-        let value: CovarianceParameters
         func rectangular(_ rows: [[Double]]) -> Matrix<Double>? {
             guard let width = rows.first?.count, rows.allSatisfy({ $0.count == width }) else { return nil }
             return Matrix(rows)
         }
-        switch type {
-        case .full:
-            let blocks = try container.decode([[[Double]]].self, forKey: key)
-            let matrices = blocks.compactMap(rectangular)
-            guard matrices.count == blocks.count else {
+        let expected = type.family.arrayShape(components: k, dimension: d)
+        let blocks: [Matrix<Double>]
+        switch expected.count {
+        case 3:
+            let nested = try container.decode([[[Double]]].self, forKey: key)
+            blocks = nested.compactMap(rectangular)
+            guard blocks.count == nested.count else {
                 throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "ragged matrix")
             }
-            value = .full(matrices)
-        case .tied, .diag:
+        case 2:
             guard let m = rectangular(try container.decode([[Double]].self, forKey: key)) else {
                 throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "ragged or empty matrix")
             }
-            value = type == .tied ? .tied(m) : .diag(m)
-        case .spherical:
-            value = .spherical(try container.decode([Double].self, forKey: key))
+            blocks = [m]
+        default:
+            let values = try container.decode([Double].self, forKey: key)
+            blocks = [Matrix(rows: values.count, columns: 1, elements: values)]
         }
-        let expected = CovarianceParameters.expectedShape(type, components: k, dimension: d)
+        let value = CovarianceParameters(type, blocks: blocks)
         guard value.shape == expected else {
             throw DecodingError.dataCorruptedError(forKey: key, in: container,
                 debugDescription: "\(key.stringValue) has shape \(value.shape), expected \(expected) for \(type) covariance")
@@ -138,32 +141,25 @@ extension GaussianMixtureModel: Codable {
 
     /// ‖a − b‖ / ‖b‖ over all the numbers of two parameter sets of one shape.
     private static func relativeDifference(_ a: CovarianceParameters, _ b: CovarianceParameters) -> Double {
-        let (x, y) = (flattened(a), flattened(b))
+        let (x, y) = (a.flattened, b.flattened)
         guard x.count == y.count else { return .infinity }
         let difference = zip(x, y).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
         let norm = y.reduce(0.0) { $0 + $1 * $1 }
         return (difference / Swift.max(norm, .leastNormalMagnitude)).squareRoot()
     }
 
-    private static func flattened(_ p: CovarianceParameters) -> [Double] {
-        switch p {
-        case .full(let ms): return ms.flatMap(\.elements)
-        case .tied(let m), .diag(let m): return m.elements
-        case .spherical(let v): return v
-        }
-    }
-
     private static func isUpperTriangular(_ m: Matrix<Double>) -> Bool {
         (0..<m.rows).allSatisfy { i in (0..<Swift.min(i, m.columns)).allSatisfy { m[i, $0] == 0 } }
     }
 
+    /// Finite and, for matrices, upper triangular with a positive diagonal;
+    /// for values, positive.
     private static func isUsableFactor(_ p: CovarianceParameters) -> Bool {
-        switch p {
-        case .full(let ms):
-            return ms.allSatisfy { m in m.elements.allSatisfy(\.isFinite) && m.diagonal.allSatisfy { $0 > 0 } && isUpperTriangular(m) }
-        case .tied(let m): return m.elements.allSatisfy(\.isFinite) && m.diagonal.allSatisfy { $0 > 0 } && isUpperTriangular(m)
-        case .diag(let m): return m.elements.allSatisfy { $0 > 0 && $0.isFinite }
-        case .spherical(let v): return v.allSatisfy { $0 > 0 && $0.isFinite }
+        switch p.storage {
+        case .matrices:
+            return p.blocks.allSatisfy { m in m.elements.allSatisfy(\.isFinite) && m.diagonal.allSatisfy { $0 > 0 } && isUpperTriangular(m) }
+        case .componentValues:
+            return p.blocks.allSatisfy { $0.elements.allSatisfy { $0 > 0 && $0.isFinite } }
         }
     }
 }

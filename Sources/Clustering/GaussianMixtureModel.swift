@@ -80,12 +80,12 @@ public struct GaussianMixtureModel: Sendable, Equatable {
     /// Calls `body` with each block's range and its weighted log-densities
     /// log πₖ + log N(xᵢ | μₖ, Σₖ) (m×K).
     private func forEachBlockOfLogDensities<Source: RowBlockSource>(
-        _ source: Source, _ body: (Range<Int>, inout MixtureEvaluator<Source.Scalar>) -> Void
+        _ source: Source, _ body: (Range<Int>, inout EStep<Source.Scalar>) -> Void
     ) throws(ClusteringError) {
         guard source.columnCount == dimension else { throw .dimensionMismatch(expected: dimension, actual: source.columnCount) }
         try source.checkFinite(blockRows: BlockSizes.rows)
-        var evaluator = MixtureEvaluator<Source.Scalar>(parameters)
-        let blockRows = MixtureEvaluator<Source.Scalar>.blockRows(componentCount: componentCount, dimension: dimension,
+        var evaluator = EStep<Source.Scalar>(parameters)
+        let blockRows = EStep<Source.Scalar>.blockRows(componentCount: componentCount, dimension: dimension,
                                                                   covarianceType: covarianceType)
         try source.forEachBlock(rows: blockRows) { (range, block) throws(ClusteringError) in
             evaluator.evaluate(block)
@@ -142,9 +142,8 @@ public struct GaussianMixtureModel: Sendable, Equatable {
     func predictProbabilitiesBlocks<Scalar: BLASScalar>(_ source: BlockReader<Scalar>) throws(ClusteringError) -> Matrix<Double> {
         var result = Matrix<Double>(rows: source.rowCount, columns: componentCount)
         try forEachBlockOfLogDensities(source) { range, evaluator in
-            var lse = [Double](repeating: 0, count: range.count)
-            evaluator.normalizeToResponsibilities(logLikelihoods: &lse)
-            result[rows: range] = evaluator.logDensities
+            evaluator.normalize()
+            result[rows: range] = evaluator.responsibilities
         }
         return result
     }

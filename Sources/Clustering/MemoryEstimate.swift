@@ -13,17 +13,14 @@ extension GaussianMixture {
     /// initialisation's per-row state. Saturates at `Int.max`.
     public func memoryEstimate(rows n: Int, columns d: Int) -> Int {
         let k = componentCount, workers = defaultWorkerCount
-        // Matrices held at once, in units of K·d² (full), d² (tied) or K·d:
-        // covariances, precision factors, the previous iteration's
-        // parameters, E-step coefficients, and one set of statistics per
-        // worker plus the merged set.
+        // Parameter sets held at once (the family's covariances, precision
+        // factors or E-step coefficients, whichever is largest): covariances,
+        // precision factors, the previous iteration's parameters, E-step
+        // coefficients, and one set of statistics per worker plus the merged
+        // set; and the means and their statistics beside them.
         let copies = 4 + workers + 1
-        let model: Int
-        switch covarianceType {
-        case .full: model = saturatingProduct(copies, k, d, d)
-        case .tied: model = saturatingSum(saturatingProduct(copies, d, d), saturatingProduct(copies, k, d))
-        case .diag, .spherical: model = saturatingProduct(copies + 2, k, d)
-        }
+        let model = saturatingSum(saturatingProduct(copies, covarianceType.family.parameterDoubles(components: k, dimension: d)),
+                                  saturatingProduct(2, k, d))
         let scratch = saturatingProduct(workers, BlockSizes.scratchBytesPerWorker)
         let perRow: Int
         switch initialization {

@@ -33,13 +33,7 @@ extension MixtureParameters {
     /// Weights, means and precision factors in one buffer (the factors'
     /// matrices row by row), for sending to other processes.
     package var packed: [Double] {
-        var buffer = weights + means.elements
-        switch precisionCholesky {
-        case .full(let factors): for factor in factors { buffer += factor.elements }
-        case .tied(let factor), .diag(let factor): buffer += factor.elements
-        case .spherical(let values): buffer += values
-        }
-        return buffer
+        weights + means.elements + precisionCholesky.flattened
     }
 
     /// The parameters of `buffer`, laid out as ``packed`` for a mixture of
@@ -47,29 +41,15 @@ extension MixtureParameters {
     ///
     /// - Precondition: the buffer has exactly that layout's length.
     package init(packed buffer: [Double], componentCount k: Int, dimension d: Int, covarianceType: CovarianceType) {
-        var offset = 0
-        func take(_ count: Int) -> [Double] {
-            defer { offset += count }
-            return Array(buffer[offset..<(offset + count)])
-        }
-        weights = take(k)
-        means = Matrix(rows: k, columns: d, elements: take(k * d))
-        switch covarianceType {
-        case .full: precisionCholesky = .full((0..<k).map { _ in Matrix(rows: d, columns: d, elements: take(d * d)) })
-        case .tied: precisionCholesky = .tied(Matrix(rows: d, columns: d, elements: take(d * d)))
-        case .diag: precisionCholesky = .diag(Matrix(rows: k, columns: d, elements: take(k * d)))
-        case .spherical: precisionCholesky = .spherical(take(k))
-        }
-        precondition(offset == buffer.count, "a packed buffer of \(buffer.count) values, expected \(offset)")
+        precondition(buffer.count == Self.packedCount(componentCount: k, dimension: d, covarianceType: covarianceType),
+                     "a packed buffer of \(buffer.count) values, expected \(Self.packedCount(componentCount: k, dimension: d, covarianceType: covarianceType))")
+        weights = Array(buffer[0..<k])
+        means = Matrix(rows: k, columns: d, elements: Array(buffer[k..<(k + k * d)]))
+        precisionCholesky = CovarianceParameters(covarianceType, components: k, dimension: d, flattened: buffer[(k + k * d)...])
     }
 
     /// The length of ``packed`` for such a mixture.
     package static func packedCount(componentCount k: Int, dimension d: Int, covarianceType: CovarianceType) -> Int {
-        switch covarianceType {
-        case .full: return k + k * d + k * d * d
-        case .tied: return k + k * d + d * d
-        case .diag: return k + 2 * k * d
-        case .spherical: return 2 * k + k * d
-        }
+        k + k * d + covarianceType.family.blockShapes(components: k, dimension: d).reduce(0) { $0 + $1.rows * $1.columns }
     }
 }

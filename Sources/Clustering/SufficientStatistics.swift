@@ -39,21 +39,29 @@ public struct SufficientStatistics: Sendable, Equatable {
     /// one (K·d)×d matrix; tied d×d (lower triangle); diag K×d; spherical K×1.
     var secondMoments: Matrix<Double>
 
-    /// Statistics of no rows.
+    /// Statistics of no rows, taken around `center` (and for families that
+    /// shift each component, around `componentShifts`, K×d; zero if nil).
     static func zero(componentCount k: Int, dimension d: Int, covarianceType: CovarianceType,
                      center: [Double], componentShifts: Matrix<Double>? = nil) -> SufficientStatistics {
-        let secondShape: (Int, Int)
-        switch covarianceType {
-        case .full: secondShape = (k * d, d)
-        case .tied: secondShape = (d, d)
-        case .diag: secondShape = (k, d)
-        case .spherical: secondShape = (k, 1)
-        }
+        let family = covarianceType.family
+        let secondShape = family.secondMomentShape(components: k, dimension: d)
         return SufficientStatistics(
             covarianceType: covarianceType, componentCount: k, dimension: d, center: center,
-            componentShifts: componentShifts ?? Matrix(rows: covarianceType == .full ? k : 0, columns: d),
+            componentShifts: componentShifts ?? Matrix(rows: family.shiftsEachComponent ? k : 0, columns: d),
             totalWeight: 0, logLikelihoodSum: 0, counts: [Double](repeating: 0, count: k),
-            firstMoments: Matrix(rows: k, columns: d), secondMoments: Matrix(rows: secondShape.0, columns: secondShape.1))
+            firstMoments: Matrix(rows: k, columns: d), secondMoments: Matrix(rows: secondShape.rows, columns: secondShape.columns))
+    }
+
+    /// Statistics of no rows for an E-step under `parameters`: taken around
+    /// their center and, where the family shifts each component, around
+    /// each component's mean.
+    static func zero(under parameters: MixtureParameters) -> SufficientStatistics {
+        let center = parameters.center, k = parameters.componentCount, d = parameters.dimension
+        let shifts = parameters.covarianceType.family.shiftsEachComponent
+            ? Matrix<Double>(rows: k, columns: d) { parameters.means[$0, $1] - center[$1] }
+            : nil
+        return zero(componentCount: k, dimension: d, covarianceType: parameters.covarianceType, center: center,
+                    componentShifts: shifts)
     }
 
     /// Adds the statistics of other rows taken under the same parameters.
@@ -86,7 +94,7 @@ extension SufficientStatistics {
     /// - Parameter weightsOverTotal: divide Nₖ by the total weight rather
     ///   than by Σₖ Nₖ (scikit-learn's initialisation does this).
     /// - Throws: ``ClusteringError/componentCollapsed(component:regularization:)``.
-    /// - Complexity: O(K·d³) for full, O(d³ + K·d²) for tied, O(K·d) otherwise.
+    /// - Complexity: the family's; O(K·d³) for full, O(d³ + K·d²) for tied, O(K·d) otherwise.
     func parameters(regularization: Double, weightsOverTotal: Bool = false) throws(ClusteringError) -> (MixtureParameters, CovarianceParameters) {
         let k = componentCount, d = dimension
         // Overflowed sums would surface below as a "collapsed" component.
@@ -100,44 +108,13 @@ extension SufficientStatistics {
         let shiftedMeans = Matrix<Double>(rows: k, columns: d) { i, j in firstMoments[i, j] / n[i] }
         let means = Matrix<Double>(rows: k, columns: d) { i, j in shiftedMeans[i, j] + center[j] }
 
-        let covariances: CovarianceParameters
-        switch covarianceType {
-        case .full:
-            covariances = .full((0..<k).map { c in
-                // Σ = (S₂ − N·a·aᵀ)/N′ with a = m′ − δ, the mean relative to the shift.
-                let a = (0..<d).map { shiftedMeans[c, $0] - componentShifts[c, $0] }
-                var sigma = Matrix<Double>(rows: d, columns: d) { i, j in
-                    j <= i ? (secondMoments[c * d + i, j] - counts[c] * a[i] * a[j]) / n[c] : 0
-                }
-                sigma.symmetrize(from: .lower)
-                for i in 0..<d { sigma[i, i] += regularization }
-                return sigma
-            })
-        case .tied:
-            var meanOuter = Matrix<Double>(rows: d, columns: d)
-            let scaled = Matrix<Double>(rows: k, columns: d) { i, j in shiftedMeans[i, j] * n[i].squareRoot() }
-            BLAS.syrk(scaled, into: &meanOuter, triangle: .lower, transpose: .transpose)
-            var sigma = Matrix<Double>(rows: d, columns: d) { i, j in
-                j <= i ? (secondMoments[i, j] - meanOuter[i, j]) / nTotal : 0
-            }
-            sigma.symmetrize(from: .lower)
-            for i in 0..<d { sigma[i, i] += regularization }
-            covariances = .tied(sigma)
-        case .diag:
-            covariances = .diag(Matrix(rows: k, columns: d) { i, j in
-                secondMoments[i, j] / n[i] - shiftedMeans[i, j] * shiftedMeans[i, j] + regularization
-            })
-        case .spherical:
-            covariances = .spherical((0..<k).map { c in
-                let squaredNorm = (0..<d).reduce(0.0) { $0 + shiftedMeans[c, $1] * shiftedMeans[c, $1] }
-                return (secondMoments[c, 0] / n[c] - squaredNorm) / Double(d) + regularization
-            })
-        }
+        let family = covarianceType.family
+        let covariances = family.covariances(from: self, shiftedMeans: shiftedMeans, counts: n, regularization: regularization)
         let factors: CovarianceParameters
         do {
             factors = try covariances.precisionCholeskyFromCovariances()
         } catch {
-            throw .componentCollapsed(component: covarianceType == .tied ? nil : error.value, regularization: regularization)
+            throw .componentCollapsed(component: family.isShared ? nil : error.value, regularization: regularization)
         }
         return (MixtureParameters(weights: weights, means: means, precisionCholesky: factors), covariances)
     }
@@ -146,53 +123,45 @@ extension SufficientStatistics {
 // MARK: - Accumulating a block
 
 extension SufficientStatistics {
-    /// Scratch for accumulating blocks of `rows` rows.
+    /// Scratch for accumulating blocks, sized on first use.
     struct Workspace<Scalar: BLASScalar> {
-        var moments: Matrix<Scalar>
-        var scaledRows: Matrix<Scalar>
-        var gram: Matrix<Scalar>
-        /// Rᵀ·φ in Double (K × features).
-        var wideMoments: Matrix<Double>
-        /// Whether Rᵀ·φ is taken in Double from widened φ and R: Float diag and
-        /// spherical, whose variances cancel (see `accumulate`).
-        let widens: Bool
-        /// φ and R widened to Double, when `widens`.
-        var wideFeatures: Matrix<Double>
-        var wideResponsibilities: Matrix<Double>
-
-        init(rows: Int, featureCount: Int, componentCount k: Int, dimension d: Int, covarianceType: CovarianceType) {
-            let needsGram = covarianceType == .full || covarianceType == .tied
-            widens = Scalar.self != Double.self && !needsGram
-            moments = Matrix(rows: k, columns: featureCount)
-            scaledRows = Matrix(rows: needsGram ? rows : 0, columns: d)
-            gram = Matrix(rows: needsGram ? d : 0, columns: d)
-            wideMoments = Matrix(rows: k, columns: featureCount)
-            wideFeatures = Matrix(rows: widens ? rows : 0, columns: featureCount)
-            wideResponsibilities = Matrix(rows: widens ? rows : 0, columns: k)
-        }
+        /// Rᵀ·φ (K × features), and the same in Double.
+        var moments = Matrix<Scalar>(rows: 0, columns: 0)
+        var wideMoments = Matrix<Double>(rows: 0, columns: 0)
+        /// Rows scaled for a SYRK, packed from the top, and its output.
+        var scaledRows = Matrix<Scalar>(rows: 0, columns: 0)
+        var gram = Matrix<Scalar>(rows: 0, columns: 0)
+        /// With ``CovarianceFamily/widensFloatMoments``: x, φ and R in Double.
+        var wideCoordinates = Matrix<Double>(rows: 0, columns: 0)
+        var wideFeatures = Matrix<Double>(rows: 0, columns: 0)
+        var wideResponsibilities = Matrix<Double>(rows: 0, columns: 0)
     }
 
-    /// Adds a block: `features` are the E-step kernel's φ(x − center) of its
-    /// rows, `responsibilities` the rᵢₖ already multiplied by the sample
-    /// weights, and `rowWeights` the sample weights (nil: all 1).
+    /// Adds a block: `features` are the family's φ(x − center) of its rows,
+    /// `responsibilities` the rᵢₖ already multiplied by the sample weights,
+    /// and `rowWeights` the sample weights (nil: all 1).
     ///
-    /// - Complexity: 2·m·K·F flops for the moments (F features) plus, for
-    ///   full, m·K·d² (K SYRKs) and for tied m·d².
+    /// - Complexity: 2·m·K·F flops for the moments (F features) plus the
+    ///   family's second moments: for full, m·K·d² (K SYRKs); for tied, m·d².
     mutating func accumulate<Scalar: BLASScalar>(
         features: Matrix<Scalar>, responsibilities: Matrix<Scalar>, rowWeights: UnsafeBufferPointer<Double>?,
         workspace: inout Workspace<Scalar>
     ) {
+        let family = covarianceType.family
         let k = componentCount, d = dimension, f = features.columns
         // Rᵀ·φ gives Nₖ and Σ r·x at once (φ ends in a column of ones), and
-        // for diag the Σ r·x² and for spherical the Σ r·‖x‖² as well.
-        if workspace.widens {
-            // Float diag and spherical: the variance is Σ r·x²/N − m², which
-            // cancels; with x² rounded to Float a component of few rows gets
-            // rounding noise of ε_Float·x² in place of its variance. Squares
-            // and sums of the same (Float) x in Double cancel exactly.
-            widenFeatures(features, responsibilities, &workspace)
+        // for some families the second moments as well.
+        if Scalar.self != Double.self && family.widensFloatMoments {
+            // Their variance is Σ r·x²/N − m², which cancels: with x² rounded
+            // to Float, a component of few rows gets rounding noise of
+            // ε_Float·x² in place of its variance. Squares and sums of the
+            // same (Float) x taken in Double cancel exactly.
+            widen(features, responsibilities, family: family, &workspace)
+            resize(&workspace.wideMoments, k, f)
             BLAS.gemm(workspace.wideResponsibilities, workspace.wideFeatures, into: &workspace.wideMoments, transposeA: .transpose)
         } else {
+            resize(&workspace.moments, k, f)
+            resize(&workspace.wideMoments, k, f)
             BLAS.gemm(responsibilities, features, into: &workspace.moments, transposeA: .transpose)
             workspace.moments.withUnsafeBufferPointer { narrow in
                 workspace.wideMoments.withUnsafeMutableBufferPointer { wide in
@@ -201,74 +170,32 @@ extension SufficientStatistics {
             }
         }
         let moments = workspace.wideMoments
-        let firstColumn = covarianceType == .diag ? d : 0
+        let coordinates = family.coordinateColumns(dimension: d).lowerBound
         for c in 0..<k {
             counts[c] += moments[c, f - 1]
-            for j in 0..<d { firstMoments[c, j] += moments[c, firstColumn + j] }
-            switch covarianceType {
-            case .diag: for j in 0..<d { secondMoments[c, j] += moments[c, j] }
-            case .spherical: secondMoments[c, 0] += moments[c, d]
-            case .full, .tied: break
-            }
+            for j in 0..<d { firstMoments[c, j] += moments[c, coordinates + j] }
         }
-        switch covarianceType {
-        case .full:
-            for c in 0..<k {
-                let shift = (0..<d).map { Scalar(componentShifts[c, $0]) }
-                // Rows whose responsibility is exactly zero add exactly nothing:
-                // leave them out of the SYRK (with separated components, most are).
-                let used = fillScaledRows(&workspace.scaledRows, features: features, responsibilities: responsibilities,
-                                          shift: shift) { r, i in r[i * k + c].squareRoot() }
-                guard used > 0 else { continue }
-                BLAS.syrk(workspace.scaledRows[rows: 0..<used], into: &workspace.gram, triangle: .lower, transpose: .transpose)
-                addLowerTriangle(workspace.gram, toRowsFrom: c * d)
-            }
-        case .tied:
-            let zero = [Scalar](repeating: 0, count: d)
-            let used = fillScaledRows(&workspace.scaledRows, features: features, responsibilities: responsibilities,
-                                      shift: zero) { _, i in rowWeights.map { Scalar($0[i].squareRoot()) } ?? 1 }
-            BLAS.syrk(workspace.scaledRows[rows: 0..<used], into: &workspace.gram, triangle: .lower, transpose: .transpose)
-            addLowerTriangle(workspace.gram, toRowsFrom: 0)
-        case .diag, .spherical:
-            break
-        }
+        family.accumulateSecondMoments(into: &self, moments: moments, features: features, responsibilities: responsibilities,
+                                       rowWeights: rowWeights, workspace: &workspace)
     }
 
-    /// Diag and spherical: φ(x) recomputed in Double from the x it holds
-    /// ([x∘x, x, 1] or [x, ‖x‖², 1]), and the responsibilities widened.
-    private func widenFeatures<Scalar: BLASScalar>(
-        _ features: Matrix<Scalar>, _ responsibilities: Matrix<Scalar>, _ workspace: inout Workspace<Scalar>
+    /// φ recomputed in Double from the x it holds, and R widened.
+    private func widen<Scalar: BLASScalar>(
+        _ features: Matrix<Scalar>, _ responsibilities: Matrix<Scalar>, family: any CovarianceFamily.Type,
+        _ workspace: inout Workspace<Scalar>
     ) {
-        let d = dimension, f = features.columns, m = features.rows
-        let diag = covarianceType == .diag
-        if workspace.wideFeatures.rows != m {
-            workspace.wideFeatures = Matrix(rows: m, columns: f)
-            workspace.wideResponsibilities = Matrix(rows: m, columns: componentCount)
-        }
+        let d = dimension, m = features.rows, columns = family.coordinateColumns(dimension: d)
+        resize(&workspace.wideCoordinates, m, d)
+        resize(&workspace.wideFeatures, m, features.columns)
+        resize(&workspace.wideResponsibilities, m, componentCount)
         features.withUnsafeBufferPointer { phi in
-            workspace.wideFeatures.withUnsafeMutableBufferPointer { out in
+            workspace.wideCoordinates.withUnsafeMutableBufferPointer { x in
                 for i in 0..<m {
-                    let row = i * f
-                    if diag {
-                        for j in 0..<d {
-                            let v = Double(phi[row + d + j])
-                            out[row + j] = v * v
-                            out[row + d + j] = v
-                        }
-                        out[row + 2 * d] = 1
-                    } else {
-                        var norm = 0.0
-                        for j in 0..<d {
-                            let v = Double(phi[row + j])
-                            out[row + j] = v
-                            norm += v * v
-                        }
-                        out[row + d] = norm
-                        out[row + d + 1] = 1
-                    }
+                    for j in 0..<d { x[i * d + j] = Double(phi[i * features.columns + columns.lowerBound + j]) }
                 }
             }
         }
+        family.writeFeatures(of: workspace.wideCoordinates, center: [Double](repeating: 0, count: d), into: &workspace.wideFeatures)
         responsibilities.withUnsafeBufferPointer { r in
             workspace.wideResponsibilities.withUnsafeMutableBufferPointer { out in
                 for i in r.indices { out[i] = Double(r[i]) }
@@ -276,16 +203,38 @@ extension SufficientStatistics {
         }
     }
 
-    /// Writes scale(i)·(x′ᵢ − shift) (x′ᵢ the first d features) for every row
-    /// of non-zero scale, packed from the top of `scaled`; returns how many.
-    private func fillScaledRows<Scalar: BLASScalar>(
-        _ scaled: inout Matrix<Scalar>, features: Matrix<Scalar>, responsibilities: Matrix<Scalar>, shift: [Scalar],
+    /// Adds the lower triangle of gᵀg for the rows g of `rows` (m × d) to
+    /// rows `start..<start + d` of the second moments, widening to Double.
+    mutating func addGram<Scalar: BLASScalar>(
+        of rows: Matrix<Scalar>, toSecondMomentRowsFrom start: Int, workspace: inout Workspace<Scalar>
+    ) {
+        let d = dimension
+        resize(&workspace.gram, d, d)
+        BLAS.syrk(rows, into: &workspace.gram, triangle: .lower, transpose: .transpose)
+        workspace.gram.withUnsafeBufferPointer { g in
+            secondMoments.withUnsafeMutableBufferPointer { s in
+                for i in 0..<d {
+                    let target = (start + i) * d, source = i * d
+                    for j in 0...i { s[target + j] += Double(g[source + j]) }
+                }
+            }
+        }
+    }
+}
+
+extension SufficientStatistics.Workspace {
+    /// Writes scale(i)·(x′ᵢ − shift) (x′ᵢ the first d features) for every
+    /// row of non-zero scale, packed from the top of ``scaledRows``;
+    /// returns how many.
+    mutating func fillScaledRows(
+        features: Matrix<Scalar>, responsibilities: Matrix<Scalar>, dimension d: Int, shift: [Scalar],
         scale: (UnsafeBufferPointer<Scalar>, Int) -> Scalar
     ) -> Int {
-        let d = dimension, f = features.columns, m = features.rows
+        let f = features.columns, m = features.rows
+        if scaledRows.rows != m || scaledRows.columns != d { scaledRows = Matrix(rows: m, columns: d) }
         return features.withUnsafeBufferPointer { phi in
             responsibilities.withUnsafeBufferPointer { r in
-                scaled.withUnsafeMutableBufferPointer { z in
+                scaledRows.withUnsafeMutableBufferPointer { z in
                     var used = 0
                     for i in 0..<m {
                         let s = scale(r, i)
@@ -299,18 +248,9 @@ extension SufficientStatistics {
             }
         }
     }
+}
 
-    /// Adds the lower triangle of a d×d Gram matrix to rows `start..<start + d`
-    /// of the second moments, widening to Double.
-    private mutating func addLowerTriangle<Scalar: BLASScalar>(_ gram: Matrix<Scalar>, toRowsFrom start: Int) {
-        let d = dimension
-        gram.withUnsafeBufferPointer { g in
-            secondMoments.withUnsafeMutableBufferPointer { s in
-                for i in 0..<d {
-                    let target = (start + i) * d, source = i * d
-                    for j in 0...i { s[target + j] += Double(g[source + j]) }
-                }
-            }
-        }
-    }
+/// Makes `matrix` rows × columns (its contents then undefined) if it is not.
+private func resize<Scalar: BLASScalar>(_ matrix: inout Matrix<Scalar>, _ rows: Int, _ columns: Int) {
+    if matrix.rows != rows || matrix.columns != columns { matrix = Matrix(rows: rows, columns: columns) }
 }

@@ -113,7 +113,7 @@ extension Fit {
         estimator.covarianceType = start.covarianceType
         estimator.initialWeights = start.weights
         estimator.initialMeans = start.means
-        estimator.initialPrecisions = try precisions(ofCovariances: start.covariances, dimension: start.dimension)
+        estimator.initialPrecisions = try precisions(ofCovariances: start.covariances)
     }
 }
 

@@ -87,14 +87,6 @@ private func describe(_ error: DecodingError) -> String {
 
 /// The precisions that, given to EM as initial precisions, reproduce the
 /// model's covariances exactly as they are (inverted, nothing added).
-func precisions(ofCovariances covariances: CovarianceParameters, dimension d: Int) throws -> CovarianceParameters {
-    func inverse(_ m: Matrix<Double>) throws -> Matrix<Double> {
-        do { return try Cholesky(m).inverse() } catch { throw DataError("a covariance in the model is not positive definite") }
-    }
-    switch covariances {
-    case .full(let ms): return .full(try ms.map(inverse))
-    case .tied(let m): return .tied(try inverse(m))
-    case .diag(let m): return .diag(m.map { 1 / $0 })
-    case .spherical(let v): return .spherical(v.map { 1 / $0 })
-    }
+func precisions(ofCovariances covariances: CovarianceParameters) throws -> CovarianceParameters {
+    do { return try covariances.inverted() } catch { throw DataError("a covariance in the model is not positive definite") }
 }

@@ -48,11 +48,7 @@ func covarianceParameters(_ value: Any, _ type: CovarianceType) -> CovariancePar
 
 /// All values of covariance-shaped parameters, flattened.
 func flattened(_ p: CovarianceParameters) -> [Double] {
-    switch p {
-    case .full(let ms): return ms.flatMap(\.elements)
-    case .tied(let m), .diag(let m): return m.elements
-    case .spherical(let v): return v
-    }
+    p.matrices.flatMap(\.elements) + p.componentValues.elements
 }
 
 /// max |a − b| / max(1, max |b|).

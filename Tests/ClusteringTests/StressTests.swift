@@ -21,12 +21,8 @@ import Testing
         let covariances = flattened(model.covariances), factors = flattened(model.precisionsCholesky)
         #expect(covariances.allSatisfy { $0.isFinite } && factors.allSatisfy { $0.isFinite }, note)
         #expect(model.lowerBound.isFinite && model.lowerBoundHistory.allSatisfy { $0.isFinite }, note)
-        switch model.covariances {
-        case .full(let matrices): #expect(matrices.allSatisfy { m in (0..<m.rows).allSatisfy { m[$0, $0] > 0 } }, note)
-        case .tied(let m): #expect((0..<m.rows).allSatisfy { m[$0, $0] > 0 }, note)
-        case .diag(let v): #expect(v.elements.allSatisfy { $0 > 0 }, note)
-        case .spherical(let v): #expect(v.allSatisfy { $0 > 0 }, note)
-        }
+        #expect(model.covariances.matrices.allSatisfy { m in (0..<m.rows).allSatisfy { m[$0, $0] > 0 } }, note)
+        #expect(model.covariances.componentValues.elements.allSatisfy { $0 > 0 }, note)
     }
 
     /// Fits, and records an issue for any error: a collapse fails the test

@@ -24,11 +24,7 @@ func relativeDifference(_ a: GaussianMixtureModel, _ b: GaussianMixtureModel) ->
         return zip(x, y).map { abs($0 - $1) }.max().map { $0 / scale } ?? 0
     }
     func values(_ p: CovarianceParameters) -> [Double] {
-        switch p {
-        case .full(let ms): return ms.flatMap(\.elements)
-        case .tied(let m), .diag(let m): return m.elements
-        case .spherical(let v): return v
-        }
+        p.matrices.flatMap(\.elements) + p.componentValues.elements
     }
     return [difference(a.weights, b.weights), difference(a.means.elements, b.means.elements),
             difference(values(a.covariances), values(b.covariances)),

@@ -427,7 +427,6 @@ final class SVGCounter: NSObject, XMLParserDelegate {
 extension CovarianceParameters {
     /// The full matrices, for tests of full covariance.
     var matrixArray: [Matrix<Double>] {
-        if case .full(let ms) = self { return ms }
-        return []
+        covarianceType == .full ? matrices : []
     }
 }

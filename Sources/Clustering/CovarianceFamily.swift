@@ -1,0 +1,124 @@
+import LinearAlgebra
+
+/// Everything that differs between the ways a mixture's covariances can be
+/// constrained, in one type per way: the layout of its parameters, its
+/// E-step (the features φ(x) of a row and the log-densities they give),
+/// the shape of its statistics and how a block adds to them, its M-step,
+/// its parameter count, and its memory.
+///
+/// The conformances are ``FullCovariance``, ``TiedCovariance``,
+/// ``DiagonalCovariance`` and ``SphericalCovariance``, each in a file of its
+/// own; ``CovarianceType`` names them for users and ``CovarianceType/family``
+/// is the one place that maps a type to its family. Nothing outside those
+/// files asks which type it has: EM (``GaussianMixture``), the E-step
+/// (``EStep``), the statistics (``SufficientStatistics``), the JSON and the
+/// memory estimate ask the family.
+///
+/// The E-step is the same for every family: with Uₖ the upper Cholesky
+/// factor of component k's precision (Pₖ = Uₖ·Uₖᵀ), bₖ = μₖᵀUₖ and x in
+/// coordinates shifted by the parameters' center,
+///
+///     log πₖ + log N(x | μₖ, Σₖ) = cₖ − ½·sₖ(x),   sₖ(x) = ‖xᵀUₖ − bₖ‖²,
+///     cₖ = log πₖ + Σⱼ log (Uₖ)ⱼⱼ − ½·d·log 2π,
+///
+/// and a family says how to get sₖ for a block of rows by matrix products:
+/// it writes each row as features φ(x) (always ending in a 1) and supplies
+/// a ``LogDensityKernel``. The features also carry what the statistics need
+/// (Rᵀ·φ gives the counts, first moments and, for diag and spherical, the
+/// second moments), so a block is expanded once.
+protocol CovarianceFamily {
+    /// The user-facing name of this family.
+    static var covarianceType: CovarianceType { get }
+
+    // MARK: Parameters
+
+    /// How the covariances (and precisions, and their factors) are laid out.
+    static var storage: CovarianceStorage { get }
+    /// The blocks of that layout for K components in d dimensions.
+    static func blockShapes(components k: Int, dimension d: Int) -> [(rows: Int, columns: Int)]
+    /// The array shape scikit-learn gives the covariances (`[K, d, d]`,
+    /// `[d, d]`, `[K, d]`, `[K]`), which the model's JSON nests as.
+    static func arrayShape(components k: Int, dimension d: Int) -> [Int]
+    /// Free parameters of the covariances (scikit-learn's count, for BIC).
+    static func covarianceParameterCount(components k: Int, dimension d: Int) -> Int
+    /// Whether one covariance serves every component, so that a failure
+    /// names no component.
+    static var isShared: Bool { get }
+
+    // MARK: E-step
+
+    /// Columns of φ(x).
+    static func featureCount(dimension d: Int) -> Int
+    /// Where x − center itself sits among the features.
+    static func coordinateColumns(dimension d: Int) -> Range<Int>
+    /// Writes φ(x − center) of every row of `block` into `features`
+    /// (rows × ``featureCount(dimension:)``).
+    static func writeFeatures<Scalar: BLASScalar>(of block: Matrix<Scalar>, center: [Scalar], into features: inout Matrix<Scalar>)
+    /// The log-density kernel of `parameters`, whose means are given
+    /// relative to the center as `centeredMeans` (K×d).
+    static func logDensityKernel<Scalar: BLASScalar>(
+        _ parameters: MixtureParameters, centeredMeans: Matrix<Double>, as: Scalar.Type
+    ) -> any LogDensityKernel<Scalar>
+    /// Bytes of E-step scratch per row of a block, for rows of `scalarSize` bytes per value.
+    static func scratchBytesPerRow(components k: Int, dimension d: Int, scalarSize: Int) -> Int
+
+    // MARK: Statistics and M-step
+
+    /// Whether each component's second moment is taken around its own
+    /// previous mean (full covariance, where Σ is a difference of two
+    /// large matrices) rather than around the center alone.
+    static var shiftsEachComponent: Bool { get }
+    /// The shape of the second moments (see ``SufficientStatistics``).
+    static func secondMomentShape(components k: Int, dimension d: Int) -> (rows: Int, columns: Int)
+    /// Whether, with Float data, Rᵀ·φ is taken in Double from features
+    /// recomputed in Double: for second moments read off the features,
+    /// whose variances would otherwise cancel in Float.
+    static var widensFloatMoments: Bool { get }
+    /// Adds a block's second moments: `moments` is Rᵀ·φ (K × features, in
+    /// Double), `responsibilities` the block's rᵢₖ times the sample weights,
+    /// `rowWeights` the weights themselves (nil: all 1).
+    static func accumulateSecondMoments<Scalar: BLASScalar>(
+        into statistics: inout SufficientStatistics, moments: Matrix<Double>, features: Matrix<Scalar>,
+        responsibilities: Matrix<Scalar>, rowWeights: UnsafeBufferPointer<Double>?,
+        workspace: inout SufficientStatistics.Workspace<Scalar>
+    )
+    /// The M-step's covariances, `regularization` added to every variance:
+    /// `shiftedMeans` are the new means relative to the center (K×d) and
+    /// `counts` the Nₖ with scikit-learn's 10·ε added.
+    static func covariances(
+        from statistics: SufficientStatistics, shiftedMeans: Matrix<Double>, counts: [Double], regularization: Double
+    ) -> CovarianceParameters
+
+    // MARK: Memory
+
+    /// Doubles in one set of covariances, their factors or the E-step's
+    /// coefficients, whichever is largest.
+    static func parameterDoubles(components k: Int, dimension d: Int) -> Int
+}
+
+extension CovarianceFamily {
+    static var isShared: Bool { false }
+    static var shiftsEachComponent: Bool { false }
+    static var widensFloatMoments: Bool { false }
+}
+
+// MARK: - Shared by families
+
+/// φ(x − center) = [x − center, 1] for every row: the features of the
+/// families that project x (full and tied).
+func writeCoordinatesAndOne<Scalar: BLASScalar>(of block: Matrix<Scalar>, center: [Scalar], into features: inout Matrix<Scalar>) {
+    let d = block.columns, f = features.columns, m = block.rows
+    precondition(center.count == d && features.rows == m && f == d + 1)
+    block.withUnsafeBufferPointer { x in
+        features.withUnsafeMutableBufferPointer { phi in
+            center.withUnsafeBufferPointer { c in
+                let (x, phi, c) = (x.baseAddress!, phi.baseAddress!, c.baseAddress!)
+                for i in 0..<m {
+                    let row = x + i * d, out = phi + i * f
+                    for j in 0..<d { out[j] = row[j] - c[j] }
+                    out[d] = 1
+                }
+            }
+        }
+    }
+}

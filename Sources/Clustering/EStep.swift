@@ -1,0 +1,142 @@
+import LinearAlgebra
+
+/// The E-step under one set of parameters, a block of rows at a time: the
+/// rows' features, their weighted log-densities, each row's log-likelihood
+/// and responsibilities, and the statistics they add. Each worker runs its
+/// own copy (the scratch is per copy).
+///
+/// For a block of m rows, with the family's features φ (see
+/// ``CovarianceFamily``):
+///
+/// 1. ``features``: φ(x − center), m × F;
+/// 2. ``logDensities``: log πₖ + log N(xᵢ | μₖ, Σₖ), m × K, from the family's
+///    ``LogDensityKernel``;
+/// 3. ``logLikelihoods``: log p(xᵢ) = log Σₖ exp(…), and
+///    ``responsibilities``: rᵢₖ = exp(logDensityᵢₖ − log p(xᵢ)), by one
+///    max-shifted, vectorised softmax per row;
+/// 4. ``SufficientStatistics/accumulate(features:responsibilities:rowWeights:workspace:)``
+///    with the responsibilities times the sample weights.
+struct EStep<Scalar: BLASScalar> {
+    let parameters: MixtureParameters
+    private let family: any CovarianceFamily.Type
+    /// The center the rows are shifted by, in the rows' precision.
+    private let center: [Scalar]
+    private var kernel: any LogDensityKernel<Scalar>
+    /// The last block's φ(x − center) (m × F).
+    private(set) var features: Matrix<Scalar>
+    /// The last block's weighted log-densities (m × K).
+    private(set) var logDensities: Matrix<Double>
+    /// The last block's log p(xᵢ), after ``normalize()``.
+    private(set) var logLikelihoods: [Double] = []
+    /// The last block's rᵢₖ (m × K), after ``normalize()``.
+    private(set) var responsibilities: Matrix<Double>
+    /// rᵢₖ times the row's sample weight, in the rows' precision, for the statistics.
+    private var weightedResponsibilities: Matrix<Scalar>
+    private var statisticsWorkspace = SufficientStatistics.Workspace<Scalar>()
+
+    init(_ parameters: MixtureParameters) {
+        self.parameters = parameters
+        family = parameters.covarianceType.family
+        let center = parameters.center
+        self.center = center.map { Scalar($0) }
+        let centeredMeans = Matrix<Double>(rows: parameters.componentCount, columns: parameters.dimension) { k, j in
+            parameters.means[k, j] - center[j]
+        }
+        kernel = family.logDensityKernel(parameters, centeredMeans: centeredMeans, as: Scalar.self)
+        features = Matrix(rows: 0, columns: family.featureCount(dimension: parameters.dimension))
+        logDensities = Matrix(rows: 0, columns: parameters.componentCount)
+        responsibilities = logDensities
+        weightedResponsibilities = Matrix(rows: 0, columns: parameters.componentCount)
+    }
+
+    /// Rows per block: enough for BLAS to run at full speed, few enough that
+    /// one worker's scratch stays within about 4 MiB.
+    static func blockRows(componentCount k: Int, dimension d: Int, covarianceType: CovarianceType) -> Int {
+        let perRow = covarianceType.family.scratchBytesPerRow(components: k, dimension: d, scalarSize: MemoryLayout<Scalar>.size)
+        return Swift.min(Swift.max(BlockSizes.scratchBytesPerWorker / Swift.max(perRow, 1), 64), 16_384)
+    }
+
+    /// Steps 1 and 2 for `block`: ``features`` and ``logDensities``.
+    mutating func evaluate(_ block: Matrix<Scalar>) {
+        let m = block.rows, k = parameters.componentCount
+        if features.rows != m {
+            features = Matrix(rows: m, columns: features.columns)
+            logDensities = Matrix(rows: m, columns: k)
+        }
+        family.writeFeatures(of: block, center: center, into: &features)
+        kernel.weightedLogDensities(features: features, into: &logDensities)
+    }
+
+    /// Step 3: ``logLikelihoods`` and ``responsibilities`` of the block
+    /// last evaluated. Terms below e⁻⁷⁴⁵ of the largest underflow to 0; a
+    /// row with no finite log-density (unreachable for finite data and
+    /// parameters) gets zero responsibilities, so it stays out of the
+    /// statistics.
+    mutating func normalize() {
+        let m = logDensities.rows, k = parameters.componentCount
+        if responsibilities.rows != m {
+            responsibilities = Matrix(rows: m, columns: k)
+            logLikelihoods = [Double](repeating: 0, count: m)
+        }
+        logDensities.withUnsafeBufferPointer { densities in
+            responsibilities.withUnsafeMutableBufferPointer { r in
+                logLikelihoods.withUnsafeMutableBufferPointer { lse in
+                    VectorMath.softmax(ofRows: densities, columns: k, into: r, logSumExp: lse)
+                }
+            }
+        }
+    }
+
+    /// Steps 1 to 4 for `block`, whose first row is row `firstRow` of the
+    /// rows `rowWeights` (nil: all 1) belong to.
+    mutating func accumulate(_ block: Matrix<Scalar>, firstRow: Int, rowWeights: [Double]?, into statistics: inout SufficientStatistics) {
+        evaluate(block)
+        normalize()
+        let m = block.rows, k = parameters.componentCount
+        if weightedResponsibilities.rows != m { weightedResponsibilities = Matrix(rows: m, columns: k) }
+        responsibilities.withUnsafeBufferPointer { r in
+            weightedResponsibilities.withUnsafeMutableBufferPointer { out in
+                for i in 0..<m {
+                    let w = rowWeights?[firstRow + i] ?? 1
+                    statistics.totalWeight += w
+                    statistics.logLikelihoodSum += w * logLikelihoods[i]
+                    for c in 0..<k { out[i * k + c] = Scalar(w * r[i * k + c]) }
+                }
+            }
+        }
+        withRowWeights(rowWeights, firstRow..<(firstRow + m)) { weights in
+            statistics.accumulate(features: features, responsibilities: weightedResponsibilities, rowWeights: weights,
+                                  workspace: &statisticsWorkspace)
+        }
+    }
+}
+
+extension SufficientStatistics {
+    /// The E-step over every row of `source` under `parameters`: each row's
+    /// responsibilities folded into statistics as soon as its block is done.
+    ///
+    /// - Parameter rowWeights: one non-negative weight per row of `source`, or nil.
+    /// - Complexity: one pass; about 2.5·n·K·d² flops for full covariance.
+    static func expectation<Source: RowBlockSource>(
+        of source: Source, under parameters: MixtureParameters, rowWeights: [Double]?, workers: Int = defaultWorkerCount
+    ) -> SufficientStatistics {
+        let blockRows = EStep<Source.Scalar>.blockRows(
+            componentCount: parameters.componentCount, dimension: parameters.dimension, covarianceType: parameters.covarianceType)
+        let blockCount = (source.rowCount + blockRows - 1) / blockRows
+        let start = EStep<Source.Scalar>(parameters)
+        // Each worker takes a contiguous run of blocks; their statistics merge in order.
+        var partials = concurrentRuns(count: blockCount, workers: workers) { blocks in
+            let rows = (blocks.lowerBound * blockRows)..<Swift.min(blocks.upperBound * blockRows, source.rowCount)
+            var step = start
+            var statistics = SufficientStatistics.zero(under: parameters)
+            RowRangeSource(source, rows: rows).forEachBlock(rows: blockRows) { range, block in
+                step.accumulate(block, firstRow: rows.lowerBound + range.lowerBound, rowWeights: rowWeights, into: &statistics)
+            }
+            return statistics
+        }
+        // Moved out of the array, the first partial is uniquely referenced and merges in place.
+        var total = partials.removeFirst()
+        for partial in partials { total.merge(partial) }
+        return total
+    }
+}

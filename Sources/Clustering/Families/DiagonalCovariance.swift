@@ -1,0 +1,95 @@
+import LinearAlgebra
+import RealModule
+
+/// Diagonal covariance: each component has its own variance per feature.
+///
+/// Features φ(x) = [x∘x, x, 1], so that
+/// sₖ(x) = Σⱼ x²ⱼ·pₖⱼ − 2·xⱼ·μₖⱼ·pₖⱼ + μ²ₖⱼ·pₖⱼ (pₖⱼ = 1/σ²ₖⱼ) is one
+/// GEMM φ·C (4·m·K·d flops for m rows), and Rᵀ·φ gives the second moments
+/// Σᵢ rᵢₖ·x²ᵢⱼ with the counts and first moments.
+enum DiagonalCovariance: CovarianceFamily {
+    static var covarianceType: CovarianceType { .diag }
+    static var storage: CovarianceStorage { .componentValues }
+    static var widensFloatMoments: Bool { true }
+
+    static func blockShapes(components k: Int, dimension d: Int) -> [(rows: Int, columns: Int)] { [(k, d)] }
+
+    static func arrayShape(components k: Int, dimension d: Int) -> [Int] { [k, d] }
+
+    static func covarianceParameterCount(components k: Int, dimension d: Int) -> Int { k * d }
+
+    static func featureCount(dimension d: Int) -> Int { 2 * d + 1 }
+
+    static func coordinateColumns(dimension d: Int) -> Range<Int> { d..<(2 * d) }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func writeFeatures<Scalar: BLASScalar>(of block: Matrix<Scalar>, center: [Scalar], into features: inout Matrix<Scalar>) {
+        let d = block.columns, f = features.columns, m = block.rows
+        precondition(center.count == d && features.rows == m && f == 2 * d + 1)
+        block.withUnsafeBufferPointer { x in
+            features.withUnsafeMutableBufferPointer { phi in
+                center.withUnsafeBufferPointer { c in
+                    let (x, phi, c) = (x.baseAddress!, phi.baseAddress!, c.baseAddress!)
+                    for i in 0..<m {
+                        let row = x + i * d, out = phi + i * f
+                        for j in 0..<d {
+                            let v = row[j] - c[j]
+                            out[j] = v * v
+                            out[d + j] = v
+                        }
+                        out[2 * d] = 1
+                    }
+                }
+            }
+        }
+    }
+
+    static func logDensityKernel<Scalar: BLASScalar>(
+        _ parameters: MixtureParameters, centeredMeans means: Matrix<Double>, as: Scalar.Type
+    ) -> any LogDensityKernel<Scalar> {
+        let factors = parameters.precisionCholesky.blocks[0]
+        let k = parameters.componentCount, d = parameters.dimension
+        var coefficients = Matrix<Double>(rows: 2 * d + 1, columns: k)
+        var logDeterminants = [Double](repeating: 0, count: k)
+        for component in 0..<k {
+            for j in 0..<d {
+                let p = factors[component, j] * factors[component, j]
+                coefficients[j, component] = p
+                coefficients[d + j, component] = -2 * means[component, j] * p
+                coefficients[2 * d, component] += means[component, j] * means[component, j] * p
+                logDeterminants[component] += Double.log(factors[component, j])
+            }
+        }
+        return QuadraticFormKernel<Scalar>(
+            constants: componentConstants(weights: parameters.weights, logDeterminants: logDeterminants, dimension: d),
+            coefficients: coefficients)
+    }
+
+    static func scratchBytesPerRow(components k: Int, dimension d: Int, scalarSize: Int) -> Int {
+        scalarSize * (2 * d + 3 * k) + 8 * k
+    }
+
+    static func secondMomentShape(components k: Int, dimension d: Int) -> (rows: Int, columns: Int) { (k, d) }
+
+    static func accumulateSecondMoments<Scalar: BLASScalar>(
+        into statistics: inout SufficientStatistics, moments: Matrix<Double>, features: Matrix<Scalar>,
+        responsibilities: Matrix<Scalar>, rowWeights: UnsafeBufferPointer<Double>?,
+        workspace: inout SufficientStatistics.Workspace<Scalar>
+    ) {
+        // Σᵢ rᵢₖ·x²ᵢⱼ: the x∘x columns of Rᵀ·φ.
+        for c in 0..<statistics.componentCount {
+            for j in 0..<statistics.dimension { statistics.secondMoments[c, j] += moments[c, j] }
+        }
+    }
+
+    static func covariances(
+        from statistics: SufficientStatistics, shiftedMeans: Matrix<Double>, counts n: [Double], regularization: Double
+    ) -> CovarianceParameters {
+        .diag(Matrix(rows: statistics.componentCount, columns: statistics.dimension) { i, j in
+            statistics.secondMoments[i, j] / n[i] - shiftedMeans[i, j] * shiftedMeans[i, j] + regularization
+        })
+    }
+
+    static func parameterDoubles(components k: Int, dimension d: Int) -> Int { saturatingProduct(k, d) }
+}

@@ -1,0 +1,186 @@
+import LinearAlgebra
+import RealModule
+
+/// Full covariance: each component has its own general d×d matrix.
+///
+/// Features φ(x) = [x, 1]. The log-densities project every row on every
+/// factor Uₖ, and since Uₖ is upper triangular the first h = ⌊d/2⌋ columns
+/// of xᵀUₖ depend only on the first h coordinates of x: two GEMMs, x₁..ₕ
+/// against the top-left blocks and x against the last d − h columns, do ¾
+/// of the flops of one against the whole of Uₖ (1.5·m·K·d² for m rows).
+/// Each component's second moment is a SYRK of its rows scaled by √rᵢₖ,
+/// taken around the component's previous mean so that Σ = S₂/N − a·aᵀ does
+/// not cancel.
+enum FullCovariance: CovarianceFamily {
+    static var covarianceType: CovarianceType { .full }
+    static var storage: CovarianceStorage { .matrices }
+
+    static func blockShapes(components k: Int, dimension d: Int) -> [(rows: Int, columns: Int)] {
+        [(rows: Int, columns: Int)](repeating: (d, d), count: k)
+    }
+
+    static func arrayShape(components k: Int, dimension d: Int) -> [Int] { [k, d, d] }
+
+    static func covarianceParameterCount(components k: Int, dimension d: Int) -> Int { k * d * (d + 1) / 2 }
+
+    static func featureCount(dimension d: Int) -> Int { d + 1 }
+
+    static func coordinateColumns(dimension d: Int) -> Range<Int> { 0..<d }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func writeFeatures<Scalar: BLASScalar>(of block: Matrix<Scalar>, center: [Scalar], into features: inout Matrix<Scalar>) {
+        writeCoordinatesAndOne(of: block, center: center, into: &features)
+    }
+
+    static func logDensityKernel<Scalar: BLASScalar>(
+        _ parameters: MixtureParameters, centeredMeans: Matrix<Double>, as: Scalar.Type
+    ) -> any LogDensityKernel<Scalar> {
+        Kernel<Scalar>(factors: parameters.precisionCholesky.blocks, weights: parameters.weights, centeredMeans: centeredMeans)
+    }
+
+    static func scratchBytesPerRow(components k: Int, dimension d: Int, scalarSize: Int) -> Int {
+        scalarSize * (groupSize(components: k, dimension: d) * d + 2 * d + 2 * k) + 8 * k
+    }
+
+    static var shiftsEachComponent: Bool { true }
+
+    static func secondMomentShape(components k: Int, dimension d: Int) -> (rows: Int, columns: Int) { (k * d, d) }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func accumulateSecondMoments<Scalar: BLASScalar>(
+        into statistics: inout SufficientStatistics, moments: Matrix<Double>, features: Matrix<Scalar>,
+        responsibilities: Matrix<Scalar>, rowWeights: UnsafeBufferPointer<Double>?,
+        workspace: inout SufficientStatistics.Workspace<Scalar>
+    ) {
+        let k = statistics.componentCount, d = statistics.dimension
+        for c in 0..<k {
+            let shift = (0..<d).map { Scalar(statistics.componentShifts[c, $0]) }
+            // Rows whose responsibility is exactly zero add exactly nothing:
+            // leave them out of the SYRK (with separated components, most are).
+            let used = workspace.fillScaledRows(features: features, responsibilities: responsibilities, dimension: d,
+                                                shift: shift) { r, i in r[i * k + c].squareRoot() }
+            guard used > 0 else { continue }
+            statistics.addGram(of: workspace.scaledRows[rows: 0..<used], toSecondMomentRowsFrom: c * d, workspace: &workspace)
+        }
+    }
+
+    static func covariances(
+        from statistics: SufficientStatistics, shiftedMeans: Matrix<Double>, counts n: [Double], regularization: Double
+    ) -> CovarianceParameters {
+        let d = statistics.dimension
+        return .full((0..<statistics.componentCount).map { c in
+            // Σ = (S₂ − N·a·aᵀ)/N′ with a = m′ − δ, the mean relative to the shift.
+            let a = (0..<d).map { shiftedMeans[c, $0] - statistics.componentShifts[c, $0] }
+            var sigma = Matrix<Double>(rows: d, columns: d) { i, j in
+                j <= i ? (statistics.secondMoments[c * d + i, j] - statistics.counts[c] * a[i] * a[j]) / n[c] : 0
+            }
+            sigma.symmetrize(from: .lower)
+            for i in 0..<d { sigma[i, i] += regularization }
+            return sigma
+        })
+    }
+
+    static func parameterDoubles(components k: Int, dimension d: Int) -> Int { saturatingProduct(k, d, d) }
+
+    /// Components per projection group: about 1024 projection columns,
+    /// enough for BLAS to run at speed while the scratch stays small.
+    static func groupSize(components k: Int, dimension d: Int) -> Int {
+        Swift.min(k, Swift.max(1, 1024 / Swift.max(d, 1)))
+    }
+
+    /// h: half the columns, or none below d = 8, where a second GEMM costs
+    /// more than the flops it saves.
+    static func leadingColumns(dimension d: Int) -> Int {
+        d >= 8 ? d / 2 : 0
+    }
+
+    /// sₖ(x) = ‖xᵀUₖ − bₖ‖² by two GEMMs per group of components.
+    struct Kernel<Scalar: BLASScalar>: LogDensityKernel {
+        let constants: [Double]
+        let dimension: Int
+        /// h, the columns of each factor in ``leadingFactors``.
+        let leadingColumns: Int
+        /// Components per group (the last one may have fewer).
+        let groupSize: Int
+        /// Per group: the top-left h × h blocks of its factors side by side
+        /// (h × size·h), and their last d − h columns (d × size·(d − h)),
+        /// padded with zero columns in a last, partial group.
+        let leadingFactors: [Matrix<Scalar>]
+        let trailingFactors: [Matrix<Scalar>]
+        /// bₖ = μₖᵀUₖ (K × d), subtracted from the projections.
+        let projectedMeans: Matrix<Scalar>
+        /// Scratch: a group's leading and trailing projections.
+        private var leadingProjections = Matrix<Scalar>(rows: 0, columns: 0)
+        private var trailingProjections = Matrix<Scalar>(rows: 0, columns: 0)
+
+        init(factors: [Matrix<Double>], weights: [Double], centeredMeans means: Matrix<Double>) {
+            let k = factors.count, d = means.columns
+            let size = FullCovariance.groupSize(components: k, dimension: d), h = FullCovariance.leadingColumns(dimension: d)
+            var leading: [Matrix<Scalar>] = [], trailing: [Matrix<Scalar>] = []
+            var b = Matrix<Scalar>(rows: k, columns: d)
+            var logDeterminants = [Double](repeating: 0, count: k)
+            for first in stride(from: 0, to: k, by: size) {
+                var left = Matrix<Scalar>(rows: h, columns: size * h)
+                var right = Matrix<Scalar>(rows: d, columns: size * (d - h))
+                for (slot, component) in (first..<Swift.min(first + size, k)).enumerated() {
+                    let u = factors[component]
+                    for i in 0..<h {
+                        for j in 0..<h { left[i, slot * h + j] = Scalar(u[i, j]) }
+                    }
+                    for i in 0..<d {
+                        for j in h..<d { right[i, slot * (d - h) + j - h] = Scalar(u[i, j]) }
+                        logDeterminants[component] += Double.log(u[i, i])
+                    }
+                    let projected = means[rows: component..<(component + 1)].matmul(u)
+                    for j in 0..<d { b[component, j] = Scalar(projected[0, j]) }
+                }
+                leading.append(left)
+                trailing.append(right)
+            }
+            constants = componentConstants(weights: weights, logDeterminants: logDeterminants, dimension: d)
+            dimension = d
+            leadingColumns = h
+            groupSize = size
+            leadingFactors = leading
+            trailingFactors = trailing
+            projectedMeans = b
+        }
+
+        /// - Complexity: 1.5·m·K·d² flops (2·m·K·d² below d = 8) for m rows.
+        @_specialize(where Scalar == Float)
+        @_specialize(where Scalar == Double)
+        mutating func weightedLogDensities(features: Matrix<Scalar>, into logDensities: inout Matrix<Double>) {
+            let m = features.rows, k = constants.count, d = dimension, h = leadingColumns, size = groupSize
+            precondition(logDensities.rows == m && logDensities.columns == k)
+            if leadingProjections.rows != m {
+                leadingProjections = Matrix(rows: m, columns: size * h)
+                trailingProjections = Matrix(rows: m, columns: size * (d - h))
+            }
+            let constants = self.constants
+            for group in leadingFactors.indices {
+                let first = group * size, members = Swift.min(size, k - first)
+                projectRows(features, columns: h, leadingFactors[group], into: &leadingProjections)
+                projectRows(features, columns: d, trailingFactors[group], into: &trailingProjections)
+                leadingProjections.withUnsafeBufferPointer { left in
+                    trailingProjections.withUnsafeBufferPointer { right in
+                        projectedMeans.withUnsafeBufferPointer { b in
+                            logDensities.withUnsafeMutableBufferPointer { out in
+                                let (leftWidth, rightWidth) = (size * h, size * (d - h))
+                                for i in 0..<m {
+                                    for slot in 0..<members {
+                                        let c = first + slot
+                                        let s = sumOfSquaredDifferences(left, i * leftWidth + slot * h, b, c * d, h)
+                                            + sumOfSquaredDifferences(right, i * rightWidth + slot * (d - h), b, c * d + h, d - h)
+                                        out[i * k + c] = constants[c] - 0.5 * Double(s)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import LinearAlgebra
+import RealModule
+
+/// Spherical covariance: each component has one variance for every feature.
+///
+/// Features φ(x) = [x, ‖x‖², 1], so that
+/// sₖ(x) = pₖ·‖x‖² − 2·pₖ·μₖ·x + pₖ·‖μₖ‖² (pₖ = 1/σ²ₖ) is one GEMM φ·C
+/// (2·m·K·d flops for m rows), and Rᵀ·φ gives the second moments
+/// Σᵢ rᵢₖ·‖xᵢ‖² with the counts and first moments.
+enum SphericalCovariance: CovarianceFamily {
+    static var covarianceType: CovarianceType { .spherical }
+    static var storage: CovarianceStorage { .componentValues }
+    static var widensFloatMoments: Bool { true }
+
+    static func blockShapes(components k: Int, dimension d: Int) -> [(rows: Int, columns: Int)] { [(k, 1)] }
+
+    static func arrayShape(components k: Int, dimension d: Int) -> [Int] { [k] }
+
+    static func covarianceParameterCount(components k: Int, dimension d: Int) -> Int { k }
+
+    static func featureCount(dimension d: Int) -> Int { d + 2 }
+
+    static func coordinateColumns(dimension d: Int) -> Range<Int> { 0..<d }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func writeFeatures<Scalar: BLASScalar>(of block: Matrix<Scalar>, center: [Scalar], into features: inout Matrix<Scalar>) {
+        let d = block.columns, f = features.columns, m = block.rows
+        precondition(center.count == d && features.rows == m && f == d + 2)
+        block.withUnsafeBufferPointer { x in
+            features.withUnsafeMutableBufferPointer { phi in
+                center.withUnsafeBufferPointer { c in
+                    let (x, phi, c) = (x.baseAddress!, phi.baseAddress!, c.baseAddress!)
+                    for i in 0..<m {
+                        let row = x + i * d, out = phi + i * f
+                        var norm: Scalar = 0
+                        for j in 0..<d {
+                            let v = row[j] - c[j]
+                            out[j] = v
+                            norm += v * v
+                        }
+                        out[d] = norm
+                        out[d + 1] = 1
+                    }
+                }
+            }
+        }
+    }
+
+    static func logDensityKernel<Scalar: BLASScalar>(
+        _ parameters: MixtureParameters, centeredMeans means: Matrix<Double>, as: Scalar.Type
+    ) -> any LogDensityKernel<Scalar> {
+        let factors = parameters.precisionCholesky.blocks[0]
+        let k = parameters.componentCount, d = parameters.dimension
+        var coefficients = Matrix<Double>(rows: d + 2, columns: k)
+        var logDeterminants = [Double](repeating: 0, count: k)
+        for component in 0..<k {
+            let p = factors[component, 0] * factors[component, 0]
+            var norm = 0.0
+            for j in 0..<d {
+                coefficients[j, component] = -2 * means[component, j] * p
+                norm += means[component, j] * means[component, j]
+            }
+            coefficients[d, component] = p
+            coefficients[d + 1, component] = norm * p
+            logDeterminants[component] = Double(d) * Double.log(factors[component, 0])
+        }
+        return QuadraticFormKernel<Scalar>(
+            constants: componentConstants(weights: parameters.weights, logDeterminants: logDeterminants, dimension: d),
+            coefficients: coefficients)
+    }
+
+    static func scratchBytesPerRow(components k: Int, dimension d: Int, scalarSize: Int) -> Int {
+        scalarSize * (2 * d + 3 * k) + 8 * k
+    }
+
+    static func secondMomentShape(components k: Int, dimension d: Int) -> (rows: Int, columns: Int) { (k, 1) }
+
+    static func accumulateSecondMoments<Scalar: BLASScalar>(
+        into statistics: inout SufficientStatistics, moments: Matrix<Double>, features: Matrix<Scalar>,
+        responsibilities: Matrix<Scalar>, rowWeights: UnsafeBufferPointer<Double>?,
+        workspace: inout SufficientStatistics.Workspace<Scalar>
+    ) {
+        // Σᵢ rᵢₖ·‖xᵢ‖²: the ‖x‖² column of Rᵀ·φ.
+        let d = statistics.dimension
+        for c in 0..<statistics.componentCount { statistics.secondMoments[c, 0] += moments[c, d] }
+    }
+
+    static func covariances(
+        from statistics: SufficientStatistics, shiftedMeans: Matrix<Double>, counts n: [Double], regularization: Double
+    ) -> CovarianceParameters {
+        let d = statistics.dimension
+        return .spherical((0..<statistics.componentCount).map { c in
+            let squaredNorm = (0..<d).reduce(0.0) { $0 + shiftedMeans[c, $1] * shiftedMeans[c, $1] }
+            return (statistics.secondMoments[c, 0] / n[c] - squaredNorm) / Double(d) + regularization
+        })
+    }
+
+    static func parameterDoubles(components k: Int, dimension d: Int) -> Int { saturatingProduct(k, d) }
+}

@@ -1,0 +1,114 @@
+import LinearAlgebra
+import RealModule
+
+/// A family's log-densities for one set of parameters: the weighted
+/// log-densities log πₖ + log N(xᵢ | μₖ, Σₖ) of a block of rows from their
+/// features (see ``CovarianceFamily``). A kernel keeps its scratch between
+/// blocks; each worker uses its own copy.
+protocol LogDensityKernel<Scalar> {
+    associatedtype Scalar: BLASScalar
+
+    /// Writes the weighted log-densities (m × K) of the m rows whose
+    /// features are `features` into `logDensities`.
+    mutating func weightedLogDensities(features: Matrix<Scalar>, into logDensities: inout Matrix<Double>)
+}
+
+/// cₖ = log πₖ + log |Uₖ| − ½·d·log 2π per component, from the log-determinants
+/// of the precision factors: the part of the log-density that does not
+/// depend on x.
+func componentConstants(weights: [Double], logDeterminants: [Double], dimension d: Int) -> [Double] {
+    let logTwoPi = Double.log(2 * .pi)
+    return zip(weights, logDeterminants).map { Double.log($0) + $1 - 0.5 * Double(d) * logTwoPi }
+}
+
+/// The kernel of the families whose sₖ(x) is linear in their features
+/// (diag: φ = [x∘x, x, 1]; spherical: φ = [x, ‖x‖², 1]): one GEMM φ·C with
+/// coefficients C (features × K) gives every sₖ of a block.
+struct QuadraticFormKernel<Scalar: BLASScalar>: LogDensityKernel {
+    let constants: [Double]
+    let coefficients: Matrix<Scalar>
+    private var forms = Matrix<Scalar>(rows: 0, columns: 0)
+
+    init(constants: [Double], coefficients: Matrix<Double>) {
+        self.constants = constants
+        self.coefficients = coefficients.converted()
+    }
+
+    /// - Complexity: 2·m·F·K flops for m rows of F features.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    mutating func weightedLogDensities(features: Matrix<Scalar>, into logDensities: inout Matrix<Double>) {
+        let m = features.rows, k = constants.count
+        precondition(logDensities.rows == m && logDensities.columns == k)
+        if forms.rows != m { forms = Matrix(rows: m, columns: k) }
+        BLAS.gemm(features, coefficients, into: &forms)
+        let constants = self.constants
+        forms.withUnsafeBufferPointer { s in
+            logDensities.withUnsafeMutableBufferPointer { out in
+                // Rounding can make a distance of zero slightly negative.
+                for i in 0..<(m * k) { out[i] = constants[i % k] - 0.5 * Swift.max(0, Double(s[i])) }
+            }
+        }
+    }
+}
+
+extension Matrix where Scalar == Double {
+    /// The same values in another precision.
+    func converted<Other: BLASScalar>() -> Matrix<Other> {
+        if let same = self as? Matrix<Other> { return same }
+        return Matrix<Other>(rows: rows, columns: columns) { Other(self[$0, $1]) }
+    }
+}
+
+/// Σ (y − b)² over `count` elements of y from `start` and of b from
+/// `offset`, in the data's precision with four accumulators.
+@inline(__always)
+func sumOfSquaredDifferences<Scalar: BLASScalar>(
+    _ y: UnsafeBufferPointer<Scalar>, _ start: Int, _ b: UnsafeBufferPointer<Scalar>, _ offset: Int, _ count: Int
+) -> Scalar {
+    var (a0, a1, a2, a3): (Scalar, Scalar, Scalar, Scalar) = (0, 0, 0, 0)
+    var j = 0
+    while j + 4 <= count {
+        let v0 = y[start + j] - b[offset + j], v1 = y[start + j + 1] - b[offset + j + 1]
+        let v2 = y[start + j + 2] - b[offset + j + 2], v3 = y[start + j + 3] - b[offset + j + 3]
+        a0 += v0 * v0; a1 += v1 * v1; a2 += v2 * v2; a3 += v3 * v3
+        j += 4
+    }
+    while j < count {
+        let v = y[start + j] - b[offset + j]
+        a0 += v * v
+        j += 1
+    }
+    return (a0 + a1) + (a2 + a3)
+}
+
+/// Σ y² over `count` elements from `start`, in the data's precision with
+/// four accumulators so the loop vectorises.
+@inline(__always)
+func sumOfSquares<Scalar: BLASScalar>(_ y: UnsafeBufferPointer<Scalar>, _ start: Int, _ count: Int) -> Scalar {
+    var (a0, a1, a2, a3): (Scalar, Scalar, Scalar, Scalar) = (0, 0, 0, 0)
+    var j = 0
+    while j + 4 <= count {
+        let v0 = y[start + j], v1 = y[start + j + 1], v2 = y[start + j + 2], v3 = y[start + j + 3]
+        a0 += v0 * v0; a1 += v1 * v1; a2 += v2 * v2; a3 += v3 * v3
+        j += 4
+    }
+    while j < count { a0 += y[start + j] * y[start + j]; j += 1 }
+    return (a0 + a1) + (a2 + a3)
+}
+
+/// `out ← φ[:, 0..<columns] · factors`: the first `columns` features of
+/// every row against the factors' columns (a GEMM on a column prefix of φ).
+func projectRows<Scalar: BLASScalar>(_ features: Matrix<Scalar>, columns: Int, _ factors: Matrix<Scalar>, into out: inout Matrix<Scalar>) {
+    let m = features.rows, n = factors.columns
+    precondition(factors.rows == columns && columns <= features.columns && out.rows == m && out.columns == n)
+    guard m > 0 && n > 0 && columns > 0 else { return }
+    features.withUnsafeBufferPointer { x in
+        factors.withUnsafeBufferPointer { u in
+            out.withUnsafeMutableBufferPointer { y in
+                Scalar.blasGemm(.none, .none, m, n, columns, 1, x.baseAddress!, features.columns,
+                                u.baseAddress!, n, 0, y.baseAddress!, n)
+            }
+        }
+    }
+}
