@@ -74,6 +74,9 @@ protocol CovarianceFamily {
     /// recomputed in Double: for second moments read off the features,
     /// whose variances would otherwise cancel in Float.
     static var widensFloatMoments: Bool { get }
+    /// φ in Double, for ``widensFloatMoments``: recomputed from the x that
+    /// `features` (m × F) hold, so that squares of Float values are exact.
+    static func widenFeatures<Scalar: BLASScalar>(_ features: Matrix<Scalar>, into wide: inout Matrix<Double>)
     /// Adds a block's second moments: `moments` is Rᵀ·φ (K × features, in
     /// Double), `responsibilities` the block's rᵢₖ times the sample weights,
     /// `rowWeights` the weights themselves (nil: all 1).
@@ -100,6 +103,14 @@ extension CovarianceFamily {
     static var isShared: Bool { false }
     static var shiftsEachComponent: Bool { false }
     static var widensFloatMoments: Bool { false }
+
+    static func widenFeatures<Scalar: BLASScalar>(_ features: Matrix<Scalar>, into wide: inout Matrix<Double>) {
+        features.withUnsafeBufferPointer { phi in
+            wide.withUnsafeMutableBufferPointer { out in
+                for i in phi.indices { out[i] = Double(phi[i]) }
+            }
+        }
+    }
 }
 
 // MARK: - Shared by families

@@ -143,7 +143,7 @@ extension CovarianceParameters {
     ///
     /// - Throws: the first component whose covariance is not positive
     ///   definite (0 for a shared matrix).
-    func precisionCholeskyFromCovariances() throws(ComponentIndex) -> CovarianceParameters {
+    func precisionsCholeskyFromCovariances() throws(ComponentIndex) -> CovarianceParameters {
         try tryMapMatrices({ (covariance, k) throws(ComponentIndex) in try Self.upperPrecisionFactor(ofCovariance: covariance, component: k) },
                            values: { 1 / $0.squareRoot() })
     }
@@ -170,7 +170,7 @@ extension CovarianceParameters {
     /// The Cholesky factors of the precisions from the precisions themselves,
     /// as scikit-learn 1.9 computes them: U = J·chol(J·P·J)·J with J the
     /// exchange matrix, which is upper triangular with U·Uᵀ = P.
-    func precisionCholeskyFromPrecisions() throws(ComponentIndex) -> CovarianceParameters {
+    func precisionsCholeskyFromPrecisions() throws(ComponentIndex) -> CovarianceParameters {
         try tryMapMatrices({ (precision, component) throws(ComponentIndex) in
             let n = precision.rows
             var flipped = Matrix(rows: n, columns: n) { i, j in precision[n - 1 - i, n - 1 - j] }

@@ -24,14 +24,14 @@ extension GaussianMixture {
             weights = initialWeights ?? estimated.weights
             means = initialMeans ?? estimated.means
             covariances = estimatedCovariances
-            factors = estimated.precisionCholesky
+            factors = estimated.precisionsCholesky
         }
         if let initialPrecisions {
             // Shapes and definiteness were checked before fitting started.
-            factors = try! initialPrecisions.precisionCholeskyFromPrecisions()
+            factors = try! initialPrecisions.precisionsCholeskyFromPrecisions()
             covariances = nil
         }
-        let parameters = MixtureParameters(weights: weights, means: means, precisionCholesky: factors)
+        let parameters = MixtureParameters(weights: weights, means: means, precisionsCholesky: factors)
         return (parameters, covariances ?? factors.covariancesFromPrecisionCholesky())
     }
 

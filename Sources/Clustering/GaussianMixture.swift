@@ -149,26 +149,23 @@ public struct GaussianMixture: Sendable {
     }
 
     /// The EM loop of one start over a part of the data, for distributed
-    /// fitting: after each E-step, `combine` replaces the part's
+    /// fitting: after each E-step, `reduction` replaces the part's
     /// ``SufficientStatistics/packed`` buffer with the sum over all parts
     /// (an allreduce), so that every part takes the same M-step.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     package func runEM<Scalar: BLASScalar>(
         part source: BlockReader<Scalar>, from initial: MixtureParameters, start: Int, clock: ContinuousClock.Instant,
-        combine: (inout [Double]) -> Void
+        reduction: PartReduction
     ) throws(ClusteringError) -> GaussianMixtureModel {
-        let covariances = initial.precisionCholesky.covariancesFromPrecisionCholesky()
-        return try withoutActuallyEscaping(combine) { (combine) throws(ClusteringError) in
-            try runEM(source, sampleWeights: nil, from: initial, covariances: covariances,
-                      previousLowerBound: -.infinity, start: start, clock: clock, combine: combine)
-        }
+        try runEM(source, sampleWeights: nil, from: initial, covariances: initial.precisionsCholesky.covariancesFromPrecisionCholesky(),
+                  previousLowerBound: -.infinity, start: start, clock: clock, reduction: reduction)
     }
 
     /// The EM loop of one start.
     private func runEM<Source: RowBlockSource>(
         _ source: Source, sampleWeights: [Double]?, from initial: MixtureParameters, covariances initialCovariances: CovarianceParameters,
-        previousLowerBound: Double, start: Int, clock: ContinuousClock.Instant, combine: ((inout [Double]) -> Void)? = nil
+        previousLowerBound: Double, start: Int, clock: ContinuousClock.Instant, reduction: PartReduction? = nil
     ) throws(ClusteringError) -> GaussianMixtureModel {
         var parameters = initial
         // Only the last iteration's covariances are kept: for full covariance
@@ -181,9 +178,9 @@ public struct GaussianMixture: Sendable {
         while iterations < maxIterations {
             iterations += 1
             var statistics = SufficientStatistics.expectation(of: source, under: parameters, rowWeights: sampleWeights)
-            if let combine {
+            if let reduction {
                 var buffer = statistics.packed
-                combine(&buffer)
+                reduction.sum(&buffer)
                 statistics.unpack(buffer)
             }
             let previous = lowerBound
@@ -197,7 +194,7 @@ public struct GaussianMixture: Sendable {
             if let progress {
                 let elapsed = ContinuousClock.now - clock
                 progress(Progress(initialization: start, iteration: iterations, lowerBound: lowerBound, change: change,
-                                  elapsed: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18))
+                                  elapsed: elapsed.inSeconds))
             }
             if converged { break }
         }
@@ -232,7 +229,7 @@ public struct GaussianMixture: Sendable {
             guard initialPrecisions.covarianceType == covarianceType && initialPrecisions.shape == expected else {
                 throw .parameterShape(name: "initial precisions", expected: expected, actual: initialPrecisions.shape)
             }
-            do { _ = try initialPrecisions.precisionCholeskyFromPrecisions() } catch {
+            do { _ = try initialPrecisions.precisionsCholeskyFromPrecisions() } catch {
                 throw .precisionNotPositiveDefinite(component: covarianceType.family.isShared ? nil : error.value)
             }
         }

@@ -77,13 +77,13 @@ extension GaussianMixtureModel: Codable {
             }
             // Both are stored, and predict uses one while sample uses the
             // other: they must describe the same model.
-            let difference = Self.relativeDifference(factors, model.parameters.precisionCholesky)
+            let difference = Self.relativeDifference(factors, model.parameters.precisionsCholesky)
             guard difference <= 1e-6 else {
                 throw DecodingError.dataCorruptedError(forKey: .precisionsCholesky, in: container,
                     debugDescription: "precisions_cholesky does not match covariances (relative difference "
                         + "\(String(format: "%.2g", difference))); give consistent values, or leave precisions_cholesky out")
             }
-            model = GaussianMixtureModel(parameters: MixtureParameters(weights: weights, means: means, precisionCholesky: factors),
+            model = GaussianMixtureModel(parameters: MixtureParameters(weights: weights, means: means, precisionsCholesky: factors),
                                          covariances: covariances, converged: false, iterationCount: 0,
                                          lowerBound: -.infinity, lowerBoundHistory: [])
         }

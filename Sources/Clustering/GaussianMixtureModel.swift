@@ -40,14 +40,14 @@ public struct GaussianMixtureModel: Sendable, Equatable {
     public var precisions: CovarianceParameters { precisionsCholesky.precisionsFromCholesky() }
 
     var parameters: MixtureParameters {
-        MixtureParameters(weights: weights, means: means, precisionCholesky: precisionsCholesky)
+        MixtureParameters(weights: weights, means: means, precisionsCholesky: precisionsCholesky)
     }
 
     init(parameters: MixtureParameters, covariances: CovarianceParameters, converged: Bool,
          iterationCount: Int, lowerBound: Double, lowerBoundHistory: [Double]) {
         weights = parameters.weights
         means = parameters.means
-        precisionsCholesky = parameters.precisionCholesky
+        precisionsCholesky = parameters.precisionsCholesky
         self.covariances = covariances
         self.converged = converged
         self.iterationCount = iterationCount
@@ -68,10 +68,10 @@ public struct GaussianMixtureModel: Sendable, Equatable {
             throw .parameterShape(name: "covariances", expected: expected, actual: covariances.shape)
         }
         let factors: CovarianceParameters
-        do { factors = try covariances.precisionCholeskyFromCovariances() } catch {
+        do { factors = try covariances.precisionsCholeskyFromCovariances() } catch {
             throw .invalidParameter(name: "covariances", reason: "component \(error.value) is not symmetric positive definite")
         }
-        self.init(parameters: MixtureParameters(weights: weights, means: means, precisionCholesky: factors),
+        self.init(parameters: MixtureParameters(weights: weights, means: means, precisionsCholesky: factors),
                   covariances: covariances, converged: false, iterationCount: 0, lowerBound: -.infinity, lowerBoundHistory: [])
     }
 

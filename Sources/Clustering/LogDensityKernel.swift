@@ -29,6 +29,9 @@ struct QuadraticFormKernel<Scalar: BLASScalar>: LogDensityKernel {
     let coefficients: Matrix<Scalar>
     private var forms = Matrix<Scalar>(rows: 0, columns: 0)
 
+    // Specialised: the factors are copied element by element.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     init(constants: [Double], coefficients: Matrix<Double>) {
         self.constants = constants
         self.coefficients = coefficients.converted()
@@ -54,6 +57,8 @@ struct QuadraticFormKernel<Scalar: BLASScalar>: LogDensityKernel {
 
 extension Matrix where Scalar == Double {
     /// The same values in another precision.
+    @_specialize(where Other == Float)
+    @_specialize(where Other == Double)
     func converted<Other: BLASScalar>() -> Matrix<Other> {
         if let same = self as? Matrix<Other> { return same }
         return Matrix<Other>(rows: rows, columns: columns) { Other(self[$0, $1]) }

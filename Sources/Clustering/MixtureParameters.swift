@@ -7,11 +7,11 @@ package struct MixtureParameters: Sendable, Equatable {
     /// K×d.
     package var means: Matrix<Double>
     /// scikit-learn's `precisions_cholesky_`.
-    package var precisionCholesky: CovarianceParameters
+    package var precisionsCholesky: CovarianceParameters
 
     package var componentCount: Int { weights.count }
     package var dimension: Int { means.columns }
-    package var covarianceType: CovarianceType { precisionCholesky.covarianceType }
+    package var covarianceType: CovarianceType { precisionsCholesky.covarianceType }
 
     /// A point near the data's center, Σₖ πₖ·μₖ. EM works in coordinates
     /// shifted by it, which keeps the second moments and the expanded
@@ -33,7 +33,7 @@ extension MixtureParameters {
     /// Weights, means and precision factors in one buffer (the factors'
     /// matrices row by row), for sending to other processes.
     package var packed: [Double] {
-        weights + means.elements + precisionCholesky.flattened
+        weights + means.elements + precisionsCholesky.flattened
     }
 
     /// The parameters of `buffer`, laid out as ``packed`` for a mixture of
@@ -45,7 +45,7 @@ extension MixtureParameters {
                      "a packed buffer of \(buffer.count) values, expected \(Self.packedCount(componentCount: k, dimension: d, covarianceType: covarianceType))")
         weights = Array(buffer[0..<k])
         means = Matrix(rows: k, columns: d, elements: Array(buffer[k..<(k + k * d)]))
-        precisionCholesky = CovarianceParameters(covarianceType, components: k, dimension: d, flattened: buffer[(k + k * d)...])
+        precisionsCholesky = CovarianceParameters(covarianceType, components: k, dimension: d, flattened: buffer[(k + k * d)...])
     }
 
     /// The length of ``packed`` for such a mixture.

@@ -112,11 +112,11 @@ extension SufficientStatistics {
         let covariances = family.covariances(from: self, shiftedMeans: shiftedMeans, counts: n, regularization: regularization)
         let factors: CovarianceParameters
         do {
-            factors = try covariances.precisionCholeskyFromCovariances()
+            factors = try covariances.precisionsCholeskyFromCovariances()
         } catch {
             throw .componentCollapsed(component: family.isShared ? nil : error.value, regularization: regularization)
         }
-        return (MixtureParameters(weights: weights, means: means, precisionCholesky: factors), covariances)
+        return (MixtureParameters(weights: weights, means: means, precisionsCholesky: factors), covariances)
     }
 }
 
@@ -131,8 +131,7 @@ extension SufficientStatistics {
         /// Rows scaled for a SYRK, packed from the top, and its output.
         var scaledRows = Matrix<Scalar>(rows: 0, columns: 0)
         var gram = Matrix<Scalar>(rows: 0, columns: 0)
-        /// With ``CovarianceFamily/widensFloatMoments``: x, φ and R in Double.
-        var wideCoordinates = Matrix<Double>(rows: 0, columns: 0)
+        /// With ``CovarianceFamily/widensFloatMoments``: φ and R in Double.
         var wideFeatures = Matrix<Double>(rows: 0, columns: 0)
         var wideResponsibilities = Matrix<Double>(rows: 0, columns: 0)
     }
@@ -179,23 +178,14 @@ extension SufficientStatistics {
                                        rowWeights: rowWeights, workspace: &workspace)
     }
 
-    /// φ recomputed in Double from the x it holds, and R widened.
+    /// φ recomputed in Double by the family, and R widened.
     private func widen<Scalar: BLASScalar>(
         _ features: Matrix<Scalar>, _ responsibilities: Matrix<Scalar>, family: any CovarianceFamily.Type,
         _ workspace: inout Workspace<Scalar>
     ) {
-        let d = dimension, m = features.rows, columns = family.coordinateColumns(dimension: d)
-        resize(&workspace.wideCoordinates, m, d)
-        resize(&workspace.wideFeatures, m, features.columns)
-        resize(&workspace.wideResponsibilities, m, componentCount)
-        features.withUnsafeBufferPointer { phi in
-            workspace.wideCoordinates.withUnsafeMutableBufferPointer { x in
-                for i in 0..<m {
-                    for j in 0..<d { x[i * d + j] = Double(phi[i * features.columns + columns.lowerBound + j]) }
-                }
-            }
-        }
-        family.writeFeatures(of: workspace.wideCoordinates, center: [Double](repeating: 0, count: d), into: &workspace.wideFeatures)
+        resize(&workspace.wideFeatures, features.rows, features.columns)
+        resize(&workspace.wideResponsibilities, responsibilities.rows, responsibilities.columns)
+        family.widenFeatures(features, into: &workspace.wideFeatures)
         responsibilities.withUnsafeBufferPointer { r in
             workspace.wideResponsibilities.withUnsafeMutableBufferPointer { out in
                 for i in r.indices { out[i] = Double(r[i]) }

@@ -1,3 +1,5 @@
+import Clustering
+
 /// What a distributed fit needs from the processes it runs on: who it is,
 /// how many there are, and two collective operations on `Double` buffers.
 ///
@@ -54,6 +56,12 @@ public struct DistributedFailure: Error, CustomStringConvertible {
 }
 
 extension Communicator {
+    /// This process's part in the reductions of a fit: its rank among the
+    /// processes, and the allreduce that sums their buffers.
+    var partReduction: PartReduction {
+        PartReduction(index: rank, count: size) { allreduceSum(&$0) }
+    }
+
     /// Runs `body` on every process and lets all of them learn whether it
     /// failed anywhere: one allreduce of a flag per process. Returns the
     /// result where every process succeeded; throws ``DistributedFailure``

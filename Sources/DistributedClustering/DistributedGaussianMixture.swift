@@ -88,6 +88,7 @@ public struct DistributedGaussianMixture: Sendable {
             ? Matrix<Double>(rows: 0, columns: d)
             : gatherSample(part, rows: Swift.max(initializationSampleSize, k), partition: partition, communicator: communicator)
         let clock = ContinuousClock.now
+        let reduction = communicator.partReduction
         var rng = Xoshiro256StarStar(seed: estimator.seed)
         return try bestOfStarts(estimator.initializationCount) { start throws(DistributedFailure) in
             // Process 0 initialises; the first value of the broadcast says whether it could.
@@ -104,7 +105,7 @@ public struct DistributedGaussianMixture: Sendable {
             guard buffer[0] == 1 else { throw DistributedFailure(failedRanks: [0], localError: initializationError) }
             let initial = MixtureParameters(packed: Array(buffer.dropFirst()), componentCount: k, dimension: d, covarianceType: type)
             do throws(ClusteringError) {
-                return try estimator.runEM(part: part, from: initial, start: start, clock: clock) { communicator.allreduceSum(&$0) }
+                return try estimator.runEM(part: part, from: initial, start: start, clock: clock, reduction: reduction)
             } catch {
                 // The M-step sees the same sums everywhere: every process fails alike.
                 throw DistributedFailure(failedRanks: Array(0..<communicator.size), localError: error)

@@ -78,7 +78,7 @@ public struct DistributedKMeans: Sendable {
         communicator.allreduceSum(&moments)
         let tolerance = estimator.tolerance == 0
             ? 0 : KMeans.meanFeatureVariance(moments: moments, rowCount: partition.rowCount) * estimator.tolerance
-        let reduction = PartReduction(index: communicator.rank, count: communicator.size) { communicator.allreduceSum(&$0) }
+        let reduction = communicator.partReduction
 
         var rng = Xoshiro256StarStar(seed: estimator.seed)
         return bestOfStarts(estimator.initializationCount) { _ in

@@ -95,7 +95,7 @@ struct Demo: ParsableCommand {
         var parts = ["<g class=\"panel\">", axes.frame(title: "lower bound per iteration", xLabel: "iteration", yLabel: "mean log-likelihood")]
         parts.append(axes.path(line, attributes: "fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\""))
         for point in line {
-            parts.append("<circle cx=\"\(fmt(axes.x(point.0)))\" cy=\"\(fmt(axes.y(point.1)))\" r=\"3\" fill=\"#1f77b4\"/>")
+            parts.append("<circle cx=\"\(svgNumber(axes.x(point.0)))\" cy=\"\(svgNumber(axes.y(point.1)))\" r=\"3\" fill=\"#1f77b4\"/>")
         }
         parts.append("</g>")
         figure.add(parts.joined(separator: "\n"))

@@ -86,7 +86,7 @@ extension Fit {
             // time in the collectives (transfer and waiting) and its own peak.
             let (calls, values) = (timed.calls, timed.values)
             var report = [Double](repeating: 0, count: 3 * processes)
-            report[3 * rank] = seconds(ContinuousClock.now - clock)
+            report[3 * rank] = (ContinuousClock.now - clock).inSeconds
             report[3 * rank + 1] = timed.seconds
             report[3 * rank + 2] = Double(residentMemory()?.peak ?? 0)
             communicator.allreduceSum(&report)
@@ -143,13 +143,9 @@ final class TimedCommunicator<Base: Communicator>: Communicator {
     }
 
     private func record(since start: ContinuousClock.Instant, count: Int) {
-        seconds += GaussCLI.seconds(ContinuousClock.now - start)
+        seconds += (ContinuousClock.now - start).inSeconds
         calls += 1
         values += count
     }
 }
 
-/// A duration in seconds.
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
-}

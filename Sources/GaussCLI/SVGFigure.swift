@@ -17,7 +17,7 @@ struct SVGFigure {
     var text: String {
         """
         <?xml version="1.0" encoding="UTF-8"?>
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(fmt(width))" height="\(fmt(height))" viewBox="0 0 \(fmt(width)) \(fmt(height))" font-family="Helvetica, Arial, sans-serif">
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(svgNumber(width))" height="\(svgNumber(height))" viewBox="0 0 \(svgNumber(width)) \(svgNumber(height))" font-family="Helvetica, Arial, sans-serif">
         <rect width="100%" height="100%" fill="white"/>
         \(body.joined(separator: "\n"))
         </svg>
@@ -29,7 +29,8 @@ struct SVGFigure {
 /// Distinct colours for components (the widely used "tab10" palette).
 let componentColors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
-func color(_ k: Int) -> String { componentColors[k % componentColors.count] }
+/// The colour of component `k`.
+func componentColor(_ k: Int) -> String { componentColors[k % componentColors.count] }
 
 /// A Gaussian component projected to the plane of a panel.
 struct PlanarGaussian {
@@ -77,26 +78,26 @@ struct Axes {
 
     /// The frame, ticks, tick labels, axis labels and title.
     func frame(title: String, xLabel: String, yLabel: String) -> String {
-        var parts = ["<rect x=\"\(fmt(left))\" y=\"\(fmt(top))\" width=\"\(fmt(width))\" height=\"\(fmt(height))\" fill=\"none\" stroke=\"#444\"/>"]
+        var parts = ["<rect x=\"\(svgNumber(left))\" y=\"\(svgNumber(top))\" width=\"\(svgNumber(width))\" height=\"\(svgNumber(height))\" fill=\"none\" stroke=\"#444\"/>"]
         for tick in niceTicks(bounds.xMin, bounds.xMax) {
             let px = x(tick)
-            parts.append("<line x1=\"\(fmt(px))\" y1=\"\(fmt(top + height))\" x2=\"\(fmt(px))\" y2=\"\(fmt(top + height + 4))\" stroke=\"#444\"/>")
-            parts.append("<text x=\"\(fmt(px))\" y=\"\(fmt(top + height + 16))\" font-size=\"10\" text-anchor=\"middle\" fill=\"#333\">\(tickLabel(tick))</text>")
+            parts.append("<line x1=\"\(svgNumber(px))\" y1=\"\(svgNumber(top + height))\" x2=\"\(svgNumber(px))\" y2=\"\(svgNumber(top + height + 4))\" stroke=\"#444\"/>")
+            parts.append("<text x=\"\(svgNumber(px))\" y=\"\(svgNumber(top + height + 16))\" font-size=\"10\" text-anchor=\"middle\" fill=\"#333\">\(tickLabel(tick))</text>")
         }
         for tick in niceTicks(bounds.yMin, bounds.yMax) {
             let py = y(tick)
-            parts.append("<line x1=\"\(fmt(left - 4))\" y1=\"\(fmt(py))\" x2=\"\(fmt(left))\" y2=\"\(fmt(py))\" stroke=\"#444\"/>")
-            parts.append("<text x=\"\(fmt(left - 6))\" y=\"\(fmt(py + 3))\" font-size=\"10\" text-anchor=\"end\" fill=\"#333\">\(tickLabel(tick))</text>")
+            parts.append("<line x1=\"\(svgNumber(left - 4))\" y1=\"\(svgNumber(py))\" x2=\"\(svgNumber(left))\" y2=\"\(svgNumber(py))\" stroke=\"#444\"/>")
+            parts.append("<text x=\"\(svgNumber(left - 6))\" y=\"\(svgNumber(py + 3))\" font-size=\"10\" text-anchor=\"end\" fill=\"#333\">\(tickLabel(tick))</text>")
         }
-        parts.append("<text x=\"\(fmt(left + width / 2))\" y=\"\(fmt(top + height + 32))\" font-size=\"11\" text-anchor=\"middle\" fill=\"#222\">\(escape(xLabel))</text>")
-        parts.append("<text transform=\"translate(\(fmt(left - 38)) \(fmt(top + height / 2))) rotate(-90)\" font-size=\"11\" text-anchor=\"middle\" fill=\"#222\">\(escape(yLabel))</text>")
-        parts.append("<text x=\"\(fmt(left + width / 2))\" y=\"\(fmt(top - 8))\" font-size=\"13\" font-weight=\"bold\" text-anchor=\"middle\" fill=\"#111\">\(escape(title))</text>")
+        parts.append("<text x=\"\(svgNumber(left + width / 2))\" y=\"\(svgNumber(top + height + 32))\" font-size=\"11\" text-anchor=\"middle\" fill=\"#222\">\(xmlEscaped(xLabel))</text>")
+        parts.append("<text transform=\"translate(\(svgNumber(left - 38)) \(svgNumber(top + height / 2))) rotate(-90)\" font-size=\"11\" text-anchor=\"middle\" fill=\"#222\">\(xmlEscaped(yLabel))</text>")
+        parts.append("<text x=\"\(svgNumber(left + width / 2))\" y=\"\(svgNumber(top - 8))\" font-size=\"13\" font-weight=\"bold\" text-anchor=\"middle\" fill=\"#111\">\(xmlEscaped(title))</text>")
         return parts.joined(separator: "\n")
     }
 
     /// A polyline through data points, clipped to the panel by the caller's bounds.
     func path(_ points: [(Double, Double)], attributes: String) -> String {
-        let d = points.enumerated().map { "\($0.offset == 0 ? "M" : "L")\(fmt(x($0.element.0))),\(fmt(y($0.element.1)))" }.joined()
+        let d = points.enumerated().map { "\($0.offset == 0 ? "M" : "L")\(svgNumber(x($0.element.0))),\(svgNumber(y($0.element.1)))" }.joined()
         return "<path d=\"\(d)\" \(attributes)/>"
     }
 }
@@ -105,18 +106,18 @@ struct Axes {
 /// 2σ ellipses and its mean.
 func scatterPanel(_ axes: Axes, title: String, xLabel: String, yLabel: String, points: [(Double, Double)],
                   labels: [Int]?, components: [PlanarGaussian]) -> String {
-    var parts = ["<g class=\"panel\">", "<clipPath id=\"clip\(Int(axes.left))x\(Int(axes.top))\"><rect x=\"\(fmt(axes.left))\" y=\"\(fmt(axes.top))\" width=\"\(fmt(axes.width))\" height=\"\(fmt(axes.height))\"/></clipPath>"]
+    var parts = ["<g class=\"panel\">", "<clipPath id=\"clip\(Int(axes.left))x\(Int(axes.top))\"><rect x=\"\(svgNumber(axes.left))\" y=\"\(svgNumber(axes.top))\" width=\"\(svgNumber(axes.width))\" height=\"\(svgNumber(axes.height))\"/></clipPath>"]
     parts.append(axes.frame(title: title, xLabel: xLabel, yLabel: yLabel))
     parts.append("<g clip-path=\"url(#clip\(Int(axes.left))x\(Int(axes.top)))\">")
     for (i, point) in points.enumerated() {
-        let fill = labels.map { color($0[i]) } ?? "#555"
-        parts.append("<circle cx=\"\(fmt(axes.x(point.0)))\" cy=\"\(fmt(axes.y(point.1)))\" r=\"2.2\" fill=\"\(fill)\" fill-opacity=\"0.55\"/>")
+        let fill = labels.map { componentColor($0[i]) } ?? "#555"
+        parts.append("<circle cx=\"\(svgNumber(axes.x(point.0)))\" cy=\"\(svgNumber(axes.y(point.1)))\" r=\"2.2\" fill=\"\(fill)\" fill-opacity=\"0.55\"/>")
     }
     for (k, component) in components.enumerated() {
-        parts.append(axes.path(component.ellipse(radius: 1), attributes: "class=\"ellipse\" fill=\"none\" stroke=\"\(color(k))\" stroke-width=\"2\""))
-        parts.append(axes.path(component.ellipse(radius: 2), attributes: "class=\"ellipse\" fill=\"none\" stroke=\"\(color(k))\" stroke-width=\"1.2\" stroke-dasharray=\"5,3\""))
+        parts.append(axes.path(component.ellipse(radius: 1), attributes: "class=\"ellipse\" fill=\"none\" stroke=\"\(componentColor(k))\" stroke-width=\"2\""))
+        parts.append(axes.path(component.ellipse(radius: 2), attributes: "class=\"ellipse\" fill=\"none\" stroke=\"\(componentColor(k))\" stroke-width=\"1.2\" stroke-dasharray=\"5,3\""))
         let mx = axes.x(component.mean.0), my = axes.y(component.mean.1)
-        parts.append("<path class=\"mean\" d=\"M\(fmt(mx - 5)),\(fmt(my - 5))L\(fmt(mx + 5)),\(fmt(my + 5))M\(fmt(mx - 5)),\(fmt(my + 5))L\(fmt(mx + 5)),\(fmt(my - 5))\" stroke=\"black\" stroke-width=\"2.5\"/>")
+        parts.append("<path class=\"mean\" d=\"M\(svgNumber(mx - 5)),\(svgNumber(my - 5))L\(svgNumber(mx + 5)),\(svgNumber(my + 5))M\(svgNumber(mx - 5)),\(svgNumber(my + 5))L\(svgNumber(mx + 5)),\(svgNumber(my - 5))\" stroke=\"black\" stroke-width=\"2.5\"/>")
     }
     parts.append("</g>")
     parts.append("</g>")
@@ -128,15 +129,15 @@ func legend(x: Double, y: Double, weights: [Double]) -> String {
     var parts = ["<g class=\"legend\">"]
     for (k, weight) in weights.enumerated() {
         let row = y + Double(k) * 16
-        parts.append("<rect x=\"\(fmt(x))\" y=\"\(fmt(row - 9))\" width=\"10\" height=\"10\" fill=\"\(color(k))\"/>")
-        parts.append("<text x=\"\(fmt(x + 16))\" y=\"\(fmt(row))\" font-size=\"11\" fill=\"#222\">component \(k)  (weight \(String(format: "%.3f", weight)))</text>")
+        parts.append("<rect x=\"\(svgNumber(x))\" y=\"\(svgNumber(row - 9))\" width=\"10\" height=\"10\" fill=\"\(componentColor(k))\"/>")
+        parts.append("<text x=\"\(svgNumber(x + 16))\" y=\"\(svgNumber(row))\" font-size=\"11\" fill=\"#222\">component \(k)  (weight \(String(format: "%.3f", weight)))</text>")
     }
     let row = y + Double(weights.count) * 16 + 6
-    parts.append("<line x1=\"\(fmt(x))\" y1=\"\(fmt(row - 4))\" x2=\"\(fmt(x + 22))\" y2=\"\(fmt(row - 4))\" stroke=\"#333\" stroke-width=\"2\"/>")
-    parts.append("<text x=\"\(fmt(x + 28))\" y=\"\(fmt(row))\" font-size=\"11\" fill=\"#222\">1σ</text>")
-    parts.append("<line x1=\"\(fmt(x + 52))\" y1=\"\(fmt(row - 4))\" x2=\"\(fmt(x + 74))\" y2=\"\(fmt(row - 4))\" stroke=\"#333\" stroke-dasharray=\"5,3\"/>")
-    parts.append("<text x=\"\(fmt(x + 80))\" y=\"\(fmt(row))\" font-size=\"11\" fill=\"#222\">2σ</text>")
-    parts.append("<text x=\"\(fmt(x + 104))\" y=\"\(fmt(row))\" font-size=\"13\" font-weight=\"bold\" fill=\"#222\">× mean</text>")
+    parts.append("<line x1=\"\(svgNumber(x))\" y1=\"\(svgNumber(row - 4))\" x2=\"\(svgNumber(x + 22))\" y2=\"\(svgNumber(row - 4))\" stroke=\"#333\" stroke-width=\"2\"/>")
+    parts.append("<text x=\"\(svgNumber(x + 28))\" y=\"\(svgNumber(row))\" font-size=\"11\" fill=\"#222\">1σ</text>")
+    parts.append("<line x1=\"\(svgNumber(x + 52))\" y1=\"\(svgNumber(row - 4))\" x2=\"\(svgNumber(x + 74))\" y2=\"\(svgNumber(row - 4))\" stroke=\"#333\" stroke-dasharray=\"5,3\"/>")
+    parts.append("<text x=\"\(svgNumber(x + 80))\" y=\"\(svgNumber(row))\" font-size=\"11\" fill=\"#222\">2σ</text>")
+    parts.append("<text x=\"\(svgNumber(x + 104))\" y=\"\(svgNumber(row))\" font-size=\"13\" font-weight=\"bold\" fill=\"#222\">× mean</text>")
     parts.append("</g>")
     return parts.joined(separator: "\n")
 }
@@ -157,9 +158,12 @@ func niceTicks(_ low: Double, _ high: Double) -> [Double] {
 
 func tickLabel(_ value: Double) -> String { String(format: "%g", value) }
 
-func fmt(_ value: Double) -> String { String(format: "%.2f", value) }
+/// A coordinate or length as SVG attributes write it: two decimals.
+func svgNumber(_ value: Double) -> String { String(format: "%.2f", value) }
 
-func escape(_ text: String) -> String {
+/// `text` as XML character data or an attribute value: control characters
+/// replaced, markup characters escaped.
+func xmlEscaped(_ text: String) -> String {
     // XML 1.0 allows no control characters but tab, newline and return: a
     // header holding one would make the whole file invalid.
     let printable = String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in

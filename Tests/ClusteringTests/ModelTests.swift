@@ -150,7 +150,7 @@ import Testing
         let broken = Matrix<Double>([[1, 1.0000001], [1.0000001, 1]])
         #expect((try? Cholesky(broken)) == nil, "the stored covariance is not positive definite")
         let model = GaussianMixtureModel(
-            parameters: MixtureParameters(weights: [1], means: Matrix(rows: 1, columns: 2), precisionCholesky: .full([u])),
+            parameters: MixtureParameters(weights: [1], means: Matrix(rows: 1, columns: 2), precisionsCholesky: .full([u])),
             covariances: .full([broken]), converged: true, iterationCount: 1, lowerBound: 0, lowerBoundHistory: [0])
         let factor = model.samplingFactor(component: 0)
         #expect(relativeDifference(factor.matmul(factor.transposed()).elements, sigma.elements) < 1e-12)

@@ -45,10 +45,27 @@ enum DiagonalCovariance: CovarianceFamily {
         }
     }
 
+    @_specialize(where Scalar == Float)
+    static func widenFeatures<Scalar: BLASScalar>(_ features: Matrix<Scalar>, into wide: inout Matrix<Double>) {
+        let f = features.columns, d = (f - 1) / 2
+        features.withUnsafeBufferPointer { phi in
+            wide.withUnsafeMutableBufferPointer { out in
+                for row in stride(from: 0, to: phi.count, by: f) {
+                    for j in 0..<d {
+                        let v = Double(phi[row + d + j])
+                        out[row + j] = v * v
+                        out[row + d + j] = v
+                    }
+                    out[row + 2 * d] = 1
+                }
+            }
+        }
+    }
+
     static func logDensityKernel<Scalar: BLASScalar>(
         _ parameters: MixtureParameters, centeredMeans means: Matrix<Double>, as: Scalar.Type
     ) -> any LogDensityKernel<Scalar> {
-        let factors = parameters.precisionCholesky.blocks[0]
+        let factors = parameters.precisionsCholesky.blocks[0]
         let k = parameters.componentCount, d = parameters.dimension
         var coefficients = Matrix<Double>(rows: 2 * d + 1, columns: k)
         var logDeterminants = [Double](repeating: 0, count: k)

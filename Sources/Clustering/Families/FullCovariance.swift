@@ -36,7 +36,7 @@ enum FullCovariance: CovarianceFamily {
     static func logDensityKernel<Scalar: BLASScalar>(
         _ parameters: MixtureParameters, centeredMeans: Matrix<Double>, as: Scalar.Type
     ) -> any LogDensityKernel<Scalar> {
-        Kernel<Scalar>(factors: parameters.precisionCholesky.blocks, weights: parameters.weights, centeredMeans: centeredMeans)
+        Kernel<Scalar>(factors: parameters.precisionsCholesky.blocks, weights: parameters.weights, centeredMeans: centeredMeans)
     }
 
     static func scratchBytesPerRow(components k: Int, dimension d: Int, scalarSize: Int) -> Int {
@@ -115,6 +115,9 @@ enum FullCovariance: CovarianceFamily {
         private var leadingProjections = Matrix<Scalar>(rows: 0, columns: 0)
         private var trailingProjections = Matrix<Scalar>(rows: 0, columns: 0)
 
+        // Specialised: the factors are copied element by element.
+        @_specialize(where Scalar == Float)
+        @_specialize(where Scalar == Double)
         init(factors: [Matrix<Double>], weights: [Double], centeredMeans means: Matrix<Double>) {
             let k = factors.count, d = means.columns
             let size = FullCovariance.groupSize(components: k, dimension: d), h = FullCovariance.leadingColumns(dimension: d)

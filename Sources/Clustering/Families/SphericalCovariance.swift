@@ -47,10 +47,29 @@ enum SphericalCovariance: CovarianceFamily {
         }
     }
 
+    @_specialize(where Scalar == Float)
+    static func widenFeatures<Scalar: BLASScalar>(_ features: Matrix<Scalar>, into wide: inout Matrix<Double>) {
+        let f = features.columns, d = f - 2
+        features.withUnsafeBufferPointer { phi in
+            wide.withUnsafeMutableBufferPointer { out in
+                for row in stride(from: 0, to: phi.count, by: f) {
+                    var norm = 0.0
+                    for j in 0..<d {
+                        let v = Double(phi[row + j])
+                        out[row + j] = v
+                        norm += v * v
+                    }
+                    out[row + d] = norm
+                    out[row + d + 1] = 1
+                }
+            }
+        }
+    }
+
     static func logDensityKernel<Scalar: BLASScalar>(
         _ parameters: MixtureParameters, centeredMeans means: Matrix<Double>, as: Scalar.Type
     ) -> any LogDensityKernel<Scalar> {
-        let factors = parameters.precisionCholesky.blocks[0]
+        let factors = parameters.precisionsCholesky.blocks[0]
         let k = parameters.componentCount, d = parameters.dimension
         var coefficients = Matrix<Double>(rows: d + 2, columns: k)
         var logDeterminants = [Double](repeating: 0, count: k)

@@ -31,7 +31,7 @@ enum TiedCovariance: CovarianceFamily {
     static func logDensityKernel<Scalar: BLASScalar>(
         _ parameters: MixtureParameters, centeredMeans: Matrix<Double>, as: Scalar.Type
     ) -> any LogDensityKernel<Scalar> {
-        Kernel<Scalar>(factor: parameters.precisionCholesky.blocks[0], weights: parameters.weights, centeredMeans: centeredMeans)
+        Kernel<Scalar>(factor: parameters.precisionsCholesky.blocks[0], weights: parameters.weights, centeredMeans: centeredMeans)
     }
 
     static func scratchBytesPerRow(components k: Int, dimension d: Int, scalarSize: Int) -> Int {
@@ -87,6 +87,9 @@ enum TiedCovariance: CovarianceFamily {
         private var projections = Matrix<Scalar>(rows: 0, columns: 0)
         private var crossTerms = Matrix<Scalar>(rows: 0, columns: 0)
 
+        // Specialised: the factors are copied element by element.
+        @_specialize(where Scalar == Float)
+        @_specialize(where Scalar == Double)
         init(factor u: Matrix<Double>, weights: [Double], centeredMeans means: Matrix<Double>) {
             let d = u.rows
             var c = Matrix<Double>(rows: d + 1, columns: d)
