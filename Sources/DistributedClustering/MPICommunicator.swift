@@ -1,5 +1,6 @@
 #if MPI
 import CMPI
+import LinearAlgebra
 
 #if canImport(Glibc)
 import Glibc
@@ -17,7 +18,8 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     public let size: Int
 
     /// Initialises MPI. A program not started by `mpirun` runs as a job of
-    /// one process.
+    /// one process. The processes of the job on this machine share its cores
+    /// out among them (see ``LinearAlgebra/shareCores(amongProcesses:)``).
     public init() {
         var provided: Int32 = 0
         MPI_Init_thread(nil, nil, Int32(MPI_THREAD_FUNNELED), &provided)
@@ -26,6 +28,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         MPI_Comm_size(gauss_mpi_comm_world(), &size)
         self.rank = Int(rank)
         self.size = Int(size)
+        shareCores(amongProcesses: Int(gauss_mpi_processes_on_this_machine()))
     }
 
     public func allreduceSum(_ buffer: inout [Double]) {

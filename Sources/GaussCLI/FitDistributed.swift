@@ -70,7 +70,9 @@ extension Fit {
             fitting.progress = progressReporter(verbose: verbose, maxIterations: em.maxIter)
             if verbose {
                 standardError(Info.kernelSummary)
-                standardError("gauss: \(processes) process\(processes == 1 ? "" : "es"), \(header.rows) rows of \(header.columns)"
+                let workers = defaultWorkerCount
+                standardError("gauss: \(processes) process\(processes == 1 ? "" : "es"), \(header.rows) rows of \(header.columns), "
+                              + "\(workers) worker\(workers == 1 ? "" : "s") per process"
                               + (streamed ? "; streaming each part from disk on every pass" : ""))
             }
         }

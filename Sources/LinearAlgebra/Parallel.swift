@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Splits `count` items into at most `workers` contiguous runs and calls
 /// `body` on each run concurrently, OpenBLAS set to one thread meanwhile,
@@ -33,17 +34,29 @@ package func concurrentRuns<R>(count: Int, workers requested: Int, _ body: (Rang
 /// The number of workers to use by default: `GAUSS_NUM_THREADS` when set to
 /// a positive number; otherwise the cores this process may run on (its CPU
 /// affinity, which `mpirun`, `taskset` and container limits narrow), shared
-/// out among the processes of an MPI job on this machine (Open MPI's
-/// `OMPI_COMM_WORLD_LOCAL_SIZE`) so that P unbound processes do not each
-/// start a worker per core. Read once per process.
-package let defaultWorkerCount: Int = {
-    let environment = ProcessInfo.processInfo.environment
-    if let text = environment["GAUSS_NUM_THREADS"], let count = Int(text), count > 0 { return count }
-    let cores = ProcessInfo.processInfo.activeProcessorCount
-    let processesHere = environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? 1
-    let share = Swift.max(1, cores / Swift.max(1, processesHere))
-    return Swift.min(share, affinityCoreCount() ?? share)
+/// out among the processes of a job on this machine (see
+/// ``shareCores(amongProcesses:)``) so that P unbound processes do not each
+/// start a worker per core.
+package var defaultWorkerCount: Int {
+    if let requested = requestedWorkerCount { return requested }
+    let share = Swift.max(1, availableCores / Swift.max(1, processesSharingCores.load(ordering: .relaxed)))
+    return Swift.min(share, affinityCores ?? share)
+}
+
+/// Tells the worker count that `count` processes of one job run on this
+/// machine: a distributed fit's communicator calls this as it starts, since
+/// only it knows.
+package func shareCores(amongProcesses count: Int) {
+    processesSharingCores.store(Swift.max(1, count), ordering: .relaxed)
+}
+
+private let processesSharingCores = Atomic<Int>(1)
+private let requestedWorkerCount: Int? = {
+    guard let text = ProcessInfo.processInfo.environment["GAUSS_NUM_THREADS"], let count = Int(text), count > 0 else { return nil }
+    return count
 }()
+private let availableCores = ProcessInfo.processInfo.activeProcessorCount
+private let affinityCores = affinityCoreCount()
 
 /// The CPUs in this process's affinity mask, from `Cpus_allowed_list` in
 /// `/proc/self/status`, where there is one.

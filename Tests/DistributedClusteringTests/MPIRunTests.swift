@@ -131,6 +131,9 @@ import Testing
         #expect(lines.count { $0.hasPrefix("gauss: process 0: ") } == 1)
         #expect(lines.count { $0.hasPrefix("gauss: process 1: ") } == 1)
         #expect(lines.count { $0.contains("model written to") } == 1)
+        // Two processes on this machine share its cores (MPI says how many share it).
+        let share = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount / 2)
+        #expect(lines.contains { $0.hasSuffix("rows of 4, \(share) worker\(share == 1 ? "" : "s") per process") }, "\(run.stderr)")
     }
 
     @Test func withoutMpirunTheFitRunsAsOneProcess() throws {
