@@ -53,6 +53,15 @@ public struct NpyRowSource<Scalar: BLASScalar>: RowBlockSource, @unchecked Senda
     public func rows(_ range: Range<Int>) -> Matrix<Scalar> {
         releasesPages ? file.transientRows(range, as: Scalar.self) : file.rows(range, as: Scalar.self)
     }
+
+    /// Whether a fit, which reads its rows on every pass, should convert
+    /// `file`'s rows into memory once rather than read them from the
+    /// mapping: when each block read would be a converted copy (see
+    /// ``LinearAlgebra/NpyFile/readsInPlace(as:)``), made again every pass,
+    /// and the rows are not `streamed` (there is room to hold them).
+    public static func convertsOnce(_ file: NpyFile, streamed: Bool) -> Bool {
+        !streamed && !file.readsInPlace(as: Scalar.self)
+    }
 }
 
 /// A contiguous range of another source's rows, such as one rank's share.

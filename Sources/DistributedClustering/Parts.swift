@@ -37,9 +37,7 @@ func npyPart<Scalar: BLASScalar, C: Communicator>(
         return (file, try RowPartition(rows: file.header.rows, parts: communicator.size))
     }
     let rows = partition.range(of: communicator.rank)
-    let readAsIs = NpyDType(Scalar.self) == file.header.dtype && !file.header.fortranOrder
-    if !readAsIs && !releasesPages {
-        // Converted blocks would be made again on every pass: convert the part once.
+    if NpyRowSource<Scalar>.convertsOnce(file, streamed: releasesPages) {
         return (BlockReader(file.rows(rows, as: Scalar.self)), partition)
     }
     return (BlockReader(RowRangeSource(NpyRowSource(file: file, as: Scalar.self, releasesPages: releasesPages), rows: rows)), partition)

@@ -95,15 +95,13 @@ func openFitInput(_ path: String, columns: [String]?, dtype: DataType?, memoryBu
     if type == .float32 && file.header.dtype == .float64 {
         try checkFitsInFloat32(NpyRowSource<Double>(file: file, releasesPages: streamed), path: path)
     }
-    let readAsIs = (type == .float32 ? NpyDType.float32 : .float64) == file.header.dtype && !file.header.fortranOrder
-    if !streamed && !readAsIs {
-        // Blocks of a converted or Fortran-order file are copies made on every
-        // pass; when it fits, convert it once instead.
-        return type == .float32 ? .matrixFloat(file.matrix(as: Float.self)) : .matrixDouble(file.matrix(as: Double.self))
-    }
     switch type {
-    case .float32: return .npyFloat(NpyRowSource(file: file, releasesPages: streamed))
-    case .float64: return .npyDouble(NpyRowSource(file: file, releasesPages: streamed))
+    case .float32:
+        return NpyRowSource<Float>.convertsOnce(file, streamed: streamed)
+            ? .matrixFloat(file.matrix(as: Float.self)) : .npyFloat(NpyRowSource(file: file, releasesPages: streamed))
+    case .float64:
+        return NpyRowSource<Double>.convertsOnce(file, streamed: streamed)
+            ? .matrixDouble(file.matrix(as: Double.self)) : .npyDouble(NpyRowSource(file: file, releasesPages: streamed))
     }
 }
 

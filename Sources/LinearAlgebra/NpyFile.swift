@@ -108,13 +108,20 @@ public final class NpyFile: @unchecked Sendable {
         rows(range, as: Scalar.self, releasingPages: true)
     }
 
+    /// Whether ``rows(_:as:)`` as `Scalar` are views of the mapped file (the
+    /// file holds aligned `Scalar` values in C order) rather than converted
+    /// copies.
+    public func readsInPlace<Scalar: BLASScalar>(as: Scalar.Type) -> Bool {
+        NpyDType(Scalar.self) == header.dtype && !header.fortranOrder
+            && Int(bitPattern: UnsafeRawPointer(mapping + header.dataOffset)) % MemoryLayout<Scalar>.alignment == 0
+    }
+
     private func rows<Scalar: BLASScalar>(_ range: Range<Int>, as: Scalar.Type, releasingPages: Bool) -> Matrix<Scalar> {
         precondition(range.lowerBound >= 0 && range.upperBound <= header.rows,
                      "rows \(range) out of range for \(path) with \(header.rows) rows")
         let columns = header.columns
         let data = UnsafeRawPointer(mapping + header.dataOffset)
-        if NpyDType(Scalar.self) == header.dtype && !header.fortranOrder
-            && Int(bitPattern: data) % MemoryLayout<Scalar>.alignment == 0 {
+        if readsInPlace(as: Scalar.self) {
             let base = data.assumingMemoryBound(to: Scalar.self) + range.lowerBound * columns
             let owner: AnyObject = releasingPages
                 ? PageLease(file: self, start: UnsafeRawPointer(base), byteCount: range.count * columns * MemoryLayout<Scalar>.stride)
