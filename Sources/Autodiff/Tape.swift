@@ -37,16 +37,8 @@ public final class Tape {
 
     private(set) var nodes: [Node] = []
 
-    /// Large value buffers of the previous use, by element count, handed out
-    /// again after ``reset()``: a tape reused in a loop then allocates (and
-    /// page-faults) its big matrices once, not on every pass.
-    private var pool: [Int: [Matrix<Double>]] = [:]
-    /// Buffers released during the current pass by
-    /// ``gradient(of:with:releasingIntermediates:)``: reused by later rules
-    /// of the same pass and, at ``reset()``, kept like the pass's values.
-    private var released: [Int: [Matrix<Double>]] = [:]
-    /// Matrices smaller than this many elements are not pooled.
-    private static let pooledSize = 1 << 14
+    /// Large buffers kept for reuse between passes and within one.
+    private(set) var buffers = BufferPool()
 
     /// When on, the first operation whose value holds NaN or ∞ is recorded
     /// in ``firstAnomaly``.
@@ -72,30 +64,19 @@ public final class Tape {
     /// The pool holds only the last pass's values (leftovers of earlier
     /// passes are released), so it never exceeds one pass's memory.
     public func reset() {
+        // Out of the tape first, so that values nothing else holds are unique.
         var old = nodes
         nodes.removeAll(keepingCapacity: true)
-        var fresh = released
-        released = [:]
-        while var node = old.popLast() {
-            // Checked in place: a copy of the value would never be unique.
-            if let count = node.value?.count, count >= Tape.pooledSize, node.value?.hasUniqueStorage() == true {
-                fresh[count, default: []].append(node.value!)
-            }
-        }
-        pool = fresh
+        var values = old.map(\.value)
+        old = []
+        buffers.endPass(keeping: &values)
         firstAnomaly = nil
     }
 
     /// A `rows × columns` matrix for a rule's result, from the pool when one
     /// of that size is free; `initializer` must write every element.
     func makeMatrix(rows: Int, columns: Int, initializingWith initializer: (UnsafeMutableBufferPointer<Double>) -> Void) -> Matrix<Double> {
-        let count = rows * columns
-        if count >= Tape.pooledSize, var reused = pool[count]?.popLast() ?? released[count]?.popLast() {
-            reused = reused.reshaped(rows: rows, columns: columns)
-            reused.withUnsafeMutableBufferPointer(initializer)
-            return reused
-        }
-        return Matrix(unsafeUninitializedRows: rows, columns: columns, initializingWith: initializer)
+        buffers.makeMatrix(rows: rows, columns: columns, initializingWith: initializer)
     }
 
     /// A new input holding `value`.
@@ -148,11 +129,9 @@ public final class Tape {
     /// caller's inputs and constants) are never released.
     private func release(_ index: Int, firstTemporary: Int) {
         let isLeaf = nodes[index].pullback == nil && nodes[index].inputs.isEmpty
-        guard index >= firstTemporary || !isLeaf, var value = nodes[index].value else { return }
+        guard index >= firstTemporary || !isLeaf, let value = nodes[index].value else { return }
         nodes[index].value = nil
-        if value.count >= Tape.pooledSize && value.hasUniqueStorage() {
-            released[value.count, default: []].append(value)
-        }
+        buffers.release(consume value)
     }
     func isConstant(_ index: Int) -> Bool { nodes[index].isConstant }
 
