@@ -60,8 +60,8 @@ struct EStep<Scalar: BLASScalar> {
     mutating func evaluate(_ block: Matrix<Scalar>) {
         let m = block.rows, k = parameters.componentCount
         if features.rows != m {
-            features = Matrix(rows: m, columns: features.columns)
-            logDensities = Matrix(rows: m, columns: k)
+            features = .scratch(rows: m, columns: features.columns)
+            logDensities = .scratch(rows: m, columns: k)
         }
         family.writeFeatures(of: block, center: center, into: &features)
         kernel.weightedLogDensities(features: features, into: &logDensities)
@@ -75,7 +75,7 @@ struct EStep<Scalar: BLASScalar> {
     mutating func normalize() {
         let m = logDensities.rows, k = parameters.componentCount
         if responsibilities.rows != m {
-            responsibilities = Matrix(rows: m, columns: k)
+            responsibilities = .scratch(rows: m, columns: k)
             logLikelihoods = [Double](repeating: 0, count: m)
         }
         logDensities.withUnsafeBufferPointer { densities in
@@ -93,7 +93,7 @@ struct EStep<Scalar: BLASScalar> {
         evaluate(block)
         normalize()
         let m = block.rows, k = parameters.componentCount
-        if weightedResponsibilities.rows != m { weightedResponsibilities = Matrix(rows: m, columns: k) }
+        if weightedResponsibilities.rows != m { weightedResponsibilities = .scratch(rows: m, columns: k) }
         responsibilities.withUnsafeBufferPointer { r in
             weightedResponsibilities.withUnsafeMutableBufferPointer { out in
                 for i in 0..<m {

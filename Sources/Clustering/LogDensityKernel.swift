@@ -43,7 +43,7 @@ struct QuadraticFormKernel<Scalar: BLASScalar>: LogDensityKernel {
     mutating func weightedLogDensities(features: Matrix<Scalar>, into logDensities: inout Matrix<Double>) {
         let m = features.rows, k = constants.count
         precondition(logDensities.rows == m && logDensities.columns == k)
-        if forms.rows != m { forms = Matrix(rows: m, columns: k) }
+        if forms.rows != m { forms = .scratch(rows: m, columns: k) }
         BLAS.gemm(features, coefficients, into: &forms)
         let constants = self.constants
         forms.withUnsafeBufferPointer { s in
@@ -52,6 +52,15 @@ struct QuadraticFormKernel<Scalar: BLASScalar>: LogDensityKernel {
                 for i in 0..<(m * k) { out[i] = constants[i % k] - 0.5 * Swift.max(0, Double(s[i])) }
             }
         }
+    }
+}
+
+extension Matrix {
+    /// A rows × columns matrix whose contents are undefined: scratch that
+    /// its user writes in full before reading (zeroing it would cost a pass
+    /// over memory per block).
+    static func scratch(rows: Int, columns: Int) -> Matrix {
+        Matrix(unsafeUninitializedRows: rows, columns: columns) { _ in }
     }
 }
 

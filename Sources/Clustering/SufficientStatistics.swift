@@ -221,7 +221,7 @@ extension SufficientStatistics.Workspace {
         scale: (UnsafeBufferPointer<Scalar>, Int) -> Scalar
     ) -> Int {
         let f = features.columns, m = features.rows
-        if scaledRows.rows != m || scaledRows.columns != d { scaledRows = Matrix(rows: m, columns: d) }
+        if scaledRows.rows != m || scaledRows.columns != d { scaledRows = .scratch(rows: m, columns: d) }
         return features.withUnsafeBufferPointer { phi in
             responsibilities.withUnsafeBufferPointer { r in
                 scaledRows.withUnsafeMutableBufferPointer { z in
@@ -242,5 +242,5 @@ extension SufficientStatistics.Workspace {
 
 /// Makes `matrix` rows × columns (its contents then undefined) if it is not.
 private func resize<Scalar: BLASScalar>(_ matrix: inout Matrix<Scalar>, _ rows: Int, _ columns: Int) {
-    if matrix.rows != rows || matrix.columns != columns { matrix = Matrix(rows: rows, columns: columns) }
+    if matrix.rows != rows || matrix.columns != columns { matrix = .scratch(rows: rows, columns: columns) }
 }

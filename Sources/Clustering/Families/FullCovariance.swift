@@ -158,8 +158,8 @@ enum FullCovariance: CovarianceFamily {
             let m = features.rows, k = constants.count, d = dimension, h = leadingColumns, size = groupSize
             precondition(logDensities.rows == m && logDensities.columns == k)
             if leadingProjections.rows != m {
-                leadingProjections = Matrix(rows: m, columns: size * h)
-                trailingProjections = Matrix(rows: m, columns: size * (d - h))
+                leadingProjections = .scratch(rows: m, columns: size * h)
+                trailingProjections = .scratch(rows: m, columns: size * (d - h))
             }
             let constants = self.constants
             for group in leadingFactors.indices {

@@ -109,8 +109,8 @@ enum TiedCovariance: CovarianceFamily {
             let m = features.rows, k = constants.count, d = projection.columns
             precondition(logDensities.rows == m && logDensities.columns == k)
             if projections.rows != m {
-                projections = Matrix(rows: m, columns: d)
-                crossTerms = Matrix(rows: m, columns: k)
+                projections = .scratch(rows: m, columns: d)
+                crossTerms = .scratch(rows: m, columns: k)
             }
             BLAS.gemm(features, projection, into: &projections)
             BLAS.gemm(projections, projectedMeans, into: &crossTerms, transposeB: .transpose)
