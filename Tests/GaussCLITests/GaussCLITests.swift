@@ -36,11 +36,23 @@ func gauss(_ arguments: String...) throws -> Run {
     try gauss(arguments, environment: nil)
 }
 
-/// Runs `gauss` with `environment` in place of the test's own, when given.
-/// A run past `timeout` seconds is killed and fails the test, with what
-/// its processes were doing in `stderr`.
+/// The test's own environment with OpenBLAS held to the kernels this test
+/// process runs. The tests compare what `gauss` prints with what the library
+/// computes here, bit for bit; where OpenBLAS does not know the processor
+/// model, `gauss` would otherwise restart itself on wider kernels, which sum
+/// in another order. KernelSelectionTests test that restart on its own.
+let sameKernelsEnvironment: [String: String] = {
+    var environment = ProcessInfo.processInfo.environment
+    if (environment["OPENBLAS_CORETYPE"] ?? "").isEmpty { environment["OPENBLAS_CORETYPE"] = BLASKernel.loaded }
+    return environment
+}()
+
+/// Runs `gauss` with `environment` in place of the test's own, when given;
+/// with ``sameKernelsEnvironment`` otherwise. A run past `timeout` seconds
+/// is killed and fails the test, with what its processes were doing in `stderr`.
 func gauss(_ arguments: [String], environment: [String: String]?, input: Data? = nil, timeout: Double = 300) throws -> Run {
-    let run = try runChild(gaussExecutable.path, arguments, environment: environment, input: input, timeout: timeout)
+    let run = try runChild(gaussExecutable.path, arguments, environment: environment ?? sameKernelsEnvironment,
+                           input: input, timeout: timeout)
     #expect(!run.timedOut, "gauss \(arguments.joined(separator: " ")) ran past \(timeout) s: \(run.stderr)")
     return Run(status: run.status, stdout: run.stdout, stderr: run.stderr)
 }
