@@ -15,6 +15,12 @@ import RealModule
 /// with ν = d + m + 1. Every Qₖ(xᵢ − μₖ) comes from one matrix product of the
 /// data with the stacked [Q₁ᵀ … Q_Kᵀ], minus the stacked μₖQₖᵀ, all built by
 /// batched rules (Variable+Blocks) in a number of tape nodes independent of K.
+///
+/// It lives in the library, not beside the `gauss-gradbench` tool that
+/// serves it, because it is public API with a use of its own: the one
+/// whole model that exercises every batched rule, whose value and gradient
+/// the tests check against an independent JAX implementation, and a worked
+/// example of writing a model on the tape. The tool is only its protocol.
 public struct GMMObjective: Sendable {
     /// The input in gradbench's layout.
     public struct Input: Codable, Sendable {

@@ -6,9 +6,16 @@ import LinearAlgebra
 // nodes, instead of K slices whose pullbacks each pad to the whole
 // parameter. The set is closed under pullbacks: each rule's pullback is
 // made of rules in this file.
+//
+// The second group works on K runs of w adjacent columns of an m × K·w
+// matrix (the GMM's per-component features): sums and squared norms over
+// each run, and their adjoints, which repeat a column over its run.
 
 extension Variable {
     /// d × K·d with block k = diag(row k of `diagonals`) (K×d).
+    ///
+    /// - Complexity: O(K·d²) to fill the d × K·d result; the pullback reads its K·d diagonal
+    ///   entries, O(K·d).
     public static func blockDiagonals(_ diagonals: Variable) -> Variable {
         let (k, d) = diagonals.shape
         let e = diagonals.value
@@ -22,6 +29,8 @@ extension Variable {
     }
 
     /// K×d: row k is the diagonal of block k.
+    ///
+    /// - Complexity: O(K·d); the pullback fills a d × K·d matrix, O(K·d²).
     public func diagonalsOfBlocks(width d: Int) -> Variable {
         let k = columns / d
         let blocks = value
@@ -35,6 +44,8 @@ extension Variable {
 
     /// d × K·d with block k = Lₖᵀ, where Lₖ is strictly lower triangular with
     /// entries from row k of `packed` (K × d(d−1)/2) column by column.
+    ///
+    /// - Complexity: O(K·d²) for the value and for the pullback; one tape node.
     public static func blockTransposedLowers(_ packed: Variable, size d: Int) -> Variable {
         let (k, p) = packed.shape
         precondition(p == d * (d - 1) / 2, "\(p) values per block cannot fill a strict \(d)×\(d) triangle")
@@ -49,6 +60,8 @@ extension Variable {
     }
 
     /// The adjoint of ``blockTransposedLowers(_:size:)``: K × d(d−1)/2.
+    ///
+    /// - Complexity: O(K·d²) for the value and for the pullback; one tape node.
     public func packTransposedLowerBlocks(size d: Int) -> Variable {
         let k = columns / d
         let blocks = value
@@ -61,6 +74,8 @@ extension Variable {
     }
 
     /// Every d×d block transposed in place.
+    ///
+    /// - Complexity: O(K·d²) for the value and for the pullback; one tape node.
     public func transposeBlocks(width d: Int) -> Variable {
         let (m, n) = shape
         let source = value
@@ -75,6 +90,9 @@ extension Variable {
     }
 
     /// K×d: row k of `rows` (K×d) times block k of `blocks` (d × K·d).
+    ///
+    /// - Complexity: O(K·d²) for the value; the pullback is one ``rowsTimesBlocks`` and one
+    ///   ``outerBlocks``, O(K·d²).
     public static func rowsTimesBlocks(_ rows: Variable, _ blocks: Variable) -> Variable {
         let (k, d) = rows.shape
         precondition(blocks.rows == d && blocks.columns == k * d, "rowsTimesBlocks: \(k)×\(d) rows with \(blocks.rows)×\(blocks.columns) blocks")
@@ -99,6 +117,8 @@ extension Variable {
     }
 
     /// d × K·d with block k = aₖᵀ·bₖ (outer product of row k of each K×d operand).
+    ///
+    /// - Complexity: O(K·d²) for the value; the pullback is two ``rowsTimesBlocks``, O(K·d²).
     public static func outerBlocks(_ a: Variable, _ b: Variable) -> Variable {
         let (k, d) = a.shape
         let (x, y) = (a.value, b.value)
@@ -119,6 +139,94 @@ extension Variable {
              b.isConstant ? nil : rowsTimesBlocks(a, g)]
         }
     }
+
+    /// Sums each run of `width` adjacent columns: rows × (K·width) → rows × K.
+    ///
+    /// - Complexity: O(m·K·w) for an m × K·w input, in one pass split over the cores when large;
+    ///   the pullback repeats the cotangent, O(m·K·w).
+    public func sumOverBlocks(width: Int) -> Variable {
+        tape.record(reduceBlocks(width: width, squaring: false), "sumOverBlocks", [self]) { g, _ in [g.repeatBlocks(width: width)] }
+    }
+
+    /// Σ y (or Σ y²) over each block of `width` adjacent columns of the value.
+    private func reduceBlocks(width: Int, squaring: Bool) -> Matrix<Double> {
+        precondition(width > 0 && columns % width == 0, "\(columns) columns do not split into blocks of \(width)")
+        let k = columns / width, m = rows
+        let y = value
+        return tape.makeMatrix(rows: m, columns: k) { out in
+            y.withUnsafeBufferPointer { y in
+                forEachRowRun(rows: m, elements: y.count) { run in
+                    for i in run {
+                        for c in 0..<k {
+                            let start = y.baseAddress! + i * k * width + c * width
+                            out[i * k + c] = laneSum(start, width, squaring: squaring)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Σ of squares over each run of `width` adjacent columns: rows × (K·width)
+    /// → rows × K, fused (one pass, no squared copy); its pullback is
+    /// 2·x ∘ the cotangent repeated over each block.
+    ///
+    /// - Complexity: O(m·K·w) for an m × K·w input, in one pass; the pullback is O(m·K·w).
+    public func squaredNormsOverBlocks(width: Int) -> Variable {
+        let sums = reduceBlocks(width: width, squaring: true)
+        return tape.record(sums, "squaredNormsOverBlocks", [self]) { g, _ in [self.timesRepeatedBlocks(g, width: width, scale: 2)] }
+    }
+
+    /// scale · self ∘ (each column of `g` repeated `width` times), in one
+    /// pass: the pullback of ``squaredNormsOverBlocks(width:)`` without two
+    /// temporaries of the full size.
+    ///
+    /// - Complexity: O(m·K·w) in one pass; the pullback is O(m·K·w).
+    public func timesRepeatedBlocks(_ g: Variable, width: Int, scale: Double) -> Variable {
+        let k = g.columns, m = rows
+        precondition(g.rows == m && columns == k * width, "timesRepeatedBlocks: \(rows)×\(columns) with \(g.rows)×\(g.columns) in blocks of \(width)")
+        let (y, gValue) = (value, g.value)
+        let result = tape.makeMatrix(rows: m, columns: columns) { out in
+            y.withUnsafeBufferPointer { y in
+                gValue.withUnsafeBufferPointer { g in
+                    forEachRowRun(rows: m, elements: y.count) { run in
+                        for i in run {
+                            for c in 0..<k {
+                                let factor = scale * g[i * k + c], start = i * k * width + c * width
+                                for j in 0..<width { out[start + j] = factor * y[start + j] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return tape.record(result, "timesRepeatedBlocks", [self, g]) { cotangent, _ in
+            [self.isConstant ? nil : cotangent.timesRepeatedBlocks(g, width: width, scale: scale),
+             g.isConstant ? nil : scale * (cotangent * self).sumOverBlocks(width: width)]
+        }
+    }
+
+    /// Repeats each column `width` times: rows × K → rows × (K·width); the
+    /// adjoint of ``sumOverBlocks(width:)``.
+    ///
+    /// - Complexity: O(m·K·w) for the m × K·w result; the pullback sums over the blocks, O(m·K·w).
+    public func repeatBlocks(width: Int) -> Variable {
+        let k = columns, m = rows
+        let gValue = value
+        let repeated = tape.makeMatrix(rows: m, columns: k * width) { out in
+            gValue.withUnsafeBufferPointer { g in
+                forEachRowRun(rows: m, elements: out.count) { run in
+                    for i in run {
+                        for c in 0..<k {
+                            let v = g[i * k + c]
+                            for j in 0..<width { out[i * k * width + c * width + j] = v }
+                        }
+                    }
+                }
+            }
+        }
+        return tape.record(repeated, "repeatBlocks", [self]) { g, _ in [g.sumOverBlocks(width: width)] }
+    }
 }
 
 /// Visits Lₖ(i, j), i > j, of every block in gradbench's column-by-column
@@ -136,4 +244,29 @@ private func forEachStrictLowerEntry(blocks k: Int, size d: Int, _ body: (Int, I
             }
         }
     }
+}
+
+// Sums with eight lanes of partial sums, so that long blocks are bound by
+// memory rather than by the latency of one chain of additions; short blocks
+// take the plain loop. `squaring` is a constant at each (inlined) call.
+
+@inline(__always)
+private func laneSum(_ x: UnsafePointer<Double>, _ count: Int, squaring: Bool) -> Double {
+    var total = 0.0
+    var j = 0
+    if count >= 16 {
+        var lanes = SIMD8<Double>()
+        let raw = UnsafeRawPointer(x)
+        while j + 8 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: j * 8, as: SIMD8<Double>.self)
+            lanes += squaring ? v * v : v
+            j += 8
+        }
+        total = lanes.sum()
+    }
+    while j < count {
+        total += squaring ? x[j] * x[j] : x[j]
+        j += 1
+    }
+    return total
 }

@@ -58,24 +58,36 @@ extension Variable {
         }
     }
 
+    /// a + b elementwise, with broadcasting.
+    ///
+    /// - Complexity: O(m·n) for the m×n result and for the pullback; one tape node.
     public static func + (a: Variable, b: Variable) -> Variable {
         a.tape.record(broadcast(a.value, b.value, on: a.tape, +), "add", [a, b]) { g, _ in
             [a.isConstant ? nil : g.unbroadcast(to: a.shape), b.isConstant ? nil : g.unbroadcast(to: b.shape)]
         }
     }
 
+    /// a − b elementwise, with broadcasting.
+    ///
+    /// - Complexity: O(m·n) for the m×n result and for the pullback; one tape node.
     public static func - (a: Variable, b: Variable) -> Variable {
         a.tape.record(broadcast(a.value, b.value, on: a.tape, -), "subtract", [a, b]) { g, _ in
             [a.isConstant ? nil : g.unbroadcast(to: a.shape), b.isConstant ? nil : (-g).unbroadcast(to: b.shape)]
         }
     }
 
+    /// a · b elementwise (the Hadamard product), with broadcasting.
+    ///
+    /// - Complexity: O(m·n) for the m×n result and for the pullback; one tape node.
     public static func * (a: Variable, b: Variable) -> Variable {
         a.tape.record(broadcast(a.value, b.value, on: a.tape, *), "multiply", [a, b]) { g, _ in
             [a.isConstant ? nil : (g * b).unbroadcast(to: a.shape), b.isConstant ? nil : (g * a).unbroadcast(to: b.shape)]
         }
     }
 
+    /// a / b elementwise, with broadcasting.
+    ///
+    /// - Complexity: O(m·n) for the m×n result and for the pullback; one tape node.
     public static func / (a: Variable, b: Variable) -> Variable {
         a.tape.record(broadcast(a.value, b.value, on: a.tape, /), "divide", [a, b]) { g, y in
             let gOverB = g.timesNonzero(1 / b)
@@ -96,20 +108,49 @@ extension Variable {
         }
     }
 
+    /// −a elementwise.
+    ///
+    /// - Complexity: O(m·n) for the value and for the pullback; one tape node.
     public static prefix func - (a: Variable) -> Variable {
         a.tape.record(a.value.map { -$0 }, "negate", [a]) { g, _ in [-g] }
     }
 
+    /// a + b, the scalar broadcast over a.
+    ///
+    /// - Complexity: O(m·n); two tape nodes (the constant and the sum).
     public static func + (a: Variable, b: Double) -> Variable { a + a.tape.constant(b) }
+    /// a − b, the scalar broadcast over a.
+    ///
+    /// - Complexity: O(m·n); two tape nodes (the constant and the difference).
     public static func - (a: Variable, b: Double) -> Variable { a - a.tape.constant(b) }
+    /// a · b, the scalar broadcast over b.
+    ///
+    /// - Complexity: O(m·n); two tape nodes (the constant and the product).
     public static func * (a: Double, b: Variable) -> Variable { b.tape.constant(a) * b }
+    /// a · b, the scalar broadcast over a.
+    ///
+    /// - Complexity: O(m·n); two tape nodes (the constant and the product).
     public static func * (a: Variable, b: Double) -> Variable { a * a.tape.constant(b) }
+    /// a + b, the scalar broadcast over b.
+    ///
+    /// - Complexity: O(m·n); two tape nodes (the constant and the sum).
     public static func + (a: Double, b: Variable) -> Variable { b.tape.constant(a) + b }
+    /// a − b, the scalar broadcast over b.
+    ///
+    /// - Complexity: O(m·n); two tape nodes (the constant and the difference).
     public static func - (a: Double, b: Variable) -> Variable { b.tape.constant(a) - b }
+    /// a / b, the scalar broadcast over b.
+    ///
+    /// - Complexity: O(m·n); two tape nodes (the constant and the quotient).
     public static func / (a: Double, b: Variable) -> Variable { b.tape.constant(a) / b }
+    /// a / b, the scalar broadcast over a.
+    ///
+    /// - Complexity: O(m·n); two tape nodes (the constant and the quotient).
     public static func / (a: Variable, b: Double) -> Variable { a / a.tape.constant(b) }
 
     /// eˣ elementwise.
+    ///
+    /// - Complexity: O(m·n), one vectorised exponential per element; the pullback is one product.
     public func exp() -> Variable {
         let x = value
         let result = tape.makeMatrix(rows: rows, columns: columns) { out in
@@ -119,35 +160,71 @@ extension Variable {
     }
 
     /// log x elementwise.
+    ///
+    /// - Complexity: O(m·n) for the value and for the pullback; one tape node.
     public func log() -> Variable {
         tape.record(value.map { Double.log($0) }, "log", [self]) { g, _ in [g.timesNonzero(1 / self)] }
     }
 
     /// log(1 + x) elementwise.
+    ///
+    /// - Complexity: O(m·n) for the value and for the pullback; one tape node.
     public func log1p() -> Variable {
         tape.record(value.map { Double.log(onePlus: $0) }, "log1p", [self]) { g, _ in [g.timesNonzero(1 / (self + 1))] }
     }
 
     /// √x elementwise.
+    ///
+    /// - Complexity: O(m·n) for the value and for the pullback; one tape node.
     public func sqrt() -> Variable {
         tape.record(value.map { $0.squareRoot() }, "sqrt", [self]) { g, y in [g.timesNonzero(0.5 / y)] }
     }
 
     /// x² elementwise.
+    ///
+    /// - Complexity: O(m·n); one tape node, the product of the variable with itself.
     public func square() -> Variable { self * self }
 
     /// sin x elementwise.
+    ///
+    /// - Complexity: O(m·n) for the value and for the pullback; one tape node.
     public func sin() -> Variable {
         tape.record(value.map { Double.sin($0) }, "sin", [self]) { g, _ in [g * self.cos()] }
     }
 
     /// cos x elementwise.
+    ///
+    /// - Complexity: O(m·n) for the value and for the pullback; one tape node.
     public func cos() -> Variable {
         tape.record(value.map { Double.cos($0) }, "cos", [self]) { g, _ in [-(g * self.sin())] }
     }
 
     /// tanh x elementwise.
+    ///
+    /// - Complexity: O(m·n) for the value and for the pullback; one tape node.
     public func tanh() -> Variable {
         tape.record(value.map { Double.tanh($0) }, "tanh", [self]) { g, y in [g * (1 - y * y)] }
+    }
+
+    /// xᵖ elementwise, for a constant p.
+    ///
+    /// - Complexity: O(m·n) for the value and for the pullback; one tape node.
+    public func power(_ p: Double) -> Variable {
+        tape.record(value.map { Double.pow($0, p) }, "power", [self]) { g, _ in [g.timesNonzero(p * self.power(p - 1))] }
+    }
+
+    /// 1 / (1 + e⁻ˣ) elementwise.
+    ///
+    /// - Complexity: O(m·n) for the value and for the pullback; one tape node.
+    public func sigmoid() -> Variable {
+        tape.record(value.map { 1 / (1 + Double.exp(-$0)) }, "sigmoid", [self]) { g, y in [g * (y * (1 - y))] }
+    }
+
+    /// log(1 + eˣ) elementwise, computed without overflow.
+    ///
+    /// - Complexity: O(m·n) for the value and for the pullback; one tape node.
+    public func softplus() -> Variable {
+        tape.record(value.map { $0 > 0 ? $0 + Double.log(onePlus: Double.exp(-$0)) : Double.log(onePlus: Double.exp($0)) },
+                    "softplus", [self]) { g, _ in [g * self.sigmoid()] }
     }
 }

@@ -1,10 +1,12 @@
 import LinearAlgebra
-import RealModule
 
-// Reductions, products and shape operations.
+// Reductions: sums and means over every element, the rows or the columns,
+// and the log-sum-exp over each row with the softmax that is its pullback.
 
 extension Variable {
     /// The sum of every element (1×1).
+    ///
+    /// - Complexity: O(m·n) for the value and for the pullback (a broadcast); one tape node.
     public func sum() -> Variable {
         let (r, c) = shape
         return tape.record(Matrix(rows: 1, columns: 1, repeating: value.sum()), "sum", [self]) { g, _ in
@@ -13,6 +15,8 @@ extension Variable {
     }
 
     /// The sum of each column (1×columns): summing over the rows.
+    ///
+    /// - Complexity: O(m·n) for the value and for the pullback (a broadcast); one tape node.
     public func sumOverRows() -> Variable {
         let r = rows
         return tape.record(Matrix(rows: 1, columns: columns, elements: value.columnSums()), "sumOverRows", [self]) { g, _ in
@@ -21,6 +25,8 @@ extension Variable {
     }
 
     /// The sum of each row (rows×1): summing over the columns.
+    ///
+    /// - Complexity: O(m·n) for the value and for the pullback (a broadcast); one tape node.
     public func sumOverColumns() -> Variable {
         let c = columns
         return tape.record(Matrix(rows: rows, columns: 1, elements: value.rowSums()), "sumOverColumns", [self]) { g, _ in
@@ -29,35 +35,25 @@ extension Variable {
     }
 
     /// The mean of every element (1×1).
+    ///
+    /// - Complexity: O(m·n); two tape nodes (the sum and the scaling).
     public func mean() -> Variable { sum() / Double(rows * columns) }
 
-    /// The transpose.
-    public func transposed() -> Variable {
-        tape.record(value.transposed(), "transpose", [self]) { g, _ in [g.transposed()] }
-    }
+    /// The mean of each column (1×columns).
+    ///
+    /// - Complexity: O(m·n); two tape nodes (the sum and the scaling).
+    public func meanOverRows() -> Variable { sumOverRows() / Double(rows) }
 
-    /// op(self)·op(other), one GEMM; the pullback is two more.
-    public func matmul(_ other: Variable, transposeSelf: Transpose = .none, transposeOther: Transpose = .none) -> Variable {
-        let (a, b) = (value, other.value)
-        let m = transposeSelf.isTransposed ? a.columns : a.rows, n = transposeOther.isTransposed ? b.rows : b.columns
-        var product = (transposeSelf.isTransposed ? a.rows : a.columns) == 0
-            ? Matrix<Double>(rows: m, columns: n) : tape.makeMatrix(rows: m, columns: n) { _ in }
-        BLAS.gemm(a, b, into: &product, transposeA: transposeSelf, transposeB: transposeOther)
-        return tape.record(product, "matmul", [self, other]) { g, _ in
-            // C = op(A)·op(B): d op(A) = G·op(B)ᵀ, d op(B) = op(A)ᵀ·G.
-            // Only the products an input needs: data multiplied by parameters costs one, not two.
-            let dA = self.isConstant ? nil : transposeSelf.isTransposed
-                ? other.matmul(g, transposeSelf: transposeOther, transposeOther: .transpose)
-                : g.matmul(other, transposeOther: transposeOther.isTransposed ? .none : .transpose)
-            let dB = other.isConstant ? nil : transposeOther.isTransposed
-                ? g.matmul(self, transposeSelf: .transpose, transposeOther: transposeSelf)
-                : self.matmul(g, transposeSelf: transposeSelf.isTransposed ? .none : .transpose)
-            return [dA, dB]
-        }
-    }
+    /// The mean of each row (rows×1).
+    ///
+    /// - Complexity: O(m·n); two tape nodes (the sum and the scaling).
+    public func meanOverColumns() -> Variable { sumOverColumns() / Double(columns) }
 
     /// log Σⱼ exp(xᵢⱼ) for each row (rows×1), max-shifted; a row of −∞ gives
     /// −∞ with zero gradient.
+    ///
+    /// - Complexity: O(m·n), one exponential per element; the pullback is the softmax, O(m·n) more;
+    ///   one tape node.
     public func logSumExpOverColumns() -> Variable {
         tape.record(Matrix(rows: rows, columns: 1, elements: value.rowLogSumExp()), "logSumExp", [self]) { g, lse in
             // The softmax reuses the log-sum-exp already computed.
@@ -66,6 +62,9 @@ extension Variable {
     }
 
     /// exp(xᵢⱼ − log Σₖ exp(xᵢₖ)) for each row; a row of −∞ gives zeros.
+    ///
+    /// - Complexity: O(m·n): a log-sum-exp and one exponential per element; the pullback is O(m·n);
+    ///   one tape node.
     public func softmaxOverColumns() -> Variable {
         softmaxOverColumns(logSumExp: Matrix(rows: rows, columns: 1, elements: value.rowLogSumExp()))
     }

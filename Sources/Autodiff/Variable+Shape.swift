@@ -1,12 +1,15 @@
 import LinearAlgebra
-import RealModule
 
-// Shape rules: slicing, concatenation, reshaping, triangular packing, and
-// selection. All are linear, and each pullback is another of them.
+// Shape rules: slicing, padding, concatenation, reshaping, transposes,
+// diagonals, triangular packing and selection. All are linear, and each
+// pullback is another of them.
 
 extension Variable {
     /// Rows `range` (and optionally columns `columnRange`) as a new variable.
     /// A slice of whole rows shares the value's storage.
+    ///
+    /// - Complexity: O(r·c) for an r×c slice, and no copy for a slice of whole rows; the pullback
+    ///   pads into the m×n shape, O(m·n).
     public func slice(rows range: Range<Int>, columns columnRange: Range<Int>? = nil) -> Variable {
         let cols = columnRange ?? 0..<columns
         let (r, c) = shape
@@ -25,6 +28,9 @@ extension Variable {
     }
 
     /// This matrix placed at `origin` in a zero matrix of `rows × columns`.
+    ///
+    /// - Complexity: O(r·c) for the r×c result; the pullback is a slice, O(m·n) for this m×n
+    ///   variable.
     public func padded(toRows r: Int, columns c: Int, at origin: (Int, Int)) -> Variable {
         let (h, w) = shape
         precondition(origin.0 >= 0 && origin.0 + h <= r && origin.1 >= 0 && origin.1 + w <= c,
@@ -43,6 +49,9 @@ extension Variable {
     }
 
     /// The variables stacked vertically (equal column counts).
+    ///
+    /// - Complexity: O(N) for N elements in all, for the value and for the pullback (one slice per
+    ///   part).
     public static func concatenate(rows parts: [Variable]) -> Variable {
         let total = parts.reduce(0) { $0 + $1.rows }
         var result = Matrix<Double>(rows: total, columns: parts[0].columns)
@@ -60,11 +69,15 @@ extension Variable {
     }
 
     /// The variables side by side (equal row counts).
+    ///
+    /// - Complexity: O(N) for N elements in all, through transposes and ``concatenate(rows:)``.
     public static func concatenate(columns parts: [Variable]) -> Variable {
         concatenate(rows: parts.map { $0.transposed() }).transposed()
     }
 
     /// The same elements, row-major, as `rows × columns`.
+    ///
+    /// - Complexity: O(m·n), a copy; the pullback is another reshape.
     public func reshaped(rows r: Int, columns c: Int) -> Variable {
         precondition(r * c == rows * columns, "cannot reshape \(rows)×\(columns) to \(r)×\(c)")
         let (h, w) = shape
@@ -77,6 +90,8 @@ extension Variable {
     /// `includingDiagonal`, on and below) the diagonal come from this column,
     /// column by column: (1,0), (2,0), …, (n−1,0), (2,1), … (gradbench's
     /// layout for the GMM's L).
+    ///
+    /// - Complexity: O(n²) for the value and for the pullback; one tape node.
     public func unpackLower(size n: Int, includingDiagonal: Bool = false) -> Variable {
         let positions = lowerPositions(n, includingDiagonal)
         precondition(rows * columns == positions.count, "\(positions.count) values fill the triangle of a \(n)×\(n) matrix, got \(rows * columns)")
@@ -90,6 +105,8 @@ extension Variable {
     }
 
     /// The entries below (or on and below) the diagonal, column by column, as a column.
+    ///
+    /// - Complexity: O(n²) for the value and for the pullback; one tape node.
     public func packLower(includingDiagonal: Bool = false) -> Variable {
         precondition(rows == columns, "packing the triangle of a square matrix, got \(rows)×\(columns)")
         let positions = lowerPositions(rows, includingDiagonal)
@@ -102,6 +119,8 @@ extension Variable {
     /// Elementwise `mask ≠ 0 ? self : other`, with a constant mask: the
     /// gradient flows only to the side chosen, so a NaN or ∞ in the branch not
     /// taken never reaches it.
+    ///
+    /// - Complexity: O(m·n) for the value and for the pullback; one tape node.
     public func select(where condition: Matrix<Double>, else other: Variable) -> Variable {
         precondition(condition.rows == rows && condition.columns == columns && other.rows == rows && other.columns == columns,
                      "select needs a mask and two branches of one shape")
@@ -113,27 +132,35 @@ extension Variable {
         }
     }
 
-    /// xᵖ elementwise, for a constant p.
-    public func power(_ p: Double) -> Variable {
-        tape.record(value.map { Double.pow($0, p) }, "power", [self]) { g, _ in [g.timesNonzero(p * self.power(p - 1))] }
+
+    /// The transpose.
+    ///
+    /// - Complexity: O(m·n) for the value and for the pullback; one tape node.
+    public func transposed() -> Variable {
+        tape.record(value.transposed(), "transpose", [self]) { g, _ in [g.transposed()] }
     }
 
-    /// 1 / (1 + e⁻ˣ) elementwise.
-    public func sigmoid() -> Variable {
-        tape.record(value.map { 1 / (1 + Double.exp(-$0)) }, "sigmoid", [self]) { g, y in [g * (y * (1 - y))] }
+    /// The diagonal of a square matrix, as a column.
+    ///
+    /// - Complexity: O(n) for an n×n matrix; the pullback builds an n×n matrix, O(n²).
+    public func diagonal() -> Variable {
+        precondition(rows == columns, "the diagonal of a square matrix, got \(rows)×\(columns)")
+        return tape.record(Matrix(rows: rows, columns: 1, elements: value.diagonal), "diagonal", [self]) { g, _ in
+            [g.diagonalMatrix()]
+        }
     }
 
-    /// log(1 + eˣ) elementwise, computed without overflow.
-    public func softplus() -> Variable {
-        tape.record(value.map { $0 > 0 ? $0 + Double.log(onePlus: Double.exp(-$0)) : Double.log(onePlus: Double.exp($0)) },
-                    "softplus", [self]) { g, _ in [g * self.sigmoid()] }
+    /// The square matrix with this column (or row) on its diagonal.
+    ///
+    /// - Complexity: O(n²) for the n×n result; the pullback reads its diagonal, O(n) on an n×n
+    ///   cotangent.
+    public func diagonalMatrix() -> Variable {
+        precondition(rows == 1 || columns == 1, "a diagonal from a vector, got \(rows)×\(columns)")
+        return tape.record(Matrix(diagonal: value.elements), "diagonalMatrix", [self]) { g, _ in
+            let d = g.diagonal()
+            return [self.rows == 1 ? d.transposed() : d]
+        }
     }
-
-    /// The mean of each column (1×columns).
-    public func meanOverRows() -> Variable { sumOverRows() / Double(rows) }
-
-    /// The mean of each row (rows×1).
-    public func meanOverColumns() -> Variable { sumOverColumns() / Double(columns) }
 }
 
 /// (row, column) of the triangle's entries, column by column.
@@ -143,111 +170,4 @@ private func lowerPositions(_ n: Int, _ includingDiagonal: Bool) -> [(Int, Int)]
         for i in (includingDiagonal ? j : j + 1)..<n { positions.append((i, j)) }
     }
     return positions
-}
-
-
-extension Variable {
-    /// Sums each run of `width` adjacent columns: rows × (K·width) → rows × K.
-    public func sumOverBlocks(width: Int) -> Variable {
-        tape.record(reduceBlocks(width: width, squaring: false), "sumOverBlocks", [self]) { g, _ in [g.repeatBlocks(width: width)] }
-    }
-
-    /// Σ y (or Σ y²) over each block of `width` adjacent columns of the value.
-    private func reduceBlocks(width: Int, squaring: Bool) -> Matrix<Double> {
-        precondition(width > 0 && columns % width == 0, "\(columns) columns do not split into blocks of \(width)")
-        let k = columns / width, m = rows
-        let y = value
-        return tape.makeMatrix(rows: m, columns: k) { out in
-            y.withUnsafeBufferPointer { y in
-                forEachRowRun(rows: m, elements: y.count) { run in
-                    for i in run {
-                        for c in 0..<k {
-                            let start = y.baseAddress! + i * k * width + c * width
-                            out[i * k + c] = laneSum(start, width, squaring: squaring)
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Σ of squares over each run of `width` adjacent columns: rows × (K·width)
-    /// → rows × K, fused (one pass, no squared copy); its pullback is
-    /// 2·x ∘ the cotangent repeated over each block.
-    public func squaredNormsOverBlocks(width: Int) -> Variable {
-        let sums = reduceBlocks(width: width, squaring: true)
-        return tape.record(sums, "squaredNormsOverBlocks", [self]) { g, _ in [self.timesRepeatedBlocks(g, width: width, scale: 2)] }
-    }
-
-    /// scale · self ∘ (each column of `g` repeated `width` times), in one
-    /// pass: the pullback of ``squaredNormsOverBlocks(width:)`` without two
-    /// temporaries of the full size.
-    public func timesRepeatedBlocks(_ g: Variable, width: Int, scale: Double) -> Variable {
-        let k = g.columns, m = rows
-        precondition(g.rows == m && columns == k * width, "timesRepeatedBlocks: \(rows)×\(columns) with \(g.rows)×\(g.columns) in blocks of \(width)")
-        let (y, gValue) = (value, g.value)
-        let result = tape.makeMatrix(rows: m, columns: columns) { out in
-            y.withUnsafeBufferPointer { y in
-                gValue.withUnsafeBufferPointer { g in
-                    forEachRowRun(rows: m, elements: y.count) { run in
-                        for i in run {
-                            for c in 0..<k {
-                                let factor = scale * g[i * k + c], start = i * k * width + c * width
-                                for j in 0..<width { out[start + j] = factor * y[start + j] }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return tape.record(result, "timesRepeatedBlocks", [self, g]) { cotangent, _ in
-            [self.isConstant ? nil : cotangent.timesRepeatedBlocks(g, width: width, scale: scale),
-             g.isConstant ? nil : scale * (cotangent * self).sumOverBlocks(width: width)]
-        }
-    }
-
-    /// Repeats each column `width` times: rows × K → rows × (K·width); the
-    /// adjoint of ``sumOverBlocks(width:)``.
-    public func repeatBlocks(width: Int) -> Variable {
-        let k = columns, m = rows
-        let gValue = value
-        let repeated = tape.makeMatrix(rows: m, columns: k * width) { out in
-            gValue.withUnsafeBufferPointer { g in
-                forEachRowRun(rows: m, elements: out.count) { run in
-                    for i in run {
-                        for c in 0..<k {
-                            let v = g[i * k + c]
-                            for j in 0..<width { out[i * k * width + c * width + j] = v }
-                        }
-                    }
-                }
-            }
-        }
-        return tape.record(repeated, "repeatBlocks", [self]) { g, _ in [g.sumOverBlocks(width: width)] }
-    }
-}
-
-// Sums with eight lanes of partial sums, so that long blocks are bound by
-// memory rather than by the latency of one chain of additions; short blocks
-// take the plain loop. `squaring` is a constant at each (inlined) call.
-
-@inline(__always)
-private func laneSum(_ x: UnsafePointer<Double>, _ count: Int, squaring: Bool) -> Double {
-    var total = 0.0
-    var j = 0
-    if count >= 16 {
-        var lanes = SIMD8<Double>()
-        let raw = UnsafeRawPointer(x)
-        while j + 8 <= count {
-            let v = raw.loadUnaligned(fromByteOffset: j * 8, as: SIMD8<Double>.self)
-            lanes += squaring ? v * v : v
-            j += 8
-        }
-        total = lanes.sum()
-    }
-    while j < count {
-        total += squaring ? x[j] * x[j] : x[j]
-        j += 1
-    }
-    return total
 }
