@@ -1,7 +1,9 @@
 """Writes scikit-learn reference fits for the Clustering tests.
 
 Each fit starts from explicit initial parameters (so no random choices of
-either library matter) and records scikit-learn's results. Run through
+either library matter) and records scikit-learn's results; the default-start
+cases record the k-means labels scikit-learn's own default start used, which
+Gauss is then given as starting responsibilities. Run through
 scripts/make-sklearn-fixtures.
 """
 import json
@@ -87,6 +89,71 @@ for name, (X, k, _) in datasets.items():
         "inertia": float(km.inertia_), "n_iter": int(km.n_iter_), "labels": km.labels_.tolist(),
     })
 
+
+def kmeans_labels(X, k, seed):
+    """The labels GaussianMixture(init_params="kmeans", random_state=seed)
+    starts from: its _initialize_parameters fits this KMeans with a fresh
+    RandomState(seed)."""
+    return KMeans(n_clusters=k, n_init=1, random_state=np.random.RandomState(seed)).fit(X).labels_
+
+
+def check_labels_are_the_start(X, k, covariance_type, labels, fitted):
+    """Refits from the M-step of one-hot `labels`, as explicit initial
+    parameters, and checks that scikit-learn reaches the same model: the
+    recorded labels are then exactly the start its default fit used."""
+    from sklearn.mixture._gaussian_mixture import _compute_precision_cholesky, _estimate_gaussian_parameters
+    resp = np.zeros((len(X), k), dtype=X.dtype)
+    resp[np.arange(len(X)), labels] = 1
+    weights, means, covariances = _estimate_gaussian_parameters(X, resp, fitted.reg_covar, covariance_type)
+    weights /= weights.sum()
+    factors = _compute_precision_cholesky(covariances, covariance_type)
+    if covariance_type == "full":
+        precisions = np.stack([f @ f.T for f in factors])
+    elif covariance_type == "tied":
+        precisions = factors @ factors.T
+    else:
+        precisions = factors ** 2
+    again = GaussianMixture(n_components=k, covariance_type=covariance_type, weights_init=weights, means_init=means,
+                            precisions_init=precisions).fit(X)
+    assert again.n_iter_ == fitted.n_iter_, (again.n_iter_, fitted.n_iter_)
+    assert np.allclose(again.means_, fitted.means_, rtol=1e-4 if X.dtype == np.float32 else 1e-10)
+
+
+# The default start (init_params="kmeans"), given to Gauss as the labels of
+# scikit-learn's k-means: in float64, in float32 (scikit-learn then computes
+# in float32), and with integer sample weights, which scikit-learn lacks and
+# which are compared with its fit of the data with each row repeated.
+default_start_cases = []
+for name in ["faithful", "iris", "blobs"]:
+    X, k, reg = datasets[name]
+    for covariance_type in ["full", "tied", "diag", "spherical"]:
+        for variant in ["float64", "float32", "weights"]:
+            data = X.astype(np.float32) if variant == "float32" else X
+            weights = None
+            if variant == "weights":
+                weights = np.arange(len(X)) % 3 + 1
+                data = np.repeat(X, weights, axis=0)
+            gm = GaussianMixture(n_components=k, covariance_type=covariance_type, reg_covar=reg, random_state=0).fit(data)
+            labels = kmeans_labels(data, k, 0)
+            check_labels_are_the_start(data, k, covariance_type, labels, gm)
+            if weights is not None:
+                first_copy = np.concatenate([[0], np.cumsum(weights)[:-1]])
+                for copy in range(1, 3):
+                    # Copies of one row share its label.
+                    rows = weights > copy
+                    assert np.all(labels[first_copy[rows] + copy] == labels[first_copy[rows]])
+                labels = labels[first_copy]
+            default_start_cases.append({
+                "dataset": name, "covariance_type": covariance_type, "variant": variant, "n_components": k,
+                "reg_covar": reg, "labels": labels.tolist(),
+                "sample_weights": None if weights is None else weights.tolist(),
+                "weights": gm.weights_.tolist(), "means": gm.means_.tolist(),
+                "covariances": np.asarray(gm.covariances_).tolist(),
+                "lower_bound": float(gm.lower_bound_), "n_iter": int(gm.n_iter_), "converged": bool(gm.converged_),
+            })
+
 with open(os.path.join(out, "sklearn-reference.json"), "w") as f:
-    json.dump({"sklearn_version": sklearn.__version__, "gaussian_mixture": cases, "kmeans": kmeans_cases}, f)
-print(f"wrote {len(cases)} mixture cases and {len(kmeans_cases)} k-means cases with scikit-learn {sklearn.__version__}")
+    json.dump({"sklearn_version": sklearn.__version__, "gaussian_mixture": cases, "kmeans": kmeans_cases,
+               "default_start": default_start_cases}, f)
+print(f"wrote {len(cases)} mixture cases, {len(kmeans_cases)} k-means cases and {len(default_start_cases)} "
+      f"default-start cases with scikit-learn {sklearn.__version__}")

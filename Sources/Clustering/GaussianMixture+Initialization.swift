@@ -40,6 +40,7 @@ extension GaussianMixture {
         _ source: Source, sampleWeights: [Double]?, using rng: inout Xoshiro256StarStar
     ) -> (Range<Int>) -> Matrix<Double> {
         let k = componentCount, n = source.rowCount
+        if let given = initialResponsibilities { return { given[rows: $0] } }
         switch initialization {
         case .kmeans:
             let labels = KMeans(clusterCount: k, seed: rng.next()).fitValidated(source, sampleWeights: sampleWeights).labels
@@ -57,6 +58,24 @@ extension GaussianMixture {
             let normalized = Matrix<Double>(rows: n, columns: k) { uniform[$0, $1] / sums[$0] }
             return { normalized[rows: $0] }
         }
+    }
+
+    /// One-hot responsibilities for a hard partition: row i has 1 in column
+    /// `labels[i]` and 0 elsewhere, an n×K matrix for
+    /// ``initialResponsibilities``.
+    ///
+    /// - Throws: ``ClusteringError/invalidParameter(name:reason:)`` for a
+    ///   label outside `0..<componentCount`, or no labels.
+    public static func responsibilities(labels: [Int], componentCount: Int) throws(ClusteringError) -> Matrix<Double> {
+        guard componentCount >= 1 else { throw .invalidSetting(name: "component count", reason: "must be at least 1, got \(componentCount)") }
+        guard !labels.isEmpty else { throw .emptyData(rows: 0, columns: componentCount) }
+        if let bad = labels.firstIndex(where: { !(0..<componentCount).contains($0) }) {
+            throw .invalidParameter(name: "initial labels",
+                                    reason: "row \(bad) has label \(labels[bad]); labels are 0 to \(componentCount - 1)")
+        }
+        var result = Matrix<Double>(rows: labels.count, columns: componentCount)
+        for (row, label) in labels.enumerated() { result[row, label] = 1 }
+        return result
     }
 
     /// Responsibility 1 for each row's label.

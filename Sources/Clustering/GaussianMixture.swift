@@ -67,6 +67,15 @@ public struct GaussianMixture: Sendable {
     /// Starting precisions in the shape of ``covarianceType``, replacing
     /// those of ``initialization``.
     public var initialPrecisions: CovarianceParameters?
+    /// Starting responsibilities, replacing ``initialization``: an n×K matrix
+    /// whose rows are non-negative and sum to 1 (within 1e-6). The starting
+    /// weights, means and covariances are their M-step, as in scikit-learn's
+    /// `_initialize`; ``initialWeights``, ``initialMeans`` and
+    /// ``initialPrecisions`` still replace their parts. Every start begins
+    /// here, so more than one start repeats one fit.
+    /// ``responsibilities(labels:componentCount:)`` makes them from a hard
+    /// partition, such as the k-means labels scikit-learn starts from.
+    public var initialResponsibilities: Matrix<Double>?
     /// The seed of every random choice: the same seed gives the same fit.
     public var seed: UInt64
     /// Called after every EM iteration.
@@ -222,6 +231,7 @@ public struct GaussianMixture: Sendable {
         try checkMemory(required: memoryEstimate(rows: source.rowCount, columns: source.columnCount), limit: memoryLimit)
         try source.checkFinite(blockRows: BlockSizes.rows)
         let k = componentCount, d = source.columnCount
+        if let initialResponsibilities { try checkResponsibilities(initialResponsibilities, rows: source.rowCount, componentCount: k) }
         if let initialWeights { try checkWeights(initialWeights, componentCount: k) }
         if let initialMeans { try checkMeans(initialMeans, componentCount: k, dimension: d) }
         if let initialPrecisions {

@@ -266,6 +266,26 @@ func checkWeights(_ weights: [Double], componentCount k: Int) throws(ClusteringE
     guard abs(sum - 1) <= 1e-8 else { throw .invalidParameter(name: "weights", reason: "they sum to \(sum), not 1") }
 }
 
+/// Checks starting responsibilities: n×K, each entry finite and
+/// non-negative, each row summing to 1 within 1e-6.
+func checkResponsibilities(_ responsibilities: Matrix<Double>, rows n: Int, componentCount k: Int) throws(ClusteringError) {
+    let name = "initial responsibilities"
+    guard responsibilities.rows == n && responsibilities.columns == k else {
+        throw .parameterShape(name: name, expected: [n, k], actual: [responsibilities.rows, responsibilities.columns])
+    }
+    for row in 0..<n {
+        var sum = 0.0
+        for column in 0..<k {
+            let value = responsibilities[row, column]
+            guard value >= 0 && value.isFinite else {
+                throw .invalidParameter(name: name, reason: "row \(row), column \(column) is \(value); each must be finite and non-negative")
+            }
+            sum += value
+        }
+        guard abs(sum - 1) <= 1e-6 else { throw .invalidParameter(name: name, reason: "row \(row) sums to \(sum), not 1") }
+    }
+}
+
 func checkMeans(_ means: Matrix<Double>, componentCount k: Int, dimension d: Int) throws(ClusteringError) {
     guard means.rows == k && means.columns == d else {
         throw .parameterShape(name: "means", expected: [k, d], actual: [means.rows, means.columns])

@@ -21,6 +21,9 @@ import LinearAlgebra
 /// gathered from every process: rows ⌊i·n/m⌋ for i < m, m =
 /// ``initializationSampleSize``. The sample depends on n and m alone, so the
 /// same seed gives the same model on any number of processes.
+/// ``Clustering/GaussianMixture/initialResponsibilities``, one per row of
+/// the whole data set, cannot start a distributed fit: such a fit fails with
+/// ``Clustering/ClusteringError/invalidSetting(name:reason:)``.
 ///
 /// ```swift
 /// let communicator = MPICommunicator()          // under mpirun
@@ -80,6 +83,10 @@ public struct DistributedGaussianMixture: Sendable {
     ) throws(DistributedFailure) -> GaussianMixtureModel {
         let estimator = self.estimator
         try validateCollectively(partition: partition, communicator: communicator) { () throws(ClusteringError) in
+            guard estimator.initialResponsibilities == nil else {
+                throw .invalidSetting(name: "initial responsibilities",
+                                      reason: "a distributed fit starts from a sample of the rows; give initial weights, means and precisions instead")
+            }
             try estimator.validate(part, sampleWeights: nil, totalRows: partition.rowCount)
         }
         let k = estimator.componentCount, d = part.columnCount, type = estimator.covarianceType

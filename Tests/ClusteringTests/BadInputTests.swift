@@ -179,4 +179,34 @@ import Testing
         }
         #expect(throws: ClusteringError.tooFewSamples(samples: 2, components: 3)) { try KMeans(clusterCount: 3).fit(blobs[rows: 0..<2]) }
     }
+
+    @Test func badInitialResponsibilitiesAndLabels() throws {
+        let n = blobs.rows
+        var estimator = GaussianMixture(componentCount: 2)
+        let name = "initial responsibilities"
+        estimator.initialResponsibilities = Matrix(rows: n, columns: 3, repeating: 1.0 / 3)
+        #expect(fitError(estimator, blobs) == .parameterShape(name: name, expected: [n, 2], actual: [n, 3]))
+        estimator.initialResponsibilities = Matrix(rows: n - 1, columns: 2, repeating: 0.5)
+        #expect(fitError(estimator, blobs) == .parameterShape(name: name, expected: [n, 2], actual: [n - 1, 2]))
+        var responsibilities = Matrix<Double>(rows: n, columns: 2, repeating: 0.5)
+        responsibilities[7, 1] = .nan
+        estimator.initialResponsibilities = responsibilities
+        #expect(fitError(estimator, blobs)
+                == .invalidParameter(name: name, reason: "row 7, column 1 is nan; each must be finite and non-negative"))
+        (responsibilities[7, 0], responsibilities[7, 1]) = (1.5, -0.5)
+        estimator.initialResponsibilities = responsibilities
+        #expect(fitError(estimator, blobs)
+                == .invalidParameter(name: name, reason: "row 7, column 1 is -0.5; each must be finite and non-negative"))
+        (responsibilities[7, 0], responsibilities[7, 1]) = (0.5, 0.25)
+        estimator.initialResponsibilities = responsibilities
+        #expect(fitError(estimator, blobs) == .invalidParameter(name: name, reason: "row 7 sums to 0.75, not 1"))
+
+        #expect(throws: ClusteringError.invalidParameter(name: "initial labels", reason: "row 2 has label 2; labels are 0 to 1")) {
+            try GaussianMixture.responsibilities(labels: [0, 1, 2], componentCount: 2)
+        }
+        #expect(throws: ClusteringError.invalidParameter(name: "initial labels", reason: "row 0 has label -1; labels are 0 to 1")) {
+            try GaussianMixture.responsibilities(labels: [-1], componentCount: 2)
+        }
+        #expect(throws: ClusteringError.emptyData(rows: 0, columns: 2)) { try GaussianMixture.responsibilities(labels: [], componentCount: 2) }
+    }
 }

@@ -24,6 +24,17 @@ func modelDifference(_ a: GaussianMixtureModel, _ b: GaussianMixtureModel) -> Do
 }
 
 @Suite struct EMPropertiesTests {
+    @Test(arguments: CovarianceType.allCases)
+    func theDefaultStartIsTheStartFromItsKMeansLabels(type: CovarianceType) throws {
+        // The k-means start draws one seed for its k-means, first thing.
+        var rng = Xoshiro256StarStar(seed: 5)
+        let labels = try KMeans(clusterCount: 4, seed: rng.next()).fit(blobs).labels
+        let byDefault = try GaussianMixture(componentCount: 4, covarianceType: type, seed: 5).fit(blobs)
+        var fromLabels = GaussianMixture(componentCount: 4, covarianceType: type, seed: 99)
+        fromLabels.initialResponsibilities = try GaussianMixture.responsibilities(labels: labels, componentCount: 4)
+        #expect(try fromLabels.fit(blobs) == byDefault)
+    }
+
     @Test(arguments: CovarianceType.allCases, GaussianMixture.Initialization.allCases)
     func lowerBoundNeverDecreases(type: CovarianceType, initialization: GaussianMixture.Initialization) throws {
         for (name, k) in [("faithful", 2), ("iris", 3), ("blobs", 4)] {

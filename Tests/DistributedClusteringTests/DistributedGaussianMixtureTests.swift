@@ -49,6 +49,20 @@ func distributedFailures(_ data: Matrix<Double>, processes: Int, _ fitter: Distr
 @Suite struct DistributedGaussianMixtureTests {
     static let data = clusteredData(rows: 1001)
 
+    @Test func startingResponsibilitiesAreRefusedByEveryProcess() throws {
+        var estimator = GaussianMixture(componentCount: 2)
+        estimator.initialResponsibilities = Matrix(rows: Self.data.rows, columns: 2, repeating: 0.5)
+        let failures = try distributedFailures(Self.data, processes: 2, DistributedGaussianMixture(estimator))
+        for failure in failures {
+            let failure = try #require(failure)
+            #expect(failure.failedRanks == [0, 1])
+            guard case .invalidSetting(name: "initial responsibilities", _) = failure.localError as? ClusteringError else {
+                Issue.record("expected the responsibilities to be refused, got \(String(describing: failure.localError))")
+                continue
+            }
+        }
+    }
+
     /// Starting parameters everyone shares: a two-iteration fit.
     static func startingEstimator(_ type: CovarianceType) throws -> GaussianMixture {
         let start = try GaussianMixture(componentCount: 3, covarianceType: type, maxIterations: 2, seed: 3).fit(data)
