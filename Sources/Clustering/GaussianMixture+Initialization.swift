@@ -71,7 +71,7 @@ extension GaussianMixture {
         guard !labels.isEmpty else { throw .emptyData(rows: 0, columns: componentCount) }
         if let bad = labels.firstIndex(where: { !(0..<componentCount).contains($0) }) {
             throw .invalidParameter(name: "initial labels",
-                                    reason: "row \(bad) has label \(labels[bad]); labels are 0 to \(componentCount - 1)")
+                                    reason: "row \(bad + 1) has label \(labels[bad]); labels are 0 to \(componentCount - 1)")
         }
         var result = Matrix<Double>(rows: labels.count, columns: componentCount)
         for (row, label) in labels.enumerated() { result[row, label] = 1 }

@@ -278,11 +278,11 @@ func checkResponsibilities(_ responsibilities: Matrix<Double>, rows n: Int, comp
         for column in 0..<k {
             let value = responsibilities[row, column]
             guard value >= 0 && value.isFinite else {
-                throw .invalidParameter(name: name, reason: "row \(row), column \(column) is \(value); each must be finite and non-negative")
+                throw .invalidParameter(name: name, reason: "row \(row + 1), column \(column + 1) is \(value); each must be finite and non-negative")
             }
             sum += value
         }
-        guard abs(sum - 1) <= 1e-6 else { throw .invalidParameter(name: name, reason: "row \(row) sums to \(sum), not 1") }
+        guard abs(sum - 1) <= 1e-6 else { throw .invalidParameter(name: name, reason: "row \(row + 1) sums to \(sum), not 1") }
     }
 }
 

@@ -112,6 +112,12 @@ func loadVector(_ path: String) throws -> [Double] {
     return data.elements
 }
 
+/// A table of numbers, CSV or .npy (2-D), in double precision: starting
+/// responsibilities, say.
+func loadTable(_ path: String) throws -> Matrix<Double> {
+    try loadVectorData(path)
+}
+
 private func loadVectorData(_ path: String) throws -> Matrix<Double> {
     try checkInputFile(path, readAsCSV: !path.lowercased().hasSuffix(".npy"))
     do {

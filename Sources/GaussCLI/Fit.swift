@@ -14,6 +14,7 @@ struct Fit: ParsableCommand {
               gauss fit data.csv -k 3 --covariance diag --output model.json
               gauss fit big.npy -k 32 --dtype float32 --verbose --output model.json
               gauss fit data.csv --init-from start.json --max-iter 10
+              gauss fit data.csv --init-labels labels.csv -k 3
             """
     )
 
@@ -30,6 +31,16 @@ struct Fit: ParsableCommand {
 
     @Option(name: .customLong("init-from"), help: "Start EM from the weights, means and covariances of this model file.")
     var initFrom: String?
+
+    @Option(name: .customLong("init-responsibilities"),
+            help: ArgumentHelp("Start EM from these responsibilities: a CSV or .npy file, one row per data row, one column per component.",
+                               discussion: "Each row non-negative, summing to 1; the number of columns is K."))
+    var initResponsibilities: String?
+
+    @Option(name: .customLong("init-labels"),
+            help: ArgumentHelp("Start EM from this partition: a CSV or .npy file with one integer label, 0 to K-1, per data row.",
+                               discussion: "K is -k, or else the largest label plus one."))
+    var initLabels: String?
 
     @Option(name: .customLong("sample-weights"), help: "A CSV or .npy file with one non-negative weight per row.")
     var sampleWeights: String?
@@ -52,22 +63,25 @@ struct Fit: ParsableCommand {
     func validate() throws {
         if let components, components < 1 { throw ValidationError("--components must be at least 1, got \(components)") }
         if distributed, let conflict = distributedConflict { throw ValidationError(conflict) }
+        if [initFrom, initResponsibilities, initLabels].compactMap({ $0 }).count > 1 {
+            throw ValidationError("--init-from, --init-responsibilities and --init-labels each say where EM starts; give one")
+        }
     }
 
     func run() throws {
-        try checkOutput(output, isNotAnyOf: [data, sampleWeights, initFrom])
+        try checkOutput(output, isNotAnyOf: [data, sampleWeights, initFrom, initResponsibilities, initLabels])
         if distributed { return try runDistributed() }
         if verbose { standardError(Info.kernelSummary) }
         let data = try openFitInput(self.data, columns: em.columnList, dtype: em.dtype, memoryBudget: memoryBudget)
         let weights = try sampleWeights.map(loadVector)
         var estimator = em.estimator(components: components ?? 1, covariance: covariance?.type ?? .full)
-        if let initFrom { try applyInitialModel(initFrom, to: &estimator, dimension: data.columns) }
+        try applyStart(to: &estimator, rows: data.rows, dimension: data.columns)
         estimator.progress = progressReporter(verbose: verbose, maxIterations: em.maxIter)
         estimator.memoryLimit = fitAllocationLimit(budget: memoryBudget, dataBytes: data.byteCount, streamed: data.isStreamed)
         if verbose && data.isStreamed {
             standardError("gauss: \(self.data) is larger than half the memory limit; streaming it from disk on every pass")
         }
-        let model: GaussianMixtureModel = try describing(self.data, sampleWeights: sampleWeights, initialModel: initFrom) {
+        let model: GaussianMixtureModel = try describing(self.data, sampleWeights: sampleWeights, initialModel: startFile) {
             try data.fit(estimator, sampleWeights: weights)
         }
         finishProgress()
@@ -88,32 +102,13 @@ extension Fit {
         let settings = FitSettings(
             n_components: estimator.componentCount, covariance_type: estimator.covarianceType.rawValue, tol: em.tol,
             reg_covar: em.regCovar, max_iter: em.maxIter, n_init: em.nInit,
-            init_params: initFrom == nil ? em.initialization.rawValue : "init-from", seed: em.seed,
+            init_params: startOption ?? em.initialization.rawValue, seed: em.seed,
             dtype: dtype.rawValue, n_samples: rows)
         try writeModel(model, settings: settings, to: output)
         if let output {
             standardError("gauss: \(model.converged ? "converged" : "did not converge") after \(model.iterationCount) iterations, "
                           + "lower bound \(model.lowerBound); model written to \(output)")
         }
-    }
-
-    /// Reads the `--init-from` model at `path` and makes it `estimator`'s start.
-    func applyInitialModel(_ path: String, to estimator: inout GaussianMixture, dimension: Int) throws {
-        let start = try readModel(path)
-        if let components, components != start.componentCount {
-            throw ValidationError("-k \(components) conflicts with \(path), which has \(start.componentCount) components")
-        }
-        if let covariance, covariance.type != start.covarianceType {
-            throw ValidationError("--covariance \(covariance.rawValue) conflicts with \(path), which is \(start.covarianceType.rawValue)")
-        }
-        guard start.dimension == dimension else {
-            throw DataError("\(path) has \(start.dimension) features but \(data) has \(dimension) columns")
-        }
-        estimator.componentCount = start.componentCount
-        estimator.covarianceType = start.covarianceType
-        estimator.initialWeights = start.weights
-        estimator.initialMeans = start.means
-        estimator.initialPrecisions = try precisions(ofCovariances: start.covariances)
     }
 }
 

@@ -13,6 +13,9 @@ extension Fit {
     var distributedConflict: String? {
         if !data.lowercased().hasSuffix(".npy") { return "--distributed reads a .npy file (each process maps its own rows); convert \(data) first" }
         if sampleWeights != nil { return "--sample-weights is not supported with --distributed" }
+        if initResponsibilities != nil || initLabels != nil {
+            return "--init-responsibilities and --init-labels are not supported with --distributed; use --init-from"
+        }
         if em.columns != nil { return "--columns applies to CSV files, and --distributed reads .npy files" }
         return nil
     }

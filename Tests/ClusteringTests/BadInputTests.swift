@@ -181,6 +181,7 @@ import Testing
     }
 
     @Test func badInitialResponsibilitiesAndLabels() throws {
+        // Rows and columns in the reasons count from 1, as in every description.
         let n = blobs.rows
         var estimator = GaussianMixture(componentCount: 2)
         let name = "initial responsibilities"
@@ -192,19 +193,19 @@ import Testing
         responsibilities[7, 1] = .nan
         estimator.initialResponsibilities = responsibilities
         #expect(fitError(estimator, blobs)
-                == .invalidParameter(name: name, reason: "row 7, column 1 is nan; each must be finite and non-negative"))
+                == .invalidParameter(name: name, reason: "row 8, column 2 is nan; each must be finite and non-negative"))
         (responsibilities[7, 0], responsibilities[7, 1]) = (1.5, -0.5)
         estimator.initialResponsibilities = responsibilities
         #expect(fitError(estimator, blobs)
-                == .invalidParameter(name: name, reason: "row 7, column 1 is -0.5; each must be finite and non-negative"))
+                == .invalidParameter(name: name, reason: "row 8, column 2 is -0.5; each must be finite and non-negative"))
         (responsibilities[7, 0], responsibilities[7, 1]) = (0.5, 0.25)
         estimator.initialResponsibilities = responsibilities
-        #expect(fitError(estimator, blobs) == .invalidParameter(name: name, reason: "row 7 sums to 0.75, not 1"))
+        #expect(fitError(estimator, blobs) == .invalidParameter(name: name, reason: "row 8 sums to 0.75, not 1"))
 
-        #expect(throws: ClusteringError.invalidParameter(name: "initial labels", reason: "row 2 has label 2; labels are 0 to 1")) {
+        #expect(throws: ClusteringError.invalidParameter(name: "initial labels", reason: "row 3 has label 2; labels are 0 to 1")) {
             try GaussianMixture.responsibilities(labels: [0, 1, 2], componentCount: 2)
         }
-        #expect(throws: ClusteringError.invalidParameter(name: "initial labels", reason: "row 0 has label -1; labels are 0 to 1")) {
+        #expect(throws: ClusteringError.invalidParameter(name: "initial labels", reason: "row 1 has label -1; labels are 0 to 1")) {
             try GaussianMixture.responsibilities(labels: [-1], componentCount: 2)
         }
         #expect(throws: ClusteringError.emptyData(rows: 0, columns: 2)) { try GaussianMixture.responsibilities(labels: [], componentCount: 2) }

@@ -20,6 +20,12 @@ import Testing
         let run = try gauss("fit", data, "--distributed", "--sample-weights", data)
         #expect(run.status == 2)
         #expect(run.stderr.contains("--sample-weights is not supported with --distributed"), "\(run.stderr)")
+        for option in ["--init-labels", "--init-responsibilities"] {
+            let start = try gauss("fit", data, "--distributed", option, data)
+            #expect(start.status == 2)
+            #expect(start.stderr.contains("--init-responsibilities and --init-labels are not supported with --distributed; use --init-from"),
+                    "\(start.stderr)")
+        }
     }
 
     #if !MPI

@@ -212,6 +212,58 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         #expect(conflict.status == 2 && conflict.stderr.contains("conflicts"))
     }
 
+    @Test func fitStartsFromGivenLabelsOrResponsibilities() throws {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = try CSV.read(contentsOf: faithful).matrix
+        let labels = (0..<data.rows).map { data[$0, 1] > 70 ? 1 : 0 }
+        let labelFile = dir.appendingPathComponent("labels.npy").path
+        try Npy.write(Matrix<Double>(rows: data.rows, columns: 1) { i, _ in Double(labels[i]) }, to: labelFile)
+        let fromLabels = try gauss("fit", faithful, "--init-labels", labelFile, "--covariance", "diag")
+        #expect(fromLabels.status == 0, "\(fromLabels.stderr)")
+        var estimator = GaussianMixture(componentCount: 2, covarianceType: .diag)
+        estimator.initialResponsibilities = try GaussianMixture.responsibilities(labels: labels, componentCount: 2)
+        #expect(try JSONDecoder().decode(GaussianMixtureModel.self, from: Data(fromLabels.stdout.utf8)) == estimator.fit(data),
+                "K from the largest label; the library's fit from those labels")
+        let settings = try JSONSerialization.jsonObject(with: Data(fromLabels.stdout.utf8)) as? [String: Any]
+        #expect((settings?["settings"] as? [String: Any])?["init_params"] as? String == "init-labels")
+
+        // Soft responsibilities from a CSV; K is its number of columns.
+        let responsibilityFile = dir.appendingPathComponent("responsibilities.csv").path
+        let soft = Matrix<Double>(rows: data.rows, columns: 3) { i, c in labels[i] == 1 ? [0.7, 0.2, 0.1][c] : [0.1, 0.3, 0.6][c] }
+        try Data(CSV.string(soft).utf8).write(to: URL(fileURLWithPath: responsibilityFile))
+        let fromResponsibilities = try gauss("fit", faithful, "--init-responsibilities", responsibilityFile)
+        #expect(fromResponsibilities.status == 0, "\(fromResponsibilities.stderr)")
+        estimator = GaussianMixture(componentCount: 3)
+        estimator.initialResponsibilities = soft
+        #expect(try JSONDecoder().decode(GaussianMixtureModel.self, from: Data(fromResponsibilities.stdout.utf8)) == estimator.fit(data))
+
+        // Bad starts name the file and say what is wrong.
+        let short = dir.appendingPathComponent("short.csv").path
+        try Data("0\n1\n1\n".utf8).write(to: URL(fileURLWithPath: short))
+        let fewLabels = try gauss("fit", faithful, "--init-labels", short)
+        #expect(fewLabels.status == 1 && fewLabels.stderr == "gauss: \(short): there are 3 labels for 272 data rows; give one label per data row\n")
+        let fraction = dir.appendingPathComponent("fraction.csv").path
+        try Data(String(repeating: "0.5\n", count: 272).utf8).write(to: URL(fileURLWithPath: fraction))
+        let notIntegers = try gauss("fit", faithful, "--init-labels", fraction)
+        #expect(notIntegers.status == 1 && notIntegers.stderr == "gauss: \(fraction): row 1 holds 0.5, not an integer label\n")
+        // An absurd label is refused before an n×K matrix is made.
+        let huge = dir.appendingPathComponent("huge.csv").path
+        try Data(String(repeating: "1e15\n", count: 272).utf8).write(to: URL(fileURLWithPath: huge))
+        let hugeLabels = try gauss("fit", faithful, "--init-labels", huge)
+        #expect(hugeLabels.status == 1 && hugeLabels.stderr.contains("components need at least"))
+        let outOfRange = try gauss("fit", faithful, "--init-labels", labelFile, "-k", "1")
+        #expect(outOfRange.status == 1
+                && outOfRange.stderr == "gauss: \(labelFile): invalid initial labels: row 1 has label 1; labels are 0 to 0\n")
+        let notSummingToOne = try gauss("fit", faithful, "--init-responsibilities", fraction)
+        #expect(notSummingToOne.status == 1
+                && notSummingToOne.stderr == "gauss: \(fraction): invalid initial responsibilities: row 1 sums to 0.5, not 1\n")
+        let twoStarts = try gauss("fit", faithful, "--init-labels", labelFile, "--init-responsibilities", responsibilityFile)
+        #expect(twoStarts.status == 2 && twoStarts.stderr.contains("give one"))
+        let conflict = try gauss("fit", faithful, "--init-responsibilities", responsibilityFile, "-k", "2")
+        #expect(conflict.status == 2 && conflict.stderr.contains("conflicts with \(responsibilityFile), which has 3 columns"))
+    }
+
     @Test func selectRanksByBICAndWritesTheBest() throws {
         let dir = try scratchDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
