@@ -22,29 +22,8 @@ extension Fit {
 
     func runDistributed() throws {
         #if MPI
-        let communicator = MPICommunicator()
-        // OpenBLAS too gets this process's share of the cores, unless told otherwise.
-        let environment = ProcessInfo.processInfo.environment
-        if environment["OPENBLAS_NUM_THREADS"] == nil && environment["OMP_NUM_THREADS"] == nil {
-            BLASThreading.threadCount = defaultWorkerCount
-        }
-        do {
+        runUnderMPI(describe: { describeDistributedError($0, data: data) }) { communicator in
             try fitDistributed(communicator: communicator)
-            communicator.finalize()
-        } catch let failure as DistributedFailure {
-            if failure.isReporter(rank: communicator.rank) {
-                let process = communicator.size > 1 ? "process \(communicator.rank) of \(communicator.size): " : ""
-                standardError("gauss: \(process)\(describe(failure.localError!))")
-                // Ends every process; the others may be waiting in a collective operation.
-                communicator.abort(status: 1)
-            }
-            // Another process reports and aborts the job; wait for it here.
-            communicator.finalize()
-            Foundation.exit(1)
-        } catch {
-            // After the fit, only process 0 works (writing the model): its failure is its own.
-            standardError("gauss: \(describe(error))")
-            communicator.abort(status: 1)
         }
         #else
         throw ValidationError(DistributedClusteringError.mpiUnavailable.description)
@@ -107,19 +86,6 @@ extension Fit {
         if rank == 0 { try write(model, fittedBy: estimator, dtype: dtype, rows: header.rows) }
     }
     #endif
-
-    /// A failure's one sentence, naming the data file where it is about the data.
-    private func describe(_ error: any Error) -> String {
-        switch error {
-        case let error as DataError: return error.message
-        case let error as WriteFailure: return error.message
-        case let error as ValidationError: return error.message
-        case let error as NpyError: return error.description
-        case let error as ClusteringError: return "\(data): \(error.description)"
-        case let error as DistributedClusteringError: return "\(data): \(error.description)"
-        default: return "\(error)"
-        }
-    }
 }
 
 /// A communicator that adds up the time spent in its collective operations:
@@ -154,3 +120,49 @@ final class TimedCommunicator<Base: Communicator>: Communicator {
     }
 }
 
+
+#if MPI
+/// Runs `body` as this process's share of an MPI job (`mpirun -np P gauss …
+/// --distributed`), with OpenBLAS given this process's share of the cores
+/// unless told otherwise. A ``DistributedFailure`` is reported once, by the
+/// process it names, and ends every process with status 1; any other
+/// failure (after the collective work, only process 0 works) ends the job.
+func runUnderMPI(describe: (any Error) -> String, _ body: (MPICommunicator) throws -> Void) {
+    let communicator = MPICommunicator()
+    let environment = ProcessInfo.processInfo.environment
+    if environment["OPENBLAS_NUM_THREADS"] == nil && environment["OMP_NUM_THREADS"] == nil {
+        BLASThreading.threadCount = defaultWorkerCount
+    }
+    do {
+        try body(communicator)
+        communicator.finalize()
+    } catch let failure as DistributedFailure {
+        if failure.isReporter(rank: communicator.rank) {
+            let process = communicator.size > 1 ? "process \(communicator.rank) of \(communicator.size): " : ""
+            standardError("gauss: \(process)\(describe(failure.localError!))")
+            // Ends every process; the others may be waiting in a collective operation.
+            communicator.abort(status: 1)
+        }
+        // Another process reports and aborts the job; wait for it here.
+        communicator.finalize()
+        Foundation.exit(1)
+    } catch {
+        standardError("gauss: \(describe(error))")
+        communicator.abort(status: 1)
+    }
+}
+#endif
+
+/// A distributed command's failure in one sentence, naming the data file
+/// where it is about the data.
+func describeDistributedError(_ error: any Error, data: String) -> String {
+    switch error {
+    case let error as DataError: return error.message
+    case let error as WriteFailure: return error.message
+    case let error as ValidationError: return error.message
+    case let error as NpyError: return error.description
+    case let error as ClusteringError: return "\(data): \(error.description)"
+    case let error as DistributedClusteringError: return "\(data): \(error.description)"
+    default: return "\(error)"
+    }
+}

@@ -59,6 +59,16 @@ enum FitInput {
         }
     }
 
+    /// Clusters these rows by k-means.
+    func cluster(_ estimator: KMeans, sampleWeights: [Double]?) throws(ClusteringError) -> KMeansModel {
+        switch self {
+        case .matrixFloat(let m): return try estimator.fit(m, sampleWeights: sampleWeights)
+        case .matrixDouble(let m): return try estimator.fit(m, sampleWeights: sampleWeights)
+        case .npyFloat(let s): return try estimator.fit(s, sampleWeights: sampleWeights)
+        case .npyDouble(let s): return try estimator.fit(s, sampleWeights: sampleWeights)
+        }
+    }
+
     /// Fits `estimator` to these rows.
     func fit(_ estimator: GaussianMixture, sampleWeights: [Double]?) throws(ClusteringError) -> GaussianMixtureModel {
         switch self {

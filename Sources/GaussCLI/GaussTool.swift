@@ -17,11 +17,12 @@ struct GaussTool: ParsableCommand {
               gauss fit data.csv -k 3 --output model.json
               gauss predict model.json data.csv --proba
               gauss select data.csv --components 1...8 --covariance all
+              gauss kmeans data.csv -k 8 --labels labels.csv
               gauss plot model.json data.csv --output picture.svg
               gauss info
             """,
         version: version,
-        subcommands: [Fit.self, Predict.self, Score.self, Sample.self, Select.self, Plot.self, Demo.self, Info.self]
+        subcommands: [Fit.self, Predict.self, Score.self, Sample.self, Select.self, KMeansCommand.self, Plot.self, Demo.self, Info.self]
     )
 
     /// The version of Gauss, printed by `gauss --version` and `gauss info`.

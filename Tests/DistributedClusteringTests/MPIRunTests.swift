@@ -65,6 +65,44 @@ import Testing
         #expect(try readModel(starts).lowerBound.isFinite)
     }
 
+    @Test func kmeansOnOneTwoAndFourProcessesGivesOneClustering() throws {
+        let directory = try ScratchDirectory()
+        let data = directory.path("data.npy")
+        try Npy.write(Self.data, to: data)
+        /// The members of `gauss kmeans`'s JSON this test reads.
+        struct KMeansFile: Decodable {
+            let centers: [[Double]], inertia: Double, iterationCount: Int
+            enum CodingKeys: String, CodingKey { case centers = "cluster_centers", inertia, iterationCount = "n_iter" }
+        }
+        var files: [KMeansFile] = []
+        for processes in [1, 2, 4] {
+            let output = directory.path("np\(processes).json")
+            let run = try mpirun(processes, ["kmeans", data, "--distributed", "-k", "3", "--seed", "2", "--output", output])
+            try #require(run.status == 0, "np \(processes): \(run.stderr)")
+            files.append(try JSONDecoder().decode(KMeansFile.self, from: Data(contentsOf: URL(fileURLWithPath: output))))
+        }
+        // The centers and inertia are those of every row: the library's
+        // labels and inertia for those centers, computed here in one process.
+        let centers = Matrix(files[0].centers)
+        let labels = try KMeans(clusterCount: 3, initialization: .centers(centers), maxIterations: 1).fit(Self.data).labels
+        var inertia = 0.0
+        for (row, label) in labels.enumerated() {
+            for j in 0..<centers.columns { inertia += (Self.data[row, j] - centers[label, j]) * (Self.data[row, j] - centers[label, j]) }
+        }
+        #expect(abs(files[0].inertia - inertia) <= 1e-10 * inertia, "\(files[0].inertia) against \(inertia)")
+        for (c, center) in files[0].centers.enumerated() {
+            let members = labels.indices.filter { labels[$0] == c }
+            for j in 0..<centers.columns {
+                let mean = members.reduce(0) { $0 + Self.data[$1, j] } / Double(members.count)
+                #expect(abs(center[j] - mean) <= 1e-10 * max(1, abs(mean)), "center \(c) is the mean of its rows")
+            }
+        }
+        for file in files.dropFirst() {
+            #expect(file.iterationCount == files[0].iterationCount)
+            #expect(zip(file.centers.joined(), files[0].centers.joined()).allSatisfy { abs($0 - $1) <= 1e-10 * max(1, abs($1)) })
+        }
+    }
+
     @Test func badRowsInOneProcessStopEveryProcessWithOneMessage() throws {
         let directory = try ScratchDirectory()
         let data = directory.path("data.npy")

@@ -91,7 +91,7 @@ final class SVGCounter: NSObject, XMLParserDelegate {
     @Test func helpListsCommandsWithExamples() throws {
         let top = try gauss("--help")
         #expect(top.status == 0)
-        for command in ["fit", "predict", "score", "sample", "select", "plot", "demo"] { #expect(top.stdout.contains(command)) }
+        for command in ["fit", "predict", "score", "sample", "select", "kmeans", "plot", "demo"] { #expect(top.stdout.contains(command)) }
         let fit = try gauss("fit", "--help")
         #expect(fit.status == 0 && fit.stdout.contains("Examples:") && fit.stdout.contains("--reg-covar"))
     }
@@ -262,6 +262,26 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         #expect(twoStarts.status == 2 && twoStarts.stderr.contains("give one"))
         let conflict = try gauss("fit", faithful, "--init-responsibilities", responsibilityFile, "-k", "2")
         #expect(conflict.status == 2 && conflict.stderr.contains("conflicts with \(responsibilityFile), which has 3 columns"))
+    }
+
+    @Test func kmeansWritesTheLibrarysCentersAndLabels() throws {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let labelsPath = dir.appendingPathComponent("labels.txt").path
+        let run = try gauss("kmeans", iris, "-k", "3", "--n-init", "2", "--seed", "5", "--algorithm", "lloyd", "--labels", labelsPath)
+        #expect(run.status == 0, "\(run.stderr)")
+        let file = try JSONDecoder().decode(KMeansFile.self, from: Data(run.stdout.utf8))
+        var estimator = KMeans(clusterCount: 3, initializationCount: 2, seed: 5)
+        estimator.algorithm = .lloyd
+        let expected = try estimator.fit(try CSV.read(contentsOf: iris).matrix)
+        #expect(file.centers == (0..<3).map { Array(expected.centers.row($0)) } && file.inertia == expected.inertia
+                && file.iterationCount == expected.iterationCount, "the library's k-means, bit for bit")
+        #expect(file.settings.n_clusters == 3 && file.settings.algorithm == "lloyd" && file.settings.`init` == "k-means++")
+        #expect(try String(contentsOfFile: labelsPath, encoding: .utf8) == expected.labels.map { "\($0)\n" }.joined())
+        let tooMany = try gauss("kmeans", faithful, "-k", "300")
+        #expect(tooMany.status == 1 && tooMany.stderr.contains("at least 300 samples"))
+        let local = try gauss("kmeans", faithful, "--labels", labelsPath, "--distributed")
+        #expect(local.status == 2 && local.stderr.contains("--distributed reads a .npy file"))
     }
 
     @Test func selectRanksByBICAndWritesTheBest() throws {
