@@ -90,3 +90,14 @@ extension SufficientStatistics {
                                elements: Array(buffer[offset..<(offset + secondMoments.count)]))
     }
 }
+
+extension SufficientStatistics {
+    /// Replaces these statistics with their sum over the parts of
+    /// `reduction` (nothing to do for a single part).
+    mutating func sum(over reduction: PartReduction) {
+        guard reduction.count > 1 else { return }
+        var buffer = packed
+        reduction.sum(&buffer)
+        unpack(buffer)
+    }
+}

@@ -123,13 +123,27 @@ public struct GaussianMixture: Sendable {
     @_specialize(where Scalar == Double)
     func fitBlocks<Scalar: BLASScalar>(_ source: BlockReader<Scalar>, sampleWeights: [Double]?) throws(ClusteringError) -> GaussianMixtureModel {
         try validate(source, sampleWeights: sampleWeights)
-        let clock = ContinuousClock.now
-        var rng = Xoshiro256StarStar(seed: seed)
-        return try bestOfStarts(initializationCount) { start throws(ClusteringError) in
-            let (initial, initialCovariances) = try initialParameters(source, sampleWeights: sampleWeights, using: &rng)
-            return try runEM(source, sampleWeights: sampleWeights, from: initial, covariances: initialCovariances,
-                             previousLowerBound: -.infinity, start: start, clock: clock)
+        do {
+            return try fit(part: source, sampleWeights: sampleWeights, reduction: .single) { rng throws(ClusteringError) in
+                try initialParameters(source, sampleWeights: sampleWeights, using: &rng)
+            }
+        } catch {
+            throw error.singlePartError
         }
+    }
+
+    /// The fit of one part of the data through the one driver of every
+    /// estimator (``bestStart(of:part:sampleWeights:reduction:drawStart:)``),
+    /// with the starts drawn on part 0 by `drawStart`: the whole fit in one
+    /// process (``PartReduction/single``), or this process's share of a
+    /// distributed one, whose statistics `reduction` sums over the parts.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    package func fit<Scalar: BLASScalar>(
+        part: BlockReader<Scalar>, sampleWeights: [Double]?, reduction: PartReduction,
+        drawStart: (inout Xoshiro256StarStar) throws(ClusteringError) -> (MixtureParameters, CovarianceParameters)
+    ) throws(PartFailure) -> GaussianMixtureModel {
+        try bestStart(of: self, part: part, sampleWeights: sampleWeights, reduction: reduction, drawStart: drawStart)
     }
 
     /// Continues EM from `model`'s parameters (scikit-learn's `warm_start`):
@@ -157,24 +171,12 @@ public struct GaussianMixture: Sendable {
                          previousLowerBound: model.lowerBound, start: 0, clock: .now)
     }
 
-    /// The EM loop of one start over a part of the data, for distributed
-    /// fitting: after each E-step, `reduction` replaces the part's
-    /// ``SufficientStatistics/packed`` buffer with the sum over all parts
-    /// (an allreduce), so that every part takes the same M-step.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    package func runEM<Scalar: BLASScalar>(
-        part source: BlockReader<Scalar>, from initial: MixtureParameters, start: Int, clock: ContinuousClock.Instant,
-        reduction: PartReduction
-    ) throws(ClusteringError) -> GaussianMixtureModel {
-        try runEM(source, sampleWeights: nil, from: initial, covariances: initial.precisionsCholesky.covariancesFromPrecisionCholesky(),
-                  previousLowerBound: -.infinity, start: start, clock: clock, reduction: reduction)
-    }
-
-    /// The EM loop of one start.
+    /// The EM loop of one start; `reduction` sums each E-step's statistics
+    /// over the parts of a distributed fit, so that every part takes the
+    /// same M-step.
     private func runEM<Source: RowBlockSource>(
         _ source: Source, sampleWeights: [Double]?, from initial: MixtureParameters, covariances initialCovariances: CovarianceParameters,
-        previousLowerBound: Double, start: Int, clock: ContinuousClock.Instant, reduction: PartReduction? = nil
+        previousLowerBound: Double, start: Int, clock: ContinuousClock.Instant, reduction: PartReduction = .single
     ) throws(ClusteringError) -> GaussianMixtureModel {
         var parameters = initial
         // Only the last iteration's covariances are kept: for full covariance
@@ -187,11 +189,7 @@ public struct GaussianMixture: Sendable {
         while iterations < maxIterations {
             iterations += 1
             var statistics = SufficientStatistics.expectation(of: source, under: parameters, rowWeights: sampleWeights)
-            if let reduction {
-                var buffer = statistics.packed
-                reduction.sum(&buffer)
-                statistics.unpack(buffer)
-            }
+            statistics.sum(over: reduction)
             let previous = lowerBound
             lowerBound = statistics.meanLogLikelihood
             history.append(lowerBound)
@@ -243,5 +241,40 @@ public struct GaussianMixture: Sendable {
                 throw .precisionNotPositiveDefinite(component: covarianceType.family.isShared ? nil : error.value)
             }
         }
+    }
+}
+
+extension GaussianMixture: IterativeEstimator {
+    /// Starting parameters and the covariances they came from (kept exactly
+    /// for a fit of no iterations).
+    package typealias Start = (MixtureParameters, CovarianceParameters)
+
+    package func packedStartCount(dimension d: Int) -> Int {
+        let k = componentCount
+        let parameters = MixtureParameters.packedCount(componentCount: k, dimension: d, covarianceType: covarianceType)
+        // The covariances take as many values as the precision factors.
+        return parameters + (parameters - k - k * d)
+    }
+
+    package func pack(_ start: Start) -> [Double] { start.0.packed + start.1.flattened }
+
+    package func unpackStart(_ buffer: ArraySlice<Double>, dimension d: Int) -> Start {
+        let k = componentCount
+        let split = buffer.startIndex + MixtureParameters.packedCount(componentCount: k, dimension: d, covarianceType: covarianceType)
+        return (MixtureParameters(packed: Array(buffer[..<split]), componentCount: k, dimension: d, covarianceType: covarianceType),
+                CovarianceParameters(covarianceType, components: k, dimension: d, flattened: buffer[split...]))
+    }
+
+    /// The clock of the progress reports' elapsed time.
+    package func setup<Scalar: BLASScalar>(_ part: BlockReader<Scalar>, reduction: PartReduction) -> ContinuousClock.Instant {
+        .now
+    }
+
+    package func iterate<Scalar: BLASScalar>(
+        _ part: BlockReader<Scalar>, sampleWeights: [Double]?, from start: Start, index: Int, setup clock: ContinuousClock.Instant,
+        reduction: PartReduction
+    ) throws(ClusteringError) -> GaussianMixtureModel {
+        try runEM(part, sampleWeights: sampleWeights, from: start.0, covariances: start.1, previousLowerBound: -.infinity,
+                  start: index, clock: clock, reduction: reduction)
     }
 }

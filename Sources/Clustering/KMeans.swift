@@ -130,26 +130,34 @@ public struct KMeans: Sendable {
         }
     }
 
-    /// Lloyd's iterations from `start` over one part of the data, for
-    /// distributed fitting: `reduction` sums, over all parts, each
-    /// iteration's cluster sums and weights, the farthest rows offered for
-    /// empty clusters, and the inertia, so that every part moves the centers
-    /// alike. `tolerance` is absolute (already scaled by the feature
-    /// variance). The labels returned are those of this part's rows.
+    /// The fit of one part of the data through the one driver of every
+    /// estimator (``bestStart(of:part:sampleWeights:reduction:drawStart:)``),
+    /// with the starting centers drawn on part 0 by `drawStart`: the whole
+    /// fit in one process (``PartReduction/single``), or this process's share
+    /// of a distributed one, whose cluster sums, farthest rows and inertia
+    /// `reduction` sums over the parts. The labels returned are those of
+    /// this part's rows.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    package func lloyd<Scalar: BLASScalar>(
-        part: BlockReader<Scalar>, from start: Matrix<Double>, tolerance: Double, reduction: PartReduction
+    package func fit<Scalar: BLASScalar>(
+        part: BlockReader<Scalar>, sampleWeights: [Double]?, reduction: PartReduction,
+        drawStart: (inout Xoshiro256StarStar) -> Matrix<Double>
     ) -> KMeansModel {
-        lloyd(part, sampleWeights: nil, centers: start, tolerance: tolerance, reduction: reduction)
+        do {
+            return try bestStart(of: self, part: part, sampleWeights: sampleWeights, reduction: reduction) { rng in
+                drawStart(&rng)
+            }
+        } catch {
+            preconditionFailure("k-means failed: \(error)")   // neither drawing centers nor Lloyd's iterations throw
+        }
     }
 
     /// The sums Σ(x − r) and Σ(x − r)² per feature of the rows of `source`,
-    /// around `reference` (2·d values): the pieces of the mean feature
-    /// variance that parts of a distributed fit add up.
-    package static func featureMoments<Source: RowBlockSource>(_ source: Source, around reference: [Double]) -> [Double] {
+    /// around `reference` (2·d values), and the row count: the pieces of the
+    /// mean feature variance that parts of a distributed fit add up.
+    private static func featureMoments<Source: RowBlockSource>(_ source: Source, around reference: [Double]) -> [Double] {
         let d = source.columnCount
-        var moments = [Double](repeating: 0, count: 2 * d)
+        var moments = [Double](repeating: 0, count: 2 * d + 1)
         source.forEachBlock(rows: BlockSizes.rows) { _, block in
             for i in 0..<block.rows {
                 for j in 0..<d {
@@ -159,28 +167,26 @@ public struct KMeans: Sendable {
                 }
             }
         }
+        moments[2 * d] = Double(source.rowCount)
         return moments
     }
 
     /// The mean over features of the population variance, from the sums of
-    /// ``featureMoments(_:around:)`` over `n` rows.
-    package static func meanFeatureVariance(moments: [Double], rowCount n: Int) -> Double {
-        let d = moments.count / 2, n = Double(n)
+    /// ``featureMoments(_:around:)``.
+    private static func meanFeatureVariance(moments: [Double]) -> Double {
+        let d = moments.count / 2, n = moments[2 * d]
         return (0..<d).reduce(0) { $0 + (moments[d + $1] / n - (moments[$1] / n) * (moments[$1] / n)) } / Double(d)
     }
 
     /// `fit` on data already checked (also the entry point of GMM initialisation).
-    func fitValidated<Source: RowBlockSource>(_ source: Source, sampleWeights: [Double]?) -> KMeansModel {
-        var rng = Xoshiro256StarStar(seed: seed)
-        let absoluteTolerance = tolerance == 0 ? 0 : meanFeatureVariance(source) * tolerance
-        return bestOfStarts(initializationCount) { _ in
-            let start = initialCenters(source, sampleWeights: sampleWeights, using: &rng)
-            return lloyd(source, sampleWeights: sampleWeights, centers: start, tolerance: absoluteTolerance, reduction: nil)
+    func fitValidated<Scalar: BLASScalar>(_ source: BlockReader<Scalar>, sampleWeights: [Double]?) -> KMeansModel {
+        fit(part: source, sampleWeights: sampleWeights, reduction: .single) { rng in
+            initialCenters(source, sampleWeights: sampleWeights, using: &rng)
         }
     }
 
     private func lloyd<Source: RowBlockSource>(
-        _ source: Source, sampleWeights: [Double]?, centers start: Matrix<Double>, tolerance: Double, reduction: PartReduction?
+        _ source: Source, sampleWeights: [Double]?, centers start: Matrix<Double>, tolerance: Double, reduction: PartReduction
     ) -> KMeansModel {
         var centers = start
         var previousLabels: [Int]? = nil
@@ -191,8 +197,7 @@ public struct KMeans: Sendable {
         for iteration in 1...maxIterations {
             iterations = iteration
             pass.assign(to: centers)
-            var labelsChanged = pass.labels != previousLabels
-            if let reduction { labelsChanged = pass.combine(with: reduction, labelsChanged: labelsChanged) }
+            let labelsChanged = pass.combine(with: reduction, labelsChanged: pass.labels != previousLabels)
             let updated = pass.updatedCenters(previous: centers, reduction: reduction)
             var shift = 0.0
             for c in 0..<clusterCount {
@@ -209,7 +214,7 @@ public struct KMeans: Sendable {
         // Labels must belong to the final centers.
         if !strictlyConverged { pass.assign(to: centers) }
         var inertia = [pass.inertia(centers: centers)]
-        reduction?.sum(&inertia)
+        reduction.sum(&inertia)
         return KMeansModel(centers: centers, labels: pass.labels, inertia: inertia[0], iterationCount: iterations)
     }
 
@@ -226,16 +231,41 @@ public struct KMeans: Sendable {
             return required <= limit / 2 ? .whileTheyPay : .never
         }
     }
-
-    private func meanFeatureVariance<Source: RowBlockSource>(_ source: Source) -> Double {
-        // Population variance per feature around the first row, averaged.
-        let first = source.rows(0..<1)
-        let moments = Self.featureMoments(source, around: (0..<source.columnCount).map { Double(first[0, $0]) })
-        return Self.meanFeatureVariance(moments: moments, rowCount: source.rowCount)
-    }
 }
 
 /// Rows of `source` at `indices`, as a Double matrix.
 func rowsAsDouble<Source: RowBlockSource>(_ source: Source, _ indices: [Int]) -> Matrix<Double> {
     Matrix(rows: indices.count, columns: source.columnCount) { c, j in Double(source.rows(indices[c]..<(indices[c] + 1))[0, j]) }
+}
+
+extension KMeans: IterativeEstimator {
+    package func packedStartCount(dimension d: Int) -> Int { clusterCount * d }
+    package func pack(_ start: Matrix<Double>) -> [Double] { start.elements }
+    package func unpackStart(_ buffer: ArraySlice<Double>, dimension d: Int) -> Matrix<Double> {
+        Matrix(rows: clusterCount, columns: d, elements: Array(buffer))
+    }
+
+    /// The convergence tolerance in squared distance: ``tolerance`` times the
+    /// mean feature variance of the rows of all parts, taken around the
+    /// first row of part 0 (the first row of the data, on any number of parts).
+    package func setup<Scalar: BLASScalar>(_ part: BlockReader<Scalar>, reduction: PartReduction) -> Double {
+        guard tolerance != 0 else { return 0 }
+        let d = part.columnCount
+        var reference = [Double](repeating: 0, count: d)
+        if reduction.index == 0 {
+            let first = part.rows(0..<1)
+            reference = (0..<d).map { Double(first[0, $0]) }
+        }
+        reduction.broadcast(&reference)
+        var moments = Self.featureMoments(part, around: reference)
+        reduction.sum(&moments)
+        return Self.meanFeatureVariance(moments: moments) * tolerance
+    }
+
+    package func iterate<Scalar: BLASScalar>(
+        _ part: BlockReader<Scalar>, sampleWeights: [Double]?, from start: Matrix<Double>, index: Int, setup tolerance: Double,
+        reduction: PartReduction
+    ) -> KMeansModel {
+        lloyd(part, sampleWeights: sampleWeights, centers: start, tolerance: tolerance, reduction: reduction)
+    }
 }

@@ -249,10 +249,10 @@ struct LloydPass<Source: RowBlockSource> {
     /// The new centers: the weighted mean of each cluster. An empty cluster
     /// takes the row farthest from its center (scikit-learn's relocation);
     /// if every row sits on its center, it keeps its old position.
-    mutating func updatedCenters(previous: Matrix<Double>, reduction: PartReduction? = nil) -> Matrix<Double> {
+    mutating func updatedCenters(previous: Matrix<Double>, reduction: PartReduction) -> Matrix<Double> {
         let empty = (0..<clusterCount).filter { clusterWeights[$0] == 0 }
         if !empty.isEmpty {
-            let candidates = reduction.map { farthestRowsOfAllParts(empty.count, $0) } ?? farthestRows(empty.count)
+            let candidates = reduction.count == 1 ? farthestRows(empty.count) : farthestRowsOfAllParts(empty.count, reduction)
             if let farthest = candidates.first?.distance, farthest > 0 {
                 for (c, candidate) in zip(empty, candidates) {
                     for j in 0..<source.columnCount {
@@ -339,6 +339,7 @@ struct LloydPass<Source: RowBlockSource> {
     /// Sums this part's cluster sums and weights with every other part's,
     /// and returns whether any part's labels changed.
     mutating func combine(with reduction: PartReduction, labelsChanged: Bool) -> Bool {
+        guard reduction.count > 1 else { return labelsChanged }
         let k = clusterCount
         var buffer = sums.elements + clusterWeights + [labelsChanged ? 1 : 0]
         reduction.sum(&buffer)

@@ -55,11 +55,19 @@ public struct DistributedFailure: Error, CustomStringConvertible {
     }
 }
 
+extension DistributedFailure {
+    /// The failure of a fit's parts, where each part is a process.
+    init(_ failure: PartFailure) {
+        self.init(failedRanks: failure.failedParts, localError: failure.localError)
+    }
+}
+
 extension Communicator {
     /// This process's part in the reductions of a fit: its rank among the
-    /// processes, and the allreduce that sums their buffers.
+    /// processes, the allreduce that sums their buffers and the broadcast
+    /// from process 0.
     var partReduction: PartReduction {
-        PartReduction(index: rank, count: size) { allreduceSum(&$0) }
+        PartReduction(index: rank, count: size, sum: { allreduceSum(&$0) }, broadcast: { broadcast(&$0, from: 0) })
     }
 
     /// Runs `body` on every process and lets all of them learn whether it

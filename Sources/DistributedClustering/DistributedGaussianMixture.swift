@@ -89,34 +89,17 @@ public struct DistributedGaussianMixture: Sendable {
             }
             try estimator.validate(part, sampleWeights: nil, totalRows: partition.rowCount)
         }
-        let k = estimator.componentCount, d = part.columnCount, type = estimator.covarianceType
         let givenStart = estimator.initialWeights != nil && estimator.initialMeans != nil && estimator.initialPrecisions != nil
         let sample = givenStart
-            ? Matrix<Double>(rows: 0, columns: d)
-            : gatherSample(part, rows: Swift.max(initializationSampleSize, k), partition: partition, communicator: communicator)
-        let clock = ContinuousClock.now
-        let reduction = communicator.partReduction
-        var rng = Xoshiro256StarStar(seed: estimator.seed)
-        return try bestOfStarts(estimator.initializationCount) { start throws(DistributedFailure) in
-            // Process 0 initialises; the first value of the broadcast says whether it could.
-            var buffer = [Double](repeating: 0, count: 1 + MixtureParameters.packedCount(componentCount: k, dimension: d, covarianceType: type))
-            var initializationError: ClusteringError? = nil
-            if communicator.rank == 0 {
-                do throws(ClusteringError) {
-                    buffer = [1] + (try estimator.initialParameters(sample, sampleWeights: nil, using: &rng)).0.packed
-                } catch {
-                    initializationError = error
-                }
+            ? Matrix<Double>(rows: 0, columns: part.columnCount)
+            : gatherSample(part, rows: Swift.max(initializationSampleSize, estimator.componentCount), partition: partition,
+                           communicator: communicator)
+        do {
+            return try estimator.fit(part: part, sampleWeights: nil, reduction: communicator.partReduction) { rng throws(ClusteringError) in
+                try estimator.initialParameters(sample, sampleWeights: nil, using: &rng)
             }
-            communicator.broadcast(&buffer, from: 0)
-            guard buffer[0] == 1 else { throw DistributedFailure(failedRanks: [0], localError: initializationError) }
-            let initial = MixtureParameters(packed: Array(buffer.dropFirst()), componentCount: k, dimension: d, covarianceType: type)
-            do throws(ClusteringError) {
-                return try estimator.runEM(part: part, from: initial, start: start, clock: clock, reduction: reduction)
-            } catch {
-                // The M-step sees the same sums everywhere: every process fails alike.
-                throw DistributedFailure(failedRanks: Array(0..<communicator.size), localError: error)
-            }
+        } catch {
+            throw DistributedFailure(error)
         }
     }
 }

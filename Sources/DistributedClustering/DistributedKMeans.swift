@@ -65,28 +65,14 @@ public struct DistributedKMeans: Sendable {
         try validateCollectively(partition: partition, communicator: communicator) { () throws(ClusteringError) in
             try estimator.validate(part, sampleWeights: nil, totalRows: partition.rowCount)
         }
-        let k = estimator.clusterCount, d = part.columnCount
-        var givenCenters: Matrix<Double>? = nil
-        if case .centers(let centers) = estimator.initialization { givenCenters = centers }
-        let sample = givenCenters == nil
-            ? gatherSample(part, rows: Swift.max(initializationSampleSize, k), partition: partition, communicator: communicator)
-            : Matrix<Double>(rows: 0, columns: d)
-        // The tolerance is relative to the mean feature variance of all rows,
-        // taken around a point every process knows.
-        let reference = (0..<d).map { givenCenters?[0, $0] ?? sample[0, $0] }
-        var moments = KMeans.featureMoments(part, around: reference)
-        communicator.allreduceSum(&moments)
-        let tolerance = estimator.tolerance == 0
-            ? 0 : KMeans.meanFeatureVariance(moments: moments, rowCount: partition.rowCount) * estimator.tolerance
-        let reduction = communicator.partReduction
-
-        var rng = Xoshiro256StarStar(seed: estimator.seed)
-        return bestOfStarts(estimator.initializationCount) { _ in
-            var centers = [Double](repeating: 0, count: k * d)
-            if communicator.rank == 0 { centers = estimator.initialCenters(sample, sampleWeights: nil, using: &rng).elements }
-            communicator.broadcast(&centers, from: 0)
-            return estimator.lloyd(part: part, from: Matrix(rows: k, columns: d, elements: centers),
-                                   tolerance: tolerance, reduction: reduction)
+        var givenCenters = false
+        if case .centers = estimator.initialization { givenCenters = true }
+        let sample = givenCenters
+            ? Matrix<Double>(rows: 0, columns: part.columnCount)
+            : gatherSample(part, rows: Swift.max(initializationSampleSize, estimator.clusterCount), partition: partition,
+                           communicator: communicator)
+        return estimator.fit(part: part, sampleWeights: nil, reduction: communicator.partReduction) { rng in
+            estimator.initialCenters(sample, sampleWeights: nil, using: &rng)
         }
     }
 }

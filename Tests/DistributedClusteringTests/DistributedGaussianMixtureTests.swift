@@ -109,6 +109,21 @@ func distributedFailures(_ data: Matrix<Double>, processes: Int, _ fitter: Distr
         #expect(relativeDifference(model, single) < 1e-10)
     }
 
+    @Test(arguments: CovarianceType.allCases)
+    func noIterationsGiveEveryProcessTheStartingModelExactly(type: CovarianceType) throws {
+        // Process 0 sends the starting covariances with the parameters, so a
+        // fit of no iterations has them bit for bit, not recomputed from the
+        // precision factors.
+        let estimator = GaussianMixture(componentCount: 3, covarianceType: type, maxIterations: 0,
+                                        initialization: .randomFromData, seed: 4)
+        let single = try estimator.fit(Self.data)
+        for model in try distributedFit(Self.data, processes: 3, DistributedGaussianMixture(estimator, initializationSampleSize: 5000)) {
+            #expect(model.covariances == single.covariances)
+            #expect(model.weights == single.weights && model.means == single.means)
+            #expect(model.iterationCount == 0 && model.lowerBound == -.infinity)
+        }
+    }
+
     @Test func badDataInOneProcessStopsEveryProcessNamingTheRow() throws {
         var corrupted = Self.data
         corrupted[950, 2] = .nan  // in the last of three parts (rows 667..<1001)
