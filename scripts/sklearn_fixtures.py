@@ -12,7 +12,7 @@ import os
 import numpy as np
 import sklearn
 from sklearn.cluster import KMeans
-from sklearn.mixture import GaussianMixture
+from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 
 root = os.path.join(os.path.dirname(__file__), "..")
 out = os.path.join(root, "Tests", "ClusteringTests", "Fixtures")
@@ -157,3 +157,102 @@ with open(os.path.join(out, "sklearn-reference.json"), "w") as f:
                "default_start": default_start_cases}, f)
 print(f"wrote {len(cases)} mixture cases, {len(kmeans_cases)} k-means cases and {len(default_start_cases)} "
       f"default-start cases with scikit-learn {sklearn.__version__}")
+
+
+# Variational mixtures. scikit-learn's BayesianGaussianMixture takes no
+# starting parameters, so each fit starts from given responsibilities: the
+# one-hot labels of its own default k-means start (checked to be that start)
+# or, on Old Faithful, soft responsibilities drawn once and recorded.
+class FromResponsibilities(BayesianGaussianMixture):
+    """BayesianGaussianMixture started from `start_resp` instead of an init_params method."""
+
+    def __init__(self, start_resp=None, **kwargs):
+        super().__init__(**kwargs)
+        self.start_resp = start_resp
+
+    def _initialize_parameters(self, X, random_state, xp=None):
+        self._initialize(X, self.start_resp)
+
+
+def one_hot(labels, k):
+    resp = np.zeros((len(labels), k))
+    resp[np.arange(len(labels)), labels] = 1
+    return resp
+
+
+def scalar(value):
+    value = np.asarray(value)
+    assert value.size == 1, value.shape
+    return float(value.reshape(()))
+
+
+def bayesian_record(model):
+    concentration = model.weight_concentration_
+    if model.weight_concentration_prior_type == "dirichlet_process":
+        concentration = [concentration[0].tolist(), concentration[1].tolist()]
+    else:
+        concentration = [concentration.tolist()]
+    return {
+        "weight_concentration": concentration, "weights": model.weights_.tolist(),
+        "mean_precision": model.mean_precision_.tolist(), "means": model.means_.tolist(),
+        "degrees_of_freedom": np.atleast_1d(model.degrees_of_freedom_).tolist(),
+        "covariances": np.asarray(model.covariances_).tolist(),
+        "precisions_cholesky": np.asarray(model.precisions_cholesky_).tolist(),
+        # scikit-learn keeps some bounds as arrays of one value.
+        "lower_bound": scalar(model.lower_bound_), "lower_bounds": [scalar(v) for v in model.lower_bounds_],
+        "n_iter": int(model.n_iter_), "converged": bool(model.converged_),
+        "covariance_prior": np.atleast_2d(model.covariance_prior_).tolist(),
+        "mean_prior": model.mean_prior_.tolist(),
+        "score": float(model.score(model._fixture_X)), "predict_head": model.predict(model._fixture_X)[:20].tolist(),
+    }
+
+
+bayesian_datasets = {
+    "faithful": (load_csv("faithful.csv", False), 6),
+    "iris": (load_csv("iris.csv", True), 6),
+    "digits": (load_csv("digits.csv", True), 15),
+}
+bayesian_cases = []
+for name, (X, k) in bayesian_datasets.items():
+    labels = kmeans_labels(X, k, 0)
+    starts = [("labels", one_hot(labels, k))]
+    if name == "faithful":
+        rng = np.random.default_rng(7)
+        soft = rng.random((len(X), k))
+        starts.append(("soft", soft / soft.sum(axis=1, keepdims=True)))
+    for covariance_type in ["full", "tied", "diag", "spherical"]:
+        for prior in ["dirichlet_process", "dirichlet_distribution"]:
+            for start_name, resp in starts:
+                # A fixed number of iterations (tol 0), and the default tolerance for n_iter and converged.
+                for tol, max_iter in [(0.0, 12), (1e-3, 300)]:
+                    model = FromResponsibilities(
+                        start_resp=resp, n_components=k, covariance_type=covariance_type,
+                        weight_concentration_prior_type=prior, tol=tol, max_iter=max_iter)
+                    model._fixture_X = X
+                    model.fit(X)
+                    if start_name == "labels" and tol > 0:
+                        # The labels are the start of scikit-learn's own default fit.
+                        default = BayesianGaussianMixture(n_components=k, covariance_type=covariance_type,
+                                                          weight_concentration_prior_type=prior, tol=tol,
+                                                          max_iter=max_iter, random_state=0).fit(X)
+                        assert default.n_iter_ == model.n_iter_ and np.allclose(default.means_, model.means_, rtol=1e-10)
+                    record = bayesian_record(model)
+                    # Digits' full covariances are 15×64×64 numbers: keep one fit's.
+                    if name == "digits" and covariance_type == "full" and (tol > 0 or prior != "dirichlet_process"):
+                        record["covariances"] = None
+                        record["precisions_cholesky"] = None
+                    record.update({"dataset": name, "covariance_type": covariance_type, "weight_prior": prior,
+                                   "start": start_name, "n_components": k, "tol": tol, "max_iter": max_iter,
+                                   "responsibilities": resp.tolist() if start_name == "soft" else None,
+                                   "labels": labels.tolist() if start_name == "labels" else None})
+                    bayesian_cases.append(record)
+
+# A Dirichlet process with K = 10 on Old Faithful: the components it keeps.
+X = bayesian_datasets["faithful"][0]
+dp = BayesianGaussianMixture(n_components=10, random_state=0, max_iter=1000).fit(X)
+switch_off = {"labels": kmeans_labels(X, 10, 0).tolist(), "weights": dp.weights_.tolist(),
+              "active": int(np.sum(dp.weights_ > 0.01)), "n_iter": int(dp.n_iter_), "lower_bound": scalar(dp.lower_bound_)}
+
+with open(os.path.join(out, "sklearn-bayesian-reference.json"), "w") as f:
+    json.dump({"sklearn_version": sklearn.__version__, "cases": bayesian_cases, "dirichlet_process_faithful": switch_off}, f)
+print(f"wrote {len(bayesian_cases)} variational mixture cases with scikit-learn {sklearn.__version__}")

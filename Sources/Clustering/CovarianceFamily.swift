@@ -92,6 +92,24 @@ protocol CovarianceFamily {
         from statistics: SufficientStatistics, shiftedMeans: Matrix<Double>, counts: [Double], regularization: Double
     ) -> CovarianceParameters
 
+    // MARK: Variational mixture
+
+    /// scikit-learn's default `covariance_prior` Ψ₀ in this family's shape
+    /// for one component (``blockShapes(components:dimension:)`` with K = 1:
+    /// d×d, 1×d or 1×1), from the data's covariance (d×d, divided by n − 1).
+    static func defaultCovariancePrior(dataCovariance: Matrix<Double>) -> Matrix<Double>
+    /// The covariances of the variational posterior (the Wishart scale over
+    /// its degrees of freedom, as scikit-learn normalises it): from the
+    /// prior Ψ₀ (shape as for ``defaultCovariancePrior(dataCovariance:)``),
+    /// the M-step's `estimates` Sₖ (with regularisation), the counts Nₖ, the
+    /// offsets δₖ = x̄ₖ − m₀ of the responsibility means from the prior mean
+    /// (K×d), the prior mean precision β₀, the posterior βₖ and νₖ (one ν
+    /// for a shared covariance).
+    static func posteriorCovariances(
+        prior: Matrix<Double>, estimates: CovarianceParameters, counts n: [Double], meanOffsets: Matrix<Double>,
+        meanPrecisionPrior: Double, meanPrecisions: [Double], degreesOfFreedom: [Double]
+    ) -> CovarianceParameters
+
     // MARK: Memory
 
     /// Doubles in one set of covariances, their factors or the E-step's

@@ -33,9 +33,13 @@ struct EStep<Scalar: BLASScalar> {
     /// rᵢₖ times the row's sample weight, in the rows' precision, for the statistics.
     private var weightedResponsibilities: Matrix<Scalar>
     private var statisticsWorkspace = SufficientStatistics.Workspace<Scalar>()
+    /// Whether ``accumulate(_:firstRow:rowWeights:into:)`` also sums the
+    /// responsibilities' entropy (for the variational lower bound).
+    let collectsEntropy: Bool
 
-    init(_ parameters: MixtureParameters) {
+    init(_ parameters: MixtureParameters, collectsEntropy: Bool = false) {
         self.parameters = parameters
+        self.collectsEntropy = collectsEntropy
         family = parameters.covarianceType.family
         let center = parameters.center
         self.center = center.map { Scalar($0) }
@@ -104,10 +108,33 @@ struct EStep<Scalar: BLASScalar> {
                 }
             }
         }
+        if collectsEntropy { statistics.responsibilityEntropy += entropy(firstRow: firstRow, rowWeights: rowWeights) }
         withRowWeights(rowWeights, firstRow..<(firstRow + m)) { weights in
             statistics.accumulate(features: features, responsibilities: weightedResponsibilities, rowWeights: weights,
                                   workspace: &statisticsWorkspace)
         }
+    }
+}
+
+extension EStep {
+    /// −Σᵢ wᵢ·Σₖ rᵢₖ·log rᵢₖ over the block last normalised, with
+    /// log rᵢₖ = logDensityᵢₖ − log p(xᵢ); a responsibility that underflowed
+    /// to 0 adds nothing.
+    private func entropy(firstRow: Int, rowWeights: [Double]?) -> Double {
+        let m = responsibilities.rows, k = parameters.componentCount
+        var total = 0.0
+        responsibilities.withUnsafeBufferPointer { r in
+            logDensities.withUnsafeBufferPointer { logDensity in
+                for i in 0..<m {
+                    var row = 0.0
+                    for c in 0..<k where r[i * k + c] > 0 {
+                        row += r[i * k + c] * (logDensity[i * k + c] - logLikelihoods[i])
+                    }
+                    total -= (rowWeights?[firstRow + i] ?? 1) * row
+                }
+            }
+        }
+        return total
     }
 }
 
@@ -116,14 +143,16 @@ extension SufficientStatistics {
     /// responsibilities folded into statistics as soon as its block is done.
     ///
     /// - Parameter rowWeights: one non-negative weight per row of `source`, or nil.
+    /// - Parameter collectsEntropy: also sum ``SufficientStatistics/responsibilityEntropy``.
     /// - Complexity: one pass; about 2.5·n·K·d² flops for full covariance.
     static func expectation<Source: RowBlockSource>(
-        of source: Source, under parameters: MixtureParameters, rowWeights: [Double]?, workers: Int = defaultWorkerCount
+        of source: Source, under parameters: MixtureParameters, rowWeights: [Double]?, collectsEntropy: Bool = false,
+        workers: Int = defaultWorkerCount
     ) -> SufficientStatistics {
         let blockRows = EStep<Source.Scalar>.blockRows(
             componentCount: parameters.componentCount, dimension: parameters.dimension, covarianceType: parameters.covarianceType)
         let blockCount = (source.rowCount + blockRows - 1) / blockRows
-        let start = EStep<Source.Scalar>(parameters)
+        let start = EStep<Source.Scalar>(parameters, collectsEntropy: collectsEntropy)
         // Each worker takes a contiguous run of blocks; their statistics merge in order.
         var partials = concurrentRuns(count: blockCount, workers: workers) { blocks in
             let rows = (blocks.lowerBound * blockRows)..<Swift.min(blocks.upperBound * blockRows, source.rowCount)

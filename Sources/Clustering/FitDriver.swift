@@ -67,8 +67,9 @@ package protocol IterativeEstimator {
     /// The start laid out in `buffer` by ``pack(_:)``.
     func unpackStart(_ buffer: ArraySlice<Double>, dimension: Int) -> Start
 
-    /// The per-fit setup, computed collectively: every part calls it.
-    func setup<Scalar: BLASScalar>(_ part: BlockReader<Scalar>, reduction: PartReduction) -> Setup
+    /// The per-fit setup, computed collectively: every part calls it, and
+    /// it fails on every part alike or on none.
+    func setup<Scalar: BLASScalar>(_ part: BlockReader<Scalar>, sampleWeights: [Double]?, reduction: PartReduction) throws(ClusteringError) -> Setup
     /// The iterations of one start (0-based `index`) over this part,
     /// combining the parts' sums through `reduction` at every iteration.
     func iterate<Scalar: BLASScalar>(
@@ -86,20 +87,26 @@ package struct PartFailure: Error {
 }
 
 /// The loop over starts of every estimator. For each start the first part
-/// draws the starting point with `drawStart` (the others' closure is not
-/// called) and sends it to the others, so all iterate from the same point;
+/// draws the starting point with `drawStart`, given the setup (the others'
+/// closure is not called), and sends it to the others, so all iterate from the same point;
 /// the best start by ``StartComparable`` is kept. In one process
 /// (``PartReduction/single``) the sending does nothing.
 ///
 /// - Throws: ``PartFailure`` on every part when drawing a start fails on the
-///   first (``PartFailure/failedParts`` = [0]) or the iterations fail, which
-///   happens on every part alike because all take the same steps on the same
-///   sums.
+///   first (``PartFailure/failedParts`` = [0]), or the setup or the
+///   iterations fail, which happens on every part alike because all take
+///   the same steps on the same sums.
 package func bestStart<Estimator: IterativeEstimator, Scalar: BLASScalar>(
     of estimator: Estimator, part: BlockReader<Scalar>, sampleWeights: [Double]?, reduction: PartReduction,
-    drawStart: (inout Xoshiro256StarStar) throws(ClusteringError) -> Estimator.Start
+    drawStart: (inout Xoshiro256StarStar, Estimator.Setup) throws(ClusteringError) -> Estimator.Start
 ) throws(PartFailure) -> Estimator.Model {
-    let setup = estimator.setup(part, reduction: reduction)
+    let everyPart = Array(0..<reduction.count)
+    let setup: Estimator.Setup
+    do throws(ClusteringError) {
+        setup = try estimator.setup(part, sampleWeights: sampleWeights, reduction: reduction)
+    } catch {
+        throw PartFailure(failedParts: everyPart, localError: error)
+    }
     let d = part.columnCount
     var rng = Xoshiro256StarStar(seed: estimator.seed)
     return try bestOfStarts(estimator.initializationCount) { index throws(PartFailure) in
@@ -108,7 +115,7 @@ package func bestStart<Estimator: IterativeEstimator, Scalar: BLASScalar>(
         var drawError: ClusteringError? = nil
         if reduction.index == 0 {
             do throws(ClusteringError) {
-                buffer = [1] + estimator.pack(try drawStart(&rng))
+                buffer = [1] + estimator.pack(try drawStart(&rng, setup))
             } catch {
                 drawError = error
             }
@@ -120,7 +127,7 @@ package func bestStart<Estimator: IterativeEstimator, Scalar: BLASScalar>(
             return try estimator.iterate(part, sampleWeights: sampleWeights, from: start, index: index, setup: setup,
                                          reduction: reduction)
         } catch {
-            throw PartFailure(failedParts: Array(0..<reduction.count), localError: error)
+            throw PartFailure(failedParts: everyPart, localError: error)
         }
     }
 }

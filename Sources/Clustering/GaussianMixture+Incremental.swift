@@ -67,11 +67,12 @@ extension GaussianMixture {
 
 extension SufficientStatistics {
     /// Every additive number in one contiguous buffer: total weight,
-    /// log-likelihood sum, counts, first moments, second moments. Adding the
+    /// log-likelihood sum, responsibility entropy, counts, first moments,
+    /// second moments. Adding the
     /// buffers of two statistics elementwise gives the buffer of their merge,
     /// which is what an allreduce with MPI_SUM needs.
     public var packed: [Double] {
-        [totalWeight, logLikelihoodSum] + counts + firstMoments.elements + secondMoments.elements
+        [totalWeight, logLikelihoodSum, responsibilityEntropy] + counts + firstMoments.elements + secondMoments.elements
     }
 
     /// Replaces the additive numbers with those of `buffer`, laid out as ``packed``.
@@ -82,8 +83,9 @@ extension SufficientStatistics {
         precondition(buffer.count == packed.count, "a packed buffer of \(buffer.count) values, expected \(packed.count)")
         totalWeight = buffer[0]
         logLikelihoodSum = buffer[1]
-        counts = Array(buffer[2..<(2 + k)])
-        var offset = 2 + k
+        responsibilityEntropy = buffer[2]
+        counts = Array(buffer[3..<(3 + k)])
+        var offset = 3 + k
         firstMoments = Matrix(rows: k, columns: dimension, elements: Array(buffer[offset..<(offset + firstMoments.count)]))
         offset += firstMoments.count
         secondMoments = Matrix(rows: secondMoments.rows, columns: secondMoments.columns,

@@ -15,7 +15,7 @@ extension GaussianMixture {
             (weights, means, covariances) = (initialWeights, initialMeans, nil)
             factors = initialPrecisions
         } else {
-            let responsibilities = initialResponsibilities(source, sampleWeights: sampleWeights, using: &rng)
+            let responsibilities = startingResponsibilities(source, sampleWeights: sampleWeights, using: &rng)
             // In Double whatever the data's type: see DoublePrecisionSource.
             let statistics = SufficientStatistics.fromResponsibilities(
                 of: DoublePrecisionSource(source), componentCount: k, covarianceType: covarianceType, rowWeights: sampleWeights,
@@ -36,7 +36,7 @@ extension GaussianMixture {
     }
 
     /// Responsibilities (m×K per block of rows) from ``initialization``.
-    private func initialResponsibilities<Source: RowBlockSource>(
+    func startingResponsibilities<Source: RowBlockSource>(
         _ source: Source, sampleWeights: [Double]?, using rng: inout Xoshiro256StarStar
     ) -> (Range<Int>) -> Matrix<Double> {
         let k = componentCount, n = source.rowCount

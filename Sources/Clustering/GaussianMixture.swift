@@ -143,7 +143,9 @@ public struct GaussianMixture: Sendable {
         part: BlockReader<Scalar>, sampleWeights: [Double]?, reduction: PartReduction,
         drawStart: (inout Xoshiro256StarStar) throws(ClusteringError) -> (MixtureParameters, CovarianceParameters)
     ) throws(PartFailure) -> GaussianMixtureModel {
-        try bestStart(of: self, part: part, sampleWeights: sampleWeights, reduction: reduction, drawStart: drawStart)
+        try bestStart(of: self, part: part, sampleWeights: sampleWeights, reduction: reduction) { rng, _ throws(ClusteringError) in
+            try drawStart(&rng)
+        }
     }
 
     /// Continues EM from `model`'s parameters (scikit-learn's `warm_start`):
@@ -266,7 +268,9 @@ extension GaussianMixture: IterativeEstimator {
     }
 
     /// The clock of the progress reports' elapsed time.
-    package func setup<Scalar: BLASScalar>(_ part: BlockReader<Scalar>, reduction: PartReduction) -> ContinuousClock.Instant {
+    package func setup<Scalar: BLASScalar>(
+        _ part: BlockReader<Scalar>, sampleWeights: [Double]?, reduction: PartReduction
+    ) -> ContinuousClock.Instant {
         .now
     }
 

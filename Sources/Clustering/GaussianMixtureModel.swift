@@ -77,30 +77,6 @@ public struct GaussianMixtureModel: Sendable, Equatable {
 
     // MARK: Scores and predictions
 
-    /// Calls `body` with each block's range and its weighted log-densities
-    /// log πₖ + log N(xᵢ | μₖ, Σₖ) (m×K).
-    private func forEachBlockOfLogDensities<Source: RowBlockSource>(
-        _ source: Source, _ body: (Range<Int>, inout EStep<Source.Scalar>) -> Void
-    ) throws(ClusteringError) {
-        guard source.columnCount == dimension else { throw .dimensionMismatch(expected: dimension, actual: source.columnCount) }
-        try source.checkFinite(blockRows: BlockSizes.rows)
-        var evaluator = EStep<Source.Scalar>(parameters)
-        let blockRows = EStep<Source.Scalar>.blockRows(componentCount: componentCount, dimension: dimension,
-                                                                  covarianceType: covarianceType)
-        try source.forEachBlock(rows: blockRows) { (range, block) throws(ClusteringError) in
-            evaluator.evaluate(block)
-            // A row with no finite log-density has overflowed (a point at
-            // 1e200, say): a row of zero probabilities or a log-likelihood
-            // of −∞ would be an answer that was never computed.
-            let k = componentCount
-            let overflowed = evaluator.logDensities.withUnsafeBufferPointer { logDensities in
-                (0..<range.count).first { i in !(0..<k).contains { logDensities[i * k + $0].isFinite } }
-            }
-            if let overflowed { throw .logDensityOverflow(row: range.lowerBound + overflowed) }
-            body(range, &evaluator)
-        }
-    }
-
     /// log p(xᵢ) for every row (scikit-learn's `score_samples`).
     ///
     /// - Throws: ``ClusteringError/dimensionMismatch(expected:actual:)``,
@@ -108,65 +84,22 @@ public struct GaussianMixtureModel: Sendable, Equatable {
     ///   ``ClusteringError/logDensityOverflow(row:)``.
     /// - Complexity: the cost of one E-step.
     public func logLikelihoods<Source: RowBlockSource>(_ source: Source) throws(ClusteringError) -> [Double] {
-        try logLikelihoodsBlocks(BlockReader(source))
-    }
-
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    func logLikelihoodsBlocks<Scalar: BLASScalar>(_ source: BlockReader<Scalar>) throws(ClusteringError) -> [Double] {
-        var result = [Double](repeating: 0, count: source.rowCount)
-        try forEachBlockOfLogDensities(source) { range, evaluator in
-            var block = [Double](repeating: 0, count: range.count)
-            evaluator.logDensities.rowLogSumExp(into: &block)
-            result.replaceSubrange(range, with: block)
-        }
-        return result
+        try parameters.logLikelihoodsBlocks(BlockReader(source))
     }
 
     /// The mean log-likelihood of the rows, weighted by `sampleWeights` if given (scikit-learn's `score`).
     public func score<Source: RowBlockSource>(_ source: Source, sampleWeights: [Double]? = nil) throws(ClusteringError) -> Double {
-        // logLikelihoods checks the dimension and the values in its own pass.
-        try validateShapeAndWeights(source, sampleWeights: sampleWeights, minimumRows: 1)
-        let values = try logLikelihoodsBlocks(BlockReader(source))
-        guard let weights = sampleWeights else { return values.reduce(0, +) / Double(values.count) }
-        return zip(values, weights).reduce(0) { $0 + $1.0 * $1.1 } / weights.reduce(0, +)
+        try parameters.meanLogLikelihood(BlockReader(source), sampleWeights: sampleWeights)
     }
 
     /// The posterior probability of each component for each row (n×K).
     public func predictProbabilities<Source: RowBlockSource>(_ source: Source) throws(ClusteringError) -> Matrix<Double> {
-        try predictProbabilitiesBlocks(BlockReader(source))
-    }
-
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    func predictProbabilitiesBlocks<Scalar: BLASScalar>(_ source: BlockReader<Scalar>) throws(ClusteringError) -> Matrix<Double> {
-        var result = Matrix<Double>(rows: source.rowCount, columns: componentCount)
-        try forEachBlockOfLogDensities(source) { range, evaluator in
-            evaluator.normalize()
-            result[rows: range] = evaluator.responsibilities
-        }
-        return result
+        try parameters.predictProbabilitiesBlocks(BlockReader(source))
     }
 
     /// The most probable component of each row.
     public func predict<Source: RowBlockSource>(_ source: Source) throws(ClusteringError) -> [Int] {
-        try predictBlocks(BlockReader(source))
-    }
-
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    func predictBlocks<Scalar: BLASScalar>(_ source: BlockReader<Scalar>) throws(ClusteringError) -> [Int] {
-        var labels = [Int](repeating: 0, count: source.rowCount)
-        let k = componentCount
-        try forEachBlockOfLogDensities(source) { range, evaluator in
-            let logDensities = evaluator.logDensities
-            for i in 0..<range.count {
-                var best = 0
-                for c in 1..<k where logDensities[i, c] > logDensities[i, best] { best = c }
-                labels[range.lowerBound + i] = best
-            }
-        }
-        return labels
+        try parameters.predictBlocks(BlockReader(source))
     }
 
     // MARK: Model selection

@@ -144,7 +144,7 @@ public struct KMeans: Sendable {
         drawStart: (inout Xoshiro256StarStar) -> Matrix<Double>
     ) -> KMeansModel {
         do {
-            return try bestStart(of: self, part: part, sampleWeights: sampleWeights, reduction: reduction) { rng in
+            return try bestStart(of: self, part: part, sampleWeights: sampleWeights, reduction: reduction) { rng, _ in
                 drawStart(&rng)
             }
         } catch {
@@ -248,7 +248,7 @@ extension KMeans: IterativeEstimator {
     /// The convergence tolerance in squared distance: ``tolerance`` times the
     /// mean feature variance of the rows of all parts, taken around the
     /// first row of part 0 (the first row of the data, on any number of parts).
-    package func setup<Scalar: BLASScalar>(_ part: BlockReader<Scalar>, reduction: PartReduction) -> Double {
+    package func setup<Scalar: BLASScalar>(_ part: BlockReader<Scalar>, sampleWeights: [Double]?, reduction: PartReduction) -> Double {
         guard tolerance != 0 else { return 0 }
         let d = part.columnCount
         var reference = [Double](repeating: 0, count: d)

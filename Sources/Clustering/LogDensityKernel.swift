@@ -16,9 +16,9 @@ protocol LogDensityKernel<Scalar> {
 /// cₖ = log πₖ + log |Uₖ| − ½·d·log 2π per component, from the log-determinants
 /// of the precision factors: the part of the log-density that does not
 /// depend on x.
-func componentConstants(weights: [Double], logDeterminants: [Double], dimension d: Int) -> [Double] {
+func componentConstants(logWeights: [Double], logDeterminants: [Double], dimension d: Int) -> [Double] {
     let logTwoPi = Double.log(2 * .pi)
-    return zip(weights, logDeterminants).map { Double.log($0) + $1 - 0.5 * Double(d) * logTwoPi }
+    return zip(logWeights, logDeterminants).map { $0 + $1 - 0.5 * Double(d) * logTwoPi }
 }
 
 /// The kernel of the families whose sₖ(x) is linear in their features

@@ -1,4 +1,5 @@
 import LinearAlgebra
+import RealModule
 
 /// The parameters EM iterates on: weights, means and Cholesky factors of the
 /// precisions, in Double whatever the data's precision.
@@ -8,6 +9,21 @@ package struct MixtureParameters: Sendable, Equatable {
     package var means: Matrix<Double>
     /// scikit-learn's `precisions_cholesky_`.
     package var precisionsCholesky: CovarianceParameters
+    /// The per-component terms the E-step adds in place of log πₖ, when
+    /// they are not the logarithms of ``weights``: the variational mixture's
+    /// E[log πₖ] plus its corrections for the uncertainty of the precisions
+    /// and means (see ``VariationalPosterior``). Not part of ``packed``.
+    package var logWeightTerms: [Double]? = nil
+
+    package init(weights: [Double], means: Matrix<Double>, precisionsCholesky: CovarianceParameters, logWeightTerms: [Double]? = nil) {
+        self.weights = weights
+        self.means = means
+        self.precisionsCholesky = precisionsCholesky
+        self.logWeightTerms = logWeightTerms
+    }
+
+    /// What the E-step adds to each component's log-density: log πₖ, or ``logWeightTerms``.
+    var logWeights: [Double] { logWeightTerms ?? weights.map { Double.log($0) } }
 
     package var componentCount: Int { weights.count }
     package var dimension: Int { means.columns }

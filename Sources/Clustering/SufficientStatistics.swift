@@ -31,6 +31,9 @@ public struct SufficientStatistics: Sendable, Equatable {
     public internal(set) var totalWeight: Double
     /// Σᵢ wᵢ·log p(xᵢ) under the parameters the E-step used.
     public internal(set) var logLikelihoodSum: Double
+    /// −Σᵢ wᵢ·Σₖ rᵢₖ·log rᵢₖ, the entropy of the responsibilities, which the
+    /// variational lower bound needs; 0 unless the E-step was asked for it.
+    public internal(set) var responsibilityEntropy: Double = 0
     /// Nₖ = Σᵢ wᵢ·rᵢₖ (K).
     public internal(set) var counts: [Double]
     /// Σᵢ wᵢ·rᵢₖ·(xᵢ − center) (K×d).
@@ -74,6 +77,7 @@ public struct SufficientStatistics: Sendable, Equatable {
                      "merging statistics taken under different parameters")
         totalWeight += other.totalWeight
         logLikelihoodSum += other.logLikelihoodSum
+        responsibilityEntropy += other.responsibilityEntropy
         for k in counts.indices { counts[k] += other.counts[k] }
         BLAS.axpy(1, other.firstMoments, &firstMoments)
         BLAS.axpy(1, other.secondMoments, &secondMoments)
@@ -96,27 +100,44 @@ extension SufficientStatistics {
     /// - Throws: ``ClusteringError/componentCollapsed(component:regularization:)``.
     /// - Complexity: the family's; O(K·d³) for full, O(d³ + K·d²) for tied, O(K·d) otherwise.
     func parameters(regularization: Double, weightsOverTotal: Bool = false) throws(ClusteringError) -> (MixtureParameters, CovarianceParameters) {
+        let (n, means, covariances) = try gaussianEstimates(regularization: regularization)
+        let nTotal = n.reduce(0, +)
+        let weights = n.map { $0 / (weightsOverTotal ? totalWeight : nTotal) }
+        let factors = try covariances.precisionsCholeskyForMStep(regularization: regularization)
+        return (MixtureParameters(weights: weights, means: means, precisionsCholesky: factors), covariances)
+    }
+
+    /// Nₖ (with scikit-learn's 10·ε added), the means and the covariances
+    /// (`regularization` added to every variance) of the responsibilities:
+    /// scikit-learn's `_estimate_gaussian_parameters`, from which EM and the
+    /// variational mixture each take their M-step.
+    ///
+    /// - Throws: ``ClusteringError/statisticsOverflow`` when a sum overflowed.
+    func gaussianEstimates(regularization: Double) throws(ClusteringError) -> (counts: [Double], means: Matrix<Double>, covariances: CovarianceParameters) {
         let k = componentCount, d = dimension
-        // Overflowed sums would surface below as a "collapsed" component.
+        // Overflowed sums would surface as a "collapsed" component.
         guard firstMoments.elements.allSatisfy(\.isFinite) && secondMoments.elements.allSatisfy(\.isFinite) else {
             throw .statisticsOverflow
         }
         let n = counts.map { $0 + 10 * Double.ulpOfOne }
-        let nTotal = n.reduce(0, +)
-        let weights = n.map { $0 / (weightsOverTotal ? totalWeight : nTotal) }
         // m′ₖ: the new means relative to the center.
         let shiftedMeans = Matrix<Double>(rows: k, columns: d) { i, j in firstMoments[i, j] / n[i] }
         let means = Matrix<Double>(rows: k, columns: d) { i, j in shiftedMeans[i, j] + center[j] }
+        let covariances = covarianceType.family.covariances(from: self, shiftedMeans: shiftedMeans, counts: n,
+                                                            regularization: regularization)
+        return (n, means, covariances)
+    }
+}
 
-        let family = covarianceType.family
-        let covariances = family.covariances(from: self, shiftedMeans: shiftedMeans, counts: n, regularization: regularization)
-        let factors: CovarianceParameters
+extension CovarianceParameters {
+    /// The precision factors of these covariances, failing as the M-step
+    /// reports a covariance that is not positive definite.
+    func precisionsCholeskyForMStep(regularization: Double) throws(ClusteringError) -> CovarianceParameters {
         do {
-            factors = try covariances.precisionsCholeskyFromCovariances()
+            return try precisionsCholeskyFromCovariances()
         } catch {
-            throw .componentCollapsed(component: family.isShared ? nil : error.value, regularization: regularization)
+            throw .componentCollapsed(component: covarianceType.family.isShared ? nil : error.value, regularization: regularization)
         }
-        return (MixtureParameters(weights: weights, means: means, precisionsCholesky: factors), covariances)
     }
 }
 

@@ -54,7 +54,7 @@ public struct DistributedGaussianMixture: Sendable {
     ///   settings, a collapsed component.
     /// - Complexity: per iteration, the E-step of the part (about
     ///   3·(n/P)·K·d² flops for full covariance) and one allreduce of
-    ///   ``Clustering/SufficientStatistics/packed`` (2 + K + K·d + K·d² values for full).
+    ///   ``Clustering/SufficientStatistics/packed`` (3 + K + K·d + K·d² values for full).
     public func fit<Part: RowBlockSource, C: Communicator>(
         part: Part, of partition: RowPartition, communicator: C
     ) throws(DistributedFailure) -> GaussianMixtureModel {

@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 import RealModule
 import Testing
 @testable import Autodiff

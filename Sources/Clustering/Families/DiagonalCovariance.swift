@@ -79,7 +79,7 @@ enum DiagonalCovariance: CovarianceFamily {
             }
         }
         return QuadraticFormKernel<Scalar>(
-            constants: componentConstants(weights: parameters.weights, logDeterminants: logDeterminants, dimension: d),
+            constants: componentConstants(logWeights: parameters.logWeights, logDeterminants: logDeterminants, dimension: d),
             coefficients: coefficients)
     }
 
@@ -105,6 +105,21 @@ enum DiagonalCovariance: CovarianceFamily {
     ) -> CovarianceParameters {
         .diag(Matrix(rows: statistics.componentCount, columns: statistics.dimension) { i, j in
             statistics.secondMoments[i, j] / n[i] - shiftedMeans[i, j] * shiftedMeans[i, j] + regularization
+        })
+    }
+
+    static func defaultCovariancePrior(dataCovariance: Matrix<Double>) -> Matrix<Double> {
+        Matrix(rows: 1, columns: dataCovariance.rows) { _, j in dataCovariance[j, j] }
+    }
+
+    /// Wₖⱼ = (ψ₀ⱼ + Nₖ·(Sₖⱼ + β₀/βₖ·δ²ₖⱼ)) / νₖ.
+    static func posteriorCovariances(
+        prior: Matrix<Double>, estimates: CovarianceParameters, counts n: [Double], meanOffsets delta: Matrix<Double>,
+        meanPrecisionPrior beta0: Double, meanPrecisions beta: [Double], degreesOfFreedom nu: [Double]
+    ) -> CovarianceParameters {
+        let s = estimates.blocks[0]
+        return .diag(Matrix(rows: delta.rows, columns: delta.columns) { c, j in
+            (prior[0, j] + n[c] * (s[c, j] + beta0 / beta[c] * delta[c, j] * delta[c, j])) / nu[c]
         })
     }
 

@@ -36,7 +36,7 @@ enum FullCovariance: CovarianceFamily {
     static func logDensityKernel<Scalar: BLASScalar>(
         _ parameters: MixtureParameters, centeredMeans: Matrix<Double>, as: Scalar.Type
     ) -> any LogDensityKernel<Scalar> {
-        Kernel<Scalar>(factors: parameters.precisionsCholesky.blocks, weights: parameters.weights, centeredMeans: centeredMeans)
+        Kernel<Scalar>(factors: parameters.precisionsCholesky.blocks, logWeights: parameters.logWeights, centeredMeans: centeredMeans)
     }
 
     static func scratchBytesPerRow(components k: Int, dimension d: Int, scalarSize: Int) -> Int {
@@ -82,6 +82,22 @@ enum FullCovariance: CovarianceFamily {
         })
     }
 
+    static func defaultCovariancePrior(dataCovariance: Matrix<Double>) -> Matrix<Double> { dataCovariance }
+
+    /// Wₖ = (Ψ₀ + Nₖ·Sₖ + Nₖ·β₀/βₖ·δₖδₖᵀ) / νₖ.
+    static func posteriorCovariances(
+        prior: Matrix<Double>, estimates: CovarianceParameters, counts n: [Double], meanOffsets delta: Matrix<Double>,
+        meanPrecisionPrior beta0: Double, meanPrecisions beta: [Double], degreesOfFreedom nu: [Double]
+    ) -> CovarianceParameters {
+        let d = delta.columns
+        return .full(estimates.blocks.enumerated().map { c, s in
+            let spread = n[c] * beta0 / beta[c]
+            return Matrix(rows: d, columns: d) { i, j in
+                (prior[i, j] + n[c] * s[i, j] + spread * delta[c, i] * delta[c, j]) / nu[c]
+            }
+        })
+    }
+
     static func parameterDoubles(components k: Int, dimension d: Int) -> Int { saturatingProduct(k, d, d) }
 
     /// Components per projection group: about 1024 projection columns,
@@ -118,7 +134,7 @@ enum FullCovariance: CovarianceFamily {
         // Specialised: the factors are copied element by element.
         @_specialize(where Scalar == Float)
         @_specialize(where Scalar == Double)
-        init(factors: [Matrix<Double>], weights: [Double], centeredMeans means: Matrix<Double>) {
+        init(factors: [Matrix<Double>], logWeights weights: [Double], centeredMeans means: Matrix<Double>) {
             let k = factors.count, d = means.columns
             let size = FullCovariance.groupSize(components: k, dimension: d), h = FullCovariance.leadingColumns(dimension: d)
             var leading: [Matrix<Scalar>] = [], trailing: [Matrix<Scalar>] = []
@@ -142,7 +158,7 @@ enum FullCovariance: CovarianceFamily {
                 leading.append(left)
                 trailing.append(right)
             }
-            constants = componentConstants(weights: weights, logDeterminants: logDeterminants, dimension: d)
+            constants = componentConstants(logWeights: weights, logDeterminants: logDeterminants, dimension: d)
             dimension = d
             leadingColumns = h
             groupSize = size

@@ -85,7 +85,7 @@ enum SphericalCovariance: CovarianceFamily {
             logDeterminants[component] = Double(d) * Double.log(factors[component, 0])
         }
         return QuadraticFormKernel<Scalar>(
-            constants: componentConstants(weights: parameters.weights, logDeterminants: logDeterminants, dimension: d),
+            constants: componentConstants(logWeights: parameters.logWeights, logDeterminants: logDeterminants, dimension: d),
             coefficients: coefficients)
     }
 
@@ -112,6 +112,23 @@ enum SphericalCovariance: CovarianceFamily {
         return .spherical((0..<statistics.componentCount).map { c in
             let squaredNorm = (0..<d).reduce(0.0) { $0 + shiftedMeans[c, $1] * shiftedMeans[c, $1] }
             return (statistics.secondMoments[c, 0] / n[c] - squaredNorm) / Double(d) + regularization
+        })
+    }
+
+    static func defaultCovariancePrior(dataCovariance: Matrix<Double>) -> Matrix<Double> {
+        let d = dataCovariance.rows
+        return Matrix(rows: 1, columns: 1, elements: [(0..<d).reduce(0.0) { $0 + dataCovariance[$1, $1] } / Double(d)])
+    }
+
+    /// Wₖ = (ψ₀ + Nₖ·(Sₖ + β₀/βₖ·mean over j of δ²ₖⱼ)) / νₖ.
+    static func posteriorCovariances(
+        prior: Matrix<Double>, estimates: CovarianceParameters, counts n: [Double], meanOffsets delta: Matrix<Double>,
+        meanPrecisionPrior beta0: Double, meanPrecisions beta: [Double], degreesOfFreedom nu: [Double]
+    ) -> CovarianceParameters {
+        let s = estimates.blocks[0], d = delta.columns
+        return .spherical((0..<delta.rows).map { c in
+            let meanSquare = (0..<d).reduce(0.0) { $0 + delta[c, $1] * delta[c, $1] } / Double(d)
+            return (prior[0, 0] + n[c] * (s[c, 0] + beta0 / beta[c] * meanSquare)) / nu[c]
         })
     }
 

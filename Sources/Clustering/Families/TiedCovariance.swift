@@ -31,7 +31,7 @@ enum TiedCovariance: CovarianceFamily {
     static func logDensityKernel<Scalar: BLASScalar>(
         _ parameters: MixtureParameters, centeredMeans: Matrix<Double>, as: Scalar.Type
     ) -> any LogDensityKernel<Scalar> {
-        Kernel<Scalar>(factor: parameters.precisionsCholesky.blocks[0], weights: parameters.weights, centeredMeans: centeredMeans)
+        Kernel<Scalar>(factor: parameters.precisionsCholesky.blocks[0], logWeights: parameters.logWeights, centeredMeans: centeredMeans)
     }
 
     static func scratchBytesPerRow(components k: Int, dimension d: Int, scalarSize: Int) -> Int {
@@ -71,6 +71,24 @@ enum TiedCovariance: CovarianceFamily {
         return .tied(sigma)
     }
 
+    static func defaultCovariancePrior(dataCovariance: Matrix<Double>) -> Matrix<Double> { dataCovariance }
+
+    /// W = (Ψ₀ + S·ΣNₖ/K + β₀/K·Σₖ (Nₖ/βₖ)·δₖδₖᵀ) / ν.
+    static func posteriorCovariances(
+        prior: Matrix<Double>, estimates: CovarianceParameters, counts n: [Double], meanOffsets delta: Matrix<Double>,
+        meanPrecisionPrior beta0: Double, meanPrecisions beta: [Double], degreesOfFreedom nu: [Double]
+    ) -> CovarianceParameters {
+        let k = delta.rows, d = delta.columns
+        let share = n.reduce(0, +) / Double(k), s = estimates.blocks[0]
+        var spread = Matrix<Double>(rows: d, columns: d)
+        let scaled = Matrix<Double>(rows: k, columns: d) { c, j in delta[c, j] * (n[c] / beta[c]).squareRoot() }
+        BLAS.syrk(scaled, into: &spread, triangle: .lower, transpose: .transpose)
+        spread.symmetrize(from: .lower)
+        return .tied(Matrix(rows: d, columns: d) { i, j in
+            (prior[i, j] + s[i, j] * share + beta0 / Double(k) * spread[i, j]) / nu[0]
+        })
+    }
+
     static func parameterDoubles(components k: Int, dimension d: Int) -> Int {
         saturatingSum(saturatingProduct(d, d), saturatingProduct(k, d))
     }
@@ -90,7 +108,7 @@ enum TiedCovariance: CovarianceFamily {
         // Specialised: the factors are copied element by element.
         @_specialize(where Scalar == Float)
         @_specialize(where Scalar == Double)
-        init(factor u: Matrix<Double>, weights: [Double], centeredMeans means: Matrix<Double>) {
+        init(factor u: Matrix<Double>, logWeights weights: [Double], centeredMeans means: Matrix<Double>) {
             let d = u.rows
             var c = Matrix<Double>(rows: d + 1, columns: d)
             c[rows: 0..<d] = u
@@ -99,7 +117,7 @@ enum TiedCovariance: CovarianceFamily {
             projectedMeans = b.converted()
             projectedMeanNorms = b.map { $0 * $0 }.rowSums()
             let logDeterminant = (0..<d).reduce(0.0) { $0 + Double.log(u[$1, $1]) }
-            constants = componentConstants(weights: weights, logDeterminants: [Double](repeating: logDeterminant, count: weights.count),
+            constants = componentConstants(logWeights: weights, logDeterminants: [Double](repeating: logDeterminant, count: weights.count),
                                            dimension: d)
         }
 
