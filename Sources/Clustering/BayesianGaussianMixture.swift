@@ -113,13 +113,8 @@ public struct BayesianGaussianMixture: Sendable {
     @_specialize(where Scalar == Double)
     func fitBlocks<Scalar: BLASScalar>(_ source: BlockReader<Scalar>, sampleWeights: [Double]?) throws(ClusteringError) -> BayesianGaussianMixtureModel {
         try validate(source, sampleWeights: sampleWeights)
-        do {
-            return try bestStart(of: self, part: source, sampleWeights: sampleWeights, reduction: .single) {
-                rng, setup throws(ClusteringError) in
-                try startingPosterior(source, sampleWeights: sampleWeights, priors: setup.priors, using: &rng)
-            }
-        } catch {
-            throw error.singlePartError
+        return try bestStartInOneProcess(of: self, source: source, sampleWeights: sampleWeights) { rng, setup throws(ClusteringError) in
+            try startingPosterior(source, sampleWeights: sampleWeights, priors: setup.priors, using: &rng)
         }
     }
 

@@ -58,7 +58,8 @@ public struct BayesianGaussianMixtureModel: Sendable, Equatable {
     /// The components whose expected weight is above `threshold`: those
     /// the data support (scikit-learn users count `weights_ > threshold`).
     public func activeComponents(threshold: Double = 0.01) -> [Int] {
-        weights.indices.filter { weights[$0] > threshold }
+        let weights = self.weights
+        return weights.indices.filter { weights[$0] > threshold }
     }
 
     // MARK: Scores and predictions

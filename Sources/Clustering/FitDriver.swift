@@ -1,7 +1,8 @@
 import LinearAlgebra
 
-// The one driver of every fit: GaussianMixture and KMeans, in one process
-// and over the parts of a distributed data set, run their starts through
+// The one driver of every fit: GaussianMixture, BayesianGaussianMixture and
+// KMeans, in one process and over the parts of a distributed data set, run
+// their starts through
 // `bestStart(of:…)`, keep the best by `StartComparable`, and combine parts
 // through `PartReduction`, which does nothing when there is one part.
 
@@ -132,10 +133,16 @@ package func bestStart<Estimator: IterativeEstimator, Scalar: BLASScalar>(
     }
 }
 
-extension PartFailure {
-    /// The error of a fit in one process, where the only part is this one.
-    var singlePartError: ClusteringError {
-        guard let localError else { preconditionFailure("a single part failed without an error of its own") }
-        return localError
+/// ``bestStart(of:part:sampleWeights:reduction:drawStart:)`` on the whole
+/// data set in one process, failing with this process's own error.
+func bestStartInOneProcess<Estimator: IterativeEstimator, Scalar: BLASScalar>(
+    of estimator: Estimator, source: BlockReader<Scalar>, sampleWeights: [Double]?,
+    drawStart: (inout Xoshiro256StarStar, Estimator.Setup) throws(ClusteringError) -> Estimator.Start
+) throws(ClusteringError) -> Estimator.Model {
+    do {
+        return try bestStart(of: estimator, part: source, sampleWeights: sampleWeights, reduction: .single, drawStart: drawStart)
+    } catch {
+        guard let localError = error.localError else { preconditionFailure("a single part failed without an error of its own") }
+        throw localError
     }
 }

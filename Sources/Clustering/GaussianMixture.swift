@@ -123,12 +123,8 @@ public struct GaussianMixture: Sendable {
     @_specialize(where Scalar == Double)
     func fitBlocks<Scalar: BLASScalar>(_ source: BlockReader<Scalar>, sampleWeights: [Double]?) throws(ClusteringError) -> GaussianMixtureModel {
         try validate(source, sampleWeights: sampleWeights)
-        do {
-            return try fit(part: source, sampleWeights: sampleWeights, reduction: .single) { rng throws(ClusteringError) in
-                try initialParameters(source, sampleWeights: sampleWeights, using: &rng)
-            }
-        } catch {
-            throw error.singlePartError
+        return try bestStartInOneProcess(of: self, source: source, sampleWeights: sampleWeights) { rng, _ throws(ClusteringError) in
+            try initialParameters(source, sampleWeights: sampleWeights, using: &rng)
         }
     }
 
