@@ -189,7 +189,11 @@ public struct BayesianGaussianMixture: Sendable {
     /// when `source` is one part of it.
     package func validate<Source: RowBlockSource>(_ source: Source, sampleWeights: [Double]?, totalRows: Int? = nil) throws(ClusteringError) {
         try em.validate(source, sampleWeights: sampleWeights, totalRows: totalRows)
-        let d = source.columnCount
+        try validatePriors(dimension: source.columnCount)
+    }
+
+    /// Checks the priors given against data of `d` columns.
+    func validatePriors(dimension d: Int) throws(ClusteringError) {
         func checkPositive(_ value: Double?, _ name: String) throws(ClusteringError) {
             if let value, !(value > 0 && value.isFinite) { throw .invalidSetting(name: name, reason: "must be finite and positive, got \(value)") }
         }

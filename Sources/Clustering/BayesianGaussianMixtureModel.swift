@@ -90,6 +90,33 @@ public struct BayesianGaussianMixtureModel: Sendable, Equatable {
     }
 }
 
+// MARK: Sampling
+
+extension BayesianGaussianMixtureModel {
+    /// The Gaussian mixture of the posterior's point estimates: the expected
+    /// weights, the means mₖ and the covariances Wₖ⁻¹/νₖ (what scikit-learn's
+    /// `sample` draws from for this model).
+    public var pointEstimate: GaussianMixtureModel {
+        GaussianMixtureModel(parameters: MixtureParameters(weights: weights, means: means, precisionsCholesky: precisionsCholesky),
+                             covariances: covariances, converged: converged, iterationCount: iterationCount,
+                             lowerBound: lowerBound, lowerBoundHistory: lowerBoundHistory)
+    }
+
+    /// `count` draws from ``pointEstimate`` and the component of each,
+    /// grouped by component (scikit-learn's `sample`); the same seed gives
+    /// the same sample.
+    public func sample(count: Int, seed: UInt64) -> (samples: Matrix<Double>, components: [Int]) {
+        pointEstimate.sample(count: count, seed: seed)
+    }
+
+    /// The draws of ``sample(count:seed:)`` in blocks of at most `blockRows`
+    /// rows (see ``GaussianMixtureModel/sample(count:seed:blockRows:_:)``).
+    public func sample<E: Error>(count: Int, seed: UInt64, blockRows: Int = 4096,
+                                 _ body: (_ rows: Matrix<Double>, _ component: Int) throws(E) -> Void) throws(E) {
+        try pointEstimate.sample(count: count, seed: seed, blockRows: blockRows, body)
+    }
+}
+
 extension BayesianGaussianMixtureModel: StartComparable {
     /// scikit-learn's rule, as for EM: the first start whose lower bound
     /// beats the best so far, or any start while the best is −∞.
