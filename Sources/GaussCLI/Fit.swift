@@ -15,6 +15,11 @@ struct Fit: ParsableCommand {
               gauss fit big.npy -k 32 --dtype float32 --verbose --output model.json
               gauss fit data.csv --init-from start.json --max-iter 10
               gauss fit data.csv --init-labels labels.csv -k 3
+              gauss fit data.csv -k 10 --bayesian --output model.json
+
+            With --bayesian the fit is scikit-learn's BayesianGaussianMixture: the lower bound is \
+            the evidence lower bound (without scikit-learn's constant terms), -k is an upper bound \
+            on the components, and --init-from continues from a --bayesian model file.
             """
     )
 
@@ -28,6 +33,8 @@ struct Fit: ParsableCommand {
     var covariance: CovarianceOption?
 
     @OptionGroup var em: EMOptions
+
+    @OptionGroup(title: "Variational fit") var variational: BayesianOptions
 
     @Option(name: .customLong("init-from"), help: "Start EM from the weights, means and covariances of this model file.")
     var initFrom: String?
@@ -63,6 +70,7 @@ struct Fit: ParsableCommand {
     func validate() throws {
         if let components, components < 1 { throw ValidationError("--components must be at least 1, got \(components)") }
         if distributed, let conflict = distributedConflict { throw ValidationError(conflict) }
+        if distributed && variational.bayesian { throw ValidationError("--bayesian is not supported with --distributed yet") }
         if [initFrom, initResponsibilities, initLabels].compactMap({ $0 }).count > 1 {
             throw ValidationError("--init-from, --init-responsibilities and --init-labels each say where EM starts; give one")
         }
@@ -74,6 +82,11 @@ struct Fit: ParsableCommand {
         if verbose { standardError(Info.kernelSummary) }
         let data = try openFitInput(self.data, columns: em.columnList, dtype: em.dtype, memoryBudget: memoryBudget)
         let weights = try sampleWeights.map(loadVector)
+        if variational.bayesian {
+            let model = try fitBayesian(data, sampleWeights: weights)
+            finishProgress()
+            return try write(model, dtype: data.dtype, rows: data.rows)
+        }
         var estimator = em.estimator(components: components ?? 1, covariance: covariance?.type ?? .full)
         try applyStart(to: &estimator, rows: data.rows, dimension: data.columns)
         estimator.progress = progressReporter(verbose: verbose, maxIterations: em.maxIter)
@@ -88,7 +101,7 @@ struct Fit: ParsableCommand {
         if verbose, let memory = residentMemory() {
             standardError("gauss: peak resident memory \(memory.peak / (1 << 20)) MiB")
         }
-        try write(model, fittedBy: estimator, dtype: data.dtype, rows: data.rows)
+        try write(model, dtype: data.dtype, rows: data.rows)
     }
 }
 
@@ -98,16 +111,20 @@ extension Fit {
 
     /// Writes the model with the settings it was fitted with to `--output`
     /// (or stdout), and says so on stderr.
-    func write(_ model: GaussianMixtureModel, fittedBy estimator: GaussianMixture, dtype: DataType, rows: Int) throws {
+    func write(_ model: FittedModel, dtype: DataType, rows: Int) throws {
         let settings = FitSettings(
-            n_components: estimator.componentCount, covariance_type: estimator.covarianceType.rawValue, tol: em.tol,
+            n_components: model.componentCount, covariance_type: model.covarianceType.rawValue, tol: em.tol,
             reg_covar: em.regCovar, max_iter: em.maxIter, n_init: em.nInit,
             init_params: startOption ?? em.initialization.rawValue, seed: em.seed,
             dtype: dtype.rawValue, n_samples: rows)
         try writeModel(model, settings: settings, to: output)
         if let output {
+            var active = ""
+            if let bayesian = model as? BayesianGaussianMixtureModel {
+                active = "\(bayesian.activeComponents().count) of \(model.componentCount) components with weight above 0.01, "
+            }
             standardError("gauss: \(model.converged ? "converged" : "did not converge") after \(model.iterationCount) iterations, "
-                          + "lower bound \(model.lowerBound); model written to \(output)")
+                          + "\(active)lower bound \(model.lowerBound); model written to \(output)")
         }
     }
 }

@@ -22,6 +22,15 @@ extension Fit {
     /// Makes the start the options give `estimator`'s.
     func applyStart(to estimator: inout GaussianMixture, rows: Int, dimension: Int) throws {
         if let initFrom { try applyInitialModel(initFrom, to: &estimator, dimension: dimension) }
+        if let responsibilities = try startingResponsibilities(rows: rows) {
+            estimator.componentCount = responsibilities.columns
+            estimator.initialResponsibilities = responsibilities
+        }
+    }
+
+    /// The starting responsibilities --init-responsibilities or
+    /// --init-labels give (n×K), or nil when neither is given.
+    func startingResponsibilities(rows: Int) throws -> Matrix<Double>? {
         if let initResponsibilities {
             let responsibilities = try loadTable(initResponsibilities)
             guard responsibilities.rows == rows else {
@@ -30,38 +39,47 @@ extension Fit {
             if let components, components != responsibilities.columns {
                 throw ValidationError("-k \(components) conflicts with \(initResponsibilities), which has \(responsibilities.columns) columns")
             }
-            estimator.componentCount = responsibilities.columns
-            estimator.initialResponsibilities = responsibilities
+            return responsibilities
         }
-        if let initLabels {
-            let values = try loadVector(initLabels)
-            guard values.count == rows else {
-                throw DataError("\(initLabels): there are \(values.count) labels for \(rows) data rows; give one label per data row")
+        guard let initLabels else { return nil }
+        let values = try loadVector(initLabels)
+        guard values.count == rows else {
+            throw DataError("\(initLabels): there are \(values.count) labels for \(rows) data rows; give one label per data row")
+        }
+        var labels: [Int] = []
+        labels.reserveCapacity(values.count)
+        for (row, value) in values.enumerated() {
+            guard value.rounded() == value, let label = Int(exactly: value) else {
+                throw DataError("\(initLabels): row \(row + 1) holds \(value), not an integer label")
             }
-            var labels: [Int] = []
-            labels.reserveCapacity(values.count)
-            for (row, value) in values.enumerated() {
-                guard value.rounded() == value, let label = Int(exactly: value) else {
-                    throw DataError("\(initLabels): row \(row + 1) holds \(value), not an integer label")
-                }
-                labels.append(label)
-            }
-            let k = components ?? ((labels.max() ?? 0) + 1)
-            // Checked before the n×K matrix is made: K never exceeds the rows.
-            guard k <= labels.count else {
-                throw DataError("\(initLabels): \(k) components need at least \(k) rows, but there are \(labels.count) labels")
-            }
-            estimator.componentCount = k
-            do {
-                estimator.initialResponsibilities = try GaussianMixture.responsibilities(labels: labels, componentCount: k)
-            } catch {
-                throw DataError("\(initLabels): \(error.description)")
-            }
+            labels.append(label)
+        }
+        let k = components ?? ((labels.max() ?? 0) + 1)
+        // Checked before the n×K matrix is made: K never exceeds the rows.
+        guard k <= labels.count else {
+            throw DataError("\(initLabels): \(k) components need at least \(k) rows, but there are \(labels.count) labels")
+        }
+        do {
+            return try GaussianMixture.responsibilities(labels: labels, componentCount: k)
+        } catch {
+            throw DataError("\(initLabels): \(error.description)")
         }
     }
 
-    /// Reads the `--init-from` model at `path` and makes it `estimator`'s start.
+    /// Reads the `--init-from` model at `path` and makes its weights, means
+    /// and covariances (of either kind of fit) `estimator`'s start.
     func applyInitialModel(_ path: String, to estimator: inout GaussianMixture, dimension: Int) throws {
+        let start = try initialModel(path, dimension: dimension)
+        estimator.componentCount = start.componentCount
+        estimator.covarianceType = start.covarianceType
+        estimator.initialWeights = start.weights
+        estimator.initialMeans = start.means
+        estimator.initialPrecisions = try precisions(ofCovariances: start.covariances)
+    }
+
+    /// The `--init-from` model at `path`, checked against -k, --covariance
+    /// and the data's `dimension`.
+    func initialModel(_ path: String, dimension: Int) throws -> FittedModel {
         let start = try readModel(path)
         if let components, components != start.componentCount {
             throw ValidationError("-k \(components) conflicts with \(path), which has \(start.componentCount) components")
@@ -72,10 +90,6 @@ extension Fit {
         guard start.dimension == dimension else {
             throw DataError("\(path) has \(start.dimension) features but \(data) has \(dimension) columns")
         }
-        estimator.componentCount = start.componentCount
-        estimator.covarianceType = start.covarianceType
-        estimator.initialWeights = start.weights
-        estimator.initialMeans = start.means
-        estimator.initialPrecisions = try precisions(ofCovariances: start.covariances)
+        return start
     }
 }

@@ -19,17 +19,20 @@ struct FitSettings: Codable {
     var n_samples: Int
 }
 
+/// A model a model file holds: fitted by EM or by variational inference.
+typealias FittedModel = any MixtureModel & Encodable
+
 /// Hands a model file's text to `write` in pieces: the library's encoding
 /// (scikit-learn's attribute names) with the format version and, for fitted
 /// models, the settings. `CompactJSONEncoder` holds little beyond the model.
-func writeModelJSON(_ model: GaussianMixtureModel, settings: FitSettings?,
+func writeModelJSON(_ model: FittedModel, settings: FitSettings?,
                     to write: (UnsafeRawBufferPointer) throws -> Void) throws {
     try CompactJSONEncoder().encode(ModelFileContents(model: model, settings: settings), writingTo: write)
     try [UInt8(ascii: "\n")].withUnsafeBytes(write)
 }
 
 /// Writes a model file to `path`, or stdout when nil, without holding its text.
-func writeModel(_ model: GaussianMixtureModel, settings: FitSettings?, to path: String?) throws {
+func writeModel(_ model: FittedModel, settings: FitSettings?, to path: String?) throws {
     try writeOutput(to: path) { write in try writeModelJSON(model, settings: settings, to: write) }
 }
 
@@ -40,7 +43,7 @@ private struct ModelFileContents: Encodable {
         case settings
     }
 
-    let model: GaussianMixtureModel
+    let model: FittedModel
     let settings: FitSettings?
 
     func encode(to encoder: any Encoder) throws {
@@ -51,24 +54,53 @@ private struct ModelFileContents: Encodable {
     }
 }
 
-/// Reads a model file written by `gauss fit` (or by hand, in the same format).
-func readModel(_ path: String) throws -> GaussianMixtureModel {
-    try checkInputFile(path, readAsCSV: false)
-    let data: Data
-    do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-        throw DataError("\(path): cannot read the file")
+/// Reads a model file written by `gauss fit` (or by hand, in the same
+/// format): a ``GaussianMixtureModel``, or a ``BayesianGaussianMixtureModel``
+/// when its `"model"` is `"bayesian"`.
+func readModel(_ path: String) throws -> FittedModel {
+    let data = try modelFileData(path)
+    // Only the version and the kind, through JSONDecoder: JSONSerialization
+    // would build an object per number (about 100 MB for a K = 32, d = 128 model).
+    struct Header: Decodable {
+        let gauss_model_version: Int?
+        let model: String?
     }
-    // Only the version, through JSONDecoder: JSONSerialization would build an
-    // object per number (about 100 MB for a K = 32, d = 128 model).
-    struct Version: Decodable { let gauss_model_version: Int? }
-    guard let version = try? JSONDecoder().decode(Version.self, from: data) else {
+    guard let header = try? JSONDecoder().decode(Header.self, from: data) else {
         throw DataError("\(path): not a model file (it is not a JSON object)")
     }
-    if let version = version.gauss_model_version, version != modelFileVersion {
+    if let version = header.gauss_model_version, version != modelFileVersion {
         throw DataError("\(path): model file version \(version) is not supported (this gauss reads version \(modelFileVersion))")
     }
+    switch header.model ?? GaussianMixtureModel.modelName {
+    case GaussianMixtureModel.modelName: return try decodeModel(GaussianMixtureModel.self, from: data, path: path)
+    case BayesianGaussianMixtureModel.modelName: return try decodeModel(BayesianGaussianMixtureModel.self, from: data, path: path)
+    case let other:
+        throw DataError("\(path): \"model\" is \"\(other)\"; this gauss reads \"\(GaussianMixtureModel.modelName)\" and \"\(BayesianGaussianMixtureModel.modelName)\"")
+    }
+}
+
+/// Reads a model file that must hold a model of type `Model`; `role` says
+/// what it is for when it holds the other kind.
+func readModel<Model: MixtureModel>(_ path: String, as _: Model.Type, role: String) throws -> Model {
+    let model = try readModel(path)
+    guard let model = model as? Model else {
+        let kind = model is BayesianGaussianMixtureModel ? "a variational (--bayesian) fit" : "an EM fit"
+        throw DataError("\(path) holds \(kind); \(role)")
+    }
+    return model
+}
+
+/// The bytes of a model file, after checking that it is a regular file.
+private func modelFileData(_ path: String) throws -> Data {
+    try checkInputFile(path, readAsCSV: false)
+    do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+        throw DataError("\(path): cannot read the file")
+    }
+}
+
+private func decodeModel<Model: Decodable>(_ type: Model.Type, from data: Data, path: String) throws -> Model {
     do {
-        return try JSONDecoder().decode(GaussianMixtureModel.self, from: data)
+        return try JSONDecoder().decode(Model.self, from: data)
     } catch let error as DecodingError {
         throw DataError("\(path): not a valid model file: \(describe(error))")
     }

@@ -46,7 +46,7 @@ struct Projection {
     }
 
     /// Each component's mean and covariance seen in the plane (Wᵀ·Σ·W).
-    func components(of model: GaussianMixtureModel) -> [PlanarGaussian] {
+    func components(of model: any MixtureModel) -> [PlanarGaussian] {
         (0..<model.componentCount).map { k in
             let sigma = model.covariances.matrix(component: k, dimension: model.dimension)
             let projected = axes.matmul(sigma.matmul(axes), transposeSelf: .transpose)
@@ -134,7 +134,11 @@ struct Plot: ParsableCommand {
         var figure = SVGFigure(width: 720, height: max(560, 100 + 16 * Double(model.componentCount)))
         let axes = Axes(left: 70, top: 40, width: 460, height: 460, bounds: bounds)
         let count = shown.count == total ? "\(total) points" : "\(shown.count) of \(total) points shown"
-        let title = "\(model.componentCount)-component \(model.covarianceType.rawValue) mixture, \(count)"
+        var kind = "mixture"
+        if let bayesian = model as? BayesianGaussianMixtureModel {
+            kind = "variational mixture (\(bayesian.activeComponents().count) with weight above 0.01)"
+        }
+        let title = "\(model.componentCount)-component \(model.covarianceType.rawValue) \(kind), \(count)"
         figure.add(scatterPanel(axes, title: title, xLabel: projection.xLabel, yLabel: projection.yLabel,
                                 points: points, labels: labels, components: components))
         figure.add(legend(x: 550, y: 60, weights: model.weights))

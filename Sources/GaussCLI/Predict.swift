@@ -17,7 +17,7 @@ struct ModelAndData: ParsableArguments {
     var columnList: [String]? { columns?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
     /// The model, and the data checked against its dimension.
-    func load() throws -> (GaussianMixtureModel, LoadedData) {
+    func load() throws -> (FittedModel, LoadedData) {
         let model = try readModel(self.model)
         let data = try loadData(self.data, columns: columnList)
         guard data.columns == model.dimension else {
@@ -29,7 +29,7 @@ struct ModelAndData: ParsableArguments {
     /// The model, and the data as blocks of rows: a `.npy` file is mapped
     /// and read a block at a time (its pages handed back after each block
     /// when it is larger than half the memory limit), never copied whole.
-    func loadBlocks(memoryLimit: ByteCount?) throws -> (GaussianMixtureModel, DataBlocks) {
+    func loadBlocks(memoryLimit: ByteCount?) throws -> (FittedModel, DataBlocks) {
         let model = try readModel(self.model)
         let budget = memoryLimit?.bytes ?? Int(clamping: ProcessInfo.processInfo.physicalMemory)
         let input = try openFitInput(data, columns: columnList, dtype: nil,
@@ -220,7 +220,7 @@ struct Sample: ParsableCommand {
         let model = try readModel(self.model)
         // Rows are written as they are drawn: any -n takes memory for one block.
         try writeOutput(to: output) { write in
-            try model.sample(count: count, seed: seed) { rows, _ in
+            try model.sample(count: count, seed: seed, blockRows: 4096) { rows, _ in
                 var text = CSV.string(rows)
                 try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
             }
