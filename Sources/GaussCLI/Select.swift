@@ -13,6 +13,12 @@ struct Select: ParsableCommand {
             Examples:
               gauss select data.csv --components 1...8
               gauss select data.csv --components 2,4,8 --covariance diag,full --output best.json
+              gauss select data.csv --bayesian --components 10
+
+            With --bayesian, one variational fit per covariance type with the largest count of \
+            --components as K chooses K instead: the table lists the components whose weight is \
+            above --weight-threshold. Lower bounds of different covariance types do not compare, \
+            so --output then needs a single --covariance.
             """
     )
 
@@ -26,6 +32,12 @@ struct Select: ParsableCommand {
     var covariance: String = "all"
 
     @OptionGroup var em: EMOptions
+
+    @OptionGroup(title: "Variational fit") var variational: BayesianOptions
+
+    @Option(name: .customLong("weight-threshold"), parsing: .unconditional,
+            help: "With --bayesian: the weight above which a component counts as supported by the data (default 0.01).")
+    var weightThreshold: Double?
 
     @Option(name: .shortAndLong, help: "Write the best model here.")
     var output: String?
@@ -74,7 +86,16 @@ struct Select: ParsableCommand {
 
     func validate() throws {
         _ = try parsedComponents()
-        _ = try parsedTypes()
+        let types = try parsedTypes()
+        if let weightThreshold {
+            guard variational.bayesian else { throw ValidationError("--weight-threshold applies to --bayesian") }
+            guard weightThreshold >= 0 && weightThreshold < 1 else {
+                throw ValidationError("--weight-threshold must be at least 0 and below 1, got \(weightThreshold)")
+            }
+        }
+        if variational.bayesian && output != nil && types.count != 1 {
+            throw ValidationError("lower bounds of different covariance types do not compare; give one --covariance with --bayesian --output")
+        }
     }
 
     func run() throws {
@@ -85,6 +106,7 @@ struct Select: ParsableCommand {
         let data = try openFitInput(self.data, columns: em.columnList, dtype: em.dtype, memoryBudget: budget)
         var estimator = em.estimator(components: 1, covariance: .full)
         estimator.memoryLimit = fitAllocationLimit(budget: budget, dataBytes: data.byteCount, streamed: data.isStreamed)
+        if variational.bayesian { return try selectByVariationalFit(data, componentCount: counts.max()!, types: types) }
         let result: ModelSelection.Result = try describing(self.data) {
             switch data {
             case .matrixFloat(let m): return try ModelSelection.rank(m, componentCounts: counts, covarianceTypes: types, estimator: estimator)
@@ -112,6 +134,42 @@ struct Select: ParsableCommand {
                 reg_covar: em.regCovar, max_iter: em.maxIter, n_init: em.nInit, init_params: em.initialization.rawValue,
                 seed: em.seed, dtype: data.dtype.rawValue, n_samples: data.rows)
             try writeModel(best.model, settings: settings, to: output)
+        }
+    }
+}
+
+extension Select {
+    /// `select --bayesian`: one variational fit per covariance type, with
+    /// the components above the weight threshold listed.
+    func selectByVariationalFit(_ data: FitInput, componentCount k: Int, types: [CovarianceType]) throws {
+        try variational.check(dimension: data.columns)
+        let threshold = weightThreshold ?? 0.01
+        let budget = memoryLimit?.bytes ?? Int(clamping: ProcessInfo.processInfo.physicalMemory)
+        var table = "covariance   components  supported     lower bound  weights above \(threshold)\n"
+        var fitted: BayesianGaussianMixtureModel?
+        for type in types {
+            var estimator = variational.estimator(components: k, covariance: type, em: em)
+            estimator.memoryLimit = fitAllocationLimit(budget: budget, dataBytes: data.byteCount, streamed: data.isStreamed)
+            let name = type.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+            do {
+                let model = try data.fit(estimator, sampleWeights: nil, continuingFrom: nil)
+                let active = model.activeComponents(threshold: threshold)
+                let weights = active.map { "\($0): " + String(format: "%.4f", model.weights[$0]) }.joined(separator: ", ")
+                table += "\(name)  " + String(format: "%10d  %9d  %14.6g", k, active.count, model.lowerBound) + "  \(weights)"
+                    + (model.converged ? "" : " (did not converge)") + "\n"
+                fitted = model
+            } catch {
+                table += "\(name)  " + String(format: "%10d", k) + "  not fitted: \(error.description)\n"
+            }
+        }
+        try writeStandardOutput(table)
+        if let output {
+            guard let fitted else { throw DataError("the fit failed, so there is no model to write") }
+            let settings = FitSettings(
+                n_components: k, covariance_type: fitted.covarianceType.rawValue, tol: em.tol, reg_covar: em.regCovar,
+                max_iter: em.maxIter, n_init: em.nInit, init_params: em.initialization.rawValue, seed: em.seed,
+                dtype: data.dtype.rawValue, n_samples: data.rows)
+            try writeModel(fitted, settings: settings, to: output)
         }
     }
 }

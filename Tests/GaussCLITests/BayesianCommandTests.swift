@@ -100,4 +100,29 @@ import Testing
         let kind = try gauss("predict", unknown, faithful)
         #expect(kind.status != 0 && kind.stderr.contains("\"model\" is \"dirichlet\""), "\(kind.stderr)")
     }
+
+    /// `select --bayesian` chooses K by the components a variational fit
+    /// keeps: one fit per covariance type at the largest count given.
+    @Test func selectListsTheComponentsEachVariationalFitKeeps() throws {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("best.json").path
+        let run = try gauss("select", faithful, "--bayesian", "--components", "2...8", "--covariance", "full",
+                            "--weight-threshold", "0.05", "--output", path)
+        #expect(run.status == 0, "\(run.stderr)")
+        let expected = try BayesianGaussianMixture(componentCount: 8).fit(Self.data)
+        #expect(try Self.decode(path) == expected)
+        let active = expected.activeComponents(threshold: 0.05)
+        let row = try #require(run.stdout.split(separator: "\n").first { $0.hasPrefix("full") })
+        let fields = row.split(separator: " ")
+        #expect(fields[1] == "8" && fields[2] == "\(active.count)", "\(row)")
+        for component in active { #expect(row.contains("\(component): " + String(format: "%.4f", expected.weights[component]))) }
+
+        let all = try gauss("select", faithful, "--bayesian", "--components", "6")
+        #expect(all.status == 0 && all.stdout.split(separator: "\n").count == 5, "a header and four covariance types: \(all.stdout)")
+        let twoTypes = try gauss("select", faithful, "--bayesian", "--output", path)
+        #expect(twoTypes.status != 0 && twoTypes.stderr.contains("give one --covariance"))
+        let plain = try gauss("select", faithful, "--weight-threshold", "0.1")
+        #expect(plain.status != 0 && plain.stderr.contains("--weight-threshold applies to --bayesian"))
+    }
 }
