@@ -118,6 +118,19 @@ public struct BayesianGaussianMixture: Sendable {
         }
     }
 
+    /// Fits one part of the rows whose statistics `reduction` sums over
+    /// every part (see ``bestStart(of:part:sampleWeights:reduction:drawStart:)``);
+    /// `drawStart` makes a start's posterior on the first part, given the
+    /// priors resolved over all parts.
+    package func fit<Scalar: BLASScalar>(
+        part: BlockReader<Scalar>, sampleWeights: [Double]?, reduction: PartReduction,
+        drawStart: (inout Xoshiro256StarStar, BayesianPriors) throws(ClusteringError) -> VariationalPosterior
+    ) throws(PartFailure) -> BayesianGaussianMixtureModel {
+        try bestStart(of: self, part: part, sampleWeights: sampleWeights, reduction: reduction) { rng, setup throws(ClusteringError) in
+            try drawStart(&rng, setup.priors)
+        }
+    }
+
     /// Continues from `model`'s posterior (scikit-learn's `warm_start`): one
     /// start, with the first change measured from `model.lowerBound`, under
     /// the model's priors.
@@ -138,7 +151,7 @@ public struct BayesianGaussianMixture: Sendable {
 
     /// The starting posterior of one start: the M-step of the starting
     /// responsibilities (scikit-learn's `_initialize`).
-    func startingPosterior<Source: RowBlockSource>(
+    package func startingPosterior<Source: RowBlockSource>(
         _ source: Source, sampleWeights: [Double]?, priors: BayesianPriors, using rng: inout Xoshiro256StarStar
     ) throws(ClusteringError) -> VariationalPosterior {
         let responsibilities = em.startingResponsibilities(source, sampleWeights: sampleWeights, using: &rng)

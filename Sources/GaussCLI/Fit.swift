@@ -70,7 +70,6 @@ struct Fit: ParsableCommand {
     func validate() throws {
         if let components, components < 1 { throw ValidationError("--components must be at least 1, got \(components)") }
         if distributed, let conflict = distributedConflict { throw ValidationError(conflict) }
-        if distributed && variational.bayesian { throw ValidationError("--bayesian is not supported with --distributed yet") }
         if [initFrom, initResponsibilities, initLabels].compactMap({ $0 }).count > 1 {
             throw ValidationError("--init-from, --init-responsibilities and --init-labels each say where EM starts; give one")
         }
@@ -82,20 +81,20 @@ struct Fit: ParsableCommand {
         if verbose { standardError(Info.kernelSummary) }
         let data = try openFitInput(self.data, columns: em.columnList, dtype: em.dtype, memoryBudget: memoryBudget)
         let weights = try sampleWeights.map(loadVector)
-        if variational.bayesian {
-            let model = try fitBayesian(data, sampleWeights: weights)
-            finishProgress()
-            return try write(model, dtype: data.dtype, rows: data.rows)
-        }
-        var estimator = em.estimator(components: components ?? 1, covariance: covariance?.type ?? .full)
-        try applyStart(to: &estimator, rows: data.rows, dimension: data.columns)
-        estimator.progress = progressReporter(verbose: verbose, maxIterations: em.maxIter)
-        estimator.memoryLimit = fitAllocationLimit(budget: memoryBudget, dataBytes: data.byteCount, streamed: data.isStreamed)
         if verbose && data.isStreamed {
             standardError("gauss: \(self.data) is larger than half the memory limit; streaming it from disk on every pass")
         }
-        let model: GaussianMixtureModel = try describing(self.data, sampleWeights: sampleWeights, initialModel: startFile) {
-            try data.fit(estimator, sampleWeights: weights)
+        let model: FittedModel
+        if variational.bayesian {
+            model = try fitBayesian(data, sampleWeights: weights)
+        } else {
+            var estimator = em.estimator(components: components ?? 1, covariance: covariance?.type ?? .full)
+            try applyStart(to: &estimator, rows: data.rows, dimension: data.columns)
+            estimator.progress = progressReporter(verbose: verbose, maxIterations: em.maxIter)
+            estimator.memoryLimit = fitAllocationLimit(budget: memoryBudget, dataBytes: data.byteCount, streamed: data.isStreamed)
+            model = try describing(self.data, sampleWeights: sampleWeights, initialModel: startFile) {
+                try data.fit(estimator, sampleWeights: weights)
+            }
         }
         finishProgress()
         if verbose, let memory = residentMemory() {

@@ -17,6 +17,7 @@ extension Fit {
             return "--init-responsibilities and --init-labels are not supported with --distributed; use --init-from"
         }
         if em.columns != nil { return "--columns applies to CSV files, and --distributed reads .npy files" }
+        if variational.bayesian && initFrom != nil { return "--bayesian --init-from (continuing a variational fit) is not supported with --distributed" }
         return nil
     }
 
@@ -38,32 +39,44 @@ extension Fit {
             guard FileManager.default.fileExists(atPath: data) else { throw DataError("\(data): no such file") }
             let header = try NpyFile(path: data).header
             guard header.shape.count == 2 else { throw DistributedClusteringError.notRows(shape: header.shape) }
+            if variational.bayesian { try variational.check(dimension: header.columns) }
             var estimator = em.estimator(components: components ?? 1, covariance: covariance?.type ?? .full)
             if let initFrom { try applyInitialModel(initFrom, to: &estimator, dimension: header.columns) }
             return (header, estimator)
         }
-        var fitting = estimator
         let dtype = em.dtype ?? (header.dtype == .float32 ? .float32 : .float64)
         // The memory limit is per process, and so is the choice to stream a part.
         let partBytes = header.rows / processes * header.columns * (dtype == .float32 ? 4 : 8)
         let streamed = isStreamed(dataBytes: partBytes, budget: memoryBudget)
-        fitting.memoryLimit = fitAllocationLimit(budget: memoryBudget, dataBytes: partBytes, streamed: streamed)
-        if rank == 0 {
-            fitting.progress = progressReporter(verbose: verbose, maxIterations: em.maxIter)
-            if verbose {
-                standardError(Info.kernelSummary)
-                let workers = defaultWorkerCount
-                standardError("gauss: \(processes) process\(processes == 1 ? "" : "es"), \(header.rows) rows of \(header.columns), "
-                              + "\(workers) worker\(workers == 1 ? "" : "s") per process"
-                              + (streamed ? "; streaming each part from disk on every pass" : ""))
-            }
+        let memoryLimit = fitAllocationLimit(budget: memoryBudget, dataBytes: partBytes, streamed: streamed)
+        let progress = rank == 0 ? progressReporter(verbose: verbose, maxIterations: em.maxIter) : nil
+        if rank == 0 && verbose {
+            standardError(Info.kernelSummary)
+            let workers = defaultWorkerCount
+            standardError("gauss: \(processes) process\(processes == 1 ? "" : "es"), \(header.rows) rows of \(header.columns), "
+                          + "\(workers) worker\(workers == 1 ? "" : "s") per process"
+                          + (streamed ? "; streaming each part from disk on every pass" : ""))
         }
-        let distributed = DistributedGaussianMixture(fitting)
         let timed = TimedCommunicator(communicator)
         let clock = ContinuousClock.now
-        let model = dtype == .float32
-            ? try distributed.fit(npyFile: data, as: Float.self, releasesPages: streamed, communicator: timed)
-            : try distributed.fit(npyFile: data, as: Double.self, releasesPages: streamed, communicator: timed)
+        let model: FittedModel
+        if variational.bayesian {
+            var fitting = variational.estimator(components: components ?? 1, covariance: covariance?.type ?? .full, em: em)
+            fitting.memoryLimit = memoryLimit
+            fitting.progress = progress
+            let distributed = DistributedBayesianGaussianMixture(fitting)
+            model = dtype == .float32
+                ? try distributed.fit(npyFile: data, as: Float.self, releasesPages: streamed, communicator: timed)
+                : try distributed.fit(npyFile: data, as: Double.self, releasesPages: streamed, communicator: timed)
+        } else {
+            var fitting = estimator
+            fitting.memoryLimit = memoryLimit
+            fitting.progress = progress
+            let distributed = DistributedGaussianMixture(fitting)
+            model = dtype == .float32
+                ? try distributed.fit(npyFile: data, as: Float.self, releasesPages: streamed, communicator: timed)
+                : try distributed.fit(npyFile: data, as: Double.self, releasesPages: streamed, communicator: timed)
+        }
         if rank == 0 { finishProgress() }
         if verbose {
             // One line per process, all printed by process 0: each has its own
@@ -83,7 +96,7 @@ extension Fit {
                 }
             }
         }
-        if rank == 0 { try write(model, fittedBy: estimator, dtype: dtype, rows: header.rows) }
+        if rank == 0 { try write(model, dtype: dtype, rows: header.rows) }
     }
     #endif
 }

@@ -29,6 +29,27 @@ import Testing
         }
     }
 
+    /// `fit --bayesian --distributed`: with fewer rows than the sample,
+    /// the single-process variational fit on any number of processes.
+    @Test func variationalFitsOnOneTwoAndFourProcessesEqualTheSingleProcessFit() throws {
+        let directory = try ScratchDirectory()
+        let data = directory.path("data.npy"), single = directory.path("single.json")
+        try Npy.write(Self.data, to: data)
+        let options = ["--bayesian", "-k", "6", "--covariance", "diag", "--weight-prior", "dirichlet-distribution",
+                       "--seed", "3", "--tol", "0", "--max-iter", "25"]
+        let reference = try command([gaussPath, "fit", data] + options + ["--output", single])
+        try #require(reference.status == 0, "\(reference.stderr)")
+        let expected = try JSONDecoder().decode(BayesianGaussianMixtureModel.self, from: Data(contentsOf: URL(fileURLWithPath: single)))
+        for processes in [1, 2, 4] {
+            let output = directory.path("np\(processes).json")
+            let run = try mpirun(processes, ["fit", data, "--distributed"] + options + ["--output", output])
+            try #require(run.status == 0, "np \(processes): \(run.stderr)")
+            let model = try JSONDecoder().decode(BayesianGaussianMixtureModel.self, from: Data(contentsOf: URL(fileURLWithPath: output)))
+            #expect(model.iterationCount == expected.iterationCount)
+            #expect(relativeDifference(model, expected) < 1e-9, "np \(processes)")
+        }
+    }
+
     @Test func theSameSeedGivesTheSameModelForAnyNumberOfProcesses() throws {
         let directory = try ScratchDirectory()
         let data = directory.path("data.npy")

@@ -26,6 +26,10 @@ import Testing
             #expect(start.stderr.contains("--init-responsibilities and --init-labels are not supported with --distributed; use --init-from"),
                     "\(start.stderr)")
         }
+        let continued = try gauss("fit", data, "--distributed", "--bayesian", "--init-from", data)
+        #expect(continued.status == 2)
+        #expect(continued.stderr.contains("--bayesian --init-from (continuing a variational fit) is not supported with --distributed"),
+                "\(continued.stderr)")
     }
 
     #if !MPI

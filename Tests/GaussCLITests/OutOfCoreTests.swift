@@ -11,8 +11,9 @@ import Testing
     /// a resident-memory bound means nothing under them (scripts/test sets this).
     static let sanitized = ProcessInfo.processInfo.environment["GAUSS_SANITIZER"] != nil
 
-    @Test(.enabled(if: !sanitized, "resident memory is not bounded under a sanitizer"))
-    func aFileLargerThanTheLimitIsFittedWithPeakMemoryUnderIt() throws {
+    /// EM and the variational fit (whose default priors take two more passes).
+    @Test(.enabled(if: !sanitized, "resident memory is not bounded under a sanitizer"), arguments: [[], ["--bayesian"]])
+    func aFileLargerThanTheLimitIsFittedWithPeakMemoryUnderIt(fit: [String]) throws {
         let directory = try scratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let data = directory.appendingPathComponent("big.npy").path
@@ -23,8 +24,8 @@ import Testing
         #expect(fileBytes > limit)
 
         let streamed = directory.appendingPathComponent("streamed.json").path
-        let run = try gauss("fit", data, "-k", "4", "--covariance", "diag", "--init", "k-means++", "--max-iter", "4", "--tol", "0",
-                            "--memory-limit", "96M", "--verbose", "--output", streamed)
+        let run = try gauss(["fit", data, "-k", "4", "--covariance", "diag", "--init", "k-means++", "--max-iter", "4", "--tol", "0",
+                             "--memory-limit", "96M", "--verbose", "--output", streamed] + fit, environment: nil)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stderr.contains("streaming it from disk"))
         let peak = try #require(reportedPeak(run.stderr), "\(run.stderr)")
@@ -32,14 +33,15 @@ import Testing
 
         // The same fit with the file mapped and kept resident: the same model.
         let resident = directory.appendingPathComponent("resident.json").path
-        let whole = try gauss("fit", data, "-k", "4", "--covariance", "diag", "--init", "k-means++", "--max-iter", "4", "--tol", "0",
-                              "--verbose", "--output", resident)
+        let whole = try gauss(["fit", data, "-k", "4", "--covariance", "diag", "--init", "k-means++", "--max-iter", "4", "--tol", "0",
+                               "--verbose", "--output", resident] + fit, environment: nil)
         #expect(whole.status == 0, "\(whole.stderr)")
         let wholePeak = try #require(reportedPeak(whole.stderr), "\(whole.stderr)")
         #expect(wholePeak > fileBytes, "a resident fit holds the whole file")
         let a = try jsonObject(streamed), b = try jsonObject(resident)
         #expect(a["means"] as? [[Double]] == b["means"] as? [[Double]])
         #expect(a["lower_bound"] as? Double == b["lower_bound"] as? Double)
+        #expect((a["model"] as? String) == (fit.isEmpty ? "gaussian_mixture" : "bayesian"))
     }
 
     @Test func aLimitTooSmallForTheFitIsOneSentence() throws {
