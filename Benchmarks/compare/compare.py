@@ -1,6 +1,6 @@
 """Gauss against its peers, on the same inputs, in one run.
 
-    scripts/compare [--quick] [--only em,mlpack,kmeans,gmm] [--chart OUT.svg] [--json OUT.json] [--markdown OUT.md]
+    scripts/compare [--quick] [--only em,bayesian,mlpack,kmeans,gmm] [--chart OUT.svg] [--json OUT.json] [--markdown OUT.md]
 
 Cases:
   em      one EM iteration per covariance type against scikit-learn, at Old
@@ -10,6 +10,12 @@ Cases:
           skipped in the M-step);
           per-iteration time = (time of 1+m iterations - time of 1) / m, each
           the best of several repeats; the lower bounds must agree.
+  bayesian  one variational iteration (BayesianGaussianMixture, default
+          priors, Dirichlet process) against scikit-learn's, full and diag,
+          at n=100 000 (d=128, K=32), from the same starting responsibilities
+          (each row one-hot on its nearest of K evenly spaced rows; scikit-
+          learn takes none, so a subclass starts from them), per-iteration
+          time as for em; the lower bounds must agree.
   mlpack  the n=20 000 full case against mlpack's gmm_train (per-iteration
           time as above, each side from its own k-means start: mlpack's Python
           binding takes no initial parameters). So agreement is checked
@@ -25,7 +31,7 @@ Cases:
           against scikit-learn's lloyd; the inertias must agree.
   gmm     the gradbench GMM gradient against JAX (jit, float64), interleaved
           in rounds; every gradient element must agree.
---quick runs the n=20 000 EM and k-means cases and four gradient sizes (under
+--quick runs the n=20 000 EM, variational and k-means cases and four gradient sizes (under
 two minutes); the default runs everything. Any disagreement, or a peer that
 fails, makes the script exit with status 1 after printing which.
 """
@@ -48,7 +54,7 @@ tools = os.path.join(root, "Benchmarks", ".build", "release")
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--quick", action="store_true")
-parser.add_argument("--only", default="em,mlpack,kmeans,gmm")
+parser.add_argument("--only", default="em,bayesian,mlpack,kmeans,gmm")
 parser.add_argument("--repeats", type=int, default=2)
 parser.add_argument("--iterations", type=int, default=2)
 parser.add_argument("--rounds", type=int, default=7)
@@ -204,6 +210,54 @@ def em_cases(tmp, sizes):
                         "peer_floor_s": peer_floor,
                         "agree": math.isfinite(bound) and abs(bound - reference_bound) <= tolerance * abs(reference_bound),
                         "detail": f"bounds {bound:.10g} / {reference_bound:.10g}"})
+
+
+def nearest_row_responsibilities(X, k):
+    """One-hot responsibilities: each row on its nearest of K evenly spaced rows."""
+    centers = evenly_spaced(X, k)
+    distances = (X * X).sum(1)[:, None] - 2 * X @ centers.T + (centers * centers).sum(1)[None, :]
+    resp = np.zeros((X.shape[0], k))
+    resp[np.arange(X.shape[0]), distances.argmin(1)] = 1
+    return resp
+
+
+def bayesian_cases(tmp, sizes):
+    import sklearn
+    from sklearn.mixture import BayesianGaussianMixture
+
+    class FromResponsibilities(BayesianGaussianMixture):
+        """scikit-learn's variational mixture started from given responsibilities."""
+
+        def __init__(self, start=None, **kwargs):
+            super().__init__(**kwargs)
+            self.start = start
+
+        def _initialize_parameters(self, X, random_state, xp=None):
+            self._initialize(X, self.start)
+
+    print(f"# Variational mixture against scikit-learn {sklearn.__version__} BayesianGaussianMixture "
+          f"(default priors), from the same starting responsibilities", flush=True)
+    for label, X, k in sizes:
+        path, start_path = os.path.join(tmp, f"bayesian-{label}.npy"), os.path.join(tmp, f"bayesian-{label}-start.npy")
+        np.save(path, X)
+        start = nearest_row_responsibilities(X, k)
+        np.save(start_path, start)
+        for covariance_type in ["full", "diag"]:
+            def fit(iterations):
+                model = FromResponsibilities(start=start, n_components=k, covariance_type=covariance_type, tol=0,
+                                             max_iter=iterations)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    return timed(lambda: model.fit(X).lower_bound_)
+
+            reference, reference_bound = per_iteration(fit)
+            result = run_tool("em-iteration", path, k, covariance_type, "--bayesian", start_path,
+                              "--iterations", args.iterations, "--repeats", args.repeats)
+            ours, bound = result["seconds_per_iteration"], result["lower_bound"]
+            report({"case": f"variational {covariance_type} {label}", "peer": "scikit-learn", "peer_s": reference,
+                    "gauss_s": ours, "ratio": reference / ours,
+                    "agree": math.isfinite(bound) and abs(bound - reference_bound) <= 1e-9 * abs(reference_bound),
+                    "detail": f"bounds {bound:.10g} / {reference_bound:.10g}"})
 
 
 def mlpack_cases(tmp):
@@ -396,7 +450,9 @@ large = ("n=100000", make_data(100_000, 128, 32), 32)
 overlapping = ("n=100000 overlapping", make_data(100_000, 128, 32, spread=0.25), 32)
 sizes = [medium] if args.quick else [("faithful", faithful(), 2), medium, large, overlapping]
 with tempfile.TemporaryDirectory() as tmp:
-    for name, run in [("em", lambda: em_cases(tmp, sizes)), ("mlpack", lambda: mlpack_cases(tmp)),
+    for name, run in [("em", lambda: em_cases(tmp, sizes)),
+                      ("bayesian", lambda: bayesian_cases(tmp, [medium] if args.quick else [large])),
+                      ("mlpack", lambda: mlpack_cases(tmp)),
                       ("kmeans", lambda: kmeans_cases(tmp, [size for size in sizes
                                                          if size[0] in ("n=20000", "n=100000", "n=100000 overlapping")])),
                       ("gmm", lambda: gmm_cases([(2, 5), (10, 25), (32, 50), (64, 100)] if args.quick else

@@ -92,6 +92,15 @@ protocol CovarianceFamily {
         from statistics: SufficientStatistics, shiftedMeans: Matrix<Double>, counts: [Double], regularization: Double
     ) -> CovarianceParameters
 
+    /// The M-step's `covariances` (about the responsibility means x̄ₖ) taken
+    /// about other means μₖ instead, for EM with fixed means: widened by the
+    /// spread of the offsets δₖ = x̄ₖ − μₖ (K×d), each component's outer
+    /// product weighted by its count Nₖ over the denominator its covariance
+    /// has (`regularizedCounts`, Nₖ + 10·ε; their sum for a shared one).
+    static func widening(
+        _ covariances: CovarianceParameters, byOffsets delta: Matrix<Double>, counts: [Double], regularizedCounts: [Double]
+    ) -> CovarianceParameters
+
     // MARK: Variational mixture
 
     /// scikit-learn's default `covariance_prior` Ψ₀ in this family's shape

@@ -32,6 +32,17 @@ public struct GaussianMixture: Sendable {
         case randomFromData = "random_from_data"
     }
 
+    /// Parameters that EM holds at their starting values (see
+    /// ``GaussianMixture/fixedParameters``).
+    public struct FixedParameters: OptionSet, Sendable, Hashable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        public static let weights = FixedParameters(rawValue: 1 << 0)
+        public static let means = FixedParameters(rawValue: 1 << 1)
+        public static let covariances = FixedParameters(rawValue: 1 << 2)
+    }
+
     /// What a progress handler is told after every EM iteration.
     public struct Progress: Sendable {
         /// Which start (0-based) of ``GaussianMixture/initializationCount``.
@@ -80,6 +91,15 @@ public struct GaussianMixture: Sendable {
     public var seed: UInt64
     /// Called after every EM iteration.
     public var progress: (@Sendable (Progress) -> Void)?
+    /// Parameters held at their starting values through every iteration
+    /// (default none): the M-step maximises the expected log-likelihood over
+    /// the others, so the lower bound still never decreases. With the means
+    /// held, the covariances are the responsibilities' scatter about them.
+    /// The starting values are the start's: give them as ``initialWeights``,
+    /// ``initialMeans`` or ``initialPrecisions`` to choose them (uniform
+    /// weights and identity precisions give the lecture's EM that learns
+    /// the means alone).
+    public var fixedParameters: FixedParameters = []
     /// The memory a fit may use beyond its data, in bytes (nil: the
     /// machine's physical memory). A fit whose ``memoryEstimate(rows:columns:)``
     /// exceeds it fails with ``ClusteringError/insufficientMemory(required:limit:)``
@@ -194,7 +214,8 @@ public struct GaussianMixture: Sendable {
             let change = lowerBound - previous
             converged = abs(change) < tolerance
             let newCovariances: CovarianceParameters
-            (parameters, newCovariances) = try statistics.parameters(regularization: regularization)
+            (parameters, newCovariances) = try statistics.parameters(
+                regularization: regularization, holding: fixedParameters, at: parameters, covariances: initialCovariances)
             if converged || iterations == maxIterations { covariances = newCovariances }
             if let progress {
                 let elapsed = ContinuousClock.now - clock

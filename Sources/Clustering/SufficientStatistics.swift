@@ -107,6 +107,32 @@ extension SufficientStatistics {
         return (MixtureParameters(weights: weights, means: means, precisionsCholesky: factors), covariances)
     }
 
+    /// The M-step with the parameters in `fixed` kept as `current` (and
+    /// `covariances`, the covariances of `current`'s precision factors) has
+    /// them: the others maximise the expected log-likelihood given those.
+    /// Means do not depend on the weights or covariances, and weights on
+    /// neither; covariances about fixed means μₖ are the scatter about
+    /// them, the responsibilities' covariances widened by δₖ = x̄ₖ − μₖ.
+    func parameters(regularization: Double, holding fixed: GaussianMixture.FixedParameters, at current: MixtureParameters,
+                    covariances currentCovariances: CovarianceParameters) throws(ClusteringError) -> (MixtureParameters, CovarianceParameters) {
+        guard !fixed.isEmpty else { return try parameters(regularization: regularization) }
+        var (n, means, covariances) = try gaussianEstimates(regularization: regularization)
+        let nTotal = n.reduce(0, +)
+        let weights = fixed.contains(.weights) ? current.weights : n.map { $0 / nTotal }
+        if fixed.contains(.means) {
+            if !fixed.contains(.covariances) {
+                let offsets = Matrix<Double>(rows: componentCount, columns: dimension) { c, j in means[c, j] - current.means[c, j] }
+                covariances = covarianceType.family.widening(covariances, byOffsets: offsets, counts: counts, regularizedCounts: n)
+            }
+            means = current.means
+        }
+        if fixed.contains(.covariances) {
+            return (MixtureParameters(weights: weights, means: means, precisionsCholesky: current.precisionsCholesky), currentCovariances)
+        }
+        let factors = try covariances.precisionsCholeskyForMStep(regularization: regularization)
+        return (MixtureParameters(weights: weights, means: means, precisionsCholesky: factors), covariances)
+    }
+
     /// Nₖ (with scikit-learn's 10·ε added), the means and the covariances
     /// (`regularization` added to every variance) of the responsibilities:
     /// scikit-learn's `_estimate_gaussian_parameters`, from which EM and the

@@ -36,6 +36,11 @@ struct Fit: ParsableCommand {
 
     @OptionGroup(title: "Variational fit") var variational: BayesianOptions
 
+    @Option(help: ArgumentHelp("Parameters EM holds at their starting values: a comma-separated list of weights, means, covariances.",
+                               discussion: "weights=uniform and covariances=identity hold them at 1/K and the identity instead; "
+                                   + "--fix weights=uniform,covariances=identity is the EM that learns only the means."))
+    var fix: FixOption?
+
     @Option(name: .customLong("init-from"), help: "Start EM from the weights, means and covariances of this model file.")
     var initFrom: String?
 
@@ -70,6 +75,7 @@ struct Fit: ParsableCommand {
     func validate() throws {
         if let components, components < 1 { throw ValidationError("--components must be at least 1, got \(components)") }
         if distributed, let conflict = distributedConflict { throw ValidationError(conflict) }
+        if fix != nil && variational.bayesian { throw ValidationError("--fix applies to EM, not to --bayesian") }
         if [initFrom, initResponsibilities, initLabels].compactMap({ $0 }).count > 1 {
             throw ValidationError("--init-from, --init-responsibilities and --init-labels each say where EM starts; give one")
         }
@@ -90,6 +96,7 @@ struct Fit: ParsableCommand {
         } else {
             var estimator = em.estimator(components: components ?? 1, covariance: covariance?.type ?? .full)
             try applyStart(to: &estimator, rows: data.rows, dimension: data.columns)
+            applyFixedParameters(to: &estimator, dimension: data.columns)
             estimator.progress = progressReporter(verbose: verbose, maxIterations: em.maxIter)
             estimator.memoryLimit = fitAllocationLimit(budget: memoryBudget, dataBytes: data.byteCount, streamed: data.isStreamed)
             model = try describing(self.data, sampleWeights: sampleWeights, initialModel: startFile) {
@@ -105,6 +112,18 @@ struct Fit: ParsableCommand {
 }
 
 extension Fit {
+    /// Holds what `--fix` names, at the values it gives (after the start
+    /// options, which they replace).
+    func applyFixedParameters(to estimator: inout GaussianMixture, dimension: Int) {
+        guard let fix else { return }
+        estimator.fixedParameters = fix.parameters
+        let k = estimator.componentCount
+        if fix.uniformWeights { estimator.initialWeights = [Double](repeating: 1 / Double(k), count: k) }
+        if fix.identityCovariances {
+            estimator.initialPrecisions = .identity(estimator.covarianceType, componentCount: k, dimension: dimension)
+        }
+    }
+
     /// `--memory-limit`, or the machine's physical memory.
     var memoryBudget: Int { memoryLimit?.bytes ?? Int(clamping: ProcessInfo.processInfo.physicalMemory) }
 
@@ -115,7 +134,11 @@ extension Fit {
             n_components: model.componentCount, covariance_type: model.covarianceType.rawValue, tol: em.tol,
             reg_covar: em.regCovar, max_iter: em.maxIter, n_init: em.nInit,
             init_params: startOption ?? em.initialization.rawValue, seed: em.seed,
-            dtype: dtype.rawValue, n_samples: rows)
+            dtype: dtype.rawValue, n_samples: rows,
+            fixed_parameters: fix.map { fix in
+                [("weights", GaussianMixture.FixedParameters.weights), ("means", .means), ("covariances", .covariances)]
+                    .filter { fix.parameters.contains($0.1) }.map(\.0)
+            })
         try writeModel(model, settings: settings, to: output)
         if let output {
             var active = ""

@@ -42,6 +42,7 @@ extension Fit {
             if variational.bayesian { try variational.check(dimension: header.columns) }
             var estimator = em.estimator(components: components ?? 1, covariance: covariance?.type ?? .full)
             if let initFrom { try applyInitialModel(initFrom, to: &estimator, dimension: header.columns) }
+            applyFixedParameters(to: &estimator, dimension: header.columns)
             return (header, estimator)
         }
         let dtype = em.dtype ?? (header.dtype == .float32 ? .float32 : .float64)

@@ -17,6 +17,8 @@ struct FitSettings: Codable {
     var seed: UInt64
     var dtype: String
     var n_samples: Int
+    /// The parameters `--fix` held, when any.
+    var fixed_parameters: [String]? = nil
 }
 
 /// A model a model file holds: fitted by EM or by variational inference.

@@ -69,3 +69,26 @@ struct EMOptions: ParsableArguments {
 }
 
 import Foundation
+
+/// `--fix`: parameters EM holds at their starting values, and optionally
+/// the values: `weights=uniform` (1/K each) and `covariances=identity`.
+struct FixOption: ExpressibleByArgument {
+    var parameters: GaussianMixture.FixedParameters = []
+    var uniformWeights = false
+    var identityCovariances = false
+
+    init?(argument: String) {
+        for item in argument.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            switch item {
+            case "weights": parameters.insert(.weights)
+            case "means": parameters.insert(.means)
+            case "covariances": parameters.insert(.covariances)
+            case "weights=uniform": parameters.insert(.weights); uniformWeights = true
+            case "covariances=identity": parameters.insert(.covariances); identityCovariances = true
+            default: return nil
+            }
+        }
+    }
+
+    static var defaultValueDescription: String { "none" }
+}

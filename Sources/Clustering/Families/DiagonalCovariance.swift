@@ -108,6 +108,16 @@ enum DiagonalCovariance: CovarianceFamily {
         })
     }
 
+    /// σ²ₖⱼ + Nₖ/nₖ·δ²ₖⱼ.
+    static func widening(
+        _ covariances: CovarianceParameters, byOffsets delta: Matrix<Double>, counts: [Double], regularizedCounts n: [Double]
+    ) -> CovarianceParameters {
+        let variances = covariances.blocks[0]
+        return .diag(Matrix(rows: delta.rows, columns: delta.columns) { c, j in
+            variances[c, j] + counts[c] / n[c] * delta[c, j] * delta[c, j]
+        })
+    }
+
     static func defaultCovariancePrior(dataCovariance: Matrix<Double>) -> Matrix<Double> {
         Matrix(rows: 1, columns: dataCovariance.rows) { _, j in dataCovariance[j, j] }
     }

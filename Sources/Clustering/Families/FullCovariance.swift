@@ -82,6 +82,16 @@ enum FullCovariance: CovarianceFamily {
         })
     }
 
+    /// Σₖ + Nₖ/nₖ·δₖδₖᵀ.
+    static func widening(
+        _ covariances: CovarianceParameters, byOffsets delta: Matrix<Double>, counts: [Double], regularizedCounts n: [Double]
+    ) -> CovarianceParameters {
+        .full(covariances.blocks.enumerated().map { c, sigma in
+            let weight = counts[c] / n[c]
+            return Matrix(rows: sigma.rows, columns: sigma.columns) { i, j in sigma[i, j] + weight * delta[c, i] * delta[c, j] }
+        })
+    }
+
     static func defaultCovariancePrior(dataCovariance: Matrix<Double>) -> Matrix<Double> { dataCovariance }
 
     /// Wₖ = (Ψ₀ + Nₖ·Sₖ + Nₖ·β₀/βₖ·δₖδₖᵀ) / νₖ.

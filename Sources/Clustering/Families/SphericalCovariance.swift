@@ -115,6 +115,16 @@ enum SphericalCovariance: CovarianceFamily {
         })
     }
 
+    /// σ²ₖ + Nₖ/nₖ·(mean over j of δ²ₖⱼ).
+    static func widening(
+        _ covariances: CovarianceParameters, byOffsets delta: Matrix<Double>, counts: [Double], regularizedCounts n: [Double]
+    ) -> CovarianceParameters {
+        let variances = covariances.blocks[0], d = delta.columns
+        return .spherical((0..<delta.rows).map { c in
+            variances[c, 0] + counts[c] / n[c] * (0..<d).reduce(0.0) { $0 + delta[c, $1] * delta[c, $1] } / Double(d)
+        })
+    }
+
     static func defaultCovariancePrior(dataCovariance: Matrix<Double>) -> Matrix<Double> {
         let d = dataCovariance.rows
         return Matrix(rows: 1, columns: 1, elements: [(0..<d).reduce(0.0) { $0 + dataCovariance[$1, $1] } / Double(d)])

@@ -71,6 +71,19 @@ enum TiedCovariance: CovarianceFamily {
         return .tied(sigma)
     }
 
+    /// Σ + Σₖ Nₖ·δₖδₖᵀ / Σₖ nₖ.
+    static func widening(
+        _ covariances: CovarianceParameters, byOffsets delta: Matrix<Double>, counts: [Double], regularizedCounts n: [Double]
+    ) -> CovarianceParameters {
+        let k = delta.rows, d = delta.columns, nTotal = n.reduce(0, +)
+        var spread = Matrix<Double>(rows: d, columns: d)
+        let scaled = Matrix<Double>(rows: k, columns: d) { c, j in delta[c, j] * counts[c].squareRoot() }
+        BLAS.syrk(scaled, into: &spread, triangle: .lower, transpose: .transpose)
+        spread.symmetrize(from: .lower)
+        let sigma = covariances.blocks[0]
+        return .tied(Matrix(rows: d, columns: d) { i, j in sigma[i, j] + spread[i, j] / nTotal })
+    }
+
     static func defaultCovariancePrior(dataCovariance: Matrix<Double>) -> Matrix<Double> { dataCovariance }
 
     /// W = (Ψ₀ + S·ΣNₖ/K + β₀/K·Σₖ (Nₖ/βₖ)·δₖδₖᵀ) / ν.
