@@ -139,6 +139,18 @@ public struct GaussianMixture: Sendable {
         try fitBlocks(BlockReader(source), sampleWeights: sampleWeights)
     }
 
+    /// Fits the rows and labels each with its most probable component under
+    /// the fitted model (scikit-learn's `fit_predict`, whose labels come
+    /// from an E-step after the fit, so they equal `model.predict(source)`).
+    ///
+    /// - Complexity: the fit and one more pass over the rows.
+    public func fitPredict<Source: RowBlockSource>(
+        _ source: Source, sampleWeights: [Double]? = nil
+    ) throws(ClusteringError) -> (model: GaussianMixtureModel, labels: [Int]) {
+        let model = try fit(source, sampleWeights: sampleWeights)
+        return (model, try model.predict(source))
+    }
+
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func fitBlocks<Scalar: BLASScalar>(_ source: BlockReader<Scalar>, sampleWeights: [Double]?) throws(ClusteringError) -> GaussianMixtureModel {

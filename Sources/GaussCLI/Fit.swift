@@ -60,6 +60,10 @@ struct Fit: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write the model here instead of to stdout.")
     var output: String?
 
+    @Option(help: ArgumentHelp("Write each row's most probable component (0 to K-1), one per line, to this file.",
+                               discussion: "scikit-learn's fit_predict: the labels of the fitted model, as gauss predict gives them."))
+    var labels: String?
+
     @Option(name: .customLong("memory-limit"), parsing: .unconditional,
             help: ArgumentHelp("Memory the fit may use, data and this program included (e.g. 512M, 8G).",
                                discussion: "A .npy file larger than half of it is streamed from disk on every pass."))
@@ -75,6 +79,9 @@ struct Fit: ParsableCommand {
     func validate() throws {
         if let components, components < 1 { throw ValidationError("--components must be at least 1, got \(components)") }
         if distributed, let conflict = distributedConflict { throw ValidationError(conflict) }
+        if labels == "-" && (output ?? "-") == "-" {
+            throw ValidationError("--labels - and the model would both go to standard output; give the model an --output file")
+        }
         if fix != nil && variational.bayesian { throw ValidationError("--fix applies to EM, not to --bayesian") }
         if [initFrom, initResponsibilities, initLabels].compactMap({ $0 }).count > 1 {
             throw ValidationError("--init-from, --init-responsibilities and --init-labels each say where EM starts; give one")
@@ -82,7 +89,8 @@ struct Fit: ParsableCommand {
     }
 
     func run() throws {
-        try checkOutput(output, isNotAnyOf: [data, sampleWeights, initFrom, initResponsibilities, initLabels])
+        try checkOutput(output, isNotAnyOf: [data, sampleWeights, initFrom, initResponsibilities, initLabels, labels])
+        try checkOutput(labels, isNotAnyOf: [data, sampleWeights, initFrom, initResponsibilities, initLabels, output], option: "--labels")
         if distributed { return try runDistributed() }
         if verbose { standardError(Info.kernelSummary) }
         let data = try openFitInput(self.data, columns: em.columnList, dtype: em.dtype, memoryBudget: memoryBudget)
@@ -108,6 +116,7 @@ struct Fit: ParsableCommand {
             standardError("gauss: peak resident memory \(memory.peak / (1 << 20)) MiB")
         }
         try write(model, dtype: data.dtype, rows: data.rows)
+        if let labels { try writeLabels(of: model, for: data, to: labels) }
     }
 }
 
@@ -121,6 +130,22 @@ extension Fit {
         if fix.uniformWeights { estimator.initialWeights = [Double](repeating: 1 / Double(k), count: k) }
         if fix.identityCovariances {
             estimator.initialPrecisions = .identity(estimator.covarianceType, componentCount: k, dimension: dimension)
+        }
+    }
+
+    /// Writes the fitted model's label of every row to `path`, reading the
+    /// rows a block at a time as `predict` does.
+    func writeLabels(of model: FittedModel, for input: FitInput, to path: String) throws {
+        try writeOutput(to: path) { write in
+            try DataBlocks(input: input, path: data).forEach { _, block in
+                let labels: [Int]
+                switch block {
+                case .float(let m): labels = try model.predict(m)
+                case .double(let m): labels = try model.predict(m)
+                }
+                var text = labels.map { "\($0)\n" }.joined()
+                try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
+            }
         }
     }
 

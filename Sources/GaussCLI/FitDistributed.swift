@@ -17,6 +17,7 @@ extension Fit {
             return "--init-responsibilities and --init-labels are not supported with --distributed; use --init-from"
         }
         if em.columns != nil { return "--columns applies to CSV files, and --distributed reads .npy files" }
+        if labels != nil { return "--labels is not supported with --distributed: each process holds only its own rows" }
         if variational.bayesian && initFrom != nil { return "--bayesian --init-from (continuing a variational fit) is not supported with --distributed" }
         return nil
     }

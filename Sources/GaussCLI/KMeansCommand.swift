@@ -107,7 +107,7 @@ struct KMeansCommand: ParsableCommand {
 
     func run() throws {
         try checkOutput(output, isNotAnyOf: [data, sampleWeights, labels])
-        try checkOutput(labels, isNotAnyOf: [data, sampleWeights, output])
+        try checkOutput(labels, isNotAnyOf: [data, sampleWeights, output], option: "--labels")
         if distributed { return try runDistributed() }
         let budget = Int(clamping: ProcessInfo.processInfo.physicalMemory)
         let input = try openFitInput(data, columns: columns?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },

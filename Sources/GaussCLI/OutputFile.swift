@@ -102,14 +102,14 @@ enum OutputDestination: Equatable {
 /// Refuses an output that is one of the command's inputs (the same file,
 /// by device and inode, however it is spelled): writing it would destroy
 /// the input, or read it half-written.
-func checkOutput(_ output: String?, isNotAnyOf inputs: [String?]) throws {
+func checkOutput(_ output: String?, isNotAnyOf inputs: [String?], option: String = "--output") throws {
     guard let output, output != "-" else { return }
     var out = stat()
     guard stat(output, &out) == 0, out.st_mode & S_IFMT == S_IFREG else { return }
     for case let input? in inputs {
         var status = stat()
         if stat(input, &status) == 0 && status.st_dev == out.st_dev && status.st_ino == out.st_ino {
-            throw ValidationError("--output \(output) is the input \(input); write the output to another file")
+            throw ValidationError("\(option) \(output) is the input \(input); write the output to another file")
         }
     }
 }
