@@ -66,18 +66,12 @@ extension Fit {
             var fitting = variational.estimator(components: components ?? 1, covariance: covariance?.type ?? .full, em: em)
             fitting.memoryLimit = memoryLimit
             fitting.progress = progress
-            let distributed = DistributedBayesianGaussianMixture(fitting)
-            model = dtype == .float32
-                ? try distributed.fit(npyFile: data, as: Float.self, releasesPages: streamed, communicator: timed)
-                : try distributed.fit(npyFile: data, as: Double.self, releasesPages: streamed, communicator: timed)
+            model = try fitFile(DistributedBayesianGaussianMixture(fitting), dtype: dtype, streamed: streamed, communicator: timed)
         } else {
             var fitting = estimator
             fitting.memoryLimit = memoryLimit
             fitting.progress = progress
-            let distributed = DistributedGaussianMixture(fitting)
-            model = dtype == .float32
-                ? try distributed.fit(npyFile: data, as: Float.self, releasesPages: streamed, communicator: timed)
-                : try distributed.fit(npyFile: data, as: Double.self, releasesPages: streamed, communicator: timed)
+            model = try fitFile(DistributedGaussianMixture(fitting), dtype: dtype, streamed: streamed, communicator: timed)
         }
         if rank == 0 { finishProgress() }
         if verbose {
@@ -100,8 +94,28 @@ extension Fit {
         }
         if rank == 0 { try write(model, dtype: dtype, rows: header.rows) }
     }
+
+    /// `fitter`'s fit of the data file, read as `dtype`.
+    private func fitFile<Fitter: DistributedMixtureFit, C: Communicator>(
+        _ fitter: Fitter, dtype: DataType, streamed: Bool, communicator: C
+    ) throws(DistributedFailure) -> FittedModel {
+        dtype == .float32
+            ? try fitter.fit(npyFile: data, as: Float.self, releasesPages: streamed, communicator: communicator)
+            : try fitter.fit(npyFile: data, as: Double.self, releasesPages: streamed, communicator: communicator)
+    }
     #endif
 }
+
+/// EM and the variational fit over MPI, for ``Fit``'s one call site.
+protocol DistributedMixtureFit {
+    associatedtype Model: MixtureModel & Encodable
+    func fit<Scalar: BLASScalar, C: Communicator>(
+        npyFile path: String, as: Scalar.Type, releasesPages: Bool, communicator: C
+    ) throws(DistributedFailure) -> Model
+}
+
+extension DistributedGaussianMixture: DistributedMixtureFit {}
+extension DistributedBayesianGaussianMixture: DistributedMixtureFit {}
 
 /// A communicator that adds up the time spent in its collective operations:
 /// the transfer and any wait for slower processes.
