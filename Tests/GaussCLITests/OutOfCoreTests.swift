@@ -158,7 +158,7 @@ func jsonObject(_ path: String) throws -> [String: Any] {
         let npy = directory.appendingPathComponent("faithful.npy").path
         try Npy.write(try CSV.read(contentsOf: faithful).matrix, to: npy)
         let fromCSV = try gauss("select", faithful, "--components", "1...3", "--seed", "2")
-        let fromNpy = try gauss("select", npy, "--components", "1...3", "--seed", "2", "--memory-limit", "64M")
+        let fromNpy = try gauss("select", npy, "--components", "1...3", "--seed", "2", "--memory-limit", "1G")
         #expect(fromCSV.status == 0 && fromNpy.status == 0, "\(fromNpy.stderr)")
         #expect(fromCSV.stdout == fromNpy.stdout)
     }
