@@ -55,7 +55,7 @@ datasets <- list(
 )
 cases <- list(list("faithful", 2), list("faithful", 3), list("iris", 3), list("iris", 4), list("synthetic", 4))
 models <- c("EII", "VII", "EEI", "VEI", "EVI", "VVI", "EEE", "VEE", "EVE", "VVE", "EEV", "VEV", "EVV", "VVV")
-control <- emControl(tol = c(1e-12, 1e-12), itmax = c(20000, 20000))
+control <- emControl(tol = c(1e-15, 1e-15), itmax = c(100000, 100000))
 
 starts <- list()
 fits <- list()

@@ -213,6 +213,10 @@ public struct BayesianGaussianMixture: Sendable {
     /// priors given. `totalRows` is the number of rows of the whole data set
     /// when `source` is one part of it.
     package func validate<Source: RowBlockSource>(_ source: Source, sampleWeights: [Double]?, totalRows: Int? = nil) throws(ClusteringError) {
+        guard covarianceType.isScikitLearnType else {
+            throw .invalidSetting(name: "covariance type",
+                                  reason: "the variational mixture has scikit-learn's full, tied, diag and spherical, not mclust's \(covarianceType.mclustName)")
+        }
         try em.validate(source, sampleWeights: sampleWeights, totalRows: totalRows)
         try validatePriors(dimension: source.columnCount)
     }

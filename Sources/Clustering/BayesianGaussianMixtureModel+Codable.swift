@@ -60,10 +60,12 @@ extension BayesianGaussianMixtureModel: Codable {
         try container.encode(priors.meanPrecision, forKey: .meanPrecisionPrior)
         try container.encode(priors.mean, forKey: .meanPrior)
         try container.encode(priors.degreesOfFreedom, forKey: .degreesOfFreedomPrior)
-        switch (covarianceType, priors.covariance) {
-        case (.spherical, let prior): try container.encode(prior[0, 0], forKey: .covariancePrior)
-        case (.diag, let prior): try container.encode(prior.elements, forKey: .covariancePrior)
-        case (_, let prior): try container.encodeRows(prior, forKey: .covariancePrior)
+        // Nested as scikit-learn's covariance_prior_: a number, a list or a matrix.
+        let prior = priors.covariance
+        switch Self.priorNesting(covarianceType, dimension: dimension) {
+        case .number: try container.encode(prior[0, 0], forKey: .covariancePrior)
+        case .list: try container.encode(prior.elements, forKey: .covariancePrior)
+        case .matrix: try container.encodeRows(prior, forKey: .covariancePrior)
         }
         try container.encode(weights, forKey: .weights)
         switch weightConcentration {
@@ -109,13 +111,16 @@ extension BayesianGaussianMixtureModel: Codable {
         guard let weightPrior = BayesianGaussianMixture.WeightPrior(rawValue: prior) else {
             throw corrupted(.weightPrior, "weight_concentration_prior_type must be dirichlet_process or dirichlet_distribution, got \(prior)")
         }
+        guard type.isScikitLearnType else {
+            throw corrupted(.covarianceType, "a variational model has one of scikit-learn's covariance types (full, tied, diag, spherical), not \(type.mclustName)")
+        }
         let covariancePrior: Matrix<Double>
-        switch type {
-        case .spherical: covariancePrior = Matrix(rows: 1, columns: 1, elements: [try container.decode(Double.self, forKey: .covariancePrior)])
-        case .diag:
+        switch Self.priorNesting(type, dimension: d) {
+        case .number: covariancePrior = Matrix(rows: 1, columns: 1, elements: [try container.decode(Double.self, forKey: .covariancePrior)])
+        case .list:
             let values = try container.decode([Double].self, forKey: .covariancePrior)
             covariancePrior = Matrix(rows: 1, columns: values.count, elements: values)
-        case .full, .tied: covariancePrior = try container.decodeRows(forKey: .covariancePrior)
+        case .matrix: covariancePrior = try container.decodeRows(forKey: .covariancePrior)
         }
         let priors = BayesianPriors(
             weightPrior: weightPrior,
@@ -178,6 +183,18 @@ extension BayesianGaussianMixtureModel: Codable {
                   iterationCount: try container.decodeIfPresent(Int.self, forKey: .iterationCount) ?? 0,
                   lowerBound: try container.decodeIfPresent(Double.self, forKey: .lowerBound) ?? -.infinity,
                   lowerBoundHistory: try container.decodeIfPresent([Double].self, forKey: .lowerBoundHistory) ?? [])
+    }
+}
+
+extension BayesianGaussianMixtureModel {
+    enum PriorNesting { case number, list, matrix }
+
+    /// How scikit-learn nests `covariance_prior_` for `type`: one
+    /// component's covariance, a number (spherical), a list (diag) or a
+    /// matrix (full, tied).
+    static func priorNesting(_ type: CovarianceType, dimension d: Int) -> PriorNesting {
+        guard type.family.storage == .componentValues else { return .matrix }
+        return type.family.blockShapes(components: 1, dimension: d)[0].columns == 1 ? .number : .list
     }
 }
 

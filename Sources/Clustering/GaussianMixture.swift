@@ -256,6 +256,10 @@ public struct GaussianMixture: Sendable {
         guard initializationCount >= 1 else {
             throw .invalidSetting(name: "initialization count", reason: "must be at least 1, got \(initializationCount)")
         }
+        if fixedParameters.contains(.means) && !fixedParameters.contains(.covariances) && !covarianceType.isScikitLearnType {
+            throw .invalidSetting(name: "fixed parameters",
+                                  reason: "with the means held, the covariances are fitted only for full, tied, diag and spherical, not \(covarianceType.mclustName); hold the covariances too")
+        }
         try validateShapeAndWeights(source, sampleWeights: sampleWeights, minimumRows: componentCount, totalRows: totalRows)
         try checkMemory(required: memoryEstimate(rows: source.rowCount, columns: source.columnCount), limit: memoryLimit)
         try source.checkFinite(blockRows: BlockSizes.rows)

@@ -43,7 +43,7 @@ public enum ModelSelection {
     ///   themselves, which no cell could fit.
     /// - Complexity: the sum of the fits' costs.
     public static func rank<Source: RowBlockSource>(
-        _ source: Source, componentCounts: [Int], covarianceTypes: [CovarianceType] = CovarianceType.allCases,
+        _ source: Source, componentCounts: [Int], covarianceTypes: [CovarianceType] = CovarianceType.scikitLearnTypes,
         estimator: GaussianMixture = GaussianMixture(), sampleWeights: [Double]? = nil
     ) throws(ClusteringError) -> Result {
         try validateData(source, sampleWeights: sampleWeights, minimumRows: 1)

@@ -1,10 +1,21 @@
 import ArgumentParser
 import Clustering
 
-/// `--covariance`.
-enum CovarianceOption: String, ExpressibleByArgument, CaseIterable {
-    case full, tied, diag, spherical
-    var type: CovarianceType { CovarianceType(rawValue: rawValue)! }
+/// `--covariance`: scikit-learn's name or mclust's (VVV, EEE, … VEV).
+struct CovarianceOption: ExpressibleByArgument {
+    var type: CovarianceType
+    /// As given on the command line.
+    var rawValue: String
+
+    init?(argument: String) {
+        guard let type = CovarianceType(name: argument) else { return nil }
+        self.type = type
+        rawValue = argument
+    }
+
+    static var allValueStrings: [String] {
+        CovarianceType.scikitLearnTypes.map(\.rawValue) + CovarianceType.mclustModels.map(\.mclustName)
+    }
 }
 
 /// `--init`.

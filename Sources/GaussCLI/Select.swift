@@ -28,7 +28,7 @@ struct Select: ParsableCommand {
     @Option(help: "Component counts: a range like 1...10, or a list like 2,4,8.")
     var components: String = "1...10"
 
-    @Option(help: "Covariance types: all, or a comma-separated list of full, tied, diag, spherical.")
+    @Option(help: "Covariance types: all (scikit-learn's four), or a comma-separated list of full, tied, diag, spherical or mclust's model names (EII … VVV).")
     var covariance: String = "all"
 
     @OptionGroup var em: EMOptions
@@ -75,10 +75,10 @@ struct Select: ParsableCommand {
     }
 
     func parsedTypes() throws -> [CovarianceType] {
-        if covariance == "all" { return CovarianceType.allCases }
+        if covariance == "all" { return CovarianceType.scikitLearnTypes }
         return try covariance.split(separator: ",").map {
-            guard let type = CovarianceType(rawValue: $0.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("--covariance takes all or full, tied, diag, spherical; got \($0)")
+            guard let type = CovarianceType(name: $0.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--covariance takes all or full, tied, diag, spherical or mclust's model names (EII … VVV); got \($0)")
             }
             return type
         }

@@ -7,7 +7,7 @@ import Testing
     static let blobs = try! referenceData("blobs")
 
     static let settings: [(CovarianceType, BayesianGaussianMixture.WeightPrior)] =
-        CovarianceType.allCases.flatMap { type in BayesianGaussianMixture.WeightPrior.allCases.map { (type, $0) } }
+        CovarianceType.scikitLearnTypes.flatMap { type in BayesianGaussianMixture.WeightPrior.allCases.map { (type, $0) } }
 
     /// Variational inference maximises the lower bound coordinate-wise: it
     /// never decreases, from any start (here random responsibilities, with

@@ -43,6 +43,7 @@ func covarianceParameters(_ value: Any, _ type: CovarianceType) -> CovariancePar
     case .tied: return .tied(matrix(value))
     case .diag: return .diag(matrix(value))
     case .spherical: return .spherical(vector(value))
+    default: preconditionFailure("scikit-learn fixtures hold only its four covariance types")
     }
 }
 

@@ -1,0 +1,21 @@
+import LinearAlgebra
+
+/// mclust's EVE, λ·D·Aₖ·Dᵀ: one volume and orientation, a shape per
+/// component. Given D, the rotated diagonals wₖ = diag(Dᵀ·Sₖ·D) give
+/// Aₖ = wₖ/gₖ and λ = Σₖ nₖ·gₖ / Σₖ nₖ (gₖ their geometric means, as for
+/// EVI); D comes from ``sharedOrientation(_:counts:diagonals:)``.
+enum EVECovariance: ConstrainedCovarianceFamily {
+    typealias Layout = FullCovariance
+    static var covarianceType: CovarianceType { .eve }
+    static func covarianceParameterCount(components k: Int, dimension d: Int) -> Int { 1 + k * (d - 1) + d * (d - 1) / 2 }
+
+    static func constrain(_ estimates: [Matrix<Double>], counts n: [Double]) -> [Matrix<Double>] {
+        let total = n.reduce(0, +)
+        let (orientation, diagonals) = sharedOrientation(estimates, counts: n) { w in
+            let g = w.map(geometricMean)
+            let lambda = n.indices.reduce(0.0) { $0 + n[$1] * g[$1] } / total
+            return w.indices.map { c in w[c].map { lambda * $0 / g[c] } }
+        }
+        return diagonals.map { rotated(orientation, diagonal: $0) }
+    }
+}

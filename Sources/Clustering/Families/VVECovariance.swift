@@ -1,0 +1,15 @@
+import LinearAlgebra
+
+/// mclust's VVE, λₖ·D·Aₖ·Dᵀ: one orientation, a volume and shape per
+/// component. Given D, each component's λₖ·Aₖ is its rotated diagonal
+/// diag(Dᵀ·Sₖ·D); D comes from ``sharedOrientation(_:counts:diagonals:)``.
+enum VVECovariance: ConstrainedCovarianceFamily {
+    typealias Layout = FullCovariance
+    static var covarianceType: CovarianceType { .vve }
+    static func covarianceParameterCount(components k: Int, dimension d: Int) -> Int { k + k * (d - 1) + d * (d - 1) / 2 }
+
+    static func constrain(_ estimates: [Matrix<Double>], counts n: [Double]) -> [Matrix<Double>] {
+        let (orientation, diagonals) = sharedOrientation(estimates, counts: n) { $0 }
+        return diagonals.map { rotated(orientation, diagonal: $0) }
+    }
+}
