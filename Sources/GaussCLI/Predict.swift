@@ -102,6 +102,7 @@ struct Predict: ParsableCommand {
             Examples:
               gauss predict model.json data.csv > labels.csv
               gauss predict model.json data.csv --proba --output probabilities.csv
+              gauss predict model.json data.csv --uncertainty
             """
     )
 
@@ -109,6 +110,13 @@ struct Predict: ParsableCommand {
 
     @Flag(help: "Print K comma-separated probabilities per row instead of a label.")
     var proba = false
+
+    @Flag(help: "Print each row's label and its uncertainty, 1 − its largest probability (mclust's uncertainty), as label,uncertainty.")
+    var uncertainty = false
+
+    func validate() throws {
+        if proba && uncertainty { throw ValidationError("--proba and --uncertainty are two different outputs; give one") }
+    }
 
     @OptionGroup var destination: OutputAndMemory
 
@@ -126,6 +134,13 @@ struct Predict: ParsableCommand {
                     case .double(let m): probabilities = try model.predictProbabilities(m)
                     }
                     text = CSV.string(probabilities)
+                } else if uncertainty {
+                    let classes: (labels: [Int], uncertainties: [Double])
+                    switch block {
+                    case .float(let m): classes = try model.classify(m)
+                    case .double(let m): classes = try model.classify(m)
+                    }
+                    text = zip(classes.labels, classes.uncertainties).map { "\($0),\($1)\n" }.joined()
                 } else {
                     let labels: [Int]
                     switch block {

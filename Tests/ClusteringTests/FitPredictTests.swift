@@ -32,3 +32,19 @@ import Testing
         #expect(labels == (try model.predict(data)))
     }
 }
+
+/// mclust's classification and uncertainty.
+@Suite struct ClassifyTests {
+    @Test func uncertaintyIsOneMinusTheLargestProbability() throws {
+        let data = try referenceData("faithful")
+        let model = try GaussianMixture(componentCount: 3, covarianceType: .vev, seed: 1).fit(data)
+        let (labels, uncertainties) = try model.classify(data)
+        let probabilities = try model.predictProbabilities(data)
+        #expect(labels == (try model.predict(data)))
+        for i in 0..<data.rows {
+            #expect(uncertainties[i] == 1 - probabilities.row(i).max()!)
+            #expect(uncertainties[i] >= 0 && uncertainties[i] <= 1 - 1.0 / 3 + 1e-15)
+        }
+        #expect(uncertainties.contains { $0 > 0.1 }, "Old Faithful has rows between components")
+    }
+}
