@@ -87,9 +87,12 @@ protocol CovarianceFamily {
     )
     /// The M-step's covariances, `regularization` added to every variance:
     /// `shiftedMeans` are the new means relative to the center (K×d) and
-    /// `counts` the Nₖ with scikit-learn's 10·ε added.
+    /// `counts` the Nₖ with scikit-learn's 10·ε added. `previous`, the
+    /// precision factors of the parameters the statistics were taken under
+    /// (nil at a start), is where an iterative M-step may start from.
     static func covariances(
-        from statistics: SufficientStatistics, shiftedMeans: Matrix<Double>, counts: [Double], regularization: Double
+        from statistics: SufficientStatistics, shiftedMeans: Matrix<Double>, counts: [Double], regularization: Double,
+        previous: CovarianceParameters?
     ) -> CovarianceParameters
 
     /// The M-step's `covariances` (about the responsibility means x̄ₖ) taken

@@ -53,7 +53,7 @@ extension GaussianMixture {
     ///   or ``ClusteringError/zeroTotalWeight`` for statistics of no rows.
     public func model(from statistics: SufficientStatistics, previous: GaussianMixtureModel? = nil) throws(ClusteringError) -> GaussianMixtureModel {
         guard statistics.totalWeight > 0 else { throw .zeroTotalWeight }
-        let (parameters, covariances) = try statistics.parameters(regularization: regularization)
+        let (parameters, covariances) = try statistics.parameters(regularization: regularization, previous: previous?.precisionsCholesky)
         let lowerBound = statistics.meanLogLikelihood
         let previousBound = previous?.lowerBound ?? -.infinity
         return GaussianMixtureModel(parameters: parameters, covariances: covariances,

@@ -95,12 +95,16 @@ extension SufficientStatistics {
     /// computes them (including its 10·ε added to every Nₖ, which keeps an
     /// empty component finite).
     ///
-    /// - Parameter weightsOverTotal: divide Nₖ by the total weight rather
-    ///   than by Σₖ Nₖ (scikit-learn's initialisation does this).
+    /// - Parameters:
+    ///   - weightsOverTotal: divide Nₖ by the total weight rather than by
+    ///     Σₖ Nₖ (scikit-learn's initialisation does this).
+    ///   - previous: the precision factors the statistics were taken under,
+    ///     where an iterative M-step starts (nil at a start).
     /// - Throws: ``ClusteringError/componentCollapsed(component:regularization:)``.
     /// - Complexity: the family's; O(K·d³) for full, O(d³ + K·d²) for tied, O(K·d) otherwise.
-    func parameters(regularization: Double, weightsOverTotal: Bool = false) throws(ClusteringError) -> (MixtureParameters, CovarianceParameters) {
-        let (n, means, covariances) = try gaussianEstimates(regularization: regularization)
+    func parameters(regularization: Double, weightsOverTotal: Bool = false,
+                    previous: CovarianceParameters? = nil) throws(ClusteringError) -> (MixtureParameters, CovarianceParameters) {
+        let (n, means, covariances) = try gaussianEstimates(regularization: regularization, previous: previous)
         let nTotal = n.reduce(0, +)
         let weights = n.map { $0 / (weightsOverTotal ? totalWeight : nTotal) }
         let factors = try covariances.precisionsCholeskyForMStep(regularization: regularization)
@@ -115,8 +119,8 @@ extension SufficientStatistics {
     /// them, the responsibilities' covariances widened by δₖ = x̄ₖ − μₖ.
     func parameters(regularization: Double, holding fixed: GaussianMixture.FixedParameters, at current: MixtureParameters,
                     covariances currentCovariances: CovarianceParameters) throws(ClusteringError) -> (MixtureParameters, CovarianceParameters) {
-        guard !fixed.isEmpty else { return try parameters(regularization: regularization) }
-        var (n, means, covariances) = try gaussianEstimates(regularization: regularization)
+        guard !fixed.isEmpty else { return try parameters(regularization: regularization, previous: current.precisionsCholesky) }
+        var (n, means, covariances) = try gaussianEstimates(regularization: regularization, previous: current.precisionsCholesky)
         let nTotal = n.reduce(0, +)
         let weights = fixed.contains(.weights) ? current.weights : n.map { $0 / nTotal }
         if fixed.contains(.means) {
@@ -139,7 +143,7 @@ extension SufficientStatistics {
     /// variational mixture each take their M-step.
     ///
     /// - Throws: ``ClusteringError/statisticsOverflow`` when a sum overflowed.
-    func gaussianEstimates(regularization: Double) throws(ClusteringError) -> (counts: [Double], means: Matrix<Double>, covariances: CovarianceParameters) {
+    func gaussianEstimates(regularization: Double, previous: CovarianceParameters? = nil) throws(ClusteringError) -> (counts: [Double], means: Matrix<Double>, covariances: CovarianceParameters) {
         let k = componentCount, d = dimension
         // Overflowed sums would surface as a "collapsed" component.
         guard firstMoments.elements.allSatisfy(\.isFinite) && secondMoments.elements.allSatisfy(\.isFinite) else {
@@ -150,7 +154,7 @@ extension SufficientStatistics {
         let shiftedMeans = Matrix<Double>(rows: k, columns: d) { i, j in firstMoments[i, j] / n[i] }
         let means = Matrix<Double>(rows: k, columns: d) { i, j in shiftedMeans[i, j] + center[j] }
         let covariances = covarianceType.family.covariances(from: self, shiftedMeans: shiftedMeans, counts: n,
-                                                            regularization: regularization)
+                                                            regularization: regularization, previous: previous)
         return (n, means, covariances)
     }
 }

@@ -67,7 +67,8 @@ func modelDifference(_ a: GaussianMixtureModel, _ b: GaussianMixtureModel) -> Do
         #expect(modelDifference(dropped, zeroed) < 1e-10)
     }
 
-    @Test(arguments: CovarianceType.scikitLearnTypes)
+    /// Every type, mclust's included: each streams and splits over workers as its layout does.
+    @Test(arguments: CovarianceType.allCases)
     func fileMatrixAndWorkerCountsGiveTheSameFit(type: CovarianceType) throws {
         // Large enough for several blocks per worker.
         var rng = Xoshiro256StarStar(seed: 11)
@@ -81,7 +82,10 @@ func modelDifference(_ a: GaussianMixtureModel, _ b: GaussianMixtureModel) -> Do
         let estimator = fixedStart(data, 3, type)
         let inMemory = try estimator.fit(data)
         let fromDisk = try estimator.fit(try NpyRowSource<Double>(path: path))
-        #expect(modelDifference(inMemory, fromDisk) == 0, "the same rows in the same blocks give the same bits")
+        // The same rows in the same blocks give the same statistics, bit for
+        // bit; the M-steps that call LAPACK's eigensolver (EVE, VVE, EEV, VEV)
+        // may round differently with the arrays' alignment.
+        #expect(modelDifference(inMemory, fromDisk) <= (type.isScikitLearnType ? 0 : 1e-13))
 
         let start = try fixedStart(data, 3, type).fit(data[rows: 0..<10], sampleWeights: nil) // any model to take statistics under
         let oneWorker = SufficientStatistics.expectation(of: data, under: start.parameters, rowWeights: nil, workers: 1)

@@ -43,14 +43,16 @@ func mclustData(_ name: String) throws -> Matrix<Double> {
         let type = try #require(CovarianceType(name: reference["model"] as! String))
         #expect(type.mclustName == reference["model"] as! String)
         let data = try mclustData(dataset)
-        var estimator = GaussianMixture(componentCount: k, covarianceType: type, tolerance: 2e-15, regularization: 0,
-                                        maxIterations: 50_000)
+        let loglik = double(reference["loglik"]!)
+        // mclust stopped at a relative change of 1e-15; Gauss's tolerance is
+        // an absolute change of the mean, here 1e-15 of it.
+        var estimator = GaussianMixture(componentCount: k, covarianceType: type, tolerance: 1e-15 * abs(loglik) / Double(data.rows),
+                                        regularization: 0, maxIterations: 20_000)
         estimator.initialResponsibilities = try GaussianMixture.responsibilities(labels: Self.start(dataset, k), componentCount: k)
         let model = try estimator.fit(data)
         #expect(model.converged)
 
         let n = Double(data.rows), d = data.columns
-        let loglik = double(reference["loglik"]!)
         if type == .vve {
             // mclust's VVE M-step leaves λₖ out of the orientation's
             // objective (see mclustsVVEIsNotAFixedPointOfEM): Gauss's

@@ -73,7 +73,7 @@ func distributedFailures(_ data: Matrix<Double>, processes: Int, _ fitter: Distr
         return estimator
     }
 
-    @Test(arguments: CovarianceType.scikitLearnTypes, [1, 2, 3, 4])
+    @Test(arguments: CovarianceType.allCases, [1, 2, 3, 4])
     func equalsTheSingleProcessFitFromTheSameStart(type: CovarianceType, processes: Int) throws {
         let estimator = try Self.startingEstimator(type)
         let single = try estimator.fit(Self.data)

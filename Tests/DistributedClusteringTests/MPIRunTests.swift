@@ -11,7 +11,7 @@ import Testing
 @Suite(.serialized) struct MPIRunTests {
     static let data = clusteredData(rows: 1001)
 
-    @Test(arguments: CovarianceType.scikitLearnTypes)
+    @Test(arguments: CovarianceType.scikitLearnTypes + [.eii, .vei, .eve, .vev])
     func oneTwoAndFourProcessesEqualTheSingleProcessFitFromTheSameStart(type: CovarianceType) throws {
         let directory = try ScratchDirectory()
         let data = directory.path("data.npy"), start = directory.path("start.json"), single = directory.path("single.json")

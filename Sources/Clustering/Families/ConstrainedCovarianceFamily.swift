@@ -19,7 +19,9 @@ protocol ConstrainedCovarianceFamily: CovarianceFamily {
     associatedtype Layout: CovarianceFamily
     /// The constrained covariances from the layout's estimates Sₖ (in the
     /// layout's blocks) and the counts nₖ, as blocks of the same layout.
-    static func constrain(_ estimates: [Matrix<Double>], counts n: [Double]) -> [Matrix<Double>]
+    /// `previous` are the blocks of the current precision factors, if any,
+    /// for an iterative M-step to start from.
+    static func constrain(_ estimates: [Matrix<Double>], counts n: [Double], previous: [Matrix<Double>]?) -> [Matrix<Double>]
 }
 
 extension ConstrainedCovarianceFamily {
@@ -60,10 +62,12 @@ extension ConstrainedCovarianceFamily {
     static func parameterDoubles(components k: Int, dimension d: Int) -> Int { Layout.parameterDoubles(components: k, dimension: d) }
 
     static func covariances(
-        from statistics: SufficientStatistics, shiftedMeans: Matrix<Double>, counts: [Double], regularization: Double
+        from statistics: SufficientStatistics, shiftedMeans: Matrix<Double>, counts: [Double], regularization: Double,
+        previous: CovarianceParameters?
     ) -> CovarianceParameters {
-        let estimates = Layout.covariances(from: statistics, shiftedMeans: shiftedMeans, counts: counts, regularization: regularization)
-        return CovarianceParameters(covarianceType, blocks: constrain(estimates.blocks, counts: counts))
+        let estimates = Layout.covariances(from: statistics, shiftedMeans: shiftedMeans, counts: counts,
+                                           regularization: regularization, previous: nil)
+        return CovarianceParameters(covarianceType, blocks: constrain(estimates.blocks, counts: counts, previous: previous?.blocks))
     }
 
     // Held means and the variational mixture are scikit-learn's four types'
@@ -134,49 +138,76 @@ func rotated(_ d: Matrix<Double>, diagonal values: [Double]) -> Matrix<Double> {
 /// Σₖ = D·diag(vₖ)·Dᵀ, with the diagonals vₖ that `diagonals` makes from
 /// wₖ = diag(Dᵀ·Sₖ·D) (the model's volumes and shapes given D).
 ///
-/// D minimises Σₖ nₖ·tr(Dᵀ·Sₖ·D·diag(vₖ)⁻¹) over orthogonal matrices by
-/// the majorise–minimise step of Browne and McNicholas (2014): with αₖ the
-/// largest eigenvalue of Sₖ, each Sₖ − αₖ·I is negative semidefinite, so the
-/// objective lies below its linearisation at the current D, whose minimum
-/// over orthogonal matrices is the orthogonal polar factor of
-/// −F = −Σₖ nₖ·(Sₖ − αₖ·I)·D·diag(vₖ)⁻¹. Alternating it with vₖ never
-/// raises the objective; it starts from the eigenvectors of Σₖ nₖ·Sₖ.
+/// Given the vₖ, D minimises Σₖ nₖ·tr(Dᵀ·Sₖ·D·diag(vₖ)⁻¹) over orthogonal
+/// matrices. mclust does this by majorise–minimise steps (Browne and
+/// McNicholas, 2014), which converge linearly and slowly (thousands of
+/// steps to 1e-13 on these data); Gauss sweeps plane rotations instead, as
+/// Jacobi's eigenvalue method does: restricted to the rotation of columns i
+/// and j by θ, the objective is P·cos 2θ + Q·sin 2θ plus a constant, with
+/// P = Σₖ (ωₖᵢ − ωₖⱼ)(Mₖᵢᵢ − Mₖⱼⱼ)/2 and Q = Σₖ (ωₖᵢ − ωₖⱼ)·Mₖᵢⱼ for
+/// Mₖ = Dᵀ·Sₖ·D and ωₖ = nₖ/vₖ, so each rotation takes its exact minimum.
+/// Sweeps alternate with vₖ; neither raises the objective. It starts from
+/// the current orientation, read off `previousFactors` (the precision
+/// factors the statistics were taken under), as mclust's starts from its
+/// last; at a start, from the eigenvectors of Σₖ nₖ·Sₖ.
 func sharedOrientation(
-    _ estimates: [Matrix<Double>], counts n: [Double], diagonals: ([[Double]]) -> [[Double]]
+    _ estimates: [Matrix<Double>], counts n: [Double], previousFactors: [Matrix<Double>]?,
+    diagonals: ([[Double]]) -> [[Double]]
 ) -> (orientation: Matrix<Double>, diagonals: [[Double]]) {
     let k = estimates.count, d = estimates[0].rows
-    var pooled = Matrix<Double>(rows: d, columns: d)
-    for c in 0..<k { pooled = pooled + n[c] * estimates[c] }
-    var orientation = descendingEigensystems([pooled])[0].vectors
-    let largest = descendingEigensystems(estimates).map { $0.values[0] }
-    func rotatedDiagonals(_ o: Matrix<Double>) -> [[Double]] {
-        diagonals(estimates.map { s in o.matmul(s.matmul(o), transposeSelf: .transpose).diagonal })
+    var orientation: Matrix<Double>
+    if let factor = previousFactors?.first, factor.elements.allSatisfy(\.isFinite) {
+        // The current orientation: the eigenvectors of any component's
+        // precision U·Uᵀ, which the model gives the same D as its covariance.
+        orientation = descendingEigensystems([factor.matmul(factor, transposeOther: .transpose)])[0].vectors
+    } else {
+        var pooled = Matrix<Double>(rows: d, columns: d)
+        for c in 0..<k { pooled = pooled + n[c] * estimates[c] }
+        orientation = descendingEigensystems([pooled])[0].vectors
     }
-    var current = rotatedDiagonals(orientation)
-    iterateToFixedPoint(tolerance: 1e-13) {
-        var f = Matrix<Double>(rows: d, columns: d)
-        for c in 0..<k {
-            let shifted = Matrix(rows: d, columns: d) { i, j in estimates[c][i, j] - (i == j ? largest[c] : 0) }
-            let product = shifted.matmul(orientation)
-            f = f + Matrix(rows: d, columns: d) { i, j in -n[c] * product[i, j] / current[c][j] }
+    // Mₖ = Dᵀ·Sₖ·D, kept current through every rotation.
+    var rotatedEstimates = estimates.map { s in orientation.matmul(s.matmul(orientation), transposeSelf: .transpose) }
+    var current = diagonals(rotatedEstimates.map(\.diagonal))
+    guard d > 1 else { return (orientation, current) }
+    iterateToFixedPoint(tolerance: 1e-13, limit: 1000) {
+        var largestSine = 0.0
+        for i in 0..<(d - 1) {
+            for j in (i + 1)..<d {
+                var p = 0.0, q = 0.0
+                for c in 0..<k {
+                    let weight = n[c] / current[c][i] - n[c] / current[c][j]
+                    p += weight * (rotatedEstimates[c][i, i] - rotatedEstimates[c][j, j]) / 2
+                    q += weight * rotatedEstimates[c][i, j]
+                }
+                let r = (p * p + q * q).squareRoot()
+                guard r > 0, r.isFinite else { continue }
+                // The minimum of p·cos 2θ + q·sin 2θ: cos 2θ = −p/r, sin 2θ = −q/r.
+                let theta = Double.atan2(y: -q, x: -p) / 2
+                let (cosine, sine) = (Double.cos(theta), Double.sin(theta))
+                guard sine != 0 else { continue }
+                largestSine = Swift.max(largestSine, abs(sine))
+                for row in 0..<d {
+                    let (a, b) = (orientation[row, i], orientation[row, j])
+                    orientation[row, i] = cosine * a + sine * b
+                    orientation[row, j] = -sine * a + cosine * b
+                }
+                for c in 0..<k {
+                    for l in 0..<d {
+                        let (a, b) = (rotatedEstimates[c][l, i], rotatedEstimates[c][l, j])
+                        rotatedEstimates[c][l, i] = cosine * a + sine * b
+                        rotatedEstimates[c][l, j] = -sine * a + cosine * b
+                    }
+                    for l in 0..<d {
+                        let (a, b) = (rotatedEstimates[c][i, l], rotatedEstimates[c][j, l])
+                        rotatedEstimates[c][i, l] = cosine * a + sine * b
+                        rotatedEstimates[c][j, l] = -sine * a + cosine * b
+                    }
+                }
+            }
         }
-        guard let next = orthogonalPolarFactor(f) else { return 0 }
-        let change = zip(next.elements, orientation.elements).reduce(0.0) { Swift.max($0, abs($1.0 - $1.1)) }
-        orientation = next
-        current = rotatedDiagonals(orientation)
-        return change
+        let next = diagonals(rotatedEstimates.map(\.diagonal))
+        defer { current = next }
+        return Swift.max(largestSine, relativeChange(current.flatMap { $0 }, next.flatMap { $0 }))
     }
     return (orientation, current)
-}
-
-/// Q of the polar decomposition M = Q·P (Q orthogonal, P symmetric positive
-/// definite): M·(MᵀM)^(−1/2); nil when M is singular.
-func orthogonalPolarFactor(_ m: Matrix<Double>) -> Matrix<Double>? {
-    let gram = m.matmul(m, transposeSelf: .transpose)
-    guard let eigen = try? SymmetricEigendecomposition(gram), let smallest = eigen.values.first,
-          smallest > 1e-300 * Swift.max(1, eigen.values.last!) else { return nil }
-    let v = eigen.vectors
-    let inverseRoot = Matrix(rows: v.rows, columns: v.columns) { i, j in v[i, j] / eigen.values[j].squareRoot() }
-        .matmul(v, transposeOther: .transpose)
-    return m.matmul(inverseRoot)
 }

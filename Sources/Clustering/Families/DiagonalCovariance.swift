@@ -101,7 +101,8 @@ enum DiagonalCovariance: CovarianceFamily {
     }
 
     static func covariances(
-        from statistics: SufficientStatistics, shiftedMeans: Matrix<Double>, counts n: [Double], regularization: Double
+        from statistics: SufficientStatistics, shiftedMeans: Matrix<Double>, counts n: [Double], regularization: Double,
+        previous: CovarianceParameters?
     ) -> CovarianceParameters {
         .diag(Matrix(rows: statistics.componentCount, columns: statistics.dimension) { i, j in
             statistics.secondMoments[i, j] / n[i] - shiftedMeans[i, j] * shiftedMeans[i, j] + regularization

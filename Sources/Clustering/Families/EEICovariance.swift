@@ -8,7 +8,7 @@ enum EEICovariance: ConstrainedCovarianceFamily {
     static var isShared: Bool { true }
     static func covarianceParameterCount(components k: Int, dimension d: Int) -> Int { d }
 
-    static func constrain(_ estimates: [Matrix<Double>], counts n: [Double]) -> [Matrix<Double>] {
+    static func constrain(_ estimates: [Matrix<Double>], counts n: [Double], previous: [Matrix<Double>]?) -> [Matrix<Double>] {
         let s = estimates[0], total = n.reduce(0, +)
         let pooled = (0..<s.columns).map { j in n.indices.reduce(0.0) { $0 + n[$1] * s[$1, j] } / total }
         return [Matrix(rows: n.count, columns: s.columns) { _, j in pooled[j] }]

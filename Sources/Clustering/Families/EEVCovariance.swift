@@ -8,7 +8,7 @@ enum EEVCovariance: ConstrainedCovarianceFamily {
     static var covarianceType: CovarianceType { .eev }
     static func covarianceParameterCount(components k: Int, dimension d: Int) -> Int { 1 + (d - 1) + k * d * (d - 1) / 2 }
 
-    static func constrain(_ estimates: [Matrix<Double>], counts n: [Double]) -> [Matrix<Double>] {
+    static func constrain(_ estimates: [Matrix<Double>], counts n: [Double], previous: [Matrix<Double>]?) -> [Matrix<Double>] {
         let systems = descendingEigensystems(estimates), d = estimates[0].rows, total = n.reduce(0, +)
         let pooled = (0..<d).map { j in systems.indices.reduce(0.0) { $0 + n[$1] * systems[$1].values[j] } / total }
         return systems.map { rotated($0.vectors, diagonal: pooled) }

@@ -9,9 +9,9 @@ enum EVECovariance: ConstrainedCovarianceFamily {
     static var covarianceType: CovarianceType { .eve }
     static func covarianceParameterCount(components k: Int, dimension d: Int) -> Int { 1 + k * (d - 1) + d * (d - 1) / 2 }
 
-    static func constrain(_ estimates: [Matrix<Double>], counts n: [Double]) -> [Matrix<Double>] {
+    static func constrain(_ estimates: [Matrix<Double>], counts n: [Double], previous: [Matrix<Double>]?) -> [Matrix<Double>] {
         let total = n.reduce(0, +)
-        let (orientation, diagonals) = sharedOrientation(estimates, counts: n) { w in
+        let (orientation, diagonals) = sharedOrientation(estimates, counts: n, previousFactors: previous) { w in
             let g = w.map(geometricMean)
             let lambda = n.indices.reduce(0.0) { $0 + n[$1] * g[$1] } / total
             return w.indices.map { c in w[c].map { lambda * $0 / g[c] } }

@@ -8,7 +8,7 @@ enum EVICovariance: ConstrainedCovarianceFamily {
     static var covarianceType: CovarianceType { .evi }
     static func covarianceParameterCount(components k: Int, dimension d: Int) -> Int { 1 + k * (d - 1) }
 
-    static func constrain(_ estimates: [Matrix<Double>], counts n: [Double]) -> [Matrix<Double>] {
+    static func constrain(_ estimates: [Matrix<Double>], counts n: [Double], previous: [Matrix<Double>]?) -> [Matrix<Double>] {
         let s = estimates[0]
         let g = (0..<s.rows).map { geometricMean(s.row($0)) }
         let lambda = n.indices.reduce(0.0) { $0 + n[$1] * g[$1] } / n.reduce(0, +)

@@ -8,7 +8,7 @@ enum EVVCovariance: ConstrainedCovarianceFamily {
     static var covarianceType: CovarianceType { .evv }
     static func covarianceParameterCount(components k: Int, dimension d: Int) -> Int { 1 - k + k * d * (d + 1) / 2 }
 
-    static func constrain(_ estimates: [Matrix<Double>], counts n: [Double]) -> [Matrix<Double>] {
+    static func constrain(_ estimates: [Matrix<Double>], counts n: [Double], previous: [Matrix<Double>]?) -> [Matrix<Double>] {
         let g = estimates.map(volume)
         let lambda = n.indices.reduce(0.0) { $0 + n[$1] * g[$1] } / n.reduce(0, +)
         return estimates.indices.map { (lambda / g[$0]) * estimates[$0] }

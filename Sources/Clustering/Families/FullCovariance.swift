@@ -67,7 +67,8 @@ enum FullCovariance: CovarianceFamily {
     }
 
     static func covariances(
-        from statistics: SufficientStatistics, shiftedMeans: Matrix<Double>, counts n: [Double], regularization: Double
+        from statistics: SufficientStatistics, shiftedMeans: Matrix<Double>, counts n: [Double], regularization: Double,
+        previous: CovarianceParameters?
     ) -> CovarianceParameters {
         let d = statistics.dimension
         return .full((0..<statistics.componentCount).map { c in

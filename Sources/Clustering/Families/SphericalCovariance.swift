@@ -106,7 +106,8 @@ enum SphericalCovariance: CovarianceFamily {
     }
 
     static func covariances(
-        from statistics: SufficientStatistics, shiftedMeans: Matrix<Double>, counts n: [Double], regularization: Double
+        from statistics: SufficientStatistics, shiftedMeans: Matrix<Double>, counts n: [Double], regularization: Double,
+        previous: CovarianceParameters?
     ) -> CovarianceParameters {
         let d = statistics.dimension
         return .spherical((0..<statistics.componentCount).map { c in

@@ -55,7 +55,8 @@ enum TiedCovariance: CovarianceFamily {
     }
 
     static func covariances(
-        from statistics: SufficientStatistics, shiftedMeans: Matrix<Double>, counts n: [Double], regularization: Double
+        from statistics: SufficientStatistics, shiftedMeans: Matrix<Double>, counts n: [Double], regularization: Double,
+        previous: CovarianceParameters?
     ) -> CovarianceParameters {
         let k = statistics.componentCount, d = statistics.dimension
         let nTotal = n.reduce(0, +)

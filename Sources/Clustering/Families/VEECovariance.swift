@@ -8,7 +8,7 @@ enum VEECovariance: ConstrainedCovarianceFamily {
     static var covarianceType: CovarianceType { .vee }
     static func covarianceParameterCount(components k: Int, dimension d: Int) -> Int { k + (d - 1) + d * (d - 1) / 2 }
 
-    static func constrain(_ estimates: [Matrix<Double>], counts n: [Double]) -> [Matrix<Double>] {
+    static func constrain(_ estimates: [Matrix<Double>], counts n: [Double], previous: [Matrix<Double>]?) -> [Matrix<Double>] {
         let k = estimates.count, d = estimates[0].rows
         var lambda = estimates.map(volume)
         var shared = Matrix<Double>.identity(d)

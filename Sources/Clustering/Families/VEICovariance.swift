@@ -9,7 +9,7 @@ enum VEICovariance: ConstrainedCovarianceFamily {
     static var covarianceType: CovarianceType { .vei }
     static func covarianceParameterCount(components k: Int, dimension d: Int) -> Int { k + d - 1 }
 
-    static func constrain(_ estimates: [Matrix<Double>], counts n: [Double]) -> [Matrix<Double>] {
+    static func constrain(_ estimates: [Matrix<Double>], counts n: [Double], previous: [Matrix<Double>]?) -> [Matrix<Double>] {
         let s = estimates[0], k = s.rows, d = s.columns
         var lambda = (0..<k).map { geometricMean(s.row($0)) }
         var shape = [Double](repeating: 1, count: d)

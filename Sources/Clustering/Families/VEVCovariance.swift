@@ -9,7 +9,7 @@ enum VEVCovariance: ConstrainedCovarianceFamily {
     static var covarianceType: CovarianceType { .vev }
     static func covarianceParameterCount(components k: Int, dimension d: Int) -> Int { k + (d - 1) + k * d * (d - 1) / 2 }
 
-    static func constrain(_ estimates: [Matrix<Double>], counts n: [Double]) -> [Matrix<Double>] {
+    static func constrain(_ estimates: [Matrix<Double>], counts n: [Double], previous: [Matrix<Double>]?) -> [Matrix<Double>] {
         let systems = descendingEigensystems(estimates), k = estimates.count, d = estimates[0].rows
         var lambda = systems.map { geometricMean($0.values) }
         var shape = [Double](repeating: 1, count: d)

@@ -8,8 +8,8 @@ enum VVECovariance: ConstrainedCovarianceFamily {
     static var covarianceType: CovarianceType { .vve }
     static func covarianceParameterCount(components k: Int, dimension d: Int) -> Int { k + k * (d - 1) + d * (d - 1) / 2 }
 
-    static func constrain(_ estimates: [Matrix<Double>], counts n: [Double]) -> [Matrix<Double>] {
-        let (orientation, diagonals) = sharedOrientation(estimates, counts: n) { $0 }
+    static func constrain(_ estimates: [Matrix<Double>], counts n: [Double], previous: [Matrix<Double>]?) -> [Matrix<Double>] {
+        let (orientation, diagonals) = sharedOrientation(estimates, counts: n, previousFactors: previous) { $0 }
         return diagonals.map { rotated(orientation, diagonal: $0) }
     }
 }
