@@ -1,4 +1,5 @@
 import LinearAlgebra
+import RealModule
 
 /// Fits a grid of component counts × covariance types and ranks the fits by
 /// BIC, as R's mclust does; scikit-learn leaves this loop to its users.
@@ -18,6 +19,13 @@ public enum ModelSelection {
         public let bic: Double
         /// The Akaike information criterion on the data fitted (lower is better).
         public let aic: Double
+        /// The integrated complete-data likelihood criterion of Biernacki,
+        /// Celeux and Govaert (2000), as mclust computes it, in scikit-learn's
+        /// sign: BIC − 2·Σᵢ log maxₖ rᵢₖ, which adds the entropy of the
+        /// hard classification (lower is better; mclust's ICL is −1 × this).
+        public let icl: Double
+        /// The total log-likelihood of the data fitted.
+        public let logLikelihood: Double
     }
 
     /// A cell of the grid that could not be fitted, and why.
@@ -56,8 +64,7 @@ public enum ModelSelection {
                 cell.covarianceType = type
                 do {
                     let model = try cell.fit(source, sampleWeights: sampleWeights)
-                    ranked.append(Candidate(componentCount: k, covarianceType: type, model: model,
-                                            bic: try model.bic(source), aic: try model.aic(source)))
+                    ranked.append(try candidate(model, on: source))
                 } catch {
                     failures.append(Failure(componentCount: k, covarianceType: type, error: error))
                 }
@@ -65,5 +72,17 @@ public enum ModelSelection {
         }
         ranked.sort { $0.bic < $1.bic }
         return Result(ranked: ranked, failures: failures)
+    }
+
+    /// The criteria of `model` on the rows it was fitted to, in one pass.
+    static func candidate<Source: RowBlockSource>(_ model: GaussianMixtureModel, on source: Source) throws(ClusteringError) -> Candidate {
+        let n = Double(source.rowCount), p = Double(model.parameterCount)
+        let logLikelihood = try model.logLikelihoods(source).reduce(0, +)
+        let (_, uncertainties) = try model.classify(source)
+        let classificationLogLikelihood = uncertainties.reduce(0.0) { $0 + Double.log(1 - $1) }
+        let bic = -2 * logLikelihood + p * Double.log(n)
+        return Candidate(componentCount: model.componentCount, covarianceType: model.covarianceType, model: model,
+                         bic: bic, aic: -2 * logLikelihood + 2 * p, icl: bic - 2 * classificationLogLikelihood,
+                         logLikelihood: logLikelihood)
     }
 }

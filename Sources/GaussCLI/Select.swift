@@ -29,7 +29,14 @@ struct Select: ParsableCommand {
     var components: String = "1...10"
 
     @Option(help: "Covariance types: all (scikit-learn's four), or a comma-separated list of full, tied, diag, spherical or mclust's model names (EII … VVV).")
-    var covariance: String = "all"
+    var covariance: String?
+
+    @Option(help: ArgumentHelp("mclust's models: all (the fourteen) or a comma-separated list like EII,VEV,VVV; the table is mclust's.",
+                               discussion: "BIC and ICL are then printed in mclust's sign (higher is better), the best by each marked."))
+    var models: String?
+
+    @Option(help: "Draw BIC (mclust's sign) against the number of components, one line per model, to this SVG file.")
+    var plot: String?
 
     @OptionGroup var em: EMOptions
 
@@ -75,7 +82,16 @@ struct Select: ParsableCommand {
     }
 
     func parsedTypes() throws -> [CovarianceType] {
-        if covariance == "all" { return CovarianceType.scikitLearnTypes }
+        if let models {
+            if models == "all" { return CovarianceType.mclustModels }
+            return try models.split(separator: ",").map {
+                guard let type = CovarianceType(name: $0.trimmingCharacters(in: .whitespaces)) else {
+                    throw ValidationError("--models takes all or mclust's model names (EII, VII, EEI, VEI, EVI, VVI, EEE, VEE, EVE, VVE, EEV, VEV, EVV, VVV); got \($0)")
+                }
+                return type
+            }
+        }
+        guard let covariance, covariance != "all" else { return CovarianceType.scikitLearnTypes }
         return try covariance.split(separator: ",").map {
             guard let type = CovarianceType(name: $0.trimmingCharacters(in: .whitespaces)) else {
                 throw ValidationError("--covariance takes all or full, tied, diag, spherical or mclust's model names (EII … VVV); got \($0)")
@@ -86,6 +102,8 @@ struct Select: ParsableCommand {
 
     func validate() throws {
         _ = try parsedComponents()
+        if covariance != nil && models != nil { throw ValidationError("--covariance and --models both choose the models; give one") }
+        if variational.bayesian && (models != nil || plot != nil) { throw ValidationError("--models and --plot are for EM fits, not --bayesian") }
         let types = try parsedTypes()
         if let weightThreshold {
             guard variational.bayesian else { throw ValidationError("--weight-threshold applies to --bayesian") }
@@ -100,6 +118,7 @@ struct Select: ParsableCommand {
 
     func run() throws {
         try checkOutput(output, isNotAnyOf: [data])
+        try checkOutput(plot, isNotAnyOf: [data, output], option: "--plot")
         let counts = try parsedComponents(), types = try parsedTypes()
         // A .npy file is mapped and read block by block, as fit reads it.
         let budget = memoryLimit?.bytes ?? Int(clamping: ProcessInfo.processInfo.physicalMemory)
@@ -115,18 +134,8 @@ struct Select: ParsableCommand {
             case .npyDouble(let s): return try ModelSelection.rank(s, componentCounts: counts, covarianceTypes: types, estimator: estimator)
             }
         }
-        var table = "rank  components  covariance            BIC            AIC   log-likelihood\n"
-        for (rank, candidate) in result.ranked.enumerated() {
-            let logLikelihood = (Double(candidate.model.parameterCount) * log(Double(data.rows)) - candidate.bic) / 2
-            table += String(format: "%4d  %10d  ", rank + 1, candidate.componentCount)
-                + candidate.covarianceType.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
-                + String(format: "  %13.6g  %13.6g  %15.6g\n", candidate.bic, candidate.aic, logLikelihood)
-        }
-        for failure in result.failures {
-            table += "  --  \(String(repeating: " ", count: max(0, 10 - String(failure.componentCount).count)))\(failure.componentCount)  "
-                + "\(failure.covarianceType.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  not fitted: \(failure.error.description)\n"
-        }
-        try writeStandardOutput(table)
+        try writeStandardOutput(models == nil ? scikitLearnTable(result) : mclustTable(result))
+        if let plot { try writeOutput(bicFigure(result, counts: counts, types: types).text, to: plot) }
         if let output {
             guard let best = result.ranked.first else { throw DataError("no combination could be fitted, so there is no model to write") }
             let settings = FitSettings(
@@ -171,5 +180,75 @@ extension Select {
                 dtype: data.dtype.rawValue, n_samples: data.rows)
             try writeModel(fitted, settings: settings, to: output)
         }
+    }
+}
+
+extension Select {
+    /// The ranking as scikit-learn users read it: BIC and AIC, lower is better.
+    func scikitLearnTable(_ result: ModelSelection.Result) -> String {
+        var table = "rank  components  covariance            BIC            AIC   log-likelihood\n"
+        for (rank, candidate) in result.ranked.enumerated() {
+            table += String(format: "%4d  %10d  ", rank + 1, candidate.componentCount)
+                + candidate.covarianceType.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+                + String(format: "  %13.6g  %13.6g  %15.6g\n", candidate.bic, candidate.aic, candidate.logLikelihood)
+        }
+        return table + failureLines(result, name: \.rawValue)
+    }
+
+    /// The ranking as mclust users read it: BIC and ICL in mclust's sign,
+    /// 2·log-likelihood − parameters·log n (higher is better), the best by
+    /// each marked; scikit-learn's BIC is −1 × mclust's.
+    func mclustTable(_ result: ModelSelection.Result) -> String {
+        var table = "BIC and ICL in mclust's sign (higher is better); scikit-learn's BIC is -1 times mclust's.\n"
+        table += "rank  components  model   BIC (mclust)   ICL (mclust)   log-likelihood  best\n"
+        let bestICL = result.ranked.indices.min { result.ranked[$0].icl < result.ranked[$1].icl }
+        for (rank, candidate) in result.ranked.enumerated() {
+            let best = [rank == 0 ? "BIC" : nil, rank == bestICL ? "ICL" : nil].compactMap { $0 }.joined(separator: ",")
+            table += String(format: "%4d  %10d  ", rank + 1, candidate.componentCount)
+                + candidate.covarianceType.mclustName.padding(toLength: 6, withPad: " ", startingAt: 0)
+                + String(format: "  %13.6f  %13.6f  %15.6f  ", -candidate.bic, -candidate.icl, candidate.logLikelihood) + best + "\n"
+        }
+        return table + failureLines(result, name: \.mclustName)
+    }
+
+    /// The cells that could not be fitted, each with the reason.
+    func failureLines(_ result: ModelSelection.Result, name: KeyPath<CovarianceType, String>) -> String {
+        result.failures.map { failure in
+            "  --  \(String(repeating: " ", count: max(0, 10 - String(failure.componentCount).count)))\(failure.componentCount)  "
+                + "\(failure.covarianceType[keyPath: name].padding(toLength: 10, withPad: " ", startingAt: 0))  not fitted: \(failure.error.description)\n"
+        }.joined()
+    }
+
+    /// BIC (mclust's sign) against K, one line and marker per model, as
+    /// mclust's plot of a BIC table; cells that failed leave gaps.
+    func bicFigure(_ result: ModelSelection.Result, counts: [Int], types: [CovarianceType]) -> SVGFigure {
+        let points = result.ranked.map { (Double($0.componentCount), -$0.bic) }
+        var figure = SVGFigure(width: 760, height: max(480, 80 + 18 * Double(types.count)))
+        let bounds = Bounds(covering: points.isEmpty ? [(Double(counts.min()!), 0), (Double(counts.max()!), 1)] : points)
+        let axes = Axes(left: 80, top: 40, width: 500, height: 380, bounds: bounds)
+        var parts = ["<g class=\"panel\">", axes.frame(title: "BIC of each model against the number of components",
+                                                       xLabel: "number of components", yLabel: "BIC (mclust's sign: higher is better)")]
+        for (index, type) in types.enumerated() {
+            let color = componentColor(index), dashed = index >= componentColors.count ? " stroke-dasharray=\"5,3\"" : ""
+            // Consecutive fitted counts are joined; a failed count breaks the line.
+            var run: [(Double, Double)] = []
+            func flush() {
+                if run.count > 1 { parts.append(axes.path(run, attributes: "class=\"bic\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.6\"\(dashed)")) }
+                run = []
+            }
+            for k in counts.sorted() {
+                guard let candidate = result.ranked.first(where: { $0.covarianceType == type && $0.componentCount == k }) else { flush(); continue }
+                let point = (Double(k), -candidate.bic)
+                run.append(point)
+                parts.append("<circle cx=\"\(svgNumber(axes.x(point.0)))\" cy=\"\(svgNumber(axes.y(point.1)))\" r=\"2.6\" fill=\"\(color)\"/>")
+            }
+            flush()
+            let row = 60 + Double(index) * 18
+            parts.append("<line x1=\"600\" y1=\"\(svgNumber(row - 4))\" x2=\"624\" y2=\"\(svgNumber(row - 4))\" stroke=\"\(color)\" stroke-width=\"2\"\(dashed)/>")
+            parts.append("<text x=\"630\" y=\"\(svgNumber(row))\" font-size=\"11\" fill=\"#222\">\(type.mclustName)</text>")
+        }
+        parts.append("</g>")
+        figure.add(parts.joined(separator: "\n"))
+        return figure
     }
 }

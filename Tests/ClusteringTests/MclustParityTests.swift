@@ -159,3 +159,20 @@ func mclustData(_ name: String) throws -> Matrix<Double> {
         }
     }
 }
+
+/// mclust's ICL: BIC plus the entropy of the hard classification.
+@Suite struct ICLTests {
+    @Test func iclIsBICLessTwiceTheClassificationLogLikelihood() throws {
+        let data = try referenceData("faithful")
+        let result = try ModelSelection.rank(data, componentCounts: [2, 3], covarianceTypes: [.vev, .eii])
+        #expect(result.ranked.count == 4)
+        for candidate in result.ranked {
+            let probabilities = try candidate.model.predictProbabilities(data)
+            let entropy = (0..<data.rows).reduce(0.0) { $0 + log(probabilities.row($1).max()!) }
+            #expect(abs(candidate.icl - (candidate.bic - 2 * entropy)) <= 1e-9 * abs(candidate.icl))
+            #expect(abs(candidate.bic - (try candidate.model.bic(data))) <= 1e-9 * abs(candidate.bic))
+            #expect(abs(candidate.logLikelihood - (try candidate.model.score(data)) * Double(data.rows)) <= 1e-9 * abs(candidate.logLikelihood))
+            #expect(candidate.icl >= candidate.bic, "the classification entropy only adds")
+        }
+    }
+}

@@ -32,3 +32,36 @@ import Testing
         #expect(both.status == 2 && both.stderr.contains("give one"))
     }
 }
+
+/// `select --models`: mclust's table and BIC plot.
+@Suite struct MclustSelectTests {
+    @Test func theTableIsMclustsWithTheBestByEachMarked() throws {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let svg = dir.appendingPathComponent("bic.svg").path
+        let run = try gauss("select", faithful, "--models", "EII,VEV,EEE", "--components", "1...3", "--plot", svg)
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n")
+        #expect(lines[0].contains("mclust's sign") && lines[1].contains("BIC (mclust)") && lines[1].contains("ICL (mclust)"))
+        let rows = lines.dropFirst(2)
+        #expect(rows.count == 9)
+        #expect(rows.first!.hasSuffix("BIC") || rows.first!.hasSuffix("BIC,ICL"))
+        #expect(rows.filter { $0.contains("ICL") }.count == 1)
+        // mclust's BIC is −1 × the library's, ranked highest first.
+        let data = try CSV.read(contentsOf: faithful).matrix
+        let result = try ModelSelection.rank(data, componentCounts: [1, 2, 3], covarianceTypes: [.eii, .vev, .tied])
+        let first = rows.first!.split(separator: " ")
+        #expect(first[1] == "\(result.ranked[0].componentCount)" && first[2] == result.ranked[0].covarianceType.mclustName)
+        #expect(first[3] == String(format: "%.6f", -result.ranked[0].bic))
+        let figure = try String(contentsOfFile: svg, encoding: .utf8)
+        #expect(figure.components(separatedBy: "class=\"bic\"").count - 1 == 3, "one line per model")
+        #expect(try SVGCounter.count(svg).elements > 0, "well-formed XML")
+    }
+
+    @Test func conflictingChoicesAreRefused() throws {
+        let both = try gauss("select", faithful, "--models", "all", "--covariance", "full")
+        #expect(both.status == 2 && both.stderr.contains("give one"))
+        let unknown = try gauss("select", faithful, "--models", "VVX")
+        #expect(unknown.status == 2 && unknown.stderr.contains("--models takes all or mclust's model names"))
+    }
+}
