@@ -6,8 +6,13 @@ import LinearAlgebra
 /// {"model": "gaussian_mixture", "covariance_type": "full", "n_components": 2, "n_features": 2,
 ///  "weights": [...], "means": [[...]], "covariances": [[[...]]],
 ///  "precisions_cholesky": [[[...]]], "converged": true, "n_iter": 7,
-///  "lower_bound": -4.2, "lower_bounds": [...]}
+///  "lower_bound": -4.2, "lower_bounds": [...], "mclust_model": "VVV"}
 /// ```
+///
+/// mclust's models beyond scikit-learn's four are stored in their layout's
+/// shape (full K×d×d for the six with an orientation, K×d for the
+/// diagonal ones, K values for EII) under their mclust name, with mclust's
+/// `scale`, `shape` and `orientation` as well (see ``VolumeShapeOrientation``).
 ///
 /// Arrays nest as scikit-learn's do per covariance type. A lower bound of −∞
 /// (no iteration ran) is `null`. Decoding checks every shape and that the
@@ -25,6 +30,8 @@ extension GaussianMixtureModel: Codable {
         case iterationCount = "n_iter"
         case lowerBound = "lower_bound"
         case lowerBoundHistory = "lower_bounds"
+        case mclustModel = "mclust_model"
+        case scale, shape, orientation
     }
 
     /// The value of `"model"` in this model's JSON; files without the key
@@ -45,6 +52,28 @@ extension GaussianMixtureModel: Codable {
         try container.encode(iterationCount, forKey: .iterationCount)
         try container.encode(lowerBound.isFinite ? lowerBound : nil, forKey: .lowerBound)
         try container.encode(lowerBoundHistory, forKey: .lowerBoundHistory)
+        try container.encode(covarianceType.mclustName, forKey: .mclustModel)
+        if !covarianceType.isScikitLearnType { try encodeVolumeShapeOrientation(in: &container) }
+    }
+
+    /// mclust's `scale`, `shape` and `orientation` where they are the
+    /// model's parameters: one value where the model shares it, one per
+    /// component where it varies, none where it is the identity (I).
+    /// Written for readers; decoding takes the covariances alone.
+    private func encodeVolumeShapeOrientation(in container: inout KeyedEncodingContainer<CodingKeys>) throws {
+        let parts = covariances.volumeShapeOrientation(components: componentCount, dimension: dimension)
+        let letters = Array(covarianceType.mclustName)
+        if letters[0] == "E" { try container.encode(parts.scales[0], forKey: .scale) } else { try container.encode(parts.scales, forKey: .scale) }
+        switch letters[1] {
+        case "E": try container.encode(parts.shapes.row(0), forKey: .shape)
+        case "V": try container.encodeRows(parts.shapes, forKey: .shape)
+        default: break
+        }
+        switch letters[2] {
+        case "E": try container.encodeRows(parts.orientations[0], forKey: .orientation)
+        case "V": try container.encode(parts.orientations.map { m in (0..<m.rows).map { m.row($0) } }, forKey: .orientation)
+        default: break
+        }
     }
 
     public init(from decoder: any Decoder) throws {

@@ -72,6 +72,19 @@ func mclustData(_ name: String) throws -> Matrix<Double> {
             let ours = model.covariances.matrix(component: c, dimension: d)
             #expect(relativeDifference(ours.elements, sigma[c].elements) < 1e-6, "component \(c) covariance")
         }
+        // mclust's scale and shape (shapes as sets: where the orientation
+        // is shared, the order of its columns is a convention).
+        let parts = model.covariances.volumeShapeOrientation(components: k, dimension: d)
+        if let scale = reference["scale"] {
+            // One scale for an equal volume (a list of one in the file).
+            let stored = (scale as? [Any]).map(vector) ?? [double(scale)]
+            #expect(relativeDifference(parts.scales, stored.count == 1 ? [Double](repeating: stored[0], count: k) : stored) < 1e-6, "scale")
+        }
+        if let shape = reference["shape"] {
+            let rows = (shape as! [Any]).first is NSNumber ? [[Double]](repeating: vector(shape), count: k) : (shape as! [Any]).map(vector)
+            try #require(rows.count == k)
+            for c in 0..<k { #expect(relativeDifference(parts.shapes.row(c).sorted(), rows[c].sorted()) < 1e-6, "shape \(c)") }
+        }
     }
 
     /// mclust 6.0's VVE M-step chooses the shared orientation D by
@@ -173,6 +186,40 @@ func mclustData(_ name: String) throws -> Matrix<Double> {
             #expect(abs(candidate.bic - (try candidate.model.bic(data))) <= 1e-9 * abs(candidate.bic))
             #expect(abs(candidate.logLikelihood - (try candidate.model.score(data)) * Double(data.rows)) <= 1e-9 * abs(candidate.logLikelihood))
             #expect(candidate.icl >= candidate.bic, "the classification entropy only adds")
+        }
+    }
+}
+
+/// Covariances as mclust's volume, shape and orientation.
+@Suite struct VolumeShapeOrientationTests {
+    @Test(arguments: CovarianceType.mclustModels)
+    func thePartsRebuildTheCovariances(type: CovarianceType) throws {
+        let data = try mclustData("synthetic"), k = 4, d = data.columns
+        var estimator = GaussianMixture(componentCount: k, covarianceType: type, maxIterations: 10)
+        estimator.initialResponsibilities = try GaussianMixture.responsibilities(
+            labels: MclustParityTests.start("synthetic", k), componentCount: k)
+        let model = try estimator.fit(data)
+        let parts = model.covariances.volumeShapeOrientation(components: k, dimension: d)
+        for c in 0..<k {
+            let o = parts.orientations[c]
+            let rebuilt = o.matmul(Matrix(rows: d, columns: d) { i, j in i == j ? parts.scales[c] * parts.shapes[c, i] : 0 })
+                .matmul(o, transposeOther: .transpose)
+            let sigma = model.covariances.matrix(component: c, dimension: d)
+            #expect(relativeDifference(rebuilt.elements, sigma.elements) < 1e-10, "\(type.mclustName) component \(c)")
+            #expect(abs(parts.shapes.row(c).reduce(0.0) { $0 + log($1) }) < 1e-10, "the shape has product 1")
+            let gram = o.matmul(o, transposeSelf: .transpose)
+            #expect(relativeDifference(gram.elements, Matrix<Double>.identity(d).elements) < 1e-12, "orthogonal")
+        }
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(model)) as! [String: Any]
+        let letters = Array(type.mclustName)
+        #expect(json["mclust_model"] as? String == type.mclustName)
+        if type.isScikitLearnType {
+            #expect(json["scale"] == nil && json["orientation"] == nil)
+        } else {
+            #expect(letters[0] == "E" ? json["scale"] is Double : (json["scale"] as? [Double])?.count == k)
+            #expect(letters[1] == "I" ? json["shape"] == nil : json["shape"] != nil)
+            #expect(letters[2] == "I" ? json["orientation"] == nil : json["orientation"] != nil)
+            #expect(try JSONDecoder().decode(GaussianMixtureModel.self, from: JSONEncoder().encode(model)) == model)
         }
     }
 }
