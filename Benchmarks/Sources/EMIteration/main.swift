@@ -5,7 +5,11 @@
 //
 //   em-iteration DATA.npy K TYPE [--float32] [--iterations m] [--repeats r] [--fit]
 //   em-iteration DATA.npy K TYPE --bayesian START.npy [--iterations m] [--repeats r]
+//   em-iteration DATA.npy K TYPE --start START.npy [--reg-covar x] [--iterations m] [--repeats r]
 //
+// --start starts EM from the n×K responsibilities in START.npy (mclust's me()
+// starts the same way) instead of the deterministic parameters below; TYPE
+// may be any of mclust's names.
 // --bayesian times the variational fit (BayesianGaussianMixture, default
 // priors) from the n×K starting responsibilities in START.npy instead.
 //
@@ -18,7 +22,7 @@ import Gauss
 BLASKernel.selectForProcessor()
 
 let arguments = CommandLine.arguments
-guard arguments.count >= 4, let k = Int(arguments[2]), let type = CovarianceType(rawValue: arguments[3]) else {
+guard arguments.count >= 4, let k = Int(arguments[2]), let type = CovarianceType(name: arguments[3]) else {
     FileHandle.standardError.write("usage: em-iteration DATA.npy K full|tied|diag|spherical [--float32] [--iterations m] [--repeats r]\n".data(using: .utf8)!)
     exit(2)
 }
@@ -27,8 +31,21 @@ let repeats = integerOption("--repeats", in: arguments, default: 3)
 let useFloat = arguments.contains("--float32")
 
 
-/// Deterministic start: evenly spaced rows as means, equal weights, unit precisions.
+/// --start START.npy: the responsibilities EM starts from, if given.
+let startingResponsibilities: Matrix<Double>? = try arguments.firstIndex(of: "--start").map { flag in
+    try NpyFile(path: arguments[flag + 1]).matrix(as: Double.self)
+}
+let regularization = arguments.firstIndex(of: "--reg-covar").flatMap { Double(arguments[$0 + 1]) } ?? 1e-6
+
+/// Deterministic start: the given responsibilities, or else evenly spaced
+/// rows as means, equal weights, unit precisions.
 func estimator(_ data: some RowBlockSource, iterations: Int) -> GaussianMixture {
+    if let startingResponsibilities {
+        var estimator = GaussianMixture(componentCount: k, covarianceType: type, tolerance: 0, regularization: regularization,
+                                        maxIterations: iterations)
+        estimator.initialResponsibilities = startingResponsibilities
+        return estimator
+    }
     let n = data.rowCount, d = data.columnCount
     let means = Matrix<Double>(rows: k, columns: d) { c, j in Double(data.rows((c * (n - 1) / max(k - 1, 1))..<(c * (n - 1) / max(k - 1, 1) + 1))[0, j]) }
     let precisions = CovarianceParameters.identity(type, componentCount: k, dimension: d)
