@@ -281,8 +281,8 @@ def mclust_cases(tmp, n, d, k):
                              text=True, check=True).stdout.strip()
     print(f"# EM against R's mclust {version} me(), n={n}, d={d}, K={k}, overlapping clusters, from the same "
           f"starting responsibilities, no regularisation", flush=True)
-    result = subprocess.run(["Rscript", os.path.join(here, "mclust_me.R"), raw, raw_start, n, d, k, args.iterations,
-                             args.repeats, *models], capture_output=True, text=True)
+    result = subprocess.run(["Rscript", os.path.join(here, "mclust_me.R"), raw, raw_start,
+                             *map(str, [n, d, k, args.iterations, args.repeats]), *models], capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"mclust failed: {result.stderr.strip()}")
     theirs = {line["model"]: line for line in map(json.loads, result.stdout.splitlines())}
