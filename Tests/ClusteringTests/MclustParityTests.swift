@@ -140,6 +140,15 @@ func mclustData(_ name: String) throws -> Matrix<Double> {
     }
 }
 
+/// A fit of `type` to the synthetic d = 8 set from mclust's K = 4 start.
+func fitSynthetic(_ type: CovarianceType, iterations: Int) throws -> (model: GaussianMixtureModel, k: Int, d: Int) {
+    let data = try mclustData("synthetic"), k = 4
+    var estimator = GaussianMixture(componentCount: k, covarianceType: type, maxIterations: iterations)
+    estimator.initialResponsibilities = try GaussianMixture.responsibilities(
+        labels: MclustParityTests.start("synthetic", k), componentCount: k)
+    return (try estimator.fit(data), k, data.columns)
+}
+
 /// Every model's fitted covariances have the structure its three letters
 /// name: E volumes |Σₖ|^(1/d) equal, E shapes (eigenvalues over their
 /// geometric mean) equal, I orientation diagonal (and with an I shape,
@@ -147,11 +156,7 @@ func mclustData(_ name: String) throws -> Matrix<Double> {
 @Suite struct MclustStructureTests {
     @Test(arguments: CovarianceType.mclustModels)
     func covariancesHaveTheModelsStructure(type: CovarianceType) throws {
-        let data = try mclustData("synthetic"), k = 4, d = data.columns
-        var estimator = GaussianMixture(componentCount: k, covarianceType: type, maxIterations: 15)
-        estimator.initialResponsibilities = try GaussianMixture.responsibilities(
-            labels: MclustParityTests.start("synthetic", k), componentCount: k)
-        let model = try estimator.fit(data)
+        let (model, k, d) = try fitSynthetic(type, iterations: 15)
         let sigma = (0..<k).map { model.covariances.matrix(component: $0, dimension: d) }
         let letters = Array(type.mclustName)
         let eigenvalues = try sigma.map { try SymmetricEigendecomposition($0).values }
@@ -194,11 +199,7 @@ func mclustData(_ name: String) throws -> Matrix<Double> {
 @Suite struct VolumeShapeOrientationTests {
     @Test(arguments: CovarianceType.mclustModels)
     func thePartsRebuildTheCovariances(type: CovarianceType) throws {
-        let data = try mclustData("synthetic"), k = 4, d = data.columns
-        var estimator = GaussianMixture(componentCount: k, covarianceType: type, maxIterations: 10)
-        estimator.initialResponsibilities = try GaussianMixture.responsibilities(
-            labels: MclustParityTests.start("synthetic", k), componentCount: k)
-        let model = try estimator.fit(data)
+        let (model, k, d) = try fitSynthetic(type, iterations: 10)
         let parts = model.covariances.volumeShapeOrientation(components: k, dimension: d)
         for c in 0..<k {
             let o = parts.orientations[c]
