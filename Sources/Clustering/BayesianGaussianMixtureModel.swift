@@ -88,6 +88,12 @@ public struct BayesianGaussianMixtureModel: Sendable, Equatable {
     public func predict<Source: RowBlockSource>(_ source: Source) throws(ClusteringError) -> [Int] {
         try posterior.eStepParameters.predictBlocks(BlockReader(source))
     }
+
+    /// Each row's most probable component and its uncertainty, one minus its
+    /// largest responsibility (mclust's `classification` and `uncertainty`).
+    public func classify<Source: RowBlockSource>(_ source: Source) throws(ClusteringError) -> (labels: [Int], uncertainties: [Double]) {
+        try posterior.eStepParameters.classifyBlocks(BlockReader(source))
+    }
 }
 
 // MARK: Sampling

@@ -102,6 +102,12 @@ public struct GaussianMixtureModel: Sendable, Equatable {
         try parameters.predictBlocks(BlockReader(source))
     }
 
+    /// Each row's most probable component and its uncertainty, one minus its
+    /// largest responsibility (mclust's `classification` and `uncertainty`).
+    public func classify<Source: RowBlockSource>(_ source: Source) throws(ClusteringError) -> (labels: [Int], uncertainties: [Double]) {
+        try parameters.classifyBlocks(BlockReader(source))
+    }
+
     // MARK: Model selection
 
     /// Free parameters: K−1 weights, K·d means, and the covariances'.

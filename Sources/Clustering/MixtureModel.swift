@@ -31,6 +31,10 @@ public protocol MixtureModel: Sendable {
     func predictProbabilities<Source: RowBlockSource>(_ source: Source) throws(ClusteringError) -> Matrix<Double>
     /// The most probable component of each row.
     func predict<Source: RowBlockSource>(_ source: Source) throws(ClusteringError) -> [Int]
+    /// Each row's most probable component and its uncertainty, one minus
+    /// its largest responsibility (mclust's `classification` and
+    /// `uncertainty`): 0 for a row certainly in one component, up to 1 − 1/K.
+    func classify<Source: RowBlockSource>(_ source: Source) throws(ClusteringError) -> (labels: [Int], uncertainties: [Double])
     /// `count` draws and the component of each, grouped by component.
     func sample(count: Int, seed: UInt64) -> (samples: Matrix<Double>, components: [Int])
     /// The draws of ``sample(count:seed:)`` in blocks of at most `blockRows` rows.
@@ -41,20 +45,3 @@ public protocol MixtureModel: Sendable {
 extension GaussianMixtureModel: MixtureModel {}
 extension BayesianGaussianMixtureModel: MixtureModel {}
 
-extension MixtureModel {
-    /// Each row's most probable component and its uncertainty, one minus
-    /// its largest responsibility (mclust's `classification` and
-    /// `uncertainty`): 0 for a row certainly in one component, up to 1 − 1/K.
-    public func classify<Source: RowBlockSource>(_ source: Source) throws(ClusteringError) -> (labels: [Int], uncertainties: [Double]) {
-        let probabilities = try predictProbabilities(source)
-        var labels = [Int](repeating: 0, count: probabilities.rows)
-        var uncertainties = [Double](repeating: 0, count: probabilities.rows)
-        for i in 0..<probabilities.rows {
-            var best = 0
-            for k in 1..<Swift.max(1, probabilities.columns) where probabilities[i, k] > probabilities[i, best] { best = k }
-            labels[i] = best
-            uncertainties[i] = 1 - probabilities[i, best]
-        }
-        return (labels, uncertainties)
-    }
-}

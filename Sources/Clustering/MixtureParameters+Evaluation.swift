@@ -62,6 +62,27 @@ extension MixtureParameters {
         return result
     }
 
+    /// Each row's most probable component and one minus its largest
+    /// responsibility, a block at a time (no n×K matrix is kept).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func classifyBlocks<Scalar: BLASScalar>(_ source: BlockReader<Scalar>) throws(ClusteringError) -> (labels: [Int], uncertainties: [Double]) {
+        var labels = [Int](repeating: 0, count: source.rowCount)
+        var uncertainties = [Double](repeating: 0, count: source.rowCount)
+        let k = componentCount
+        try forEachBlockOfLogDensities(source) { range, evaluator in
+            evaluator.normalize()
+            let r = evaluator.responsibilities
+            for i in 0..<range.count {
+                var best = 0
+                for c in 1..<Swift.max(1, k) where r[i, c] > r[i, best] { best = c }
+                labels[range.lowerBound + i] = best
+                uncertainties[range.lowerBound + i] = 1 - Double(r[i, best])
+            }
+        }
+        return (labels, uncertainties)
+    }
+
     /// Each row's component of largest weighted log-density.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)

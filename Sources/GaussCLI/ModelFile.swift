@@ -81,17 +81,6 @@ func readModel(_ path: String) throws -> FittedModel {
     }
 }
 
-/// Reads a model file that must hold a model of type `Model`; `role` says
-/// what it is for when it holds the other kind.
-func readModel<Model: MixtureModel>(_ path: String, as _: Model.Type, role: String) throws -> Model {
-    let model = try readModel(path)
-    guard let model = model as? Model else {
-        let kind = model is BayesianGaussianMixtureModel ? "a variational (--bayesian) fit" : "an EM fit"
-        throw DataError("\(path) holds \(kind); \(role)")
-    }
-    return model
-}
-
 /// The bytes of a model file, after checking that it is a regular file.
 private func modelFileData(_ path: String) throws -> Data {
     try checkInputFile(path, readAsCSV: false)
