@@ -12,7 +12,8 @@ Cases:
           the best of several repeats; the lower bounds must agree.
   bayesian  one variational iteration (BayesianGaussianMixture, default
           priors, Dirichlet process) against scikit-learn's, full and diag,
-          at n=100 000 (d=128, K=32), from the same starting responsibilities
+          at n=100 000 (d=128, K=32), on separated and on overlapping
+          clusters (as for em), from the same starting responsibilities
           (each row one-hot on its nearest of K evenly spaced rows; scikit-
           learn takes none, so a subclass starts from them), per-iteration
           time as for em; the lower bounds must agree.
@@ -495,7 +496,7 @@ overlapping = ("n=100000 overlapping", make_data(100_000, 128, 32, spread=0.25),
 sizes = [medium] if args.quick else [("faithful", faithful(), 2), medium, large, overlapping]
 with tempfile.TemporaryDirectory() as tmp:
     for name, run in [("em", lambda: em_cases(tmp, sizes)),
-                      ("bayesian", lambda: bayesian_cases(tmp, [medium] if args.quick else [large])),
+                      ("bayesian", lambda: bayesian_cases(tmp, [medium] if args.quick else [large, overlapping])),
                       ("mclust", lambda: mclust_cases(tmp, 5_000 if args.quick else 20_000, 32, 8)),
                       ("mlpack", lambda: mlpack_cases(tmp)),
                       ("kmeans", lambda: kmeans_cases(tmp, [size for size in sizes
