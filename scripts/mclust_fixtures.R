@@ -10,8 +10,13 @@
 #              sign), iterations, proportions, means, covariances, and scale,
 #              shape and orientation where the model has them
 #   hc         the hierarchical partitions for K = 2..6 on Old Faithful and iris
+#   trees      hc's whole merge sequence (pairs of 1-based labels, as hclass
+#              reads them) on Old Faithful, iris, the synthetic set and the
+#              ties set
 #   selection  Mclust()'s choice and its BIC table on Old Faithful and iris
 #   synthetic  the rows of the d = 8 data set
+#   ties       the rows of a d = 3 data set in which many rows repeat, so that
+#              many merges tie exactly
 suppressPackageStartupMessages(library(mclust))
 
 args <- commandArgs(trailingOnly = TRUE)
@@ -101,11 +106,21 @@ for (name in c("faithful", "iris")) {
     table = lapply(seq_len(nrow(table)), function(g) list(n_components = g, models = colnames(table), bic = vector(table[g, ]))))
 }
 
+set.seed(7)
+distinct <- rbind(matrix(rnorm(200 * 3), ncol = 3), matrix(rnorm(200 * 3, mean = 2), ncol = 3))
+ties <- distinct[c(1:400, sample(400, 200, replace = TRUE)), ]
+trees <- list()
+for (name in c("faithful", "iris", "synthetic", "ties")) {
+  x <- if (name == "ties") ties else unname(datasets[[name]])
+  tree <- hc(x, modelName = mclust.options("hcModelName"), use = mclust.options("hcUse"))
+  trees[[length(trees) + 1]] <- list(dataset = name, merges = lapply(seq_len(ncol(tree)), function(j) vector(as.integer(tree[, j]))))
+}
+
 reference <- list(
   mclust_version = as.character(packageVersion("mclust")),
   r_version = paste(R.version$major, R.version$minor, sep = "."),
   control = list(tol = vector(control$tol), itmax = vector(control$itmax)),
   starts = starts, fits = fits, hc = hierarchical, selection = selection,
-  synthetic = synthetic)
+  trees = trees, synthetic = synthetic, ties = ties)
 writeLines(json(reference), output)
 cat("wrote", output, "\n")

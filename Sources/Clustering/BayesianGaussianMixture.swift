@@ -166,7 +166,7 @@ public struct BayesianGaussianMixture: Sendable {
     package func startingPosterior<Source: RowBlockSource>(
         _ source: Source, sampleWeights: [Double]?, priors: BayesianPriors, using rng: inout Xoshiro256StarStar
     ) throws(ClusteringError) -> VariationalPosterior {
-        let responsibilities = em.startingResponsibilities(source, sampleWeights: sampleWeights, using: &rng)
+        let responsibilities = try em.startingResponsibilities(source, sampleWeights: sampleWeights, using: &rng)
         // In Double whatever the data's type, as EM's start (see DoublePrecisionSource).
         let statistics = SufficientStatistics.fromResponsibilities(
             of: DoublePrecisionSource(source), componentCount: componentCount, covarianceType: covarianceType,

@@ -15,12 +15,15 @@ extension GaussianMixture {
             (weights, means, covariances) = (initialWeights, initialMeans, nil)
             factors = initialPrecisions
         } else {
-            let responsibilities = startingResponsibilities(source, sampleWeights: sampleWeights, using: &rng)
+            let responsibilities = try startingResponsibilities(source, sampleWeights: sampleWeights, using: &rng)
             // In Double whatever the data's type: see DoublePrecisionSource.
             let statistics = SufficientStatistics.fromResponsibilities(
                 of: DoublePrecisionSource(source), componentCount: k, covarianceType: covarianceType, rowWeights: sampleWeights,
                 responsibilities: responsibilities)
-            let (estimated, estimatedCovariances) = try statistics.parameters(regularization: regularization, weightsOverTotal: true)
+            // A hierarchical start on a subset leaves the other rows without
+            // responsibility, so its weights are over the subset's rows.
+            let (estimated, estimatedCovariances) = try statistics.parameters(
+                regularization: regularization, weightsOverTotal: initialization != .hierarchical || initialResponsibilities != nil)
             weights = initialWeights ?? estimated.weights
             means = initialMeans ?? estimated.means
             covariances = estimatedCovariances
@@ -35,10 +38,11 @@ extension GaussianMixture {
         return (parameters, covariances ?? factors.covariancesFromPrecisionCholesky())
     }
 
-    /// Responsibilities (m×K per block of rows) from ``initialization``.
+    /// Responsibilities (m×K per block of rows) from ``initialization``;
+    /// a hierarchical start on a subset of the rows gives the others none.
     func startingResponsibilities<Source: RowBlockSource>(
         _ source: Source, sampleWeights: [Double]?, using rng: inout Xoshiro256StarStar
-    ) -> (Range<Int>) -> Matrix<Double> {
+    ) throws(ClusteringError) -> (Range<Int>) -> Matrix<Double> {
         let k = componentCount, n = source.rowCount
         if let given = initialResponsibilities { return { given[rows: $0] } }
         switch initialization {
@@ -57,6 +61,16 @@ extension GaussianMixture {
             let sums = uniform.rowSums()
             let normalized = Matrix<Double>(rows: n, columns: k) { uniform[$0, $1] / sums[$0] }
             return { normalized[rows: $0] }
+        case .hierarchical:
+            let tree: MergeTree
+            if let hierarchy { tree = hierarchy } else { tree = try HierarchicalClustering().mergeTree(source) }
+            guard tree.rows.last.map({ $0 < n }) ?? false, k <= tree.rows.count else {
+                throw .invalidParameter(name: "hierarchical clustering",
+                                        reason: "its tree of \(tree.rows.count) rows does not fit \(n) rows and \(k) components")
+            }
+            var labels = [Int](repeating: -1, count: n)
+            for (position, label) in tree.labels(clusterCount: k).enumerated() { labels[tree.rows[position]] = label }
+            return oneHot(labels: labels)
         }
     }
 

@@ -30,6 +30,25 @@ public struct GaussianMixture: Sendable {
         case random
         /// Components centered on K distinct rows drawn uniformly.
         case randomFromData = "random_from_data"
+        /// The partition into K clusters of mclust's model-based
+        /// hierarchical clustering (``HierarchicalClustering``), R's mclust's
+        /// default; deterministic, so the seed plays no part. Above
+        /// ``HierarchicalClustering/subsetSize`` rows the tree is grown on a
+        /// subset, and the start is the M-step of the subset's partition.
+        case hierarchical = "hc"
+    }
+
+    /// When EM stops, and at which parameters.
+    public enum ConvergenceRule: String, Sendable, CaseIterable {
+        /// scikit-learn's: when the mean log-likelihood per row changes by
+        /// less than ``GaussianMixture/tolerance``; the parameters are those
+        /// of the M-step after that E-step (the default).
+        case scikitLearn = "scikit-learn"
+        /// R mclust's `me`: when the total log-likelihood ℓ changes by at
+        /// most ``GaussianMixture/tolerance`` relative to 1 + |ℓ|; the
+        /// parameters are those whose log-likelihood that is, with no
+        /// M-step after it (mclust's default tolerance is 1e-5).
+        case mclust
     }
 
     /// Parameters that EM holds at their starting values (see
@@ -100,6 +119,11 @@ public struct GaussianMixture: Sendable {
     /// weights and identity precisions give the lecture's EM that learns
     /// the means alone).
     public var fixedParameters: FixedParameters = []
+    /// When EM stops (default scikit-learn's rule).
+    public var convergenceRule: ConvergenceRule = .scikitLearn
+    /// The tree that ``Initialization/hierarchical`` cuts, when it has been
+    /// grown already (model selection grows one for every K).
+    package var hierarchy: MergeTree? = nil
     /// The memory a fit may use beyond its data, in bytes (nil: the
     /// machine's physical memory). A fit whose ``memoryEstimate(rows:columns:)``
     /// exceeds it fails with ``ClusteringError/insufficientMemory(required:limit:)``
@@ -124,6 +148,21 @@ public struct GaussianMixture: Sendable {
         self.initialPrecisions = initialPrecisions
         self.seed = seed
         self.progress = progress
+    }
+
+    /// An estimator with R mclust's defaults (`Mclust()` and `me()`): the
+    /// start cut from ``HierarchicalClustering``'s tree, no regularisation,
+    /// and mclust's rule of convergence at a relative change of 1e-5 (at
+    /// most 10 000 iterations, where mclust has no limit).
+    ///
+    /// ```swift
+    /// let model = try GaussianMixture.mclust(componentCount: 3, model: .eee).fit(data)
+    /// ```
+    public static func mclust(componentCount: Int = 1, model: CovarianceType = .full) -> GaussianMixture {
+        var estimator = GaussianMixture(componentCount: componentCount, covarianceType: model, tolerance: 1e-5, regularization: 0,
+                                        maxIterations: 10_000, initialization: .hierarchical)
+        estimator.convergenceRule = .mclust
+        return estimator
     }
 
     /// Fits a mixture to the rows of `source`.
@@ -216,7 +255,9 @@ public struct GaussianMixture: Sendable {
         var history: [Double] = []
         var converged = false
         var iterations = 0
-        while iterations < maxIterations {
+        // The covariances of `parameters`, for mclust's rule, which stops before an M-step.
+        var currentCovariances = initialCovariances
+        iterating: while iterations < maxIterations {
             iterations += 1
             var statistics = SufficientStatistics.expectation(of: source, under: parameters, rowWeights: sampleWeights)
             statistics.sum(over: reduction)
@@ -224,21 +265,35 @@ public struct GaussianMixture: Sendable {
             lowerBound = statistics.meanLogLikelihood
             history.append(lowerBound)
             let change = lowerBound - previous
-            converged = abs(change) < tolerance
+            switch convergenceRule {
+            case .scikitLearn:
+                converged = abs(change) < tolerance
+            case .mclust:
+                let total = lowerBound * statistics.totalWeight
+                converged = abs(change * statistics.totalWeight) <= tolerance * (1 + abs(total))
+                if converged {
+                    covariances = currentCovariances
+                    report(start: start, iteration: iterations, lowerBound: lowerBound, change: change, clock: clock)
+                    break iterating
+                }
+            }
             let newCovariances: CovarianceParameters
             (parameters, newCovariances) = try statistics.parameters(
                 regularization: regularization, holding: fixedParameters, at: parameters, covariances: initialCovariances)
+            if convergenceRule == .mclust { currentCovariances = newCovariances }
             if converged || iterations == maxIterations { covariances = newCovariances }
-            if let progress {
-                let elapsed = ContinuousClock.now - clock
-                progress(Progress(initialization: start, iteration: iterations, lowerBound: lowerBound, change: change,
-                                  elapsed: elapsed.inSeconds))
-            }
+            report(start: start, iteration: iterations, lowerBound: lowerBound, change: change, clock: clock)
             if converged { break }
         }
         return GaussianMixtureModel(parameters: parameters, covariances: covariances!, converged: converged,
                                     iterationCount: iterations, lowerBound: iterations == 0 ? -.infinity : lowerBound,
                                     lowerBoundHistory: history)
+    }
+
+    private func report(start: Int, iteration: Int, lowerBound: Double, change: Double, clock: ContinuousClock.Instant) {
+        guard let progress else { return }
+        let elapsed = ContinuousClock.now - clock
+        progress(Progress(initialization: start, iteration: iteration, lowerBound: lowerBound, change: change, elapsed: elapsed.inSeconds))
     }
 
     // MARK: Checks

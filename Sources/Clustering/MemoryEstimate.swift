@@ -28,8 +28,12 @@ extension GaussianMixture {
         case .random: perRow = saturatingProduct(16, k)                         // two n×K matrices
         case .kMeansPlusPlus: perRow = kMeansPlusPlusBytesPerRow(clusterCount: k)
         case .randomFromData: perRow = 8                                        // a permutation
+        case .hierarchical: perRow = 8                                          // the labels
         }
-        return saturatingSum(saturatingProduct(8, model), scratch, saturatingProduct(perRow, n))
+        // The hierarchical clustering's pair costs, means and triangles (its rows at most).
+        let tree = initialization == .hierarchical && hierarchy == nil && initialResponsibilities == nil
+            ? HierarchicalClustering.memoryEstimate(rows: Swift.min(n, HierarchicalClustering().subsetSize), columns: d) : 0
+        return saturatingSum(saturatingProduct(8, model), scratch, saturatingProduct(perRow, n), tree)
     }
 
 }

@@ -44,6 +44,11 @@ public enum ModelSelection {
     /// Fits every combination of `componentCounts` and `covarianceTypes` with
     /// the other settings of `estimator`, and ranks the fits by BIC.
     ///
+    /// With ``GaussianMixture/Initialization/hierarchical`` one tree is grown
+    /// and cut at every K, as mclust's `mclustBIC` does; with
+    /// ``GaussianMixture/mclust(componentCount:model:)``'s settings the grid
+    /// is mclust's `Mclust()` (see that method).
+    ///
     /// A cell whose fit fails (a collapsed component, more components than
     /// rows) is reported in ``Result/failures`` instead of stopping the search.
     ///
@@ -55,6 +60,11 @@ public enum ModelSelection {
         estimator: GaussianMixture = GaussianMixture(), sampleWeights: [Double]? = nil
     ) throws(ClusteringError) -> Result {
         try validateData(source, sampleWeights: sampleWeights, minimumRows: 1)
+        var estimator = estimator
+        if estimator.initialization == .hierarchical && estimator.initialResponsibilities == nil && estimator.hierarchy == nil {
+            // One tree gives every K its partition, as mclust's mclustBIC grows one.
+            estimator.hierarchy = try HierarchicalClustering().mergeTree(source)
+        }
         var ranked: [Candidate] = []
         var failures: [Failure] = []
         for type in covarianceTypes {

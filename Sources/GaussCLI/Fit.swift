@@ -84,6 +84,7 @@ struct Fit: ParsableCommand {
             throw ValidationError("--labels - and the model would both go to standard output; give the model an --output file")
         }
         if fix != nil && variational.bayesian { throw ValidationError("--fix applies to EM, not to --bayesian") }
+        if em.convergence == .mclust && variational.bayesian { throw ValidationError("--convergence mclust applies to EM, not to --bayesian") }
         if [initFrom, initResponsibilities, initLabels].compactMap({ $0 }).count > 1 {
             throw ValidationError("--init-from, --init-responsibilities and --init-labels each say where EM starts; give one")
         }
@@ -164,7 +165,8 @@ extension Fit {
             fixed_parameters: fix.map { fix in
                 [("weights", GaussianMixture.FixedParameters.weights), ("means", .means), ("covariances", .covariances)]
                     .filter { fix.parameters.contains($0.1) }.map(\.0)
-            })
+            },
+            convergence: em.convergence == .mclust ? "mclust" : nil)
         try writeModel(model, settings: settings, to: output)
         if let output {
             var active = ""

@@ -19,6 +19,8 @@ struct FitSettings: Codable {
     var n_samples: Int
     /// The parameters `--fix` held, when any.
     var fixed_parameters: [String]? = nil
+    /// The rule of convergence, when it is not scikit-learn's.
+    var convergence: String? = nil
 }
 
 /// A model a model file holds: fitted by EM or by variational inference.

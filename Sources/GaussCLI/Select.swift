@@ -10,8 +10,15 @@ struct Select: ParsableCommand {
             Prints a table, best (lowest BIC) first, with AIC and the total log-likelihood. Cells \
             that cannot be fitted are listed after it with the reason.
 
+            With --models, the fits follow R's mclust (Mclust()): every K starts from the partition \
+            cut from one tree of mclust's hierarchical clustering (--init hc), with no regularisation \
+            (--reg-covar 0) and mclust's rule of convergence (--convergence mclust --tol 1e-5); \
+            any of these given explicitly is used instead. Above 2000 rows the tree is grown on \
+            2000 evenly spaced rows (mclust draws them at random).
+
             Examples:
               gauss select data.csv --components 1...8
+              gauss select data.csv --components 1...9 --models all --plot bic.svg
               gauss select data.csv --components 2,4,8 --covariance diag,full --output best.json
               gauss select data.csv --bayesian --components 10
 
@@ -104,6 +111,7 @@ struct Select: ParsableCommand {
         _ = try parsedComponents()
         if covariance != nil && models != nil { throw ValidationError("--covariance and --models both choose the models; give one") }
         if variational.bayesian && (models != nil || plot != nil) { throw ValidationError("--models and --plot are for EM fits, not --bayesian") }
+        if variational.bayesian && em.convergence == .mclust { throw ValidationError("--convergence mclust applies to EM, not to --bayesian") }
         let types = try parsedTypes()
         if let weightThreshold {
             guard variational.bayesian else { throw ValidationError("--weight-threshold applies to --bayesian") }
@@ -120,6 +128,8 @@ struct Select: ParsableCommand {
         try checkOutput(output, isNotAnyOf: [data])
         try checkOutput(plot, isNotAnyOf: [data, output], option: "--plot")
         let counts = try parsedComponents(), types = try parsedTypes()
+        // mclust's table is mclust's procedure unless a setting says otherwise.
+        let em = self.em.resolved(mclust: models != nil)
         // A .npy file is mapped and read block by block, as fit reads it.
         let budget = memoryLimit?.bytes ?? Int(clamping: ProcessInfo.processInfo.physicalMemory)
         let data = try openFitInput(self.data, columns: em.columnList, dtype: em.dtype, memoryBudget: budget)
@@ -141,7 +151,7 @@ struct Select: ParsableCommand {
             let settings = FitSettings(
                 n_components: best.componentCount, covariance_type: best.covarianceType.rawValue, tol: em.tol,
                 reg_covar: em.regCovar, max_iter: em.maxIter, n_init: em.nInit, init_params: em.initialization.rawValue,
-                seed: em.seed, dtype: data.dtype.rawValue, n_samples: data.rows)
+                seed: em.seed, dtype: data.dtype.rawValue, n_samples: data.rows, convergence: em.convergence == .mclust ? "mclust" : nil)
             try writeModel(best.model, settings: settings, to: output)
         }
     }

@@ -49,13 +49,36 @@ import Testing
         #expect(rows.filter { $0.contains("ICL") }.count == 1)
         // mclust's BIC is −1 × the library's, ranked highest first.
         let data = try CSV.read(contentsOf: faithful).matrix
-        let result = try ModelSelection.rank(data, componentCounts: [1, 2, 3], covarianceTypes: [.eii, .vev, .tied])
+        let result = try ModelSelection.rank(data, componentCounts: [1, 2, 3], covarianceTypes: [.eii, .vev, .tied], estimator: .mclust())
         let first = rows.first!.split(separator: " ")
         #expect(first[1] == "\(result.ranked[0].componentCount)" && first[2] == result.ranked[0].covarianceType.mclustName)
         #expect(first[3] == String(format: "%.6f", -result.ranked[0].bic))
         let figure = try String(contentsOfFile: svg, encoding: .utf8)
         #expect(figure.components(separatedBy: "class=\"bic\"").count - 1 == 3, "one line per model")
         #expect(try SVGCounter.count(svg).elements > 0, "well-formed XML")
+    }
+
+    /// With every model and K = 1…9, mclust's procedure picks what
+    /// `Mclust(faithful)` picks (mclust 6.0.0: EEE, K = 3, BIC −2314.316296).
+    @Test func allModelsPickMclustsChoice() throws {
+        let run = try gauss("select", faithful, "--models", "all", "--components", "1...9")
+        #expect(run.status == 0, "\(run.stderr)")
+        let best = run.stdout.split(separator: "\n")[2].split(separator: " ")
+        #expect(best[1] == "3" && best[2] == "EEE" && best[3] == "-2314.316296", "\(best)")
+        // An explicit setting replaces mclust's default: k-means starts differ.
+        let kmeans = try gauss("select", faithful, "--models", "EEE", "--components", "3", "--init", "kmeans")
+        #expect(kmeans.status == 0 && !kmeans.stdout.contains("-2314.316296"), "\(kmeans.stdout)")
+    }
+
+    @Test func fitTakesMclustsStartAndRule() throws {
+        let run = try gauss("fit", faithful, "-k", "3", "--covariance", "EEE", "--init", "hc", "--convergence", "mclust", "--reg-covar", "0")
+        #expect(run.status == 0, "\(run.stderr)")
+        let model = try JSONDecoder().decode(GaussianMixtureModel.self, from: Data(run.stdout.utf8))
+        #expect(model == (try GaussianMixture.mclust(componentCount: 3, model: .tied).fit(MclustCommandTests.data)))
+        #expect(run.stdout.contains("\"init_params\":\"hc\"") && run.stdout.contains("\"convergence\":\"mclust\"")
+                && run.stdout.contains("\"tol\":1e-05"), "\(run.stdout)")
+        let bayesian = try gauss("fit", faithful, "--bayesian", "--convergence", "mclust")
+        #expect(bayesian.status == 2 && bayesian.stderr.contains("--convergence mclust applies to EM"), "\(bayesian.stderr)")
     }
 
     @Test func conflictingChoicesAreRefused() throws {
