@@ -23,7 +23,7 @@ import LinearAlgebra
 /// costs the new cluster's costs plus a rescan of the few slots whose
 /// cheapest partner changed: O(m²) work in all rather than a scan of the
 /// whole triangle per merge.
-struct Agglomeration {
+final class Agglomeration {
     let dimension: Int
     let alpha: Double
     let beta: Double
@@ -47,6 +47,8 @@ struct Agglomeration {
     /// Scratch for one union's triangle and one row being rotated in.
     var scratch: [Double]
     var incoming: [Double]
+    /// The rows being rotated into one triangle at once, as d rows of columns.
+    var appended: [Double] = []
 
     init(_ data: Matrix<Double>, alpha: Double, beta: Double) {
         let m = data.rows, d = data.columns
@@ -75,7 +77,7 @@ struct Agglomeration {
     }
 
     /// Merges down to one cluster and returns the merges in order.
-    mutating func run() -> [MergeTree.Merge] {
+    func run() -> [MergeTree.Merge] {
         let m = slotCount
         guard m > 1 else { return [] }
         for j in 1..<m {
@@ -87,7 +89,9 @@ struct Agglomeration {
         while slotCount > 1 {
             // The least cost, the highest slot on ties (its partner is the highest already).
             var j = 1
-            for slot in 2..<Swift.max(slotCount, 2) where partnerCost[slot] <= partnerCost[j] { j = slot }
+            partnerCost.withUnsafeBufferPointer { partnerCost in
+                for slot in 2..<Swift.max(slotCount, 2) where partnerCost[slot] <= partnerCost[j] { j = slot }
+            }
             let i = partner[j]
             merges.append(MergeTree.Merge(first: representatives[i], second: representatives[j]))
             merge(i, j)
@@ -96,17 +100,19 @@ struct Agglomeration {
     }
 
     /// Slot j's cheapest partner among the slots before it.
-    mutating func rescanPartner(_ j: Int) {
+    func rescanPartner(_ j: Int) {
         var best = -1, bestCost = Double.infinity
         let base = j * (j - 1) / 2
-        for i in 0..<j where best < 0 || costs[base + i] <= bestCost { (best, bestCost) = (i, costs[base + i]) }
+        costs.withUnsafeBufferPointer { costs in
+            for i in 0..<j where best < 0 || costs[base + i] <= bestCost { (best, bestCost) = (i, costs[base + i]) }
+        }
         partner[j] = best
         partnerCost[j] = bestCost
     }
 
     /// Joins slot j into slot i (i < j), moves the last slot into j, and
     /// updates the costs.
-    mutating func merge(_ i: Int, _ j: Int) {
+    func merge(_ i: Int, _ j: Int) {
         let d = dimension
         let union = evaluate(i, j, keepFactor: true)
         let (ni, nj) = (Double(sizes[i]), Double(sizes[j]))
@@ -131,16 +137,36 @@ struct Agglomeration {
         factors[last] = []
         slotCount = last
 
+        // Single rows joining i, where the union needs a determinant, are
+        // costed together; the rest one by one.
+        var singles: [Int] = []
         for k in 0..<slotCount where k != i {
-            costs[k < i ? pairIndex(k, i) : pairIndex(i, k)] = mergeCost(Swift.min(k, i), Swift.max(k, i))
+            if sizes[k] == 1 && sizes[i] + 1 > d {
+                singles.append(k)
+            } else {
+                costs[k < i ? pairIndex(k, i) : pairIndex(i, k)] = mergeCost(Swift.min(k, i), Swift.max(k, i))
+            }
+        }
+        if !singles.isEmpty {
+            for (k, cost) in zip(singles, singleRowCosts(base: i, rows: singles)) { costs[k < i ? pairIndex(k, i) : pairIndex(i, k)] = cost }
         }
         // Slots whose cheapest partner may have changed: i and j, whose
-        // columns are new; those that pointed at i, j or the moved slot;
-        // and those whose entry in row i or j is new.
+        // columns are new, and those whose entry in row i or j is new. A
+        // partner whose cost rose is rescanned; one whose cost fell or stayed
+        // is still the cheapest (ties go to the higher slot, so any other
+        // at its old cost is lower).
         for slot in 1..<Swift.max(slotCount, 1) {
-            if slot == i || slot == j || partner[slot] == i || partner[slot] == j || partner[slot] == last {
+            if slot == i || slot == j {
                 rescanPartner(slot)
                 continue
+            }
+            if partner[slot] == i || partner[slot] == j {
+                let cost = costs[pairIndex(partner[slot], slot)]
+                if cost > partnerCost[slot] {
+                    rescanPartner(slot)
+                    continue
+                }
+                partnerCost[slot] = cost
             }
             for row in [i, j] where row < slot {
                 let cost = costs[pairIndex(row, slot)]
@@ -152,22 +178,177 @@ struct Agglomeration {
     }
 
     /// The change in the criterion when clusters i and j merge.
-    mutating func mergeCost(_ i: Int, _ j: Int) -> Double {
-        evaluate(i, j, keepFactor: false).term - terms[i] - terms[j]
+    func mergeCost(_ i: Int, _ j: Int) -> Double {
+        if sizes[i] + sizes[j] > dimension {
+            if sizes[j] == 1 { return singleRowCosts(base: i, rows: [j])[0] }
+            if sizes[i] == 1 { return singleRowCosts(base: j, rows: [i])[0] }
+        }
+        return evaluate(i, j, keepFactor: false).term - terms[i] - terms[j]
+    }
+
+    /// The criterion's term of a union of n rows with trace `trace` and
+    /// log det(W) `logDeterminant` (nil while the determinant is 0).
+    func term(rows n: Int, trace: Double, logDeterminant: Double?) -> Double {
+        let logTraceTerm = Double.log(beta * (trace + alpha) / Double(n))
+        guard n > dimension, let logDeterminant else { return Double(n) * logTraceTerm }
+        let logScaled = logDeterminant - Double(dimension) * Double.log(Double(n))
+        let (high, low) = logScaled > logTraceTerm ? (logScaled, logTraceTerm) : (logTraceTerm, logScaled)
+        return Double(n) * (high + Double.log(onePlus: Double.exp(low - high)))
+    }
+
+    /// The costs of merging cluster `base` with each of the single-row
+    /// clusters `rows`. Each union's triangle is the base's with one row,
+    /// √(n/(n+1))·(m − x), rotated in; only its pivots are needed, and a
+    /// single row's rotations read the base's triangle without changing it,
+    /// so every row is rotated against the one triangle at once, the rows
+    /// side by side. Each row gets the same operations, so repeated rows
+    /// cost exactly the same.
+    func singleRowCosts(base b: Int, rows singles: [Int]) -> [Double] {
+        let d = dimension, width = singles.count
+        let baseRows = factors[b].count / d
+        // Borrowed from self for the call, so that the closure below may read self.
+        var buffer: [Double] = []
+        swap(&buffer, &appended)
+        defer { swap(&buffer, &appended) }
+        if buffer.count < d * width { buffer = Array(repeating: 0, count: d * width) }
+        let baseSize = Double(sizes[b]), n = sizes[b] + 1
+        let weight = (baseSize / (baseSize + 1)).squareRoot()
+        var result = [Double](repeating: 0, count: width)
+        buffer.withUnsafeMutableBufferPointer { v in
+            means.withUnsafeBufferPointer { means in
+                for (c, k) in singles.enumerated() {
+                    for t in 0..<d { v[t * width + c] = weight * (means[b * d + t] - means[k * d + t]) }
+                }
+            }
+            // The traces, from the rows before they are rotated.
+            for c in 0..<width {
+                var squared = 0.0
+                for t in 0..<d { squared += v[t * width + c] * v[t * width + c] }
+                result[c] = traces[b] + squared
+            }
+            var logDeterminants = [Double](repeating: 0, count: width)
+            var singular = [Bool](repeating: false, count: width)
+            let baseFactor = factors[b]
+            let lastScales: [Double]
+            if (0..<baseRows).allSatisfy({ baseFactor[$0 * d + $0] != 0 }) {
+                lastScales = Self.rotateWithoutSquareRoots(v, width: width, into: baseFactor, rows: baseRows, dimension: d,
+                                                           logDeterminants: &logDeterminants)
+            } else {
+                Self.rotateWithSquareRoots(v, width: width, into: baseFactor, rows: baseRows, dimension: d,
+                                           logDeterminants: &logDeterminants, singular: &singular)
+                lastScales = Array(repeating: 1, count: width)
+            }
+            // With fewer than d rows in the base, what is left of the row is
+            // the union's last row, whose pivot is its first entry left.
+            for c in 0..<width {
+                var logDeterminant: Double? = singular[c] ? nil : logDeterminants[c]
+                if baseRows < d {
+                    let squaredPivot = lastScales[c] * v[baseRows * width + c] * v[baseRows * width + c]
+                    // With fewer than d − 1 base rows the union has fewer than d rows: n ≤ d, no determinant.
+                    logDeterminant = baseRows < d - 1 || squaredPivot == 0 ? nil : logDeterminant.map { $0 + Double.log(squaredPivot) }
+                }
+                result[c] = term(rows: n, trace: result[c], logDeterminant: logDeterminant) - terms[b] - terms[singles[c]]
+            }
+        }
+        return result
+    }
+
+    /// Rotates each column of `v` (d rows of `width` columns) into the
+    /// triangle `r` of `rows` nonzero pivots, Gentleman's way, without
+    /// square roots: each row is kept as √δ·ṽ, so that the rotation against
+    /// pivot p is ṽₑ −= (ṽₜ/p)·rₜₑ and δ ← δ/(1 + δ·(ṽₜ/p)²), the new pivot
+    /// being ρₜ² = p²·(1 + δ·(ṽₜ/p)²). The product of those factors is 1/δ
+    /// at the end, so log det adds Σ log pₜ² − log δ. Returns each
+    /// column's final δ (what remains of a row is √δ·ṽ).
+    static func rotateWithoutSquareRoots(_ v: UnsafeMutableBufferPointer<Double>, width: Int, into r: [Double], rows: Int,
+                                         dimension d: Int, logDeterminants: inout [Double]) -> [Double] {
+        var scales = [Double](repeating: 1, count: width), ratios = [Double](repeating: 0, count: width)
+        var logPivots = 0.0
+        r.withUnsafeBufferPointer { r in
+            scales.withUnsafeMutableBufferPointer { scales in
+                ratios.withUnsafeMutableBufferPointer { ratios in
+                    for t in 0..<Swift.min(rows, d) {
+                        let pivot = r[t * d + t]
+                        logPivots += 2 * Double.log(Swift.abs(pivot))
+                        let inverse = 1 / pivot
+                        let row = v.baseAddress! + t * width
+                        for c in 0..<width {
+                            let ratio = row[c] * inverse
+                            ratios[c] = ratio
+                            scales[c] /= 1 + scales[c] * ratio * ratio
+                        }
+                        for e in (t + 1)..<Swift.max(d, t + 1) {
+                            let x = r[t * d + e]
+                            let target = v.baseAddress! + e * width
+                            for c in 0..<width { target[c] -= ratios[c] * x }
+                        }
+                    }
+                }
+            }
+        }
+        for c in 0..<width { logDeterminants[c] = logPivots - Double.log(scales[c]) }
+        return scales
+    }
+
+    /// Rotates each column of `v` into the triangle `r` by Givens rotations
+    /// with square roots: the way for a triangle with a zero pivot, which a
+    /// row may fill (ρ = |vₜ|) or leave empty (`singular`: det = 0).
+    /// det(W) = Π ρₜ², taken as log Π pivot² plus the log of the product of
+    /// the factors 1 + (vₜ/pivot)² ≥ 1 every 16 rows, before it can overflow.
+    static func rotateWithSquareRoots(_ v: UnsafeMutableBufferPointer<Double>, width: Int, into r: [Double], rows: Int,
+                                      dimension d: Int, logDeterminants: inout [Double], singular: inout [Bool]) {
+        var growth = [Double](repeating: 1, count: width)
+        var cosines = [Double](repeating: 0, count: width), sines = [Double](repeating: 0, count: width)
+        var logPivots = 0.0
+        for t in 0..<Swift.min(rows, d) {
+            let pivot = r[t * d + t]
+            let row = v.baseAddress! + t * width
+            if pivot == 0 {
+                // The row fills the pivot: ρ = |vₜ|, cosine 0, sine ±1.
+                for c in 0..<width {
+                    let incoming = row[c]
+                    if incoming == 0 { singular[c] = true; (cosines[c], sines[c]) = (1, 0); continue }
+                    logDeterminants[c] += 2 * Double.log(Swift.abs(incoming))
+                    (cosines[c], sines[c]) = (0, incoming < 0 ? -1 : 1)
+                }
+            } else {
+                logPivots += 2 * Double.log(Swift.abs(pivot))
+                let inverse = 1 / pivot
+                for c in 0..<width {
+                    let ratio = row[c] * inverse
+                    let squared = 1 + ratio * ratio
+                    growth[c] *= squared
+                    // ρ = |pivot|·√(1 + ratio²), with the sign of the pivot kept in the cosine.
+                    let scale = 1 / squared.squareRoot()
+                    (cosines[c], sines[c]) = (scale, ratio * scale)
+                }
+            }
+            if t % 16 == 15 {
+                for c in 0..<width { logDeterminants[c] += Double.log(growth[c]); growth[c] = 1 }
+            }
+            for e in (t + 1)..<Swift.max(d, t + 1) {
+                let x = r[t * d + e]
+                let target = v.baseAddress! + e * width
+                for c in 0..<width { target[c] = cosines[c] * target[c] - sines[c] * x }
+            }
+        }
+        for c in 0..<width { logDeterminants[c] += logPivots + Double.log(growth[c]) }
     }
 
     /// The union of clusters i and j: its trace and its term of the
     /// criterion; with `keepFactor` (or when the determinant is needed) its
     /// triangle is left in the first `rows` rows of `scratch`.
-    mutating func evaluate(_ i: Int, _ j: Int, keepFactor: Bool) -> (trace: Double, term: Double, rows: Int) {
+    func evaluate(_ i: Int, _ j: Int, keepFactor: Bool) -> (trace: Double, term: Double, rows: Int) {
         let d = dimension
         let (ni, nj) = (sizes[i], sizes[j])
         let n = ni + nj
         let weight = (Double(ni) * Double(nj) / Double(n)).squareRoot()
         var squaredDistance = 0.0
-        for k in 0..<d {
-            let difference = means[i * d + k] - means[j * d + k]
-            squaredDistance += difference * difference
+        means.withUnsafeBufferPointer { means in
+            for k in 0..<d {
+                let difference = means[i * d + k] - means[j * d + k]
+                squaredDistance += difference * difference
+            }
         }
         let trace = traces[i] + traces[j] + weight * weight * squaredDistance
         let traceTerm = beta * (trace + alpha) / Double(n)
@@ -177,13 +358,18 @@ struct Agglomeration {
         // and the scaled difference of the means rotated in.
         let (base, other) = factors[i].count >= factors[j].count ? (i, j) : (j, i)
         var rows = factors[base].count / d
-        for e in factors[base].indices { scratch[e] = factors[base][e] }
-        for r in 0..<(factors[other].count / d) {
-            for k in 0..<d { incoming[k] = factors[other][r * d + k] }
-            rotateIn(&rows)
+        let baseFactor = factors[base], otherFactor = factors[other]
+        scratch.withUnsafeMutableBufferPointer { triangle in
+            incoming.withUnsafeMutableBufferPointer { row in
+                for e in baseFactor.indices { triangle[e] = baseFactor[e] }
+                for r in 0..<(otherFactor.count / d) {
+                    for k in 0..<d { row[k] = otherFactor[r * d + k] }
+                    Self.rotateIn(row, into: triangle, rows: &rows, dimension: d)
+                }
+                for k in 0..<d { row[k] = weight * (means[i * d + k] - means[j * d + k]) }
+                Self.rotateIn(row, into: triangle, rows: &rows, dimension: d)
+            }
         }
-        for k in 0..<d { incoming[k] = weight * (means[i * d + k] - means[j * d + k]) }
-        rotateIn(&rows)
         guard n > d else { return (trace, Double(n) * Double.log(traceTerm), rows) }
 
         // log det(W/n) from the diagonal; a zero pivot means det = 0.
@@ -198,25 +384,25 @@ struct Agglomeration {
         return (trace, Double(n) * (high + Double.log(onePlus: Double.exp(low - high))), rows)
     }
 
-    /// Rotates `incoming` into the triangle in `scratch` of `rows` rows: it
-    /// becomes row `rows` when there is room, and is absorbed otherwise.
-    mutating func rotateIn(_ rows: inout Int) {
-        let d = dimension
+    /// Rotates `incoming` into `triangle`, which has `rows` rows: it becomes
+    /// row `rows` when there is room, and is absorbed otherwise.
+    static func rotateIn(_ incoming: UnsafeMutableBufferPointer<Double>, into triangle: UnsafeMutableBufferPointer<Double>,
+                         rows: inout Int, dimension d: Int) {
         for r in 0..<Swift.min(rows, d) {
-            let a = scratch[r * d + r], b = incoming[r]
+            let a = triangle[r * d + r], b = incoming[r]
             guard b != 0 else { continue }
-            let radius = Double.hypot(a, b)
+            let radius = (a * a + b * b).squareRoot()
             let (c, s) = (a / radius, b / radius)
-            scratch[r * d + r] = radius
+            triangle[r * d + r] = radius
             incoming[r] = 0
             for k in (r + 1)..<Swift.max(d, r + 1) {
-                let (x, y) = (scratch[r * d + k], incoming[k])
-                scratch[r * d + k] = c * x + s * y
+                let (x, y) = (triangle[r * d + k], incoming[k])
+                triangle[r * d + k] = c * x + s * y
                 incoming[k] = c * y - s * x
             }
         }
         if rows < d {
-            for k in rows..<d { scratch[rows * d + k] = incoming[k] }
+            for k in rows..<d { triangle[rows * d + k] = incoming[k] }
             rows += 1
         }
     }

@@ -105,7 +105,18 @@ public struct HierarchicalClustering: Sendable {
             throw .invalidParameter(name: "data", reason: "every column is constant: there is nothing to cluster")
         }
         let standardized = Matrix<Double>(rows: n, columns: kept.count) { i, j in (data[i, kept[j]] - means[kept[j]]) / deviations[kept[j]] }
-        let gram = standardized.matmul(standardized, transposeSelf: .transpose)
+        // Plain loops in a fixed order rather than BLAS, whose summation
+        // order depends on its threads: the tree follows near-ties, so the
+        // same rows must give the same coordinates on every run.
+        let columns = kept.count
+        var gram = Matrix<Double>(rows: columns, columns: columns)
+        for a in 0..<columns {
+            for b in 0...a {
+                var sum = 0.0
+                for i in 0..<n { sum += standardized[i, a] * standardized[i, b] }
+                (gram[a, b], gram[b, a]) = (sum, sum)
+            }
+        }
         let eigen: SymmetricEigendecomposition<Double>
         do { eigen = try SymmetricEigendecomposition(gram) } catch {
             throw .invalidParameter(name: "data", reason: "its principal axes could not be computed (\(error))")
@@ -116,7 +127,11 @@ public struct HierarchicalClustering: Sendable {
         let rotation = Matrix<Double>(rows: kept.count, columns: axes.count) { i, j in
             eigen.vectors[i, axes[j]] / Double.pow(eigen.values[axes[j]], 0.25)
         }
-        return standardized.matmul(rotation)
+        return Matrix<Double>(rows: n, columns: axes.count) { i, j in
+            var sum = 0.0
+            for k in 0..<columns { sum += standardized[i, k] * rotation[k, j] }
+            return sum
+        }
     }
 
     /// The trace of the rows' scatter about their mean: Σᵢⱼ (xᵢⱼ − x̄ⱼ)².

@@ -54,7 +54,8 @@ public enum ModelSelection {
     ///
     /// - Throws: ``ClusteringError`` for problems with the data or weights
     ///   themselves, which no cell could fit.
-    /// - Complexity: the sum of the fits' costs.
+    /// - Complexity: the sum of the fits' costs, spread over the cores when
+    ///   the data are one block of rows (each fit then runs on one core).
     public static func rank<Source: RowBlockSource>(
         _ source: Source, componentCounts: [Int], covarianceTypes: [CovarianceType] = CovarianceType.scikitLearnTypes,
         estimator: GaussianMixture = GaussianMixture(), sampleWeights: [Double]? = nil
@@ -65,19 +66,36 @@ public enum ModelSelection {
             // One tree gives every K its partition, as mclust's mclustBIC grows one.
             estimator.hierarchy = try HierarchicalClustering().mergeTree(source)
         }
+        // Grid order: by type, then by count.
+        let cells = covarianceTypes.flatMap { type in componentCounts.map { (type, $0) } }
+        func fit(_ cell: Int) -> Swift.Result<Candidate, ClusteringError> {
+            var estimator = estimator
+            (estimator.covarianceType, estimator.componentCount) = cells[cell]
+            do throws(ClusteringError) {
+                return .success(try candidate(estimator.fit(source, sampleWeights: sampleWeights), on: source))
+            } catch {
+                return .failure(error)
+            }
+        }
+        // A fit of one block of rows has no parallel work of its own, so the
+        // cells are spread over the cores instead, the costliest (most
+        // components) first; each fit is the same wherever it runs.
+        let outcomes: [Swift.Result<Candidate, ClusteringError>]
+        if source.rowCount <= BlockSizes.rows {
+            let order = cells.indices.sorted { cells[$0].1 > cells[$1].1 }
+            let results = concurrentMap(count: order.count, workers: defaultWorkerCount) { fit(order[$0]) }
+            var byCell = [Swift.Result<Candidate, ClusteringError>?](repeating: nil, count: cells.count)
+            for (position, cell) in order.enumerated() { byCell[cell] = results[position] }
+            outcomes = byCell.map { $0! }
+        } else {
+            outcomes = cells.indices.map(fit)
+        }
         var ranked: [Candidate] = []
         var failures: [Failure] = []
-        for type in covarianceTypes {
-            for k in componentCounts {
-                var cell = estimator
-                cell.componentCount = k
-                cell.covarianceType = type
-                do {
-                    let model = try cell.fit(source, sampleWeights: sampleWeights)
-                    ranked.append(try candidate(model, on: source))
-                } catch {
-                    failures.append(Failure(componentCount: k, covarianceType: type, error: error))
-                }
+        for (cell, outcome) in zip(cells, outcomes) {
+            switch outcome {
+            case .success(let candidate): ranked.append(candidate)
+            case .failure(let error): failures.append(Failure(componentCount: cell.1, covarianceType: cell.0, error: error))
             }
         }
         ranked.sort { $0.bic < $1.bic }

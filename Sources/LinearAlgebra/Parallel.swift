@@ -31,6 +31,37 @@ package func concurrentRuns<R>(count: Int, workers requested: Int, _ body: (Rang
     return results.map { $0! }
 }
 
+/// Calls `body` on each of `0..<count` on up to `workers` threads, each
+/// taking the next item as it finishes one (items of unequal cost share the
+/// threads evenly), OpenBLAS set to one thread meanwhile; returns the
+/// results in item order. With one worker, runs in order on the current
+/// thread and leaves OpenBLAS's threading alone.
+package func concurrentMap<R>(count: Int, workers requested: Int, _ body: (Int) -> R) -> [R] {
+    let workers = Swift.max(1, Swift.min(requested, count))
+    if workers == 1 { return (0..<count).map(body) }
+    let results = UnsafeMutableBufferPointer<R?>.allocate(capacity: count)
+    results.initialize(repeating: nil)
+    defer {
+        _ = results.deinitialize()
+        results.deallocate()
+    }
+    let output = UncheckedSendable(results)
+    let next = Atomic<Int>(0)
+    withoutActuallyEscaping(body) { body in
+        let work = UncheckedSendable(body)
+        BLASThreading.withSingleThreadedBLAS {
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while true {
+                    let item = next.add(1, ordering: .relaxed).oldValue
+                    guard item < count else { break }
+                    output.value[item] = work.value(item)
+                }
+            }
+        }
+    }
+    return results.map { $0! }
+}
+
 /// The number of workers to use by default: `GAUSS_NUM_THREADS` when set to
 /// a positive number; otherwise the cores this process may run on (its CPU
 /// affinity, which `mpirun`, `taskset` and container limits narrow), shared

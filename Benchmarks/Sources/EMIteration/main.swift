@@ -6,6 +6,8 @@
 //   em-iteration DATA.npy K TYPE [--float32] [--iterations m] [--repeats r] [--fit]
 //   em-iteration DATA.npy K TYPE --bayesian START.npy [--iterations m] [--repeats r]
 //   em-iteration DATA.npy K TYPE --start START.npy [--reg-covar x] [--iterations m] [--repeats r]
+//   em-iteration DATA.npy K TYPE --hierarchical [--repeats r]
+//   em-iteration DATA.npy K TYPE --select
 //
 // --start starts EM from the n×K responsibilities in START.npy (mclust's me()
 // starts the same way) instead of the deterministic parameters below; TYPE
@@ -94,6 +96,32 @@ if let flag = arguments.firstIndex(of: "--bayesian"), flag + 1 < arguments.count
         ? try measureVariational(NpyRowSource<Float>(path: arguments[1]))
         : try measureVariational(NpyRowSource<Double>(path: arguments[1]))
     print("{\"seconds_per_iteration\": \(perIteration), \"lower_bound\": \(lowerBound)}")
+    exit(0)
+}
+
+// --hierarchical: mclust's hierarchical clustering of the rows (at most
+// 2000 of them), the best of r runs, and its partition into K clusters.
+if arguments.contains("--hierarchical") {
+    let data = try NpyFile(path: arguments[1]).matrix(as: Double.self)
+    var best = Double.infinity
+    var tree: MergeTree? = nil
+    for _ in 0..<repeats { best = min(best, try elapsedSeconds { tree = try HierarchicalClustering().mergeTree(data) }) }
+    print("{\"seconds\": \(best), \"rows\": \(tree!.rows.count), \"labels\": \(tree!.labels(clusterCount: k))}")
+    exit(0)
+}
+
+// --select: mclust's whole model selection (Mclust(data, G = 1:K)): the
+// fourteen models at every count 1...K from one hierarchical tree, timed once.
+if arguments.contains("--select") {
+    let data = try NpyFile(path: arguments[1]).matrix(as: Double.self)
+    var result: ModelSelection.Result? = nil
+    let elapsed = try elapsedSeconds {
+        result = try ModelSelection.rank(data, componentCounts: Array(1...k), covarianceTypes: CovarianceType.mclustModels,
+                                         estimator: .mclust())
+    }
+    let best = result!.ranked[0]
+    print("{\"seconds\": \(elapsed), \"model\": \"\(best.covarianceType.mclustName)\", \"n_components\": \(best.componentCount), "
+          + "\"bic\": \(-best.bic), \"failures\": \(result!.failures.count)}")
     exit(0)
 }
 
