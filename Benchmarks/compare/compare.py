@@ -1,6 +1,6 @@
 """Gauss against its peers, on the same inputs, in one run.
 
-    scripts/compare [--quick] [--only em,bayesian,mclust,mlpack,kmeans,gmm] [--chart OUT.svg] [--json OUT.json] [--markdown OUT.md]
+    scripts/compare [--quick] [--only em,bayesian,mclust,mclust-select,mlpack,kmeans,gmm] [--chart OUT.svg] [--json OUT.json] [--markdown OUT.md]
 
 Cases:
   em      one EM iteration per covariance type against scikit-learn, at Old
@@ -24,6 +24,14 @@ Cases:
           time as for em (R times its own me() calls); the log-likelihoods
           must agree to 1e-9, except VVE's, whose M-step differs from
           mclust's by design (docs/clustering.md).
+  mclust-select  mclust's default hierarchical clustering (hc, VVV, on the
+          SVD transformation) of 2000 rows at d=8 and d=32 (overlapping
+          clusters), the best of the repeats on each side, the partitions
+          into 8 clusters must be equal; and mclust's whole model selection,
+          Mclust(x, G = 1:9) against Gauss's (the fourteen models at K =
+          1...9 from one tree, mclust's rule of convergence; em-iteration
+          --select), timed once each on Old Faithful, iris and 2000 rows at
+          d=8: the chosen model and K must agree and the BICs to 1e-6.
   mlpack  the n=20 000 full case against mlpack's gmm_train (per-iteration
           time as above, each side from its own k-means start: mlpack's Python
           binding takes no initial parameters). So agreement is checked
@@ -62,7 +70,7 @@ tools = os.path.join(root, "Benchmarks", ".build", "release")
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--quick", action="store_true")
-parser.add_argument("--only", default="em,bayesian,mclust,mlpack,kmeans,gmm")
+parser.add_argument("--only", default="em,bayesian,mclust,mclust-select,mlpack,kmeans,gmm")
 parser.add_argument("--repeats", type=int, default=2)
 parser.add_argument("--iterations", type=int, default=2)
 parser.add_argument("--rounds", type=int, default=7)
@@ -305,6 +313,50 @@ def mclust_cases(tmp, n, d, k):
                 "agree": agree, "detail": detail})
 
 
+def canonical(labels):
+    numbering = {}
+    return [numbering.setdefault(label, len(numbering)) for label in labels]
+
+
+def mclust_select_cases(tmp):
+    version = subprocess.run(["Rscript", "-e", "cat(as.character(packageVersion('mclust')))"], capture_output=True,
+                             text=True, check=True).stdout.strip()
+    script = os.path.join(here, "mclust_select.R")
+
+    def r_json(raw, n, d, k, mode):
+        result = subprocess.run(["Rscript", script, raw, *map(str, [n, d, k, args.repeats, mode])], capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"mclust failed: {result.stderr.strip()}")
+        return json.loads(result.stdout)
+
+    def save(name, X):
+        path, raw = os.path.join(tmp, f"{name}.npy"), os.path.join(tmp, f"{name}.f64")
+        np.save(path, X)
+        X.astype("<f8").tofile(raw)
+        return path, raw
+
+    print(f"# mclust {version}'s hierarchical clustering (hc) and whole model selection (Mclust)", flush=True)
+    for d in [8, 32]:
+        X = make_data(2000, d, 8, seed=3, spread=0.5)
+        path, raw = save(f"hc{d}", X)
+        theirs = r_json(raw, 2000, d, 8, "hc")
+        ours = run_tool("em-iteration", path, 8, "VVV", "--hierarchical", "--repeats", args.repeats)
+        report({"case": f"hc n=2000 d={d}", "peer": "mclust", "peer_s": theirs["seconds"], "gauss_s": ours["seconds"],
+                "ratio": theirs["seconds"] / ours["seconds"],
+                "agree": canonical(ours["labels"]) == canonical(theirs["labels"]), "detail": "partitions into 8 clusters"})
+    iris = np.loadtxt(os.path.join(root, "data", "iris.csv"), delimiter=",", skiprows=1, usecols=range(4))
+    for name, X in [("faithful", faithful()), ("iris", iris), ("n=2000 d=8", make_data(2000, 8, 8, seed=3, spread=0.5))]:
+        path, raw = save("select", X)
+        theirs = r_json(raw, X.shape[0], X.shape[1], 9, "select")
+        ours = run_tool("em-iteration", path, 9, "VVV", "--select")
+        agree = (ours["model"], ours["n_components"]) == (theirs["model"], theirs["n_components"]) \
+            and abs(ours["bic"] - theirs["bic"]) <= 1e-6 * abs(theirs["bic"])
+        report({"case": f"Mclust K=1..9 {name}", "peer": "mclust", "peer_s": theirs["seconds"], "gauss_s": ours["seconds"],
+                "ratio": theirs["seconds"] / ours["seconds"], "agree": agree,
+                "detail": f"{ours['model']} K={ours['n_components']} BIC {ours['bic']:.10g} / "
+                          f"{theirs['model']} K={theirs['n_components']} BIC {theirs['bic']:.10g}"})
+
+
 def mlpack_cases(tmp):
     import importlib.metadata
     import mlpack
@@ -498,6 +550,7 @@ with tempfile.TemporaryDirectory() as tmp:
     for name, run in [("em", lambda: em_cases(tmp, sizes)),
                       ("bayesian", lambda: bayesian_cases(tmp, [medium] if args.quick else [large, overlapping])),
                       ("mclust", lambda: mclust_cases(tmp, 5_000 if args.quick else 20_000, 32, 8)),
+                      ("mclust-select", lambda: mclust_select_cases(tmp)),
                       ("mlpack", lambda: mlpack_cases(tmp)),
                       ("kmeans", lambda: kmeans_cases(tmp, [size for size in sizes
                                                          if size[0] in ("n=20000", "n=100000", "n=100000 overlapping")])),
