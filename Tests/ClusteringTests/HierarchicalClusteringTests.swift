@@ -1,3 +1,4 @@
+import Foundation
 import LinearAlgebra
 import Testing
 @testable import Clustering
@@ -166,5 +167,28 @@ import Testing
         #expect(try HierarchicalClustering().mergeTree(padded) == HierarchicalClustering().mergeTree(data))
         let single = try HierarchicalClustering().mergeTree(Matrix<Double>([[1, 2]]))
         #expect(single.merges.isEmpty && single.labels(clusterCount: 1) == [0])
+    }
+
+    /// A .npy file streamed block by block grows the same tree from the
+    /// same evenly spaced rows, and starts the same fit, as the matrix.
+    @Test func aStreamedFileStartsAsTheMatrixDoes() throws {
+        var rng = Xoshiro256StarStar(seed: 5)
+        let data = Matrix<Double>(rows: 9_000, columns: 3) { i, j in Double(i % 3) * 3 + rng.nextNormal() + Double(j) }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gauss-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("data.npy").path
+        try Npy.write(data, to: path)
+        let file = try NpyRowSource<Double>(path: path)
+        let clustering = HierarchicalClustering(subsetSize: 300)
+        let tree = try clustering.mergeTree(data)
+        #expect(tree.rows.count == 300 && tree.rows.last == 299 * 9000 / 300)
+        #expect(try clustering.mergeTree(file) == tree)
+        var estimator = GaussianMixture.mclust(componentCount: 3, model: .diag)
+        estimator.hierarchy = tree
+        estimator.maxIterations = 5
+        let fromMemory = try estimator.fit(data), fromFile = try estimator.fit(file)
+        #expect(abs(fromMemory.lowerBound - fromFile.lowerBound) <= 1e-12 * abs(fromMemory.lowerBound))
+        #expect(relativeDifference(fromMemory.means.elements, fromFile.means.elements) < 1e-10)
     }
 }

@@ -165,49 +165,77 @@ func sharedOrientation(
         for c in 0..<k { pooled = pooled + n[c] * estimates[c] }
         orientation = descendingEigensystems([pooled])[0].vectors
     }
-    // Mₖ = Dᵀ·Sₖ·D, kept current through every rotation.
-    var rotatedEstimates = estimates.map { s in orientation.matmul(s.matmul(orientation), transposeSelf: .transpose) }
-    var current = diagonals(rotatedEstimates.map(\.diagonal))
+    // Mₖ = Dᵀ·Sₖ·D, kept current through every rotation: K symmetric d×d
+    // matrices interleaved, entry (l, i) of every component side by side at
+    // ((l·d + i)·K ..< +K), so that each step of a rotation is one short
+    // contiguous run over the components; and D, both rotated in place.
+    var rotated = [Double](repeating: 0, count: d * d * k)
+    for c in 0..<k {
+        let m = orientation.matmul(estimates[c].matmul(orientation), transposeSelf: .transpose)
+        for e in 0..<(d * d) { rotated[e * k + c] = m.elements[e] }
+    }
+    var axes = orientation.elements
+    func diagonalsOfRotated() -> [[Double]] { (0..<k).map { c in (0..<d).map { rotated[($0 * d + $0) * k + c] } } }
+    var current = diagonals(diagonalsOfRotated())
     guard d > 1 else { return (orientation, current) }
+    // nₖ/vₖᵢ at (i·K + c), for the rotations' weights ωₖᵢ − ωₖⱼ.
+    var precisions = [Double](repeating: 0, count: d * k)
     iterateToFixedPoint(tolerance: 1e-13, limit: 1000) {
+        for i in 0..<d { for c in 0..<k { precisions[i * k + c] = n[c] / current[c][i] } }
         var largestSine = 0.0
-        for i in 0..<(d - 1) {
-            for j in (i + 1)..<d {
-                var p = 0.0, q = 0.0
-                for c in 0..<k {
-                    let weight = n[c] / current[c][i] - n[c] / current[c][j]
-                    p += weight * (rotatedEstimates[c][i, i] - rotatedEstimates[c][j, j]) / 2
-                    q += weight * rotatedEstimates[c][i, j]
-                }
-                let r = (p * p + q * q).squareRoot()
-                guard r > 0, r.isFinite else { continue }
-                // The minimum of p·cos 2θ + q·sin 2θ: cos 2θ = −p/r, sin 2θ = −q/r.
-                let theta = Double.atan2(y: -q, x: -p) / 2
-                let (cosine, sine) = (Double.cos(theta), Double.sin(theta))
-                guard sine != 0 else { continue }
-                largestSine = Swift.max(largestSine, abs(sine))
-                for row in 0..<d {
-                    let (a, b) = (orientation[row, i], orientation[row, j])
-                    orientation[row, i] = cosine * a + sine * b
-                    orientation[row, j] = -sine * a + cosine * b
-                }
-                for c in 0..<k {
-                    for l in 0..<d {
-                        let (a, b) = (rotatedEstimates[c][l, i], rotatedEstimates[c][l, j])
-                        rotatedEstimates[c][l, i] = cosine * a + sine * b
-                        rotatedEstimates[c][l, j] = -sine * a + cosine * b
-                    }
-                    for l in 0..<d {
-                        let (a, b) = (rotatedEstimates[c][i, l], rotatedEstimates[c][j, l])
-                        rotatedEstimates[c][i, l] = cosine * a + sine * b
-                        rotatedEstimates[c][j, l] = -sine * a + cosine * b
+        rotated.withUnsafeMutableBufferPointer { m in
+            axes.withUnsafeMutableBufferPointer { o in
+                precisions.withUnsafeBufferPointer { w in
+                    for i in 0..<(d - 1) {
+                        for j in (i + 1)..<d {
+                            let (ii, jj, ij) = ((i * d + i) * k, (j * d + j) * k, (i * d + j) * k)
+                            var p = 0.0, q = 0.0
+                            for c in 0..<k {
+                                let weight = w[i * k + c] - w[j * k + c]
+                                p += weight * (m[ii + c] - m[jj + c]) / 2
+                                q += weight * m[ij + c]
+                            }
+                            let r = (p * p + q * q).squareRoot()
+                            guard r > 0, r.isFinite else { continue }
+                            // The minimum of p·cos 2θ + q·sin 2θ: cos 2θ = −p/r, sin 2θ = −q/r.
+                            let theta = Double.atan2(y: -q, x: -p) / 2
+                            let (cosine, sine) = (Double.cos(theta), Double.sin(theta))
+                            guard sine != 0 else { continue }
+                            largestSine = Swift.max(largestSine, abs(sine))
+                            for row in 0..<d {
+                                let (a, b) = (o[row * d + i], o[row * d + j])
+                                o[row * d + i] = cosine * a + sine * b
+                                o[row * d + j] = -sine * a + cosine * b
+                            }
+                            // Mₖ ← GᵀMₖG for the rotation G of columns i and j:
+                            // rows and columns i, j outside their 2×2 block, then the block.
+                            for l in 0..<d where l != i && l != j {
+                                let (li, lj, il, jl) = ((l * d + i) * k, (l * d + j) * k, (i * d + l) * k, (j * d + l) * k)
+                                for c in 0..<k {
+                                    let (a, b) = (m[li + c], m[lj + c])
+                                    let (x, y) = (cosine * a + sine * b, -sine * a + cosine * b)
+                                    (m[li + c], m[il + c]) = (x, x)
+                                    (m[lj + c], m[jl + c]) = (y, y)
+                                }
+                            }
+                            let (cc, ss, cs) = (cosine * cosine, sine * sine, cosine * sine)
+                            let ji = (j * d + i) * k
+                            for c in 0..<k {
+                                let (a, b, h) = (m[ii + c], m[jj + c], m[ij + c])
+                                m[ii + c] = cc * a + 2 * cs * h + ss * b
+                                m[jj + c] = ss * a - 2 * cs * h + cc * b
+                                let offDiagonal = cs * (b - a) + (cc - ss) * h
+                                (m[ij + c], m[ji + c]) = (offDiagonal, offDiagonal)
+                            }
+                        }
                     }
                 }
             }
         }
-        let next = diagonals(rotatedEstimates.map(\.diagonal))
+        let next = diagonals(diagonalsOfRotated())
         defer { current = next }
         return Swift.max(largestSine, relativeChange(current.flatMap { $0 }, next.flatMap { $0 }))
     }
+    orientation = Matrix(rows: d, columns: d, elements: axes)
     return (orientation, current)
 }
