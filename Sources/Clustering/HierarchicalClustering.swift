@@ -64,7 +64,7 @@ public struct HierarchicalClustering: Sendable {
         guard rows.count > 1 else { return MergeTree(rows: rows, merges: []) }
         let data = try Self.transformed(Self.gather(rows, of: source))
         let scale = Self.scatterTrace(data) / Double(data.rows * data.columns)
-        var agglomeration = Agglomeration(data, alpha: Swift.max(alpha * scale, .ulpOfOne), beta: beta)
+        let agglomeration = Agglomeration(data, alpha: Swift.max(alpha * scale, .ulpOfOne), beta: beta)
         return MergeTree(rows: rows, merges: agglomeration.run())
     }
 
