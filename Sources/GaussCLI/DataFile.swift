@@ -35,12 +35,15 @@ enum LoadedData {
     }
 }
 
-/// Reads `path` as CSV or `.npy` (by extension), selects `columns` (names or
-/// 0-based indices) from a CSV, and converts to `dtype` (default: the file's
-/// for `.npy`, float64 for CSV).
-func loadData(_ path: String, columns: [String]? = nil, dtype: DataType? = nil) throws -> LoadedData {
-    try checkInputFile(path, readAsCSV: !path.lowercased().hasSuffix(".npy"))
-    if path.lowercased().hasSuffix(".npy") {
+/// Reads `path` as CSV or `.npy` (by extension; `-` is CSV on standard
+/// input), reading only `columns` (names or 0-based indices) of a CSV,
+/// whose other columns may hold text, and converts to `dtype` (default: the
+/// file's for `.npy`, float64 for CSV).
+func loadData(_ path: String, columns: [String]? = nil, dtype: DataType? = nil, delimiter: UInt8 = UInt8(ascii: ","),
+              role: String = "data") throws -> LoadedData {
+    let isStandardInput = path == StandardInput.name
+    if !isStandardInput { try checkInputFile(path, readAsCSV: !path.lowercased().hasSuffix(".npy")) }
+    if !isStandardInput && path.lowercased().hasSuffix(".npy") {
         if columns != nil { throw DataError("--columns applies to CSV files; select columns of a .npy file before saving it") }
         do {
             let file = try NpyFile(path: path)
@@ -57,34 +60,44 @@ func loadData(_ path: String, columns: [String]? = nil, dtype: DataType? = nil) 
             throw DataError(error.description)
         }
     }
+    if let columns {
+        guard !columns.isEmpty else { throw DataError("--columns is empty; name at least one column, like 0,1 or a,b") }
+        guard !columns.contains(where: \.isEmpty) else { throw DataError("--columns names an empty column; name columns like 0,1 or a,b") }
+    }
     let table: CSVTable<Double>
     do {
-        table = try CSV.read(contentsOf: path, as: Double.self)
-    } catch {
+        if isStandardInput {
+            let bytes = try StandardInput.read(as: role)
+            if let kind = sniffNonCSV(head: Array(bytes.prefix(1024))) { throw DataError("standard input: \(kind)") }
+            do {
+                table = try CSV.parse(bytes, as: Double.self, delimiter: delimiter, columns: columns)
+            } catch var error {
+                error.file = "standard input"
+                throw error
+            }
+        } else {
+            table = try CSV.read(contentsOf: path, as: Double.self, delimiter: delimiter, columns: columns)
+        }
+    } catch let error as CSVError {
         throw DataError(error.description)
     }
-    var matrix = table.matrix
-    if let columns {
-        let indices = try columnIndices(columns, header: table.header, columnCount: matrix.columns, path: path)
-        let source = matrix
-        matrix = Matrix(rows: source.rows, columns: indices.count) { source[$0, indices[$1]] }
-    }
+    let matrix = table.matrix
     if dtype == .float32 {
-        try checkFitsInFloat32(matrix, path: path)
+        try checkFitsInFloat32(matrix, path: StandardInput.describe(path))
         return .float(Matrix(rows: matrix.rows, columns: matrix.columns) { Float(matrix[$0, $1]) })
     }
     return .double(matrix)
 }
 
-/// The 0-based indices `--columns` selects: each entry a header name or an index.
-func columnIndices(_ columns: [String], header: [String]?, columnCount: Int, path: String) throws -> [Int] {
-    guard !columns.isEmpty else { throw DataError("--columns is empty; name at least one column, like 0,1 or a,b") }
-    return try columns.map { name -> Int in
-        if let index = header?.firstIndex(of: name) { return index }
-        if let index = Int(name), index >= 0, index < columnCount { return index }
-        let known = header.map { ": the columns are " + $0.joined(separator: ", ") } ?? " (the file has no header; use 0-based indices)"
-        throw DataError("\(path): no column \"\(name)\"\(known)")
+/// The names of the selected columns of a CSV file (or of CSV on standard
+/// input), or nil when it has no header or is not CSV.
+func csvHeader(_ path: String, columns: [String]?, delimiter: UInt8) -> [String]? {
+    if path == StandardInput.name {
+        guard let bytes = try? StandardInput.read(as: "data") else { return nil }
+        return (try? CSV.parse(bytes, as: Double.self, delimiter: delimiter, columns: columns))?.header
     }
+    guard !path.lowercased().hasSuffix(".npy") else { return nil }
+    return (try? CSV.read(contentsOf: path, as: Double.self, delimiter: delimiter, columns: columns))?.header
 }
 
 /// Refuses data with a finite value beyond float32's range when they are to
@@ -107,7 +120,7 @@ func checkFitsInFloat32<Source: RowBlockSource>(_ source: Source, path: String) 
 
 /// One number per line from a CSV or `.npy` file: sample weights.
 func loadVector(_ path: String) throws -> [Double] {
-    let data = try loadVectorData(path)
+    let data = try loadVectorData(path, role: "the sample weights")
     guard data.columns == 1 else { throw DataError("\(path): expected one value per row, found \(data.columns) columns") }
     return data.elements
 }
@@ -115,10 +128,11 @@ func loadVector(_ path: String) throws -> [Double] {
 /// A table of numbers, CSV or .npy (2-D), in double precision: starting
 /// responsibilities, say.
 func loadTable(_ path: String) throws -> Matrix<Double> {
-    try loadVectorData(path)
+    try loadVectorData(path, role: "a table of numbers")
 }
 
-private func loadVectorData(_ path: String) throws -> Matrix<Double> {
+private func loadVectorData(_ path: String, role: String) throws -> Matrix<Double> {
+    if path == StandardInput.name { return try loadData(path, role: role).asDouble }
     try checkInputFile(path, readAsCSV: !path.lowercased().hasSuffix(".npy"))
     do {
         if path.lowercased().hasSuffix(".npy") { return try Npy.read(contentsOf: path, as: Double.self) }

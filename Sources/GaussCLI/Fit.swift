@@ -95,7 +95,7 @@ struct Fit: ParsableCommand {
         try checkOutput(labels, isNotAnyOf: [data, sampleWeights, initFrom, initResponsibilities, initLabels, output], option: "--labels")
         if distributed { return try runDistributed() }
         if verbose { standardError(Info.kernelSummary) }
-        let data = try openFitInput(self.data, columns: em.columnList, dtype: em.dtype, memoryBudget: memoryBudget)
+        let data = try openFitInput(self.data, columns: em.columnList, dtype: em.dtype, memoryBudget: memoryBudget, delimiter: em.delimiter.byte)
         let weights = try sampleWeights.map(loadVector)
         if verbose && data.isStreamed {
             standardError("gauss: \(self.data) is larger than half the memory limit; streaming it from disk on every pass")
@@ -166,7 +166,7 @@ extension Fit {
                 [("weights", GaussianMixture.FixedParameters.weights), ("means", .means), ("covariances", .covariances)]
                     .filter { fix.parameters.contains($0.1) }.map(\.0)
             },
-            convergence: em.convergence == .mclust ? "mclust" : nil)
+            convergence: em.convergence == .mclust ? "mclust" : nil, columns: em.columnList)
         try writeModel(model, settings: settings, to: output)
         if let output {
             var active = ""

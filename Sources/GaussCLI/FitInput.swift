@@ -86,9 +86,10 @@ enum FitInput {
 /// or, when it must be converted (another dtype, Fortran order), it is
 /// converted into memory once. CSV files are loaded as
 /// ``loadData(_:columns:dtype:)`` does.
-func openFitInput(_ path: String, columns: [String]?, dtype: DataType?, memoryBudget: Int) throws -> FitInput {
-    guard path.lowercased().hasSuffix(".npy") else {
-        switch try loadData(path, columns: columns, dtype: dtype) {
+func openFitInput(_ path: String, columns: [String]?, dtype: DataType?, memoryBudget: Int,
+                  delimiter: UInt8 = UInt8(ascii: ",")) throws -> FitInput {
+    guard path != StandardInput.name && path.lowercased().hasSuffix(".npy") else {
+        switch try loadData(path, columns: columns, dtype: dtype, delimiter: delimiter) {
         case .float(let m): return .matrixFloat(m)
         case .double(let m): return .matrixDouble(m)
         }

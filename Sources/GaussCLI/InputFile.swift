@@ -25,13 +25,17 @@ func checkInputFile(_ path: String, readAsCSV: Bool) throws {
 func sniffNonCSV(_ path: String) -> String? {
     guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
     defer { try? handle.close() }
-    let head = [UInt8]((try? handle.read(upToCount: 1024)) ?? Data())
+    return sniffNonCSV(head: [UInt8]((try? handle.read(upToCount: 1024)) ?? Data()))
+}
+
+/// What bytes meant to be CSV plainly are instead, from the first of them.
+func sniffNonCSV(head: [UInt8]) -> String? {
     func starts(_ magic: [UInt8]) -> Bool { head.count >= magic.count && Array(head.prefix(magic.count)) == magic }
     if starts([0x1F, 0x8B]) { return "is gzip-compressed; decompress it first (gunzip) and give the CSV" }
     if starts([0x50, 0x4B, 0x03, 0x04]) {
         return "is a zip archive (a numpy .npz is one); save each array with numpy.save as a .npy file"
     }
-    if starts([0x93] + Array("NUMPY".utf8)) { return "is a .npy file; name it with the .npy extension" }
+    if starts([0x93] + Array("NUMPY".utf8)) { return "is a .npy file; name it with the .npy extension (standard input takes CSV)" }
     let firstVisible = head.first { !(Character(UnicodeScalar($0)).isWhitespace) }
     if firstVisible == UInt8(ascii: "{") || firstVisible == UInt8(ascii: "[") {
         return "looks like JSON (a model file?); data must be CSV (an optional header row, then numbers) or .npy"

@@ -43,6 +43,9 @@ struct KMeansCommand: ParsableCommand {
     @Argument(help: "The data: .csv or .npy.")
     var data: String
 
+    @Option(help: "The character between CSV cells: one character, or tab, comma, semicolon, space, pipe.")
+    var delimiter = DelimiterOption(byte: UInt8(ascii: ","))
+
     @Option(name: [.customShort("k"), .customLong("clusters")], parsing: .unconditional, help: "Number of clusters.")
     var clusters: Int = 8
 
@@ -111,7 +114,7 @@ struct KMeansCommand: ParsableCommand {
         if distributed { return try runDistributed() }
         let budget = Int(clamping: ProcessInfo.processInfo.physicalMemory)
         let input = try openFitInput(data, columns: columns?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-                                     dtype: dtype, memoryBudget: budget)
+                                     dtype: dtype, memoryBudget: budget, delimiter: delimiter.byte)
         let weights = try sampleWeights.map(loadVector)
         var estimator = self.estimator
         estimator.memoryLimit = fitAllocationLimit(budget: budget, dataBytes: input.byteCount, streamed: input.isStreamed)

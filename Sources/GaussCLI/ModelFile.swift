@@ -21,6 +21,16 @@ struct FitSettings: Codable {
     var fixed_parameters: [String]? = nil
     /// The rule of convergence, when it is not scikit-learn's.
     var convergence: String? = nil
+    /// The CSV columns fitted, as `--columns` gave them (names or 0-based
+    /// indices): predict, score and plot read the same ones by default.
+    var columns: [String]? = nil
+}
+
+/// The columns a model file says its model was fitted to (nil: all of them).
+func modelColumns(_ path: String) throws -> [String]? {
+    struct Settings: Decodable { let columns: [String]? }
+    struct File: Decodable { let settings: Settings? }
+    return (try? JSONDecoder().decode(File.self, from: modelFileData(path)))?.settings?.columns
 }
 
 /// A model a model file holds: fitted by EM or by variational inference.
@@ -84,7 +94,8 @@ func readModel(_ path: String) throws -> FittedModel {
 }
 
 /// The bytes of a model file, after checking that it is a regular file.
-private func modelFileData(_ path: String) throws -> Data {
+func modelFileData(_ path: String) throws -> Data {
+    if path == StandardInput.name { return try StandardInput.read(as: "the model") }
     try checkInputFile(path, readAsCSV: false)
     do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
         throw DataError("\(path): cannot read the file")

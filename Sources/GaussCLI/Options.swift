@@ -37,6 +37,23 @@ enum InitOption: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
+/// `--delimiter`: the byte between CSV cells: one ASCII character, or
+/// `tab` (also `\t`), `comma`, `semicolon`, `space`, `pipe`.
+struct DelimiterOption: ExpressibleByArgument {
+    var byte: UInt8
+
+    init(byte: UInt8) { self.byte = byte }
+
+    init?(argument: String) {
+        let named: [String: Character] = ["tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "space": " ", "pipe": "|"]
+        guard let character = named[argument.lowercased()] ?? (argument.count == 1 ? argument.first : nil),
+              let ascii = character.asciiValue, !"\"\n\r0123456789.-+eE".contains(character) else { return nil }
+        byte = ascii
+    }
+
+    static var defaultValueDescription: String { "," }
+}
+
 /// `--convergence`.
 extension GaussianMixture.ConvergenceRule: ExpressibleByArgument {}
 
@@ -74,8 +91,11 @@ struct EMOptions: ParsableArguments {
     @Option(help: "Precision to fit in: float32 or float64 (default: the .npy file's, float64 for CSV).")
     var dtype: DataType?
 
-    @Option(help: "CSV columns to use, by header name or 0-based index, comma-separated.")
+    @Option(help: "CSV columns to use, by header name or 0-based index, comma-separated; the others may hold text.")
     var columns: String?
+
+    @Option(help: "The character between CSV cells: one character, or tab, comma, semicolon, space, pipe.")
+    var delimiter = DelimiterOption(byte: UInt8(ascii: ","))
 
     func validate() throws {
         if let tolSetting { guard tolSetting >= 0 && tolSetting.isFinite else { throw ValidationError("--tol must be a non-negative number, got \(tolSetting)") } }

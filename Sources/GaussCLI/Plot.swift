@@ -95,8 +95,9 @@ struct Plot: ParsableCommand {
     func run() throws {
         try checkOutput(output, isNotAnyOf: [input.model, input.data])
         let model = try readModel(input.model)
-        let source = try openFitInput(input.data, columns: input.columnList, dtype: nil,
-                                      memoryBudget: Int(clamping: ProcessInfo.processInfo.physicalMemory))
+        let columns = try input.columnList ?? modelColumns(input.model)
+        let source = try openFitInput(input.data, columns: columns, dtype: nil,
+                                      memoryBudget: Int(clamping: ProcessInfo.processInfo.physicalMemory), delimiter: input.delimiter.byte)
         guard source.columns == model.dimension else {
             throw DataError("\(input.data) has \(source.columns) columns but \(input.model) was fitted to \(model.dimension)")
         }
@@ -110,11 +111,7 @@ struct Plot: ParsableCommand {
         let data = Matrix<Double>(rows: shown.count, columns: source.columns, elements: shown.flatMap { source.row($0) })
         let labels: [Int] = try describing(input.data) { try model.predict(data) }
         // Axis names: the header's, for the columns --columns selected.
-        let header = input.data.lowercased().hasSuffix(".csv") ? (try? CSV.read(contentsOf: input.data))?.header : nil
-        let names = try header.map { header in
-            guard let columns = input.columnList else { return header }
-            return try columnIndices(columns, header: header, columnCount: header.count, path: input.data).map { header[$0] }
-        }
+        let names = csvHeader(input.data, columns: columns, delimiter: input.delimiter.byte)
         let projection: Projection
         if let (i, j) = try parsedDims() {
             guard i < data.columns && j < data.columns else {

@@ -11,15 +11,24 @@ struct ModelAndData: ParsableArguments {
     @Argument(help: "The data: .csv or .npy, with the model's number of columns.")
     var data: String
 
-    @Option(help: "CSV columns to use, by header name or 0-based index, comma-separated.")
+    @Option(help: "CSV columns to use, by header name or 0-based index, comma-separated (default: those the model was fitted to).")
     var columns: String?
 
+    @Option(help: "The character between CSV cells: one character, or tab, comma, semicolon, space, pipe.")
+    var delimiter = DelimiterOption(byte: UInt8(ascii: ","))
+
     var columnList: [String]? { columns?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+
+    func validate() throws {
+        if model == StandardInput.name && data == StandardInput.name {
+            throw ValidationError("the model and the data cannot both be standard input (-); give one of them as a file")
+        }
+    }
 
     /// The model, and the data checked against its dimension.
     func load() throws -> (FittedModel, LoadedData) {
         let model = try readModel(self.model)
-        let data = try loadData(self.data, columns: columnList)
+        let data = try loadData(self.data, columns: columnList ?? modelColumns(self.model), delimiter: delimiter.byte)
         guard data.columns == model.dimension else {
             throw DataError("\(self.data) has \(data.columns) columns but \(self.model) was fitted to \(model.dimension)")
         }
@@ -32,8 +41,8 @@ struct ModelAndData: ParsableArguments {
     func loadBlocks(memoryLimit: ByteCount?) throws -> (FittedModel, DataBlocks) {
         let model = try readModel(self.model)
         let budget = memoryLimit?.bytes ?? Int(clamping: ProcessInfo.processInfo.physicalMemory)
-        let input = try openFitInput(data, columns: columnList, dtype: nil,
-                                     memoryBudget: budget)
+        let input = try openFitInput(data, columns: columnList ?? modelColumns(self.model), dtype: nil,
+                                     memoryBudget: budget, delimiter: delimiter.byte)
         guard input.columns == model.dimension else {
             throw DataError("\(data) has \(input.columns) columns but \(self.model) was fitted to \(model.dimension)")
         }
@@ -204,7 +213,7 @@ struct Score: ParsableCommand {
 
 struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Draw rows from a model, as CSV.",
+        abstract: "Draw rows from a model, as CSV or .npy.",
         discussion: """
             The rows come grouped by component, as scikit-learn returns them; the same seed gives \
             the same rows.
@@ -223,7 +232,7 @@ struct Sample: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed of the draws.")
     var seed: UInt64 = 0
 
-    @Option(name: .shortAndLong, help: "Write here instead of to stdout.")
+    @Option(name: .shortAndLong, help: "Write here instead of to stdout: a .npy file (float64) when the name ends in .npy, CSV otherwise.")
     var output: String?
 
     func validate() throws {
@@ -234,10 +243,18 @@ struct Sample: ParsableCommand {
         try checkOutput(output, isNotAnyOf: [self.model])
         let model = try readModel(self.model)
         // Rows are written as they are drawn: any -n takes memory for one block.
+        // An --output named .npy is a float64 .npy file, whose header gives the
+        // shape up front; anything else is CSV.
+        let asNpy = output?.lowercased().hasSuffix(".npy") ?? false
         try writeOutput(to: output) { write in
+            if asNpy { try Npy.header(rows: count, columns: model.dimension, as: Double.self).withUnsafeBytes(write) }
             try model.sample(count: count, seed: seed, blockRows: 4096) { rows, _ in
-                var text = CSV.string(rows)
-                try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
+                if asNpy {
+                    try rows.withUnsafeBufferPointer { try write(UnsafeRawBufferPointer($0)) }
+                } else {
+                    var text = CSV.string(rows)
+                    try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
+                }
             }
         }
     }

@@ -132,7 +132,7 @@ struct Select: ParsableCommand {
         let em = self.em.resolved(mclust: models != nil)
         // A .npy file is mapped and read block by block, as fit reads it.
         let budget = memoryLimit?.bytes ?? Int(clamping: ProcessInfo.processInfo.physicalMemory)
-        let data = try openFitInput(self.data, columns: em.columnList, dtype: em.dtype, memoryBudget: budget)
+        let data = try openFitInput(self.data, columns: em.columnList, dtype: em.dtype, memoryBudget: budget, delimiter: em.delimiter.byte)
         var estimator = em.estimator(components: 1, covariance: .full)
         estimator.memoryLimit = fitAllocationLimit(budget: budget, dataBytes: data.byteCount, streamed: data.isStreamed)
         if variational.bayesian { return try selectByVariationalFit(data, componentCount: counts.max()!, types: types) }
@@ -151,7 +151,7 @@ struct Select: ParsableCommand {
             let settings = FitSettings(
                 n_components: best.componentCount, covariance_type: best.covarianceType.rawValue, tol: em.tol,
                 reg_covar: em.regCovar, max_iter: em.maxIter, n_init: em.nInit, init_params: em.initialization.rawValue,
-                seed: em.seed, dtype: data.dtype.rawValue, n_samples: data.rows, convergence: em.convergence == .mclust ? "mclust" : nil)
+                seed: em.seed, dtype: data.dtype.rawValue, n_samples: data.rows, convergence: em.convergence == .mclust ? "mclust" : nil, columns: em.columnList)
             try writeModel(best.model, settings: settings, to: output)
         }
     }
@@ -187,7 +187,7 @@ extension Select {
             let settings = FitSettings(
                 n_components: k, covariance_type: fitted.covarianceType.rawValue, tol: em.tol, reg_covar: em.regCovar,
                 max_iter: em.maxIter, n_init: em.nInit, init_params: em.initialization.rawValue, seed: em.seed,
-                dtype: data.dtype.rawValue, n_samples: data.rows)
+                dtype: data.dtype.rawValue, n_samples: data.rows, columns: em.columnList)
             try writeModel(fitted, settings: settings, to: output)
         }
     }

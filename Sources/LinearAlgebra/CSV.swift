@@ -16,7 +16,8 @@ public struct CSVTable<Scalar: BLASScalar>: Sendable {
 /// double quotes (`"1.5"`, or names containing the delimiter, with `""` for
 /// a quote). Every cell of a data row must be a number as C's `strtod` reads
 /// it (so `1e-3`, `-inf` and `nan` are accepted; rejecting non-finite data is
-/// the caller's decision). Errors name the line and cell at fault.
+/// the caller's decision), or, when `columns` selects some, every selected
+/// cell: the others may hold anything. Errors name the line and cell at fault.
 public enum CSV {
     /// Whether the first non-blank line is a header row.
     public enum HeaderPolicy: Sendable {
@@ -33,11 +34,16 @@ public enum CSV {
     /// A header-only file gives a matrix with no rows and as many columns as
     /// the header has names.
     ///
+    /// - Parameter columns: the columns to read, in this order, each a header
+    ///   name or a 0-based index (nil: all). Names imply a header; with
+    ///   indices alone and ``HeaderPolicy/automatic``, the first line is a
+    ///   header when one of its selected cells is not a number. The
+    ///   table's header keeps the selected names.
     /// - Throws: ``CSVError`` naming the file, line and column at fault.
     /// - Complexity: O(file size).
     public static func read<Scalar: BLASScalar>(
         contentsOf path: String, as: Scalar.Type = Double.self,
-        delimiter: UInt8 = UInt8(ascii: ","), header: HeaderPolicy = .automatic
+        delimiter: UInt8 = UInt8(ascii: ","), header: HeaderPolicy = .automatic, columns: [String]? = nil
     ) throws(CSVError) -> CSVTable<Scalar> {
         let data: Data
         do {
@@ -47,24 +53,25 @@ public enum CSV {
             throw CSVError(.unreadable(why), file: path)
         }
         do {
-            return try parse(data, as: Scalar.self, delimiter: delimiter, header: header)
+            return try parse(data, as: Scalar.self, delimiter: delimiter, header: header, columns: columns)
         } catch var error {
             error.file = path
             throw error
         }
     }
 
-    /// Parses CSV text held in memory.
+    /// Parses CSV text held in memory (`columns` as for
+    /// ``read(contentsOf:as:delimiter:header:columns:)``).
     ///
     /// - Throws: ``CSVError`` naming the line and column at fault.
     public static func parse<Scalar: BLASScalar>(
         _ text: some DataProtocol, as: Scalar.Type = Double.self,
-        delimiter: UInt8 = UInt8(ascii: ","), header policy: HeaderPolicy = .automatic
+        delimiter: UInt8 = UInt8(ascii: ","), header policy: HeaderPolicy = .automatic, columns: [String]? = nil
     ) throws(CSVError) -> CSVTable<Scalar> {
         let bytes = Array(text)
         let result: Result<CSVTable<Scalar>, CSVError> = bytes.withUnsafeBufferPointer { buffer in
             var parser = CSVParser(bytes: buffer, delimiter: delimiter)
-            return Result { () throws(CSVError) in try parser.table(header: policy) }
+            return Result { () throws(CSVError) in try parser.table(header: policy, columns: columns) }
         }
         return try result.get()
     }

@@ -14,6 +14,9 @@ public struct CSVError: Error, Equatable, Sendable, CustomStringConvertible {
         case unterminatedQuote
         /// Text between a closing quote and the next delimiter, as in `"1"abc`.
         case textAfterQuote
+        /// A selected column is neither a header name nor a 0-based index of
+        /// the file's columns; `header` holds the names when there is one.
+        case unknownColumn(name: String, header: [String]?)
     }
 
     /// What went wrong.
@@ -44,6 +47,10 @@ public struct CSVError: Error, Equatable, Sendable, CustomStringConvertible {
             return place + "found \(found) cells, but the first row has \(expected)"
         case .unterminatedQuote: return place + "a quoted cell is not closed on its line"
         case .textAfterQuote: return place + "text follows the closing quote of a cell; quote the whole cell"
+        case .unknownColumn(let name, let header):
+            let known = header.map { ": the columns are " + $0.map { Self.printable($0) }.joined(separator: ", ") }
+                ?? " (the file has no header; use 0-based indices)"
+            return place + "no column \"\(Self.printable(name))\"" + known
         }
     }
 

@@ -20,23 +20,51 @@ struct CSVParser {
         if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { position = 3 }
     }
 
-    mutating func table<Scalar: BLASScalar>(header policy: CSV.HeaderPolicy) throws(CSVError) -> CSVTable<Scalar> {
+    mutating func table<Scalar: BLASScalar>(header policy: CSV.HeaderPolicy, columns selection: [String]? = nil) throws(CSVError) -> CSVTable<Scalar> {
         guard let first = nextLine() else { throw CSVError(.empty) }
         let firstCells = try cells(of: first)
+        let columns = firstCells.count
         let isHeader: Bool
         switch policy {
         case .present: isHeader = true
         case .absent: isHeader = false
-        case .automatic: isHeader = firstCells.contains { parseNumber($0.range) == nil }
+        case .automatic:
+            if let selection {
+                // Names need a header; indices alone look at their own cells
+                // (at every cell when one is out of range, so that the error
+                // can list the header's names).
+                let indices = selection.map { Int($0) }
+                if indices.contains(nil) {
+                    isHeader = true
+                } else if indices.allSatisfy({ (0..<columns).contains($0!) }) {
+                    isHeader = indices.contains { parseNumber(firstCells[$0!].range) == nil }
+                } else {
+                    isHeader = firstCells.contains { parseNumber($0.range) == nil }
+                }
+            } else {
+                isHeader = firstCells.contains { parseNumber($0.range) == nil }
+            }
         }
-        let columns = firstCells.count
+        let names = isHeader ? firstCells.map { text(of: $0) } : nil
+        // Each selected column, as an index of the file's columns.
+        let selected = try selection.map { selection throws(CSVError) in
+            try selection.map { name throws(CSVError) -> Int in
+                if let index = names?.firstIndex(of: name) { return index }
+                if let index = Int(name), (0..<columns).contains(index) { return index }
+                throw CSVError(.unknownColumn(name: name, header: names), line: 1)
+            }
+        } ?? Array(0..<columns)
+        // Where each of the file's columns goes in a row of the table (none, one, or more places).
+        var places = [[Int]](repeating: [], count: columns)
+        for (place, column) in selected.enumerated() { places[column].append(place) }
         var values: [Scalar] = []
-        if !isHeader { try appendNumbers(of: first, columns: columns, to: &values) }
+        if !isHeader { try appendNumbers(of: first, columns: columns, places: places, width: selected.count, to: &values) }
         while let line = nextLine() {
-            try appendNumbers(of: line, columns: columns, to: &values)
+            try appendNumbers(of: line, columns: columns, places: places, width: selected.count, to: &values)
         }
-        let header = isHeader ? firstCells.map { text(of: $0) } : nil
-        return CSVTable(header: header, matrix: Matrix(rows: values.count / Swift.max(columns, 1), columns: columns, elements: values))
+        let header = names.map { names in selected.map { names[$0] } }
+        let width = selected.count
+        return CSVTable(header: header, matrix: Matrix(rows: values.count / Swift.max(width, 1), columns: width, elements: values))
     }
 
     /// The next line with content, without its line end (LF, CRLF, or a lone
@@ -114,15 +142,21 @@ struct CSVParser {
         }
     }
 
-    private func appendNumbers<Scalar: BLASScalar>(of line: Range<Int>, columns: Int, to values: inout [Scalar]) throws(CSVError) {
+    /// Appends a row's selected numbers: the cell of column c goes to each
+    /// of `places[c]` (of `width`); other cells are not read.
+    private func appendNumbers<Scalar: BLASScalar>(
+        of line: Range<Int>, columns: Int, places: [[Int]], width: Int, to values: inout [Scalar]
+    ) throws(CSVError) {
         var column = 0
+        let start = values.count
+        values.append(contentsOf: repeatElement(Scalar.zero, count: width))
         try forEachCell(of: line) { cell throws(CSVError) in
             column += 1
-            guard column <= columns else { return }
+            guard column <= columns, !places[column - 1].isEmpty else { return }
             guard let value = parseNumber(cell.range) else {
                 throw CSVError(.invalidNumber(text: text(of: cell)), line: lineNumber, column: column)
             }
-            values.append(Scalar(value))
+            for place in places[column - 1] { values[start + place] = Scalar(value) }
         }
         if column != columns {
             throw CSVError(.raggedRow(expected: columns, found: column), line: lineNumber)

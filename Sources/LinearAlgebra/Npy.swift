@@ -43,6 +43,16 @@ public enum Npy {
         return bytes
     }
 
+    /// The header of a `.npy` file holding a `rows × columns` array of
+    /// `Scalar` in row order: followed by the rows·columns values as
+    /// little-endian bytes, it is the whole file, so a writer can stream
+    /// rows it does not hold at once.
+    public static func header<Scalar: BLASScalar>(rows: Int, columns: Int, as: Scalar.Type = Double.self) -> [UInt8] {
+        precondition(rows >= 0 && columns >= 0, "a shape is non-negative, got (\(rows), \(columns))")
+        return NpyHeader(majorVersion: 1, dtype: NpyDType(Scalar.self), fortranOrder: false, shape: [rows, columns], dataOffset: 0)
+            .encoded(majorVersion: 1)
+    }
+
     /// Writes `matrix` to `path` as a `.npy` file, atomically: a reader
     /// never sees a half-written file.
     ///

@@ -11,6 +11,40 @@ import Testing
         do { _ = try parse(text, header: header); return nil } catch { return error }
     }
 
+    func select(_ text: String, _ columns: [String], delimiter: Character = ",") throws(CSVError) -> CSVTable<Double> {
+        try CSV.parse(Array(text.utf8), as: Double.self, delimiter: delimiter.asciiValue!, columns: columns)
+    }
+
+    /// Selected columns, by name or index, in the order asked and as often as
+    /// asked; the others are not read, so text there is no error.
+    @Test func selectedColumnsAreReadAndTheRestSkipped() throws {
+        let text = "id,species,x,y\n1,setosa,0.5,2\n2,virginica,1.5,-3\n"
+        let byName = try select(text, ["y", "x"])
+        #expect(byName.header == ["y", "x"] && byName.matrix == Matrix([[2, 0.5], [-3, 1.5]]))
+        let mixed = try select(text, ["0", "x", "x"])
+        #expect(mixed.header == ["id", "x", "x"] && mixed.matrix == Matrix([[1, 0.5, 0.5], [2, 1.5, 1.5]]))
+        // Indices alone, numbers in the first line: no header.
+        let noHeader = try select("7,a,8\n9,b,10\n", ["2", "0"])
+        #expect(noHeader.header == nil && noHeader.matrix == Matrix([[8, 7], [10, 9]]))
+        let tabs = try select("a\tb\n1\tx y\n", ["a"], delimiter: "\t")
+        #expect(tabs.matrix == Matrix([[1]]))
+    }
+
+    @Test func selectionErrorsNameTheColumnAndTheCell() {
+        func failure(_ text: String, _ columns: [String]) -> CSVError? {
+            do { _ = try select(text, columns); return nil } catch { return error }
+        }
+        let text = "id,species,x\n1,setosa,0.5\n"
+        #expect(failure(text, ["z"]) == CSVError(.unknownColumn(name: "z", header: ["id", "species", "x"]), line: 1))
+        #expect(failure(text, ["3"]) == CSVError(.unknownColumn(name: "3", header: ["id", "species", "x"]), line: 1))
+        #expect(failure(text, ["species"]) == CSVError(.invalidNumber(text: "setosa"), line: 2, column: 2))
+        #expect(failure("1,2\n3\n", ["0"]) == CSVError(.raggedRow(expected: 2, found: 1), line: 2))
+        // A name implies a header, even a numeric one.
+        #expect(failure("1,2\n", ["x"]) == CSVError(.unknownColumn(name: "x", header: ["1", "2"]), line: 1))
+        #expect(CSVError(.unknownColumn(name: "z", header: nil), line: 1).description
+                == "line 1: no column \"z\" (the file has no header; use 0-based indices)")
+    }
+
     @Test func plainNumbersWithoutHeader() throws {
         let table = try parse("1,2,3\n4,5.5,-6e2\n")
         #expect(table.header == nil)
