@@ -34,11 +34,16 @@ public enum CSV {
     /// A header-only file gives a matrix with no rows and as many columns as
     /// the header has names.
     ///
-    /// - Parameter columns: the columns to read, in this order, each a header
-    ///   name or a 0-based index (nil: all). Names imply a header; with
-    ///   indices alone and ``HeaderPolicy/automatic``, the first line is a
-    ///   header when one of its selected cells is not a number. The
-    ///   table's header keeps the selected names.
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - as: the element type of the matrix.
+    ///   - delimiter: the byte between cells.
+    ///   - header: whether the first line is a header.
+    ///   - columns: the columns to read, in this order, each a header name
+    ///     or a 0-based index (nil: all). Names imply a header; with indices
+    ///     alone and ``HeaderPolicy/automatic``, the first line is a header
+    ///     when one of its selected cells is not a number. The table's
+    ///     header keeps the selected names.
     /// - Throws: ``CSVError`` naming the file, line and column at fault.
     /// - Complexity: O(file size).
     public static func read<Scalar: BLASScalar>(

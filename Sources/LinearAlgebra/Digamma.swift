@@ -3,7 +3,7 @@ import RealModule
 /// ψ(x) = d/dx log Γ(x), the digamma function: upward recurrence to x ≥ 10,
 /// then the asymptotic series to x⁻¹⁴ (truncation error below 1e-16);
 /// reflection for negative x. Generic over
-/// `Real`, so it differentiates too (the derivative of a ``Dual`` logΓ
+/// `Real`, so it differentiates too (the derivative of a `Dual` logΓ
 /// nested twice is the trigamma function).
 @inlinable public func digamma<T: Real>(_ x: T) -> T {
     if x <= 0 && x == x.rounded(.down) { return .nan }
