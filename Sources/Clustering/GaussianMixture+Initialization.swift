@@ -47,7 +47,9 @@ extension GaussianMixture {
         if let given = initialResponsibilities { return { given[rows: $0] } }
         switch initialization {
         case .kmeans:
-            let labels = KMeans(clusterCount: k, seed: rng.next()).fitValidated(BlockReader(source), sampleWeights: sampleWeights).labels
+            var kmeans = KMeans(clusterCount: k, seed: rng.next())
+            kmeans.progress = kMeansProgress
+            let labels = kmeans.fitValidated(BlockReader(source), sampleWeights: sampleWeights).labels
             return oneHot(labels: labels)
         case .kMeansPlusPlus:
             let seeds = kMeansPlusPlusIndices(source, clusterCount: k, rowWeights: sampleWeights, using: &rng)

@@ -110,6 +110,9 @@ public struct GaussianMixture: Sendable {
     public var seed: UInt64
     /// Called after every EM iteration.
     public var progress: (@Sendable (Progress) -> Void)?
+    /// Called after every Lloyd iteration of the k-means initialisation
+    /// (``Initialization/kmeans``), which can take longer than EM itself.
+    public var kMeansProgress: (@Sendable (KMeans.Progress) -> Void)? = nil
     /// Parameters held at their starting values through every iteration
     /// (default none): the M-step maximises the expected log-likelihood over
     /// the others, so the lower bound still never decreases. With the means

@@ -66,6 +66,20 @@ public struct KMeans: Sendable {
     public var memoryLimit: Int? = nil
     /// How each iteration assigns rows to centers (default ``Algorithm/automatic``).
     public var algorithm: Algorithm = .automatic
+    /// Called after every Lloyd iteration (nil: nothing is reported).
+    public var progress: (@Sendable (Progress) -> Void)? = nil
+
+    /// What a progress handler is told after every Lloyd iteration.
+    public struct Progress: Sendable {
+        /// Which start (0-based) of ``KMeans/initializationCount``.
+        public var initialization: Int
+        /// The iteration just finished (1-based).
+        public var iteration: Int
+        /// The total squared distance the centers moved in it.
+        public var centerShift: Double
+        /// Seconds since this start began.
+        public var elapsed: Double
+    }
 
     public init(clusterCount: Int, initialization: Initialization = .kMeansPlusPlus, initializationCount: Int = 1,
                 maxIterations: Int = 300, tolerance: Double = 1e-4, seed: UInt64 = 0) {
@@ -186,8 +200,10 @@ public struct KMeans: Sendable {
     }
 
     private func lloyd<Source: RowBlockSource>(
-        _ source: Source, sampleWeights: [Double]?, centers start: Matrix<Double>, tolerance: Double, reduction: PartReduction
+        _ source: Source, sampleWeights: [Double]?, centers start: Matrix<Double>, tolerance: Double, reduction: PartReduction,
+        index: Int
     ) -> KMeansModel {
+        let clock = ContinuousClock.now
         var centers = start
         var previousLabels: [Int]? = nil
         var pass = LloydPass(source: source, sampleWeights: sampleWeights, clusterCount: clusterCount,
@@ -204,6 +220,8 @@ public struct KMeans: Sendable {
                 for j in 0..<centers.columns { shift += (updated[c, j] - centers[c, j]) * (updated[c, j] - centers[c, j]) }
             }
             centers = updated
+            progress?(Progress(initialization: index, iteration: iteration, centerShift: shift,
+                               elapsed: (ContinuousClock.now - clock).inSeconds))
             if !labelsChanged {
                 strictlyConverged = true
                 break
@@ -266,6 +284,6 @@ extension KMeans: IterativeEstimator {
         _ part: BlockReader<Scalar>, sampleWeights: [Double]?, from start: Matrix<Double>, index: Int, setup tolerance: Double,
         reduction: PartReduction
     ) -> KMeansModel {
-        lloyd(part, sampleWeights: sampleWeights, centers: start, tolerance: tolerance, reduction: reduction)
+        lloyd(part, sampleWeights: sampleWeights, centers: start, tolerance: tolerance, reduction: reduction, index: index)
     }
 }

@@ -1,5 +1,6 @@
 import LinearAlgebra
 import RealModule
+import Synchronization
 
 /// Fits a grid of component counts × covariance types and ranks the fits by
 /// BIC, as R's mclust does; scikit-learn leaves this loop to its users.
@@ -35,6 +36,25 @@ public enum ModelSelection {
         public let error: ClusteringError
     }
 
+    /// What a progress handler is told as each cell of the grid is done
+    /// (from the thread that fitted it: cells may finish concurrently).
+    public struct Progress: Sendable {
+        public let componentCount: Int
+        public let covarianceType: CovarianceType
+        /// The cell's BIC (lower is better), or nil when it could not be fitted.
+        public let bic: Double?
+        /// Why the cell could not be fitted.
+        public let error: ClusteringError?
+        /// EM's iterations, and whether it converged, for a fitted cell.
+        public let iterations: Int?
+        public let converged: Bool?
+        /// Cells done so far, this one included, of `total`.
+        public let finished: Int
+        public let total: Int
+        /// Seconds since the selection started.
+        public let elapsed: Double
+    }
+
     /// The outcome: fitted candidates by increasing BIC, then the cells that failed.
     public struct Result: Sendable {
         public let ranked: [Candidate]
@@ -42,7 +62,8 @@ public enum ModelSelection {
     }
 
     /// Fits every combination of `componentCounts` and `covarianceTypes` with
-    /// the other settings of `estimator`, and ranks the fits by BIC.
+    /// the other settings of `estimator`, and ranks the fits by BIC;
+    /// `progress` is told as each cell is done.
     ///
     /// With ``GaussianMixture/Initialization/hierarchical`` one tree is grown
     /// and cut at every K, as mclust's `mclustBIC` does; with
@@ -58,9 +79,11 @@ public enum ModelSelection {
     ///   the data are one block of rows (each fit then runs on one core).
     public static func rank<Source: RowBlockSource>(
         _ source: Source, componentCounts: [Int], covarianceTypes: [CovarianceType] = CovarianceType.scikitLearnTypes,
-        estimator: GaussianMixture = GaussianMixture(), sampleWeights: [Double]? = nil
+        estimator: GaussianMixture = GaussianMixture(), sampleWeights: [Double]? = nil,
+        progress: (@Sendable (Progress) -> Void)? = nil
     ) throws(ClusteringError) -> Result {
         try validateData(source, sampleWeights: sampleWeights, minimumRows: 1)
+        let clock = ContinuousClock.now
         var estimator = estimator
         if estimator.initialization == .hierarchical && estimator.initialResponsibilities == nil && estimator.hierarchy == nil {
             // One tree gives every K its partition, as mclust's mclustBIC grows one.
@@ -68,14 +91,25 @@ public enum ModelSelection {
         }
         // Grid order: by type, then by count.
         let cells = covarianceTypes.flatMap { type in componentCounts.map { (type, $0) } }
+        let finished = Atomic<Int>(0)
         func fit(_ cell: Int) -> Swift.Result<Candidate, ClusteringError> {
             var estimator = estimator
             (estimator.covarianceType, estimator.componentCount) = cells[cell]
+            let outcome: Swift.Result<Candidate, ClusteringError>
             do throws(ClusteringError) {
-                return .success(try candidate(estimator.fit(source, sampleWeights: sampleWeights), on: source))
+                outcome = .success(try candidate(estimator.fit(source, sampleWeights: sampleWeights), on: source))
             } catch {
-                return .failure(error)
+                outcome = .failure(error)
             }
+            if let progress {
+                let candidate = try? outcome.get()
+                progress(Progress(componentCount: cells[cell].1, covarianceType: cells[cell].0, bic: candidate?.bic,
+                                  error: { if case .failure(let error) = outcome { return error } else { return nil } }(),
+                                  iterations: candidate?.model.iterationCount, converged: candidate?.model.converged,
+                                  finished: finished.add(1, ordering: .relaxed).newValue, total: cells.count,
+                                  elapsed: (ContinuousClock.now - clock).inSeconds))
+            }
+            return outcome
         }
         // A fit of one block of rows has no parallel work of its own, so the
         // cells are spread over the cores instead, the costliest (most

@@ -70,7 +70,7 @@ struct Fit: ParsableCommand {
                                discussion: "A .npy file larger than half of it is streamed from disk on every pass."))
     var memoryLimit: ByteCount?
 
-    @Flag(help: "One line per EM iteration on stderr: iteration, lower bound, change, seconds; then the peak memory.")
+    @Flag(help: "On stderr: the BLAS kernels, a line on the data and the fit, a line per iteration of the k-means start and of EM (iteration, lower bound, change, seconds), then the peak memory.")
     var verbose = false
 
     @Flag(help: ArgumentHelp("Fit on every process of an MPI job: mpirun -np P gauss fit DATA.npy --distributed ...",
@@ -107,7 +107,13 @@ struct Fit: ParsableCommand {
             var estimator = em.estimator(components: components ?? 1, covariance: covariance?.type ?? .full)
             try applyStart(to: &estimator, rows: data.rows, dimension: data.columns)
             applyFixedParameters(to: &estimator, dimension: data.columns)
-            estimator.progress = progressReporter(verbose: verbose, maxIterations: em.maxIter)
+            estimator.progress = progressReporter(verbose: verbose, maxIterations: em.maxIter, starts: em.nInit)
+            estimator.kMeansProgress = kMeansProgressReporter(verbose: verbose)
+            if verbose {
+                standardError("gauss: \(data.rows) rows × \(data.columns) columns (\(data.dtype.rawValue)), K = \(estimator.componentCount), "
+                              + "\(estimator.covarianceType.rawValue) covariance (mclust's \(estimator.covarianceType.mclustName)), "
+                              + "\(startOption ?? em.initialization.rawValue) start, \(em.nInit) start\(em.nInit == 1 ? "" : "s")")
+            }
             estimator.memoryLimit = fitAllocationLimit(budget: memoryBudget, dataBytes: data.byteCount, streamed: data.isStreamed)
             model = try describing(self.data, sampleWeights: sampleWeights, initialModel: startFile) {
                 try data.fit(estimator, sampleWeights: weights)
@@ -168,6 +174,10 @@ extension Fit {
             },
             convergence: em.convergence == .mclust ? "mclust" : nil, columns: em.columnList)
         try writeModel(model, settings: settings, to: output)
+        if output == nil && !model.converged {
+            standardError("gauss: did not converge after \(model.iterationCount) iterations (lower bound \(model.lowerBound)); "
+                          + "raise --max-iter or --tol")
+        }
         if let output {
             var active = ""
             if let bayesian = model as? BayesianGaussianMixtureModel {
@@ -181,9 +191,10 @@ extension Fit {
 
 /// Progress on stderr: one line per iteration with --verbose; otherwise, when
 /// stderr is a terminal, one status line rewritten in place.
-func progressReporter(verbose: Bool, maxIterations: Int) -> (@Sendable (GaussianMixture.Progress) -> Void)? {
+func progressReporter(verbose: Bool, maxIterations: Int, starts: Int = 1) -> (@Sendable (GaussianMixture.Progress) -> Void)? {
     if verbose {
         return { p in
+            if p.iteration == 1 && starts > 1 { standardError("EM, start \(p.initialization + 1) of \(starts)") }
             standardError("iteration \(p.iteration)  lower bound \(p.lowerBound)  change \(p.change)  \(String(format: "%.3f", p.elapsed)) s")
         }
     }
@@ -191,8 +202,22 @@ func progressReporter(verbose: Bool, maxIterations: Int) -> (@Sendable (Gaussian
     return { p in
         let filled = maxIterations > 0 ? min(20, 20 * p.iteration / maxIterations) : 20
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: 20 - filled)
-        standardError("\r[\(bar)] iteration \(p.iteration)/\(maxIterations)  lower bound \(String(format: "%.6g", p.lowerBound))   ", newline: false)
+        let start = starts > 1 ? "start \(p.initialization + 1)/\(starts), " : ""
+        standardError("\r\u{1B}[K[\(bar)] \(start)iteration \(p.iteration)/\(maxIterations)  lower bound \(String(format: "%.6g", p.lowerBound))",
+                      newline: false)
     }
+}
+
+/// Progress of the k-means start on stderr, as ``progressReporter(verbose:maxIterations:starts:)``
+/// reports EM's: a line per Lloyd iteration with --verbose, a status line on a terminal.
+func kMeansProgressReporter(verbose: Bool) -> (@Sendable (KMeans.Progress) -> Void)? {
+    if verbose {
+        return { p in
+            standardError("k-means start: iteration \(p.iteration)  centers moved \(p.centerShift)  \(String(format: "%.3f", p.elapsed)) s")
+        }
+    }
+    guard isatty(2) != 0 else { return nil }
+    return { p in standardError("\r\u{1B}[Kk-means start: iteration \(p.iteration)", newline: false) }
 }
 
 /// Ends the in-place status line, if one was drawn.

@@ -56,6 +56,9 @@ struct Select: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write the best model here.")
     var output: String?
 
+    @Flag(help: "Print the data and grid first, then a line per fitted cell (BIC, iterations, time); otherwise a terminal gets a status line.")
+    var verbose = false
+
     @Option(name: .customLong("memory-limit"), parsing: .unconditional,
             help: ArgumentHelp("Memory the fits may use, data and this program included (e.g. 512M, 8G).",
                                discussion: "A .npy file larger than half of it is streamed from disk on every pass."))
@@ -136,14 +139,26 @@ struct Select: ParsableCommand {
         var estimator = em.estimator(components: 1, covariance: .full)
         estimator.memoryLimit = fitAllocationLimit(budget: budget, dataBytes: data.byteCount, streamed: data.isStreamed)
         if variational.bayesian { return try selectByVariationalFit(data, componentCount: counts.max()!, types: types) }
+        if verbose {
+            standardError(Info.kernelSummary)
+            standardError("gauss: \(data.rows) rows × \(data.columns) columns (\(data.dtype.rawValue)), \(counts.count * types.count) fits: "
+                          + "K in \(components), \(types.count) covariance type\(types.count == 1 ? "" : "s"), "
+                          + "\(em.initialization.rawValue) start\(em.convergence == .mclust ? ", mclust's convergence rule" : "")")
+        }
+        let progress = selectionProgress(verbose: verbose)
         let result: ModelSelection.Result = try describing(self.data) {
             switch data {
-            case .matrixFloat(let m): return try ModelSelection.rank(m, componentCounts: counts, covarianceTypes: types, estimator: estimator)
-            case .matrixDouble(let m): return try ModelSelection.rank(m, componentCounts: counts, covarianceTypes: types, estimator: estimator)
-            case .npyFloat(let s): return try ModelSelection.rank(s, componentCounts: counts, covarianceTypes: types, estimator: estimator)
-            case .npyDouble(let s): return try ModelSelection.rank(s, componentCounts: counts, covarianceTypes: types, estimator: estimator)
+            case .matrixFloat(let m):
+                return try ModelSelection.rank(m, componentCounts: counts, covarianceTypes: types, estimator: estimator, progress: progress)
+            case .matrixDouble(let m):
+                return try ModelSelection.rank(m, componentCounts: counts, covarianceTypes: types, estimator: estimator, progress: progress)
+            case .npyFloat(let s):
+                return try ModelSelection.rank(s, componentCounts: counts, covarianceTypes: types, estimator: estimator, progress: progress)
+            case .npyDouble(let s):
+                return try ModelSelection.rank(s, componentCounts: counts, covarianceTypes: types, estimator: estimator, progress: progress)
             }
         }
+        finishProgress()
         try writeStandardOutput(models == nil ? scikitLearnTable(result) : mclustTable(result))
         if let plot { try writeOutput(bicFigure(result, counts: counts, types: types).text, to: plot) }
         if let output {
@@ -155,6 +170,24 @@ struct Select: ParsableCommand {
             try writeModel(best.model, settings: settings, to: output)
         }
     }
+}
+
+/// A line per cell with --verbose (cells finish in any order when they run
+/// concurrently); otherwise, on a terminal, a status line rewritten in place.
+func selectionProgress(verbose: Bool) -> (@Sendable (ModelSelection.Progress) -> Void)? {
+    if verbose {
+        return { p in
+            let cell = "[\(p.finished)/\(p.total)] K = \(p.componentCount) \(p.covarianceType.mclustName)"
+            if let bic = p.bic, let iterations = p.iterations {
+                standardError("\(cell): BIC \(bic), \(iterations) iterations\(p.converged == true ? "" : " (did not converge)"), "
+                              + String(format: "%.3f s", p.elapsed))
+            } else {
+                standardError("\(cell): not fitted: \(p.error.map(\.description) ?? "unknown")")
+            }
+        }
+    }
+    guard isatty(2) != 0 else { return nil }
+    return { p in standardError("\r\u{1B}[K[\(p.finished)/\(p.total)] fitted K = \(p.componentCount) \(p.covarianceType.mclustName)", newline: false) }
 }
 
 extension Select {

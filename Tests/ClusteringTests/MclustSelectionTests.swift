@@ -1,3 +1,4 @@
+import Foundation
 import LinearAlgebra
 import Testing
 @testable import Clustering
@@ -67,5 +68,48 @@ import Testing
         scikitLearn.tolerance = 1e-5 * abs(model.lowerBound)
         let other = try scikitLearn.fit(data)
         #expect(try other.score(data) > other.lowerBound)
+    }
+}
+
+/// Progress reports of k-means, of EM's k-means start and of a selection.
+@Suite struct ProgressReportTests {
+    final class Log<Entry: Sendable>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var storage: [Entry] = []
+        func append(_ entry: Entry) { lock.withLock { storage.append(entry) } }
+        var entries: [Entry] { lock.withLock { storage } }
+    }
+
+    @Test func kMeansReportsEveryIterationOfEveryStart() throws {
+        let data = try mclustData("faithful")
+        let log = Log<KMeans.Progress>()
+        var estimator = KMeans(clusterCount: 3, initializationCount: 2, seed: 4)
+        estimator.progress = { log.append($0) }
+        let model = try estimator.fit(data)
+        let starts = Dictionary(grouping: log.entries, by: \.initialization)
+        #expect(starts.keys.sorted() == [0, 1])
+        for (_, reports) in starts { #expect(reports.map(\.iteration) == Array(1...reports.count)) }
+        #expect(starts.values.contains { $0.count == model.iterationCount })
+        #expect(log.entries.allSatisfy { $0.centerShift >= 0 && $0.elapsed >= 0 })
+    }
+
+    @Test func emForwardsItsKMeansStartsProgress() throws {
+        let log = Log<KMeans.Progress>()
+        var estimator = GaussianMixture(componentCount: 2)
+        estimator.kMeansProgress = { log.append($0) }
+        _ = try estimator.fit(try mclustData("faithful"))
+        #expect(!log.entries.isEmpty && log.entries.first!.iteration == 1)
+    }
+
+    @Test func selectionReportsEachCellOnce() throws {
+        let log = Log<ModelSelection.Progress>()
+        let result = try ModelSelection.rank(try mclustData("faithful"), componentCounts: [1, 2, 3], covarianceTypes: [.full, .eii],
+                                             progress: { log.append($0) })
+        let reports = log.entries
+        #expect(reports.count == 6 && Set(reports.map(\.finished)) == Set(1...6) && reports.allSatisfy { $0.total == 6 })
+        for candidate in result.ranked {
+            let report = reports.first { $0.componentCount == candidate.componentCount && $0.covarianceType == candidate.covarianceType }
+            #expect(report?.bic == candidate.bic && report?.iterations == candidate.model.iterationCount)
+        }
     }
 }
