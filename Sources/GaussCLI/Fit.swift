@@ -166,7 +166,7 @@ extension Fit {
         let settings = FitSettings(
             n_components: model.componentCount, covariance_type: model.covarianceType.rawValue, tol: em.tol,
             reg_covar: em.regCovar, max_iter: em.maxIter, n_init: em.nInit,
-            init_params: startOption ?? em.initialization.rawValue, seed: em.seed,
+            init_params: startOption ?? em.initialization.initialization.rawValue, random_state: em.seed,
             dtype: dtype.rawValue, n_samples: rows,
             fixed_parameters: fix.map { fix in
                 [("weights", GaussianMixture.FixedParameters.weights), ("means", .means), ("covariances", .covariances)]

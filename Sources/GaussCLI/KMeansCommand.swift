@@ -128,7 +128,7 @@ struct KMeansCommand: ParsableCommand {
             centers: (0..<model.centers.rows).map { Array(model.centers.row($0)) }, inertia: model.inertia,
             iterationCount: model.iterationCount,
             settings: .init(n_clusters: clusters, init: initialization.rawValue, n_init: nInit, max_iter: maxIter, tol: tol,
-                            algorithm: algorithm.rawValue, seed: seed, dtype: dtype.rawValue, n_samples: rows))
+                            algorithm: algorithm.rawValue, random_state: seed, dtype: dtype.rawValue, n_samples: rows))
         try writeOutput(to: output) { write in
             try CompactJSONEncoder().encode(file, writingTo: write)
             try [UInt8(ascii: "\n")].withUnsafeBytes(write)
@@ -167,7 +167,8 @@ struct KMeansFile: Codable, Equatable {
         var max_iter: Int
         var tol: Double
         var algorithm: String
-        var seed: UInt64
+        /// The seed, under scikit-learn's name.
+        var random_state: UInt64
         var dtype: String
         var n_samples: Int
     }

@@ -14,7 +14,10 @@ struct FitSettings: Codable {
     var max_iter: Int
     var n_init: Int
     var init_params: String
-    var seed: UInt64
+    /// The seed, under scikit-learn's name, so the block can be passed back
+    /// to `GaussianMixture(**settings)` (with `dtype`, `n_samples` and the
+    /// other keys scikit-learn does not take left out).
+    var random_state: UInt64
     var dtype: String
     var n_samples: Int
     /// The parameters `--fix` held, when any.

@@ -165,8 +165,8 @@ struct Select: ParsableCommand {
             guard let best = result.ranked.first else { throw DataError("no combination could be fitted, so there is no model to write") }
             let settings = FitSettings(
                 n_components: best.componentCount, covariance_type: best.covarianceType.rawValue, tol: em.tol,
-                reg_covar: em.regCovar, max_iter: em.maxIter, n_init: em.nInit, init_params: em.initialization.rawValue,
-                seed: em.seed, dtype: data.dtype.rawValue, n_samples: data.rows, convergence: em.convergence == .mclust ? "mclust" : nil, columns: em.columnList)
+                reg_covar: em.regCovar, max_iter: em.maxIter, n_init: em.nInit, init_params: em.initialization.initialization.rawValue,
+                random_state: em.seed, dtype: data.dtype.rawValue, n_samples: data.rows, convergence: em.convergence == .mclust ? "mclust" : nil, columns: em.columnList)
             try writeModel(best.model, settings: settings, to: output)
         }
     }
@@ -219,7 +219,7 @@ extension Select {
             guard let fitted else { throw DataError("the fit failed, so there is no model to write") }
             let settings = FitSettings(
                 n_components: k, covariance_type: fitted.covarianceType.rawValue, tol: em.tol, reg_covar: em.regCovar,
-                max_iter: em.maxIter, n_init: em.nInit, init_params: em.initialization.rawValue, seed: em.seed,
+                max_iter: em.maxIter, n_init: em.nInit, init_params: em.initialization.initialization.rawValue, random_state: em.seed,
                 dtype: data.dtype.rawValue, n_samples: data.rows, columns: em.columnList)
             try writeModel(fitted, settings: settings, to: output)
         }

@@ -107,7 +107,7 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         #expect(object["gauss_model_version"] as? Int == 1)
         let settings = object["settings"] as! [String: Any]
         #expect(settings["n_components"] as? Int == 2 && settings["covariance_type"] as? String == "full"
-                && settings["init_params"] as? String == "kmeans" && settings["seed"] as? Int == 0)
+                && settings["init_params"] as? String == "kmeans" && settings["random_state"] as? Int == 0)
     }
 
     @Test func weightsPrecisionColumnsAndVerboseOptions() throws {
