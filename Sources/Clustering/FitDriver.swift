@@ -32,11 +32,13 @@ extension KMeansModel: StartComparable {
 /// Fits `count` starts in order (0-based) and keeps the best by
 /// ``StartComparable/replaces(_:)``.
 package func bestOfStarts<Model: StartComparable, E: Error>(
-    _ count: Int, _ fit: (_ start: Int) throws(E) -> Model
+    _ count: Int, stop: (() -> Bool)? = nil, _ fit: (_ start: Int) throws(E) -> Model
 ) throws(E) -> Model {
     precondition(count >= 1, "at least one start")
     var best = try fit(0)
     for start in 1..<Swift.max(count, 1) {
+        // A cancelled fit starts no more starts and keeps the best so far.
+        if stop?() == true { break }
         let model = try fit(start)
         if model.replaces(best) { best = model }
     }
@@ -58,6 +60,10 @@ package protocol IterativeEstimator {
 
     /// Starts to run.
     var initializationCount: Int { get }
+    /// Checked after every iteration and before every start; true stops the
+    /// fit (in one process only: a distributed fit ignores it, since every
+    /// part must take the same steps).
+    var isCancelled: (@Sendable () -> Bool)? { get }
     /// The seed of the random choices of every start.
     var seed: UInt64 { get }
 
@@ -77,6 +83,11 @@ package protocol IterativeEstimator {
         _ part: BlockReader<Scalar>, sampleWeights: [Double]?, from start: Start, index: Int, setup: Setup,
         reduction: PartReduction
     ) throws(ClusteringError) -> Model
+}
+
+extension IterativeEstimator {
+    /// No cancellation check, for estimators that take none.
+    package var isCancelled: (@Sendable () -> Bool)? { nil }
 }
 
 /// A fit that failed on some parts: the parts that failed (ascending), and
@@ -110,7 +121,8 @@ package func bestStart<Estimator: IterativeEstimator, Scalar: BLASScalar>(
     }
     let d = part.columnCount
     var rng = Xoshiro256StarStar(seed: estimator.seed)
-    return try bestOfStarts(estimator.initializationCount) { index throws(PartFailure) in
+    let stop = reduction.count == 1 ? estimator.isCancelled : nil
+    return try bestOfStarts(estimator.initializationCount, stop: stop) { index throws(PartFailure) in
         // The first value of the buffer says whether the first part could draw a start.
         var buffer = [Double](repeating: 0, count: 1 + estimator.packedStartCount(dimension: d))
         var drawError: ClusteringError? = nil

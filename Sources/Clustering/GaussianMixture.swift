@@ -124,6 +124,11 @@ public struct GaussianMixture: Sendable {
     public var fixedParameters: FixedParameters = []
     /// When EM stops (default scikit-learn's rule).
     public var convergenceRule: ConvergenceRule = .scikitLearn
+    /// A cancellation check, called after every iteration (nil: none). When
+    /// it returns true the fit stops there as if it had run its last
+    /// iteration (the model says it did not converge) and starts no further
+    /// starts, keeping the best so far. A distributed fit ignores it.
+    public var isCancelled: (@Sendable () -> Bool)? = nil
     /// The tree that ``Initialization/hierarchical`` cuts, when it has been
     /// grown already (model selection grows one for every K).
     package var hierarchy: MergeTree? = nil
@@ -287,6 +292,11 @@ public struct GaussianMixture: Sendable {
             if converged || iterations == maxIterations { covariances = newCovariances }
             report(start: start, iteration: iterations, lowerBound: lowerBound, change: change, clock: clock)
             if converged { break }
+            // Checked after the report, so a handler that counts iterations can stop at the one it saw.
+            if reduction.count == 1, isCancelled?() == true {
+                covariances = newCovariances
+                break
+            }
         }
         return GaussianMixtureModel(parameters: parameters, covariances: covariances!, converged: converged,
                                     iterationCount: iterations, lowerBound: iterations == 0 ? -.infinity : lowerBound,

@@ -10,7 +10,7 @@ import LinearAlgebra
 ///
 /// ```swift
 /// let model = try KMeans(clusterCount: 3, seed: 7).fit(data)
-/// print(model.centers, model.inertia, model.predict(data))
+/// print(model.centers, model.inertia, try model.predict(data))
 /// ```
 ///
 /// It is the hard-assignment limit of EM for a spherical Gaussian mixture,
@@ -68,6 +68,10 @@ public struct KMeans: Sendable {
     public var algorithm: Algorithm = .automatic
     /// Called after every Lloyd iteration (nil: nothing is reported).
     public var progress: (@Sendable (Progress) -> Void)? = nil
+    /// A cancellation check, called after every iteration (nil: none): true
+    /// stops the fit there, with labels for the centers reached, and starts
+    /// no further starts. A distributed fit ignores it.
+    public var isCancelled: (@Sendable () -> Bool)? = nil
 
     /// What a progress handler is told after every Lloyd iteration.
     public struct Progress: Sendable {
@@ -102,6 +106,15 @@ public struct KMeans: Sendable {
     ///   only the distances they cannot rule out, after the first.
     public func fit<Source: RowBlockSource>(_ source: Source, sampleWeights: [Double]? = nil) throws(ClusteringError) -> KMeansModel {
         try fitBlocks(BlockReader(source), sampleWeights: sampleWeights)
+    }
+
+    /// Fits and returns the label of every row (scikit-learn's
+    /// `fit_predict`): the fitted model's ``KMeansModel/labels``.
+    public func fitPredict<Source: RowBlockSource>(
+        _ source: Source, sampleWeights: [Double]? = nil
+    ) throws(ClusteringError) -> (model: KMeansModel, labels: [Int]) {
+        let model = try fit(source, sampleWeights: sampleWeights)
+        return (model, model.labels)
     }
 
     @_specialize(where Scalar == Float)
@@ -227,6 +240,7 @@ public struct KMeans: Sendable {
                 break
             }
             if shift <= tolerance { break }
+            if reduction.count == 1 && isCancelled?() == true { break }
             previousLabels = pass.labels
         }
         // Labels must belong to the final centers.

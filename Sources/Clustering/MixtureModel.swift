@@ -45,3 +45,15 @@ public protocol MixtureModel: Sendable {
 extension GaussianMixtureModel: MixtureModel {}
 extension BayesianGaussianMixtureModel: MixtureModel {}
 
+extension MixtureModel {
+    /// `count` draws and their components from a seed drawn from
+    /// `generator` (one 64-bit value): the draws of
+    /// ``sample(count:seed:)`` with that seed, so any generator, a system
+    /// one included, drives the sample.
+    public func sample<Generator: RandomNumberGenerator>(
+        count: Int, using generator: inout Generator
+    ) -> (samples: Matrix<Double>, components: [Int]) {
+        sample(count: count, seed: generator.next())
+    }
+}
+
