@@ -10,6 +10,9 @@ struct Projection {
     /// d×2: the plane's axes as columns.
     let axes: Matrix<Double>
     let xLabel: String, yLabel: String
+    /// Whether both axes are in the same units (principal components are;
+    /// two chosen columns may not be).
+    var sharesUnits = false
 
     static func coordinates(_ i: Int, _ j: Int, dimension d: Int, names: [String]?) -> Projection {
         let axes = Matrix<Double>(rows: d, columns: 2) { row, column in (column == 0 ? i : j) == row ? 1 : 0 }
@@ -29,7 +32,7 @@ struct Projection {
         do { eigen = try SymmetricEigendecomposition(covariance) } catch { throw DataError("cannot find principal components: \(error)") }
         // Eigenvalues ascend: the last two columns span the plane of largest variance.
         let axes = Matrix<Double>(rows: d, columns: 2) { row, column in eigen.vectors[row, d - 1 - column] }
-        return Projection(origin: mean, axes: axes, xLabel: "principal component 1", yLabel: "principal component 2")
+        return Projection(origin: mean, axes: axes, xLabel: "principal component 1", yLabel: "principal component 2", sharesUnits: true)
     }
 
     func points(_ data: Matrix<Double>) -> [(Double, Double)] {
@@ -119,7 +122,11 @@ struct Plot: ParsableCommand {
             }
             projection = .coordinates(i, j, dimension: data.columns, names: names)
         } else if data.columns == 1 {
-            throw DataError("\(input.data) has one column; a scatter plot needs two")
+            // One column: a histogram with the fitted density over it.
+            let title = "\(model.componentCount)-component \(model.covarianceType.rawValue) mixture, "
+                + (shown.count == total ? "\(total) points" : "\(shown.count) of \(total) points shown")
+            let figure = histogramFigure(values: data.elements, model: model, title: title, xLabel: names?.first ?? "feature 0")
+            return try writeOutput(figure.text, to: output)
         } else if data.columns == 2 {
             projection = .coordinates(0, 1, dimension: 2, names: names)
         } else {
@@ -127,8 +134,12 @@ struct Plot: ParsableCommand {
         }
         let points = projection.points(data)
         let components = projection.components(of: model)
-        let bounds = Bounds(covering: points + components.flatMap { $0.ellipse(radius: 2) })
-        var figure = SVGFigure(width: 720, height: max(560, 100 + 16 * Double(model.componentCount)))
+        var bounds = Bounds(covering: points + components.flatMap { $0.ellipse(radius: 2) })
+        // Principal components share the data's units: a circle stays round.
+        if projection.sharesUnits { bounds = bounds.equalAspect(width: 460, height: 460) }
+        // The legend is measured, so that no label runs off the page.
+        let width = max(720, 550 + legendWidth(weights: model.weights) + 20)
+        var figure = SVGFigure(width: width, height: max(560, 100 + 16 * Double(model.componentCount)))
         let axes = Axes(left: 70, top: 40, width: 460, height: 460, bounds: bounds)
         let count = shown.count == total ? "\(total) points" : "\(shown.count) of \(total) points shown"
         var kind = "mixture"
@@ -142,3 +153,45 @@ struct Plot: ParsableCommand {
         try writeOutput(figure.text, to: output)
     }
 }
+
+/// A histogram of one column, as a density, with the fitted mixture's
+/// density and each component's weighted density drawn over it.
+func histogramFigure(values: [Double], model: any MixtureModel, title: String, xLabel: String) -> SVGFigure {
+    let k = model.componentCount
+    let means = (0..<k).map { model.means[$0, 0] }
+    let deviations = (0..<k).map { model.covariances.matrix(component: $0, dimension: 1)[0, 0].squareRoot() }
+    func density(_ c: Int, _ x: Double) -> Double {
+        let z = (x - means[c]) / deviations[c]
+        return model.weights[c] * exp(-0.5 * z * z) / (deviations[c] * (2 * Double.pi).squareRoot())
+    }
+    // The range of the data and of each component's ±3σ.
+    let low = min(values.min() ?? 0, (0..<k).map { means[$0] - 3 * deviations[$0] }.min() ?? 0)
+    let high = max(values.max() ?? 1, (0..<k).map { means[$0] + 3 * deviations[$0] }.max() ?? 1)
+    let binCount = min(60, max(10, Int(Double(values.count).squareRoot())))
+    let binWidth = max(high - low, 1e-12) / Double(binCount)
+    var counts = [Int](repeating: 0, count: binCount)
+    for value in values { counts[min(binCount - 1, max(0, Int((value - low) / binWidth)))] += 1 }
+    let heights = counts.map { Double($0) / (Double(values.count) * binWidth) }
+    let grid = (0...400).map { low + (high - low) * Double($0) / 400 }
+    let total = grid.map { x in (0..<k).reduce(0.0) { $0 + density($1, x) } }
+    let bounds = Bounds(covering: [(low, 0), (high, max(heights.max() ?? 0, total.max() ?? 0))])
+    let axes = Axes(left: 70, top: 40, width: 460, height: 460, bounds: bounds)
+    let width = max(720, 550 + legendWidth(weights: model.weights) + 20)
+    var figure = SVGFigure(width: width, height: max(560, 100 + 16 * Double(k)))
+    var parts = ["<g class=\"panel\">", axes.frame(title: title, xLabel: xLabel, yLabel: "density")]
+    for (bin, height) in heights.enumerated() where height > 0 {
+        let x0 = axes.x(low + Double(bin) * binWidth), x1 = axes.x(low + Double(bin + 1) * binWidth)
+        parts.append("<rect class=\"bar\" x=\"\(svgNumber(x0))\" y=\"\(svgNumber(axes.y(height)))\" width=\"\(svgNumber(x1 - x0))\" "
+                     + "height=\"\(svgNumber(axes.y(0) - axes.y(height)))\" fill=\"#bbb\" stroke=\"white\" stroke-width=\"0.5\"/>")
+    }
+    for c in 0..<k {
+        parts.append(axes.path(grid.map { ($0, density(c, $0)) },
+                               attributes: "class=\"density\" fill=\"none\" stroke=\"\(componentColor(c))\" stroke-width=\"1.5\" stroke-dasharray=\"5,3\""))
+    }
+    parts.append(axes.path(Array(zip(grid, total)), attributes: "class=\"density\" fill=\"none\" stroke=\"#111\" stroke-width=\"2\""))
+    parts.append("</g>")
+    figure.add(parts.joined(separator: "\n"))
+    figure.add(legend(x: 550, y: 60, weights: model.weights, densities: true))
+    return figure
+}
+

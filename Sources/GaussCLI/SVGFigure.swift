@@ -53,6 +53,23 @@ struct PlanarGaussian {
     }
 }
 
+/// About how wide `text` is in a sans-serif face at `fontSize` pixels: the
+/// usual advance widths of Helvetica-like faces by character class (narrow
+/// i, l, punctuation; wide m, w, capitals), rounded up so that a layout
+/// that fits the estimate fits the text.
+func estimatedTextWidth(_ text: String, fontSize: Double) -> Double {
+    var ems = 0.0
+    for character in text {
+        switch character {
+        case "i", "j", "l", ".", ",", ":", ";", "'", "|", "!", " ", "(", ")", "[", "]", "f", "t", "I": ems += 0.33
+        case "m", "w", "M", "W", "σ", "×": ems += 0.9
+        case _ where character.isUppercase: ems += 0.72
+        default: ems += 0.6
+        }
+    }
+    return ems * fontSize
+}
+
 /// Data-space bounds of a panel.
 struct Bounds {
     var xMin: Double, xMax: Double, yMin: Double, yMax: Double
@@ -65,6 +82,19 @@ struct Bounds {
         if yMax - yMin < 1e-12 { yMin -= 1; yMax += 1 }
         let dx = (xMax - xMin) * 0.05, dy = (yMax - yMin) * 0.05
         xMin -= dx; xMax += dx; yMin -= dy; yMax += dy
+    }
+
+    /// These bounds widened, about their centres, so that a unit takes as
+    /// many pixels across as up on a `width × height` panel: distances in
+    /// the picture are then distances in the data (for projections, whose
+    /// axes share units).
+    func equalAspect(width: Double, height: Double) -> Bounds {
+        var result = self
+        let perPixel = Swift.max((xMax - xMin) / width, (yMax - yMin) / height)
+        let (xCenter, yCenter) = ((xMin + xMax) / 2, (yMin + yMax) / 2)
+        (result.xMin, result.xMax) = (xCenter - perPixel * width / 2, xCenter + perPixel * width / 2)
+        (result.yMin, result.yMax) = (yCenter - perPixel * height / 2, yCenter + perPixel * height / 2)
+        return result
     }
 }
 
@@ -124,15 +154,33 @@ func scatterPanel(_ axes: Axes, title: String, xLabel: String, yLabel: String, p
     return parts.joined(separator: "\n")
 }
 
-/// A legend: one swatch per component with its weight, and the line styles.
-func legend(x: Double, y: Double, weights: [Double]) -> String {
+/// How wide ``legend(x:y:weights:)`` draws, in pixels.
+func legendWidth(weights: [Double]) -> Double {
+    let widest = weights.indices.map { estimatedTextWidth(legendLabel($0, weight: weights[$0]), fontSize: 11) }.max() ?? 0
+    return Swift.max(16 + widest, 104 + estimatedTextWidth("× mean", fontSize: 13), 28 + estimatedTextWidth("weight × component", fontSize: 11))
+}
+
+func legendLabel(_ k: Int, weight: Double) -> String { "component \(k)  (weight \(String(format: "%.3f", weight)))" }
+
+/// A legend: one swatch per component with its weight, and the line
+/// styles: the ellipses and means of a scatter, or with `densities` the
+/// curves of a histogram.
+func legend(x: Double, y: Double, weights: [Double], densities: Bool = false) -> String {
     var parts = ["<g class=\"legend\">"]
     for (k, weight) in weights.enumerated() {
         let row = y + Double(k) * 16
         parts.append("<rect x=\"\(svgNumber(x))\" y=\"\(svgNumber(row - 9))\" width=\"10\" height=\"10\" fill=\"\(componentColor(k))\"/>")
-        parts.append("<text x=\"\(svgNumber(x + 16))\" y=\"\(svgNumber(row))\" font-size=\"11\" fill=\"#222\">component \(k)  (weight \(String(format: "%.3f", weight)))</text>")
+        parts.append("<text x=\"\(svgNumber(x + 16))\" y=\"\(svgNumber(row))\" font-size=\"11\" fill=\"#222\">\(legendLabel(k, weight: weight))</text>")
     }
     let row = y + Double(weights.count) * 16 + 6
+    if densities {
+        parts.append("<line x1=\"\(svgNumber(x))\" y1=\"\(svgNumber(row - 4))\" x2=\"\(svgNumber(x + 22))\" y2=\"\(svgNumber(row - 4))\" stroke=\"#111\" stroke-width=\"2\"/>")
+        parts.append("<text x=\"\(svgNumber(x + 28))\" y=\"\(svgNumber(row))\" font-size=\"11\" fill=\"#222\">mixture</text>")
+        parts.append("<line x1=\"\(svgNumber(x))\" y1=\"\(svgNumber(row + 12))\" x2=\"\(svgNumber(x + 22))\" y2=\"\(svgNumber(row + 12))\" stroke=\"#333\" stroke-dasharray=\"5,3\"/>")
+        parts.append("<text x=\"\(svgNumber(x + 28))\" y=\"\(svgNumber(row + 16))\" font-size=\"11\" fill=\"#222\">weight × component</text>")
+        parts.append("</g>")
+        return parts.joined(separator: "\n")
+    }
     parts.append("<line x1=\"\(svgNumber(x))\" y1=\"\(svgNumber(row - 4))\" x2=\"\(svgNumber(x + 22))\" y2=\"\(svgNumber(row - 4))\" stroke=\"#333\" stroke-width=\"2\"/>")
     parts.append("<text x=\"\(svgNumber(x + 28))\" y=\"\(svgNumber(row))\" font-size=\"11\" fill=\"#222\">1σ</text>")
     parts.append("<line x1=\"\(svgNumber(x + 52))\" y1=\"\(svgNumber(row - 4))\" x2=\"\(svgNumber(x + 74))\" y2=\"\(svgNumber(row - 4))\" stroke=\"#333\" stroke-dasharray=\"5,3\"/>")
