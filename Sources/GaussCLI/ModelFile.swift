@@ -98,7 +98,7 @@ func readModel(_ path: String) throws -> FittedModel {
 
 /// The bytes of a model file, after checking that it is a regular file.
 func modelFileData(_ path: String) throws -> Data {
-    if path == StandardInput.name { return try StandardInput.read(as: "the model") }
+    if path == StandardInput.name { return Data(try StandardInput.read(as: "the model")) }
     try checkInputFile(path, readAsCSV: false)
     do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
         throw DataError("\(path): cannot read the file")
