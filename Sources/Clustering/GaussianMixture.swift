@@ -164,7 +164,7 @@ public struct GaussianMixture: Sendable {
     /// most 10 000 iterations, where mclust has no limit).
     ///
     /// ```swift
-    /// let model = try GaussianMixture.mclust(componentCount: 3, model: .eee).fit(data)
+    /// let model = try GaussianMixture.mclust(componentCount: 3, model: .tied).fit(data)
     /// ```
     public static func mclust(componentCount: Int = 1, model: CovarianceType = .full) -> GaussianMixture {
         var estimator = GaussianMixture(componentCount: componentCount, covarianceType: model, tolerance: 1e-5, regularization: 0,

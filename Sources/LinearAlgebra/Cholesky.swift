@@ -5,6 +5,8 @@ import RealModule
 /// triangular.
 ///
 /// ```swift
+/// let covariance = Matrix<Double>([[4, 2], [2, 3]])
+/// let b = Matrix<Double>([[1], [2]])
 /// let chol = try Cholesky(covariance)          // throws if not positive definite
 /// let x = chol.solve(b)                        // A⁻¹·b by two triangular solves
 /// let logDet = chol.logDeterminant             // log |A|

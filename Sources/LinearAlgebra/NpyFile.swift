@@ -16,7 +16,7 @@ import Darwin
 /// let file = try NpyFile(path: "big.npy")
 /// for start in stride(from: 0, to: file.header.rows, by: 4096) {
 ///     let block: Matrix<Float> = file.rows(start..<min(start + 4096, file.header.rows))
-///     …
+///     print(block.columnSums())   // or any work on the block
 /// }
 /// ```
 public final class NpyFile: @unchecked Sendable {
