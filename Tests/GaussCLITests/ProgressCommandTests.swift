@@ -39,3 +39,16 @@ import Testing
         #expect(cells.allSatisfy { $0.contains("BIC") && $0.contains("iterations") })
     }
 }
+
+/// The shell completions the README documents.
+@Suite struct CompletionScriptTests {
+    @Test(arguments: ["bash", "zsh", "fish"])
+    func completionScriptsNameEveryCommand(_ shell: String) throws {
+        let run = try gauss("--generate-completion-script", shell)
+        #expect(run.status == 0, "\(run.stderr)")
+        for command in ["fit", "predict", "score", "sample", "select", "plot", "kmeans", "demo", "info"] {
+            #expect(run.stdout.contains(command), "\(shell) completions lack \(command)")
+        }
+        #expect(run.stdout.contains("delimiter") && run.stdout.contains("convergence"))
+    }
+}
