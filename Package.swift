@@ -72,7 +72,7 @@ let package = Package(
         .target(name: "Gauss", dependencies: ["LinearAlgebra", "Autodiff", "Clustering"]),
         .executableTarget(
             name: "GaussCLI",
-            dependencies: ["LinearAlgebra", "Clustering", "DistributedClustering", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["LinearAlgebra", "Autodiff", "Clustering", "DistributedClustering", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(
             name: "LinearAlgebraTests",

@@ -5,22 +5,34 @@ import LinearAlgebra
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Fit the bundled Old Faithful data with two full-covariance components and draw EM at work.",
+        abstract: "Fit the bundled Old Faithful data by EM and draw the lecture's figures.",
         discussion: """
             Old Faithful: 272 eruptions of the geyser, each its duration and the wait before it \
-            (minutes). EM starts from deliberately poor parameters so that the picture shows the \
-            components moving: the start, iterations 1, 2 and 5, the last iteration (20, or earlier \
-            at convergence), and the lower bound per iteration.
+            (minutes). Prints the fitted two-component mixture and writes, to --output-directory:
+
+              em-old-faithful.svg      EM from a poor start: the start, iterations 1 to 6 and \
+            iteration 20 (or the converged one), every point coloured by its responsibilities, \
+            the 1σ and 2σ ellipses, and the lower bound per iteration
+              divided-differences.svg  the error of forward and central differences of x³ \
+            against the step h, at three x, beside the exact dual-number derivative
 
             Example:
-              gauss demo --output em.svg
+              gauss demo --output-directory figures
             """
     )
 
-    @Option(name: .shortAndLong, help: "The SVG file to write.")
-    var output: String = "gauss-demo.svg"
+    @Option(name: .customLong("output-directory"), help: "Where the figures go (created if missing).")
+    var outputDirectory: String = "."
+
+    @Option(name: .shortAndLong, help: "The EM figure's file instead of DIR/em-old-faithful.svg.")
+    var output: String?
+
+    /// The figures, by file name.
+    static let emFigureName = "em-old-faithful.svg", dividedDifferencesFigureName = "divided-differences.svg"
 
     func run() throws {
+        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        let directory = URL(fileURLWithPath: outputDirectory)
         let names = OldFaithful.columnNames
         let data = Matrix<Double>(rows: OldFaithful.rows.count, columns: 2) { i, j in
             j == 0 ? OldFaithful.rows[i].eruptions : OldFaithful.rows[i].waiting
@@ -43,16 +55,18 @@ struct Demo: ParsableCommand {
         for iteration in 1...estimator.maxIterations {
             let statistics = try describing("faithful.csv") { try model.statistics(of: data) }
             model = try describing("faithful.csv") { try estimator.model(from: statistics, previous: model) }
-            if [1, 2, 5].contains(iteration) { snapshots.append(("iteration \(iteration)", model)) }
-            if model.converged || iteration == estimator.maxIterations {
+            let last = model.converged || iteration == estimator.maxIterations
+            if iteration <= 6 || last {
                 snapshots.append(("iteration \(iteration)\(model.converged ? " (converged)" : "")", model))
-                break
             }
+            if last { break }
         }
         try writeStandardOutput(summary(model, names: names) + "\n")
-        try writeOutput(figure(data: data, names: names, snapshots: snapshots, history: model.lowerBoundHistory).text,
-                        to: output)
-        try writeStandardOutput("EM at work drawn in \(output)\n")
+        let emPath = output ?? directory.appendingPathComponent(Self.emFigureName).path
+        try writeOutput(figure(data: data, names: names, snapshots: snapshots, history: model.lowerBoundHistory).text, to: emPath)
+        let differencesPath = directory.appendingPathComponent(Self.dividedDifferencesFigureName).path
+        try writeOutput(dividedDifferencesFigure().text, to: differencesPath)
+        try writeStandardOutput("EM at work drawn in \(emPath)\ndivided differences drawn in \(differencesPath)\n")
     }
 
     private func summary(_ model: GaussianMixtureModel, names: [String]) -> String {
@@ -74,24 +88,31 @@ struct Demo: ParsableCommand {
         let allEllipses = snapshots.flatMap { projection.components(of: $0.1).flatMap { $0.ellipse(radius: 2) } }
         let bounds = Bounds(covering: points + allEllipses)
         let panel = (width: 300.0, height: 240.0), gap = (x: 90.0, y: 90.0)
-        let top = 120.0
-        var figure = SVGFigure(width: 3 * (panel.width + gap.x) + 40, height: top + 2 * (panel.height + gap.y) + 10)
+        let top = 120.0, columns = 3.0
+        let rows = ((Double(snapshots.count + 1)) / columns).rounded(.up)
+        var figure = SVGFigure(width: columns * (panel.width + gap.x) + 40, height: top + rows * (panel.height + gap.y) + 10)
         figure.add("<text x=\"30\" y=\"30\" font-size=\"18\" font-weight=\"bold\" fill=\"#111\">EM on Old Faithful: two Gaussian components</text>")
-        for (index, (title, model)) in snapshots.enumerated() {
-            let column = Double(index % 3), row = Double(index / 3)
-            let axes = Axes(left: 80 + column * (panel.width + gap.x), top: top + row * (panel.height + gap.y),
-                            width: panel.width, height: panel.height, bounds: bounds)
-            // Points take the colour of their most probable component under this snapshot.
-            let labels = (try? model.predict(data)) ?? []
-            figure.add(scatterPanel(axes, title: title, xLabel: projection.xLabel, yLabel: projection.yLabel,
-                                    points: points, labels: labels, components: projection.components(of: model)))
+        figure.add("<text x=\"30\" y=\"52\" font-size=\"12\" fill=\"#333\">Each point is coloured by its responsibilities: "
+                   + "its colour mixes the components' in the proportions EM assigns it.</text>")
+        func place(_ index: Int) -> (left: Double, top: Double) {
+            let column = Double(index % Int(columns)), row = Double(index / Int(columns))
+            return (80 + column * (panel.width + gap.x), top + row * (panel.height + gap.y))
         }
-        // The lower bound per iteration, in the sixth cell.
+        for (index, (title, model)) in snapshots.enumerated() {
+            let corner = place(index)
+            let axes = Axes(left: corner.left, top: corner.top, width: panel.width, height: panel.height, bounds: bounds)
+            // Responsibilities under this snapshot's parameters blend the colours.
+            let responsibilities = (try? model.predictProbabilities(data)) ?? Matrix(rows: data.rows, columns: model.componentCount)
+            let colors = (0..<data.rows).map { blendedColor(responsibilities.row($0)) }
+            figure.add(scatterPanel(axes, title: title, xLabel: projection.xLabel, yLabel: projection.yLabel,
+                                    points: points, labels: nil, components: projection.components(of: model), colors: colors))
+        }
+        // The lower bound per iteration, in the next cell.
         let iterations = history.indices.map { Double($0 + 1) }
         let line = Array(zip(iterations, history))
         let lineBounds = Bounds(covering: line)
-        let axes = Axes(left: 80 + 2 * (panel.width + gap.x), top: top + panel.height + gap.y,
-                        width: panel.width, height: panel.height, bounds: lineBounds)
+        let corner = place(snapshots.count)
+        let axes = Axes(left: corner.left, top: corner.top, width: panel.width, height: panel.height, bounds: lineBounds)
         var parts = ["<g class=\"panel\">", axes.frame(title: "lower bound per iteration", xLabel: "iteration", yLabel: "mean log-likelihood")]
         parts.append(axes.path(line, attributes: "fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\""))
         for point in line {
@@ -99,7 +120,8 @@ struct Demo: ParsableCommand {
         }
         parts.append("</g>")
         figure.add(parts.joined(separator: "\n"))
-        figure.add(legend(x: figure.width - 300, y: 24, weights: snapshots.last!.1.weights))
+        let weights = snapshots.last!.1.weights
+        figure.add(legend(x: figure.width - legendWidth(weights: weights) - 20, y: 24, weights: weights))
         return figure
     }
 }

@@ -107,17 +107,17 @@ struct Axes {
     func y(_ value: Double) -> Double { top + height - (value - bounds.yMin) / (bounds.yMax - bounds.yMin) * height }
 
     /// The frame, ticks, tick labels, axis labels and title.
-    func frame(title: String, xLabel: String, yLabel: String) -> String {
+    func frame(title: String, xLabel: String, yLabel: String, tickFormat: (Double) -> String = tickLabel) -> String {
         var parts = ["<rect x=\"\(svgNumber(left))\" y=\"\(svgNumber(top))\" width=\"\(svgNumber(width))\" height=\"\(svgNumber(height))\" fill=\"none\" stroke=\"#444\"/>"]
         for tick in niceTicks(bounds.xMin, bounds.xMax) {
             let px = x(tick)
             parts.append("<line x1=\"\(svgNumber(px))\" y1=\"\(svgNumber(top + height))\" x2=\"\(svgNumber(px))\" y2=\"\(svgNumber(top + height + 4))\" stroke=\"#444\"/>")
-            parts.append("<text x=\"\(svgNumber(px))\" y=\"\(svgNumber(top + height + 16))\" font-size=\"10\" text-anchor=\"middle\" fill=\"#333\">\(tickLabel(tick))</text>")
+            parts.append("<text x=\"\(svgNumber(px))\" y=\"\(svgNumber(top + height + 16))\" font-size=\"10\" text-anchor=\"middle\" fill=\"#333\">\(tickFormat(tick))</text>")
         }
         for tick in niceTicks(bounds.yMin, bounds.yMax) {
             let py = y(tick)
             parts.append("<line x1=\"\(svgNumber(left - 4))\" y1=\"\(svgNumber(py))\" x2=\"\(svgNumber(left))\" y2=\"\(svgNumber(py))\" stroke=\"#444\"/>")
-            parts.append("<text x=\"\(svgNumber(left - 6))\" y=\"\(svgNumber(py + 3))\" font-size=\"10\" text-anchor=\"end\" fill=\"#333\">\(tickLabel(tick))</text>")
+            parts.append("<text x=\"\(svgNumber(left - 6))\" y=\"\(svgNumber(py + 3))\" font-size=\"10\" text-anchor=\"end\" fill=\"#333\">\(tickFormat(tick))</text>")
         }
         parts.append("<text x=\"\(svgNumber(left + width / 2))\" y=\"\(svgNumber(top + height + 32))\" font-size=\"11\" text-anchor=\"middle\" fill=\"#222\">\(xmlEscaped(xLabel))</text>")
         parts.append("<text transform=\"translate(\(svgNumber(left - 38)) \(svgNumber(top + height / 2))) rotate(-90)\" font-size=\"11\" text-anchor=\"middle\" fill=\"#222\">\(xmlEscaped(yLabel))</text>")
@@ -135,12 +135,12 @@ struct Axes {
 /// A scatter panel: points coloured by component, each component's 1σ and
 /// 2σ ellipses and its mean.
 func scatterPanel(_ axes: Axes, title: String, xLabel: String, yLabel: String, points: [(Double, Double)],
-                  labels: [Int]?, components: [PlanarGaussian]) -> String {
+                  labels: [Int]?, components: [PlanarGaussian], colors: [String]? = nil) -> String {
     var parts = ["<g class=\"panel\">", "<clipPath id=\"clip\(Int(axes.left))x\(Int(axes.top))\"><rect x=\"\(svgNumber(axes.left))\" y=\"\(svgNumber(axes.top))\" width=\"\(svgNumber(axes.width))\" height=\"\(svgNumber(axes.height))\"/></clipPath>"]
     parts.append(axes.frame(title: title, xLabel: xLabel, yLabel: yLabel))
     parts.append("<g clip-path=\"url(#clip\(Int(axes.left))x\(Int(axes.top)))\">")
     for (i, point) in points.enumerated() {
-        let fill = labels.map { componentColor($0[i]) } ?? "#555"
+        let fill = colors?[i] ?? labels.map { componentColor($0[i]) } ?? "#555"
         parts.append("<circle cx=\"\(svgNumber(axes.x(point.0)))\" cy=\"\(svgNumber(axes.y(point.1)))\" r=\"2.2\" fill=\"\(fill)\" fill-opacity=\"0.55\"/>")
     }
     for (k, component) in components.enumerated() {
@@ -220,3 +220,17 @@ func xmlEscaped(_ text: String) -> String {
     return printable.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
         .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
 }
+
+/// The colours of the components mixed in the proportions `weights` (a row
+/// of responsibilities): a point half in each of two components is drawn
+/// halfway between their colours.
+func blendedColor(_ weights: [Double]) -> String {
+    var rgb = [0.0, 0.0, 0.0]
+    for (k, weight) in weights.enumerated() {
+        let hex = componentColor(k).dropFirst()
+        let value = Int(hex, radix: 16) ?? 0
+        for (channel, shift) in [16, 8, 0].enumerated() { rgb[channel] += weight * Double((value >> shift) & 0xFF) }
+    }
+    return "#" + rgb.map { String(format: "%02x", Int(Swift.min(255, Swift.max(0, $0.rounded())))) }.joined()
+}
+

@@ -1,4 +1,5 @@
 import Foundation
+@testable import GaussCLI
 import TestSupport
 import Testing
 
@@ -28,10 +29,10 @@ struct FigureRenderingTests {
         #expect(histogram.status == 0, "\(histogram.stderr)")
         let text = try String(contentsOfFile: path("waiting.svg"), encoding: .utf8)
         #expect(text.contains("class=\"bar\"") && text.components(separatedBy: "class=\"density\"").count - 1 == 3)
-        #expect(try gauss("demo", "--output", path("demo.svg")).status == 0)
+        #expect(try gauss("demo", "--output-directory", dir.path).status == 0)
         #expect(try gauss("select", faithful, "--components", "1...4", "--plot", path("bic.svg")).status == 0)
         #expect(try gauss("select", faithful, "--components", "1...3", "--models", "all", "--plot", path("bic-mclust.svg")).status == 0)
-        for name in ["k12.svg", "faithful.svg", "waiting.svg", "demo.svg", "bic.svg", "bic-mclust.svg"] {
+        for name in ["k12.svg", "faithful.svg", "waiting.svg", "em-old-faithful.svg", "divided-differences.svg", "bic.svg", "bic-mclust.svg"] {
             try Self.checkInsideCanvas(path(name))
         }
     }
@@ -47,5 +48,28 @@ struct FigureRenderingTests {
             """.write(toFile: svg, atomically: true, encoding: .utf8)
         let run = try runChild(packageRoot.appendingPathComponent("scripts/svg-inside-canvas").path, [svg], timeout: 120)
         #expect(run.status == 1 && run.stdout.contains("pixels drawn outside the 200x100 canvas"), "\(run.stdout)")
+    }
+}
+
+/// The numbers behind divided-differences.svg: the textbook behaviour,
+/// computed, not stored.
+@Suite struct DividedDifferencesTests {
+    @Test(arguments: DividedDifferences.xs)
+    func errorsAreSmallestWhereTheTheorySays(_ x: Double) {
+        let steps = DividedDifferences.logSteps
+        let forward = DividedDifferences.forwardErrors(at: x), central = DividedDifferences.centralErrors(at: x)
+        func bestStep(_ errors: [Double]) -> Double {
+            // The typical error near each step (a median of nine), so that a lucky exact result does not win.
+            let smoothed = errors.indices.map { i in
+                Array(errors[Swift.max(0, i - 4)...Swift.min(errors.count - 1, i + 4)]).sorted()[4 < errors.count ? 4 : 0]
+            }
+            return steps[smoothed.indices.min { smoothed[$0] < smoothed[$1] }!]
+        }
+        // Forward differences are best within a decade of √ε ≈ 1.5e-8, central ones of ∛ε ≈ 6e-6.
+        #expect(abs(bestStep(forward) - log10(Double.ulpOfOne.squareRoot())) <= 1, "forward best at 1e\(bestStep(forward))")
+        #expect(abs(bestStep(central) - log10(cbrt(Double.ulpOfOne))) <= 1, "central best at 1e\(bestStep(central))")
+        // At h = 1 the truncation errors are exactly 3x + 1 and 1.
+        #expect(abs(forward.last! - (3 * x + 1)) <= 1e-12 && abs(central.last! - 1) <= 1e-12)
+        #expect(DividedDifferences.dualError(at: x) == 0)
     }
 }

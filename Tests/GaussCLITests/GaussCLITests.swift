@@ -314,16 +314,26 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         #expect(outOfRange.status == 2)
     }
 
-    @Test func demoDrawsFivePanelsAndTheLowerBound() throws {
+    @Test func demoDrawsEMAndTheDividedDifferences() throws {
         let dir = try scratchDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let svg = dir.appendingPathComponent("demo.svg").path
-        let run = try gauss("demo", "--output", svg)
+        let figures = dir.appendingPathComponent("figures")
+        let run = try gauss("demo", "--output-directory", figures.path)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("Old Faithful") && run.stdout.contains("lower bound") && run.stdout.contains("covariance"))
-        let counts = try SVGCounter.count(svg)
-        #expect(counts.panels == 6, "start, iterations 1, 2, 5, the last, and the lower bound")
-        #expect(counts.ellipses == 5 * 2 * 2)
+        let em = figures.appendingPathComponent("em-old-faithful.svg").path
+        let counts = try SVGCounter.count(em)
+        // EM converges at iteration 13 from this start: start, 1…6, 13, and the lower bound.
+        #expect(counts.panels == 9, "start, iterations 1 to 6, the last, and the lower bound")
+        #expect(counts.ellipses == 8 * 2 * 2)
+        // Points blend the components' colours: some are neither pure colour.
+        let text = try String(contentsOfFile: em, encoding: .utf8)
+        let fills = Set(text.components(separatedBy: "fill=\"#").dropFirst().map { $0.prefix(6) })
+        #expect(fills.count > 10, "\(fills.count) distinct point colours")
+        let differences = figures.appendingPathComponent("divided-differences.svg").path
+        let lines = try String(contentsOfFile: differences, encoding: .utf8)
+        #expect(lines.contains("class=\"dual\"") && lines.components(separatedBy: "class=\"optimum\"").count - 1 == 2)
+        #expect(try SVGCounter.count(differences).elements > 0, "well-formed XML")
     }
 
     @Test func negativeNumbersAreReadAsValuesNotOptions() throws {
