@@ -15,6 +15,8 @@ struct Demo: ParsableCommand {
             the 1σ and 2σ ellipses, and the lower bound per iteration
               divided-differences.svg  the error of forward and central differences of x³ \
             against the step h, at three x, beside the exact dual-number derivative
+              mixture-density.svg      the fitted density as filled contours with the data on top, \
+            one Gaussian beside the two-component mixture
 
             Example:
               gauss demo --output-directory figures
@@ -29,6 +31,7 @@ struct Demo: ParsableCommand {
 
     /// The figures, by file name.
     static let emFigureName = "em-old-faithful.svg", dividedDifferencesFigureName = "divided-differences.svg"
+    static let mixtureDensityFigureName = "mixture-density.svg"
 
     func run() throws {
         try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
@@ -66,7 +69,13 @@ struct Demo: ParsableCommand {
         try writeOutput(figure(data: data, names: names, snapshots: snapshots, history: model.lowerBoundHistory).text, to: emPath)
         let differencesPath = directory.appendingPathComponent(Self.dividedDifferencesFigureName).path
         try writeOutput(dividedDifferencesFigure().text, to: differencesPath)
-        try writeStandardOutput("EM at work drawn in \(emPath)\ndivided differences drawn in \(differencesPath)\n")
+        // The same data under one Gaussian, beside the two-component fit.
+        let single = try describing("faithful.csv") { try GaussianMixture(componentCount: 1).fit(data) }
+        let densityPath = directory.appendingPathComponent(Self.mixtureDensityFigureName).path
+        try writeOutput(mixtureDensityFigure(data: data, names: names, models: [("one Gaussian", single), ("two components", model)]).text,
+                        to: densityPath)
+        try writeStandardOutput("EM at work drawn in \(emPath)\ndivided differences drawn in \(differencesPath)\n"
+                                + "one Gaussian against the mixture drawn in \(densityPath)\n")
     }
 
     private func summary(_ model: GaussianMixtureModel, names: [String]) -> String {

@@ -32,7 +32,8 @@ struct FigureRenderingTests {
         #expect(try gauss("demo", "--output-directory", dir.path).status == 0)
         #expect(try gauss("select", faithful, "--components", "1...4", "--plot", path("bic.svg")).status == 0)
         #expect(try gauss("select", faithful, "--components", "1...3", "--models", "all", "--plot", path("bic-mclust.svg")).status == 0)
-        for name in ["k12.svg", "faithful.svg", "waiting.svg", "em-old-faithful.svg", "divided-differences.svg", "bic.svg", "bic-mclust.svg"] {
+        for name in ["k12.svg", "faithful.svg", "waiting.svg", "em-old-faithful.svg", "divided-differences.svg", "mixture-density.svg",
+                     "bic.svg", "bic-mclust.svg"] {
             try Self.checkInsideCanvas(path(name))
         }
     }

@@ -334,6 +334,12 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         let lines = try String(contentsOfFile: differences, encoding: .utf8)
         #expect(lines.contains("class=\"dual\"") && lines.components(separatedBy: "class=\"optimum\"").count - 1 == 2)
         #expect(try SVGCounter.count(differences).elements > 0, "well-formed XML")
+        // One Gaussian beside the mixture, each titled with its fit: the BICs are mclust's
+        // (VVV, K = 1 and 2: 2607.62 and 2322.19 in scikit-learn's sign).
+        let density = try String(contentsOfFile: figures.appendingPathComponent("mixture-density.svg").path, encoding: .utf8)
+        #expect(density.contains("one Gaussian: log-likelihood -1289.8, BIC 2607.6") && density.contains("two components: log-likelihood -1130.3, BIC 2322.2"),
+                "\(density.prefix(2000))")
+        #expect(density.components(separatedBy: "class=\"panel\"").count - 1 == 2)
     }
 
     @Test func negativeNumbersAreReadAsValuesNotOptions() throws {
