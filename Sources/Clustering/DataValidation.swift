@@ -30,12 +30,17 @@ func validateShapeAndWeights<Source: RowBlockSource>(
     guard n > 0 && d > 0 else { throw .emptyData(rows: n, columns: d) }
     var effectiveRows = n
     if let weights = sampleWeights {
-        guard weights.count == n else { throw .sampleWeightCount(expected: n, actual: weights.count) }
-        if let bad = weights.firstIndex(where: { !($0 >= 0 && $0.isFinite) }) {
-            throw .invalidSampleWeight(row: bad, value: weights[bad])
-        }
+        try checkSampleWeights(weights, rows: n)
         effectiveRows = weights.count { $0 > 0 }
         guard effectiveRows > 0 else { throw .zeroTotalWeight }
     }
     guard effectiveRows >= minimumRows else { throw .tooFewSamples(samples: effectiveRows, components: minimumRows) }
+}
+
+/// One finite, non-negative weight per row.
+func checkSampleWeights(_ weights: [Double], rows n: Int) throws(ClusteringError) {
+    guard weights.count == n else { throw .sampleWeightCount(expected: n, actual: weights.count) }
+    if let bad = weights.firstIndex(where: { !($0 >= 0 && $0.isFinite) }) {
+        throw .invalidSampleWeight(row: bad, value: weights[bad])
+    }
 }

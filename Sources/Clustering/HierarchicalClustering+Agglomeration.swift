@@ -355,8 +355,7 @@ final class Agglomeration {
             }
         }
         let trace = traces[i] + traces[j] + weight * weight * squaredDistance
-        let traceTerm = beta * (trace + alpha) / Double(n)
-        guard n > d || keepFactor else { return (trace, Double(n) * Double.log(traceTerm), 0) }
+        guard n > d || keepFactor else { return (trace, term(rows: n, trace: trace, logDeterminant: nil), 0) }
 
         // The union's triangle: the one with more rows, with the other's rows
         // and the scaled difference of the means rotated in.
@@ -374,18 +373,13 @@ final class Agglomeration {
                 Self.rotateIn(row, into: triangle, rows: &rows, dimension: d)
             }
         }
-        guard n > d else { return (trace, Double(n) * Double.log(traceTerm), rows) }
-
-        // log det(W/n) from the diagonal; a zero pivot means det = 0.
-        var logDeterminant = -Double(d) * Double.log(Double(n))
-        for k in 0..<d {
+        // log det(W) from the diagonal; a zero pivot means det = 0.
+        var logDeterminant: Double? = n > d ? 0 : nil
+        for k in 0..<d where logDeterminant != nil {
             let pivot = Swift.abs(scratch[k * d + k])
-            guard pivot > 0 else { return (trace, Double(n) * Double.log(traceTerm), rows) }
-            logDeterminant += 2 * Double.log(pivot)
+            logDeterminant = pivot > 0 ? logDeterminant! + 2 * Double.log(pivot) : nil
         }
-        let logTraceTerm = Double.log(traceTerm)
-        let (high, low) = logDeterminant > logTraceTerm ? (logDeterminant, logTraceTerm) : (logTraceTerm, logDeterminant)
-        return (trace, Double(n) * (high + Double.log(onePlus: Double.exp(low - high))), rows)
+        return (trace, term(rows: n, trace: trace, logDeterminant: logDeterminant), rows)
     }
 
     /// Rotates `incoming` into `triangle`, which has `rows` rows: it becomes

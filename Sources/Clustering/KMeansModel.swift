@@ -77,14 +77,7 @@ extension KMeansModel {
     /// - Throws: ``ClusteringError/dimensionMismatch(expected:actual:)`` and
     ///   the sample-weight errors.
     public func score<Source: RowBlockSource>(_ source: Source, sampleWeights: [Double]? = nil) throws(ClusteringError) -> Double {
-        if let sampleWeights {
-            guard sampleWeights.count == source.rowCount else {
-                throw .sampleWeightCount(expected: source.rowCount, actual: sampleWeights.count)
-            }
-            if let bad = sampleWeights.firstIndex(where: { !($0 >= 0 && $0.isFinite) }) {
-                throw .invalidSampleWeight(row: bad, value: sampleWeights[bad])
-            }
-        }
+        if let sampleWeights { try checkSampleWeights(sampleWeights, rows: source.rowCount) }
         let distances = try transform(source)
         var total = 0.0
         for i in 0..<distances.rows {

@@ -37,8 +37,8 @@ struct DividedDifferences {
 func dividedDifferencesFigure() -> SVGFigure {
     let ε = Double.ulpOfOne
     let series = DividedDifferences.xs.flatMap { x in
-        [("forward, x = \(tickLabel(x))", DividedDifferences.forwardErrors(at: x), false, x),
-         ("central, x = \(tickLabel(x))", DividedDifferences.centralErrors(at: x), true, x)]
+        [("forward, x = \(tickLabel(x))", DividedDifferences.forwardErrors(at: x), false),
+         ("central, x = \(tickLabel(x))", DividedDifferences.centralErrors(at: x), true)]
     }
     // Exact results (error 0) have no logarithm: they are left out of the lines.
     let floor = -18.0
@@ -52,7 +52,7 @@ func dividedDifferencesFigure() -> SVGFigure {
                  axes.frame(title: "error of the derivative against the step h (log–log)", xLabel: "step h",
                             yLabel: "|estimate − 3x²|", tickFormat: { value in "1e\(Int(value.rounded()))" })]
     let colors = ["#1f77b4", "#d62728", "#2ca02c"]
-    for (index, (name, errors, central, _)) in series.enumerated() {
+    for (index, (name, errors, central)) in series.enumerated() {
         let color = colors[index / 2]
         // Consecutive non-zero errors are joined; an exact result breaks the line.
         var run: [(Double, Double)] = []
