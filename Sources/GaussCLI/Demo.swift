@@ -34,7 +34,7 @@ struct Demo: ParsableCommand {
     static let mixtureDensityFigureName = "mixture-density.svg"
 
     func run() throws {
-        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        try makeDirectory(outputDirectory)
         let directory = URL(fileURLWithPath: outputDirectory)
         let names = OldFaithful.columnNames
         let data = Matrix<Double>(rows: OldFaithful.rows.count, columns: 2) { i, j in
@@ -134,3 +134,20 @@ struct Demo: ParsableCommand {
         return figure
     }
 }
+
+/// Creates `path` (and its parents) unless it is a directory already, with
+/// an error that names it: a file, a FIFO or a symlink to one in the way,
+/// or a place that cannot be written.
+func makeDirectory(_ path: String) throws {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+        guard isDirectory.boolValue else { throw DataError("\(path): is not a directory") }
+        return
+    }
+    do {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    } catch {
+        throw DataError("\(path): cannot create the directory (\((error as NSError).localizedDescription))")
+    }
+}
+

@@ -451,6 +451,27 @@ final class SVGCounter: NSObject, XMLParserDelegate {
                 "\(predict.stderr)")
     }
 
+    @Test func demoRefusesAnOutputDirectoryThatIsNotOne() throws {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("file").path
+        try "x".write(toFile: file, atomically: true, encoding: .utf8)
+        let onFile = try gauss("demo", "--output-directory", file)
+        #expect(onFile.status == 1 && onFile.stderr.contains("\(file): is not a directory"), "\(onFile.stderr)")
+        let fifo = dir.appendingPathComponent("fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let onFIFO = try gauss("demo", "--output-directory", fifo)
+        #expect(onFIFO.status == 1 && onFIFO.stderr.contains("is not a directory"), "\(onFIFO.stderr)")
+        let under = try gauss("demo", "--output-directory", file + "/figures")
+        #expect(under.status == 1 && under.stderr.contains("cannot create the directory"), "\(under.stderr)")
+        // A symlink to a directory is that directory.
+        let target = dir.appendingPathComponent("target"), link = dir.appendingPathComponent("link").path
+        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target.path)
+        #expect(try gauss("demo", "--output-directory", link).status == 0)
+        #expect(FileManager.default.fileExists(atPath: target.appendingPathComponent("mixture-density.svg").path))
+    }
+
     @Test func demoRunsFromACopiedBinaryAlone() throws {
         // The demo data are compiled in: a copy of the executable with no
         // resource bundle beside it works (it used to trap in Bundle.module).
