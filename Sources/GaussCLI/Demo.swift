@@ -17,6 +17,11 @@ struct Demo: ParsableCommand {
             against the step h, at three x, beside the exact dual-number derivative
               mixture-density.svg      the fitted density as filled contours with the data on top, \
             one Gaussian beside the two-component mixture
+              kmeans-hard-em.svg       k-means as hard EM beside soft EM from the same start: \
+            assignments and centres for the first iterations and the converged ones
+              forward-reverse.svg      the measured cost of a gradient by forward mode (a pass \
+            per input) against reverse mode (one backward pass) as the inputs grow, and of a \
+            Jacobian as the outputs grow
 
             Example:
               gauss demo --output-directory figures
@@ -31,7 +36,8 @@ struct Demo: ParsableCommand {
 
     /// The figures, by file name.
     static let emFigureName = "em-old-faithful.svg", dividedDifferencesFigureName = "divided-differences.svg"
-    static let mixtureDensityFigureName = "mixture-density.svg"
+    static let mixtureDensityFigureName = "mixture-density.svg", hardEMFigureName = "kmeans-hard-em.svg"
+    static let forwardReverseFigureName = "forward-reverse.svg"
 
     func run() throws {
         try makeDirectory(outputDirectory)
@@ -74,8 +80,14 @@ struct Demo: ParsableCommand {
         let densityPath = directory.appendingPathComponent(Self.mixtureDensityFigureName).path
         try writeOutput(mixtureDensityFigure(data: data, names: names, models: [("one Gaussian", single), ("two components", model)]).text,
                         to: densityPath)
+        let hardEMPath = directory.appendingPathComponent(Self.hardEMFigureName).path
+        try writeOutput(hardAndSoftEMFigure(data: data, names: names, emSnapshots: snapshots).text, to: hardEMPath)
+        let forwardReversePath = directory.appendingPathComponent(Self.forwardReverseFigureName).path
+        try writeOutput(forwardReverseFigure(ForwardReverseCosts.measure()).text, to: forwardReversePath)
         try writeStandardOutput("EM at work drawn in \(emPath)\ndivided differences drawn in \(differencesPath)\n"
-                                + "one Gaussian against the mixture drawn in \(densityPath)\n")
+                                + "one Gaussian against the mixture drawn in \(densityPath)\n"
+                                + "k-means as hard EM drawn in \(hardEMPath)\n"
+                                + "forward against reverse mode drawn in \(forwardReversePath)\n")
     }
 
     private func summary(_ model: GaussianMixtureModel, names: [String]) -> String {

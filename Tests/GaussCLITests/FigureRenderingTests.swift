@@ -33,7 +33,7 @@ struct FigureRenderingTests {
         #expect(try gauss("select", faithful, "--components", "1...4", "--plot", path("bic.svg")).status == 0)
         #expect(try gauss("select", faithful, "--components", "1...3", "--models", "all", "--plot", path("bic-mclust.svg")).status == 0)
         for name in ["k12.svg", "faithful.svg", "waiting.svg", "em-old-faithful.svg", "divided-differences.svg", "mixture-density.svg",
-                     "bic.svg", "bic-mclust.svg"] {
+                     "kmeans-hard-em.svg", "forward-reverse.svg", "bic.svg", "bic-mclust.svg"] {
             try Self.checkInsideCanvas(path(name))
         }
     }
@@ -72,5 +72,30 @@ struct FigureRenderingTests {
         // At h = 1 the truncation errors are exactly 3x + 1 and 1.
         #expect(abs(forward.last! - (3 * x + 1)) <= 1e-12 && abs(central.last! - 1) <= 1e-12)
         #expect(DividedDifferences.dualError(at: x) == 0)
+    }
+}
+
+/// The derivatives forward-reverse.svg times are the same derivative, by
+/// every method, and the timing gives a finite time per size.
+@Suite struct ForwardReverseCostsTests {
+    @Test(arguments: [2, 9, 33])
+    func everyMethodGivesTheSameDerivative(_ n: Int) {
+        let x = ForwardReverseCosts.input(n)
+        // ∂f/∂xᵢ = sin(xᵢ₊₁) + xᵢ₋₁·cos(xᵢ), by hand.
+        let expected = x.indices.map { i in (i + 1 < n ? sin(x[i + 1]) : 0) + (i > 0 ? x[i - 1] * cos(x[i]) : 0) }
+        for (name, gradient) in [("dual", ForwardReverseCosts.forwardGradient(x)), ("lanes", ForwardReverseCosts.forwardLanesGradient(x)),
+                                 ("tape", ForwardReverseCosts.reverseGradient(x))] {
+            #expect(zip(gradient, expected).allSatisfy { abs($0 - $1) <= 1e-14 }, "\(name): \(gradient) against \(expected)")
+        }
+        let t = 0.3
+        let jacobian = (1...n).map { Double($0) * cos(Double($0) * t) }
+        #expect(zip(ForwardReverseCosts.forwardJacobian(t, outputs: n), jacobian).allSatisfy { abs($0 - $1) <= 1e-12 })
+        #expect(zip(ForwardReverseCosts.reverseJacobian(t, outputs: n), jacobian).allSatisfy { abs($0 - $1) <= 1e-12 })
+    }
+
+    @Test func timesArePositiveAndFinite() {
+        let costs = ForwardReverseCosts.measure(sizes: [2, 4])
+        #expect(costs.gradient.count == 4 && costs.jacobian.count == 2)
+        #expect((costs.gradient + costs.jacobian).allSatisfy { $0.seconds.count == 2 && $0.seconds.allSatisfy { $0 > 0 && $0.isFinite } })
     }
 }

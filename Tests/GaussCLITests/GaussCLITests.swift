@@ -340,6 +340,17 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         #expect(density.contains("one Gaussian: log-likelihood -1289.8, BIC 2607.6") && density.contains("two components: log-likelihood -1130.3, BIC 2322.2"),
                 "\(density.prefix(2000))")
         #expect(density.components(separatedBy: "class=\"panel\"").count - 1 == 2)
+        // k-means from EM's start: start, iterations 1–3 and its converged one, over EM's start, 1–3 and converged.
+        let hard = figures.appendingPathComponent("kmeans-hard-em.svg").path
+        let hardCounts = try SVGCounter.count(hard)
+        #expect(hardCounts.panels == 10 && hardCounts.ellipses == 5 * 2 * 2, "\(hardCounts.panels) panels, \(hardCounts.ellipses) ellipses")
+        let hardText = try String(contentsOfFile: hard, encoding: .utf8)
+        #expect(hardText.components(separatedBy: "class=\"center\"").count - 1 == 5 * 2)
+        #expect(hardText.contains("iteration 13 (converged)") && hardText.contains("(converged)</text>"))
+        // Measured costs: two panels, four series for the gradient and two for the Jacobian.
+        let costs = try String(contentsOfFile: figures.appendingPathComponent("forward-reverse.svg").path, encoding: .utf8)
+        #expect(costs.components(separatedBy: "class=\"series\"").count - 1 == 6)
+        #expect(try SVGCounter.count(figures.appendingPathComponent("forward-reverse.svg").path).panels == 2)
     }
 
     @Test func negativeNumbersAreReadAsValuesNotOptions() throws {
