@@ -56,7 +56,10 @@ public func nthDerivative<F: RealFunction, V: Real>(of f: F, order n: Int, at x:
 public typealias GradientLanes<V: SIMDScalar & Real & BinaryFloatingPoint> = SIMD8<V>
 
 /// f(x) and ∇f(x), in ⌈n/8⌉ forward passes of eight directions each.
-public func valueWithGradient<V: BLASScalar & SIMDScalar>(
+///
+/// Inlinable, so that the passes are specialised for the caller's scalar
+/// type (unspecialised, every dual costs generic metadata lookups).
+@inlinable public func valueWithGradient<V: BLASScalar & SIMDScalar>(
     at x: [V], of f: ([GradientDual<GradientLanes<V>>]) -> GradientDual<GradientLanes<V>>
 ) -> (value: V, gradient: [V]) {
     let lanes = GradientLanes<V>.scalarCount
@@ -74,20 +77,20 @@ public func valueWithGradient<V: BLASScalar & SIMDScalar>(
 }
 
 /// The inputs of one forward pass: lane ℓ seeds input `first + ℓ`.
-func seededInputs<V: BLASScalar & SIMDScalar>(_ x: [V], lanesFrom first: Int) -> [GradientDual<GradientLanes<V>>] {
+@inlinable func seededInputs<V: BLASScalar & SIMDScalar>(_ x: [V], lanesFrom first: Int) -> [GradientDual<GradientLanes<V>>] {
     let lanes = first..<(first + GradientLanes<V>.scalarCount)
     return x.indices.map { i in GradientDual(value: x[i], seed: lanes.contains(i) ? i - first : nil) }
 }
 
 /// ∇f(x); see ``valueWithGradient(at:of:)``.
-public func gradient<V: BLASScalar & SIMDScalar>(
+@inlinable public func gradient<V: BLASScalar & SIMDScalar>(
     at x: [V], of f: ([GradientDual<GradientLanes<V>>]) -> GradientDual<GradientLanes<V>>
 ) -> [V] {
     valueWithGradient(at: x, of: f).gradient
 }
 
 /// The Jacobian ∂fᵢ/∂xⱼ (outputs × inputs), in ⌈n/8⌉ forward passes.
-public func jacobian<V: BLASScalar & SIMDScalar>(
+@inlinable public func jacobian<V: BLASScalar & SIMDScalar>(
     at x: [V], of f: ([GradientDual<GradientLanes<V>>]) -> [GradientDual<GradientLanes<V>>]
 ) -> Matrix<V> {
     let lanes = GradientLanes<V>.scalarCount
