@@ -19,32 +19,68 @@ public func gradient(at inputs: [Matrix<Double>], of f: (Tape, [Variable]) -> Va
     valueWithGradient(at: inputs, of: f).gradients
 }
 
-/// ∇²f(x)·v by differentiating the taped gradient (reverse over reverse):
-/// two backward passes, whatever the size of x.
-public func hessianVectorProduct(at x: Matrix<Double>, along v: Matrix<Double>, of f: (Variable) -> Variable) -> Matrix<Double> {
+/// How a second derivative differentiates the taped gradient.
+public enum SecondOrderMode: Sendable, Hashable {
+    /// A backward pass over the recorded gradient per direction: the
+    /// gradient of ⟨∇f, v⟩.
+    case reverseOverReverse
+    /// A forward pass over the recorded gradient per direction: the tangent
+    /// of ∇f along v (``Tape/tangents(of:withRespectTo:along:)``), dual
+    /// numbers carried through the gradient's operations.
+    case forwardOverReverse
+}
+
+/// ∇²f(x)·v by differentiating the taped gradient: a second backward pass
+/// (reverse over reverse, the default) or a forward pass over the forward and
+/// backward passes (forward over reverse), whatever the size of x.
+public func hessianVectorProduct(at x: Matrix<Double>, along v: Matrix<Double>, mode: SecondOrderMode = .reverseOverReverse,
+                                 of f: (Variable) -> Variable) -> Matrix<Double> {
     precondition(x.rows == v.rows && x.columns == v.columns, "a direction of the input's shape")
     let tape = Tape()
     let input = tape.variable(x)
     let g = tape.gradient(of: f(input), with: [input])[0]
-    return tape.gradient(of: (g * tape.variable(v)).sum(), with: [input])[0].value
+    return secondDerivative(of: g, at: input, along: tape.constant(v), mode: mode).value
+}
+
+/// ∇²f·v from the recorded gradient g of f at `input`.
+private func secondDerivative(of g: Variable, at input: Variable, along v: Variable, mode: SecondOrderMode) -> Variable {
+    let tape = g.tape
+    switch mode {
+    case .reverseOverReverse: return tape.gradient(of: (g * v).sum(), with: [input])[0]
+    case .forwardOverReverse: return tape.tangents(of: [g], withRespectTo: [input], along: [v])[0]
+    }
 }
 
 /// The Hessian of `f` with respect to the elements of x (row-major), an
-/// n×n matrix for n = x.count, by n reverse passes over the taped gradient.
+/// n×n matrix for n = x.count, one row per unit direction by `mode`.
 ///
-/// - Complexity: n + 1 backward passes.
-public func hessian(at x: Matrix<Double>, of f: (Variable) -> Variable) -> Matrix<Double> {
+/// - Complexity: one forward and one backward pass, then n passes over the
+///   taped gradient: backward ones (reverse over reverse) or forward ones
+///   (forward over reverse).
+public func hessian(at x: Matrix<Double>, mode: SecondOrderMode = .reverseOverReverse, of f: (Variable) -> Variable) -> Matrix<Double> {
     let tape = Tape()
     let input = tape.variable(x)
     let g = tape.gradient(of: f(input), with: [input])[0]
     let n = x.count
     var result = Matrix<Double>(rows: n, columns: n)
     for i in 0..<n {
-        let selector = Matrix<Double>(rows: x.rows, columns: x.columns) { r, c in r * x.columns + c == i ? 1 : 0 }
-        let row = tape.gradient(of: (g * tape.variable(selector)).sum(), with: [input])[0].value
+        let unit = Matrix<Double>(rows: x.rows, columns: x.columns) { r, c in r * x.columns + c == i ? 1 : 0 }
+        let row = secondDerivative(of: g, at: input, along: tape.constant(unit), mode: mode).value
         result[rows: i..<(i + 1)] = Matrix(rows: 1, columns: n, elements: row.elements)
     }
     return result
+}
+
+/// f(x) and J·v, the Jacobian of a matrix-valued f times a direction of
+/// x's shape, by forward mode over the tape: one forward pass records f,
+/// one more carries the tangent.
+public func valueWithJacobianVectorProduct(at x: Matrix<Double>, along v: Matrix<Double>,
+                                           of f: (Variable) -> Variable) -> (value: Matrix<Double>, tangent: Matrix<Double>) {
+    precondition(x.rows == v.rows && x.columns == v.columns, "a direction of the input's shape")
+    let tape = Tape()
+    let input = tape.variable(x)
+    let output = f(input)
+    return (output.value, tape.tangents(of: [output], withRespectTo: [input], along: [tape.constant(v)])[0].value)
 }
 
 /// How a reverse-mode gradient compares with central differences.

@@ -29,6 +29,9 @@ public final class Tape {
         /// (output cotangent, output) → input cotangents (nil: no
         /// contribution, for constant inputs); nil for leaves.
         var pullback: ((Variable, Variable) -> [Variable?])?
+        /// (input tangents, nil for zero; output) → output tangent, nil for
+        /// zero; nil for leaves and constants.
+        var tangent: TangentRule?
         var name: String
         /// Whether the node depends on no input variable, so that nothing
         /// flows back through it.
@@ -81,7 +84,7 @@ public final class Tape {
 
     /// A new input holding `value`.
     public func variable(_ value: Matrix<Double>) -> Variable {
-        nodes.append(Node(value: value, rows: value.rows, columns: value.columns, inputs: [], pullback: nil, name: "input", isConstant: false))
+        nodes.append(Node(value: value, rows: value.rows, columns: value.columns, inputs: [], pullback: nil, tangent: nil, name: "input", isConstant: false))
         return Variable(tape: self, index: nodes.count - 1)
     }
 
@@ -89,7 +92,7 @@ public final class Tape {
     /// for what depends on constants only, which saves the backward work
     /// (a matrix product by constant data has one costly pullback, not two).
     public func constant(_ value: Matrix<Double>) -> Variable {
-        nodes.append(Node(value: value, rows: value.rows, columns: value.columns, inputs: [], pullback: nil, name: "constant", isConstant: true))
+        nodes.append(Node(value: value, rows: value.rows, columns: value.columns, inputs: [], pullback: nil, tangent: nil, name: "constant", isConstant: true))
         return Variable(tape: self, index: nodes.count - 1)
     }
 
@@ -103,8 +106,14 @@ public final class Tape {
         variable(Matrix(rows: 1, columns: 1, repeating: value))
     }
 
-    /// Records an operation's result.
-    func record(_ value: Matrix<Double>, _ name: String, _ inputs: [Variable],
+    /// How an operation's output moves when its inputs move: the input
+    /// tangents (nil where an input does not move) and the output give the
+    /// output's tangent (nil for none), written with taped operations.
+    typealias TangentRule = (_ tangents: [Variable?], _ output: Variable) -> Variable?
+
+    /// Records an operation's result, with its tangent rule (forward mode)
+    /// and its pullback (reverse mode).
+    func record(_ value: Matrix<Double>, _ name: String, _ inputs: [Variable], tangent: @escaping TangentRule,
                 pullback: @escaping (_ cotangent: Variable, _ output: Variable) -> [Variable?]) -> Variable {
         if anomalyDetection && firstAnomaly == nil && !value.elements.allSatisfy(\.isFinite) {
             let shapes = inputs.map { "\($0.rows)×\($0.columns)" }.joined(separator: ", ")
@@ -112,7 +121,7 @@ public final class Tape {
         }
         let isConstant = inputs.allSatisfy(\.isConstant)
         nodes.append(Node(value: value, rows: value.rows, columns: value.columns, inputs: inputs.map(\.index),
-                          pullback: isConstant ? nil : pullback, name: name, isConstant: isConstant))
+                          pullback: isConstant ? nil : pullback, tangent: isConstant ? nil : tangent, name: name, isConstant: isConstant))
         return Variable(tape: self, index: nodes.count - 1)
     }
 
@@ -212,6 +221,59 @@ public final class Tape {
             input.index <= output.index && cotangents[input.index] >= 0
                 ? Variable(tape: self, index: cotangents[input.index]) : constant(Matrix(rows: input.rows, columns: input.columns))
         }
+    }
+
+    /// How `outputs` move when `inputs` move along `directions`: the
+    /// Jacobian-vector products J·v, by forward mode over the operations
+    /// already recorded — each node's tangent from its inputs' tangents, the
+    /// dual part of dual numbers carried at the granularity of whole
+    /// matrices. The tangents are variables on this tape (differentiable
+    /// again); an output that does not depend on the inputs gets zeros.
+    ///
+    /// Run over a recorded gradient, this differentiates the gradient
+    /// forwards: forward over reverse, ∇²f·v for one direction.
+    ///
+    /// - Parameters:
+    ///   - inputs: input variables (``variable(_:)``) to move.
+    ///   - directions: one per input, of its shape.
+    /// - Complexity: one pass over the nodes between the first input and the
+    ///   last output, about the cost of recomputing them once more.
+    public func tangents(of outputs: [Variable], withRespectTo inputs: [Variable], along directions: [Variable]) -> [Variable] {
+        precondition(outputs.allSatisfy { $0.tape === self } && inputs.allSatisfy { $0.tape === self } && directions.allSatisfy { $0.tape === self },
+                     "variables of another tape")
+        precondition(inputs.count == directions.count, "one direction per input: \(inputs.count) inputs, \(directions.count) directions")
+        for (input, direction) in zip(inputs, directions) {
+            precondition(nodes[input.index].name == "input", "a tangent is seeded at an input variable, not at \(nodes[input.index].name)")
+            precondition(input.rows == direction.rows && input.columns == direction.columns,
+                         "a \(direction.rows)×\(direction.columns) direction for a \(input.rows)×\(input.columns) input")
+        }
+        func zeros(_ output: Variable) -> Variable { constant(Matrix(rows: output.rows, columns: output.columns)) }
+        guard let first = inputs.map(\.index).min(), let last = outputs.map(\.index).max(), first <= last else { return outputs.map(zeros) }
+        // tangents[i − first]: the node holding node i's tangent, or −1 for none.
+        var tangents = [Int](repeating: -1, count: last - first + 1)
+        for (input, direction) in zip(inputs, directions) { tangents[input.index - first] = direction.index }
+        for index in first...last {
+            guard let rule = nodes[index].tangent else { continue }
+            let operands = nodes[index].inputs.map { $0 >= first ? tangents[$0 - first] : -1 }
+            guard operands.contains(where: { $0 >= 0 }) else { continue }
+            let tangent = rule(operands.map { $0 >= 0 ? Variable(tape: self, index: $0) : nil }, Variable(tape: self, index: index))
+            tangents[index - first] = tangent?.index ?? -1
+        }
+        return outputs.map { output in
+            output.index >= first && tangents[output.index - first] >= 0 ? Variable(tape: self, index: tangents[output.index - first]) : zeros(output)
+        }
+    }
+}
+
+extension Tape: CustomStringConvertible {
+    /// The recorded operations, one per line: index, name, the indices of
+    /// its inputs and the shape of its value, as in
+    /// `2 = multiply(0, 1)  1×1`.
+    public var description: String {
+        nodes.enumerated().map { index, node in
+            let inputs = node.inputs.isEmpty ? "" : "(\(node.inputs.map(String.init).joined(separator: ", ")))"
+            return "\(index) = \(node.name)\(inputs)  \(node.rows)×\(node.columns)"
+        }.joined(separator: "\n")
     }
 }
 

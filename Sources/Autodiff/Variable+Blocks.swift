@@ -25,7 +25,7 @@ extension Variable {
                 for c in 0..<k { for i in 0..<d { out[i * k * d + c * d + i] = e[c * d + i] } }
             }
         }
-        return diagonals.tape.record(result, "blockDiagonals", [diagonals]) { g, _ in [g.diagonalsOfBlocks(width: d)] }
+        return diagonals.tape.record(result, "blockDiagonals", [diagonals], tangent: { t, _ in blockDiagonals(t[0]!) }) { g, _ in [g.diagonalsOfBlocks(width: d)] }
     }
 
     /// K×d: row k is the diagonal of block k.
@@ -39,7 +39,7 @@ extension Variable {
                 for c in 0..<k { for i in 0..<d { out[c * d + i] = w[i * k * d + c * d + i] } }
             }
         }
-        return tape.record(result, "diagonalsOfBlocks", [self]) { g, _ in [Variable.blockDiagonals(g)] }
+        return tape.record(result, "diagonalsOfBlocks", [self], tangent: { t, _ in t[0]!.diagonalsOfBlocks(width: d) }) { g, _ in [Variable.blockDiagonals(g)] }
     }
 
     /// d × K·d with block k = Lₖᵀ, where Lₖ is strictly lower triangular with
@@ -56,7 +56,7 @@ extension Variable {
                 forEachStrictLowerEntry(blocks: k, size: d) { packedIndex, blockIndex in out[blockIndex] = v[packedIndex] }
             }
         }
-        return packed.tape.record(result, "blockTransposedLowers", [packed]) { g, _ in [g.packTransposedLowerBlocks(size: d)] }
+        return packed.tape.record(result, "blockTransposedLowers", [packed], tangent: { t, _ in blockTransposedLowers(t[0]!, size: d) }) { g, _ in [g.packTransposedLowerBlocks(size: d)] }
     }
 
     /// The adjoint of ``blockTransposedLowers(_:size:)``: K × d(d−1)/2.
@@ -70,7 +70,7 @@ extension Variable {
                 forEachStrictLowerEntry(blocks: k, size: d) { packedIndex, blockIndex in out[packedIndex] = w[blockIndex] }
             }
         }
-        return tape.record(result, "packTransposedLowerBlocks", [self]) { g, _ in [Variable.blockTransposedLowers(g, size: d)] }
+        return tape.record(result, "packTransposedLowerBlocks", [self], tangent: { t, _ in t[0]!.packTransposedLowerBlocks(size: d) }) { g, _ in [Variable.blockTransposedLowers(g, size: d)] }
     }
 
     /// Every d×d block transposed in place.
@@ -86,7 +86,7 @@ extension Variable {
                 }
             }
         }
-        return tape.record(result, "transposeBlocks", [self]) { g, _ in [g.transposeBlocks(width: d)] }
+        return tape.record(result, "transposeBlocks", [self], tangent: { t, _ in t[0]!.transposeBlocks(width: d) }) { g, _ in [g.transposeBlocks(width: d)] }
     }
 
     /// K×d: row k of `rows` (K×d) times block k of `blocks` (d × K·d).
@@ -110,7 +110,9 @@ extension Variable {
                 }
             }
         }
-        return rows.tape.record(result, "rowsTimesBlocks", [rows, blocks]) { g, _ in
+        return rows.tape.record(result, "rowsTimesBlocks", [rows, blocks], tangent: { t, _ in
+            Variable.sum(t[0].map { rowsTimesBlocks($0, blocks) }, t[1].map { rowsTimesBlocks(rows, $0) })
+        }) { g, _ in
             [rows.isConstant ? nil : rowsTimesBlocks(g, blocks.transposeBlocks(width: d)),
              blocks.isConstant ? nil : outerBlocks(rows, g)]
         }
@@ -134,7 +136,9 @@ extension Variable {
                 }
             }
         }
-        return a.tape.record(result, "outerBlocks", [a, b]) { g, _ in
+        return a.tape.record(result, "outerBlocks", [a, b], tangent: { t, _ in
+            Variable.sum(t[0].map { outerBlocks($0, b) }, t[1].map { outerBlocks(a, $0) })
+        }) { g, _ in
             [a.isConstant ? nil : rowsTimesBlocks(b, g.transposeBlocks(width: d)),
              b.isConstant ? nil : rowsTimesBlocks(a, g)]
         }
@@ -145,7 +149,7 @@ extension Variable {
     /// - Complexity: O(m·K·w) for an m × K·w input, in one pass split over the cores when large;
     ///   the pullback repeats the cotangent, O(m·K·w).
     public func sumOverBlocks(width: Int) -> Variable {
-        tape.record(reduceBlocks(width: width, squaring: false), "sumOverBlocks", [self]) { g, _ in [g.repeatBlocks(width: width)] }
+        tape.record(reduceBlocks(width: width, squaring: false), "sumOverBlocks", [self], tangent: { t, _ in t[0]!.sumOverBlocks(width: width) }) { g, _ in [g.repeatBlocks(width: width)] }
     }
 
     /// Σ y (or Σ y²) over each block of `width` adjacent columns of the value.
@@ -174,7 +178,9 @@ extension Variable {
     /// - Complexity: O(m·K·w) for an m × K·w input, in one pass; the pullback is O(m·K·w).
     public func squaredNormsOverBlocks(width: Int) -> Variable {
         let sums = reduceBlocks(width: width, squaring: true)
-        return tape.record(sums, "squaredNormsOverBlocks", [self]) { g, _ in [self.timesRepeatedBlocks(g, width: width, scale: 2)] }
+        return tape.record(sums, "squaredNormsOverBlocks", [self], tangent: { t, _ in
+            2 * (self * t[0]!).sumOverBlocks(width: width)
+        }) { g, _ in [self.timesRepeatedBlocks(g, width: width, scale: 2)] }
     }
 
     /// scale · self ∘ (each column of `g` repeated `width` times), in one
@@ -200,7 +206,10 @@ extension Variable {
                 }
             }
         }
-        return tape.record(result, "timesRepeatedBlocks", [self, g]) { cotangent, _ in
+        return tape.record(result, "timesRepeatedBlocks", [self, g], tangent: { t, _ in
+            Variable.sum(t[0].map { $0.timesRepeatedBlocks(g, width: width, scale: scale) },
+                         t[1].map { self.timesRepeatedBlocks($0, width: width, scale: scale) })
+        }) { cotangent, _ in
             [self.isConstant ? nil : cotangent.timesRepeatedBlocks(g, width: width, scale: scale),
              g.isConstant ? nil : scale * (cotangent * self).sumOverBlocks(width: width)]
         }
@@ -225,7 +234,7 @@ extension Variable {
                 }
             }
         }
-        return tape.record(repeated, "repeatBlocks", [self]) { g, _ in [g.sumOverBlocks(width: width)] }
+        return tape.record(repeated, "repeatBlocks", [self], tangent: { t, _ in t[0]!.repeatBlocks(width: width) }) { g, _ in [g.sumOverBlocks(width: width)] }
     }
 }
 

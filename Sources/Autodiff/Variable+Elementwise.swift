@@ -62,7 +62,9 @@ extension Variable {
     ///
     /// - Complexity: O(m·n) for the m×n result and for the pullback; one tape node.
     public static func + (a: Variable, b: Variable) -> Variable {
-        a.tape.record(broadcast(a.value, b.value, on: a.tape, +), "add", [a, b]) { g, _ in
+        a.tape.record(broadcast(a.value, b.value, on: a.tape, +), "add", [a, b], tangent: { t, y in
+            t[0] != nil && t[1] != nil ? t[0]! + t[1]! : (t[0] ?? t[1])!.broadcast(to: y.shape)
+        }) { g, _ in
             [a.isConstant ? nil : g.unbroadcast(to: a.shape), b.isConstant ? nil : g.unbroadcast(to: b.shape)]
         }
     }
@@ -71,7 +73,14 @@ extension Variable {
     ///
     /// - Complexity: O(m·n) for the m×n result and for the pullback; one tape node.
     public static func - (a: Variable, b: Variable) -> Variable {
-        a.tape.record(broadcast(a.value, b.value, on: a.tape, -), "subtract", [a, b]) { g, _ in
+        a.tape.record(broadcast(a.value, b.value, on: a.tape, -), "subtract", [a, b], tangent: { t, y in
+            switch (t[0], t[1]) {
+            case let (ta?, tb?): ta - tb
+            case let (ta?, nil): ta.broadcast(to: y.shape)
+            case let (nil, tb?): (-tb).broadcast(to: y.shape)
+            case (nil, nil): nil
+            }
+        }) { g, _ in
             [a.isConstant ? nil : g.unbroadcast(to: a.shape), b.isConstant ? nil : (-g).unbroadcast(to: b.shape)]
         }
     }
@@ -80,7 +89,9 @@ extension Variable {
     ///
     /// - Complexity: O(m·n) for the m×n result and for the pullback; one tape node.
     public static func * (a: Variable, b: Variable) -> Variable {
-        a.tape.record(broadcast(a.value, b.value, on: a.tape, *), "multiply", [a, b]) { g, _ in
+        a.tape.record(broadcast(a.value, b.value, on: a.tape, *), "multiply", [a, b], tangent: { t, _ in
+            Variable.sum(t[0].map { $0 * b }, t[1].map { a * $0 })
+        }) { g, _ in
             [a.isConstant ? nil : (g * b).unbroadcast(to: a.shape), b.isConstant ? nil : (g * a).unbroadcast(to: b.shape)]
         }
     }
@@ -89,7 +100,10 @@ extension Variable {
     ///
     /// - Complexity: O(m·n) for the m×n result and for the pullback; one tape node.
     public static func / (a: Variable, b: Variable) -> Variable {
-        a.tape.record(broadcast(a.value, b.value, on: a.tape, /), "divide", [a, b]) { g, y in
+        a.tape.record(broadcast(a.value, b.value, on: a.tape, /), "divide", [a, b], tangent: { t, y in
+            // (ȧ − y·ḃ)/b
+            Variable.sum(t[0].map { $0 / b }, t[1].map { -((y * $0) / b) })
+        }) { g, y in
             let gOverB = g.timesNonzero(1 / b)
             return [a.isConstant ? nil : gOverB.unbroadcast(to: a.shape), b.isConstant ? nil : (-(gOverB * y)).unbroadcast(to: b.shape)]
         }
@@ -102,7 +116,9 @@ extension Variable {
     /// zero rather than NaN.
     func timesNonzero(_ h: Variable) -> Variable {
         let product = Variable.broadcast(value, h.value, on: tape) { g, h in g == 0 ? 0 : g * h }
-        return tape.record(product, "timesNonzero", [self, h]) { dg, _ in
+        return tape.record(product, "timesNonzero", [self, h], tangent: { t, _ in
+            Variable.sum(t[0].map { $0.timesNonzero(h) }, t[1].map { self.timesNonzero($0) })
+        }) { dg, _ in
             [self.isConstant ? nil : dg.timesNonzero(h).unbroadcast(to: self.shape),
              h.isConstant ? nil : dg.timesNonzero(self).unbroadcast(to: h.shape)]
         }
@@ -112,7 +128,7 @@ extension Variable {
     ///
     /// - Complexity: O(m·n) for the value and for the pullback; one tape node.
     public static prefix func - (a: Variable) -> Variable {
-        a.tape.record(a.value.map { -$0 }, "negate", [a]) { g, _ in [-g] }
+        a.tape.record(a.value.map { -$0 }, "negate", [a], tangent: { t, _ in -t[0]! }) { g, _ in [-g] }
     }
 
     /// a + b, the scalar broadcast over a.
@@ -156,28 +172,28 @@ extension Variable {
         let result = tape.makeMatrix(rows: rows, columns: columns) { out in
             x.withUnsafeBufferPointer { _ = VectorMath.exponentials(of: $0, into: out) }
         }
-        return tape.record(result, "exp", [self]) { g, y in [g * y] }
+        return tape.record(result, "exp", [self], tangent: { t, y in t[0]! * y }) { g, y in [g * y] }
     }
 
     /// log x elementwise.
     ///
     /// - Complexity: O(m·n) for the value and for the pullback; one tape node.
     public func log() -> Variable {
-        tape.record(value.map { Double.log($0) }, "log", [self]) { g, _ in [g.timesNonzero(1 / self)] }
+        tape.record(value.map { Double.log($0) }, "log", [self], tangent: { t, _ in t[0]!.timesNonzero(1 / self) }) { g, _ in [g.timesNonzero(1 / self)] }
     }
 
     /// log(1 + x) elementwise.
     ///
     /// - Complexity: O(m·n) for the value and for the pullback; one tape node.
     public func log1p() -> Variable {
-        tape.record(value.map { Double.log(onePlus: $0) }, "log1p", [self]) { g, _ in [g.timesNonzero(1 / (self + 1))] }
+        tape.record(value.map { Double.log(onePlus: $0) }, "log1p", [self], tangent: { t, _ in t[0]!.timesNonzero(1 / (self + 1)) }) { g, _ in [g.timesNonzero(1 / (self + 1))] }
     }
 
     /// √x elementwise.
     ///
     /// - Complexity: O(m·n) for the value and for the pullback; one tape node.
     public func sqrt() -> Variable {
-        tape.record(value.map { $0.squareRoot() }, "sqrt", [self]) { g, y in [g.timesNonzero(0.5 / y)] }
+        tape.record(value.map { $0.squareRoot() }, "sqrt", [self], tangent: { t, y in t[0]!.timesNonzero(0.5 / y) }) { g, y in [g.timesNonzero(0.5 / y)] }
     }
 
     /// x² elementwise.
@@ -189,35 +205,35 @@ extension Variable {
     ///
     /// - Complexity: O(m·n) for the value and for the pullback; one tape node.
     public func sin() -> Variable {
-        tape.record(value.map { Double.sin($0) }, "sin", [self]) { g, _ in [g * self.cos()] }
+        tape.record(value.map { Double.sin($0) }, "sin", [self], tangent: { t, _ in t[0]! * self.cos() }) { g, _ in [g * self.cos()] }
     }
 
     /// cos x elementwise.
     ///
     /// - Complexity: O(m·n) for the value and for the pullback; one tape node.
     public func cos() -> Variable {
-        tape.record(value.map { Double.cos($0) }, "cos", [self]) { g, _ in [-(g * self.sin())] }
+        tape.record(value.map { Double.cos($0) }, "cos", [self], tangent: { t, _ in -(t[0]! * self.sin()) }) { g, _ in [-(g * self.sin())] }
     }
 
     /// tanh x elementwise.
     ///
     /// - Complexity: O(m·n) for the value and for the pullback; one tape node.
     public func tanh() -> Variable {
-        tape.record(value.map { Double.tanh($0) }, "tanh", [self]) { g, y in [g * (1 - y * y)] }
+        tape.record(value.map { Double.tanh($0) }, "tanh", [self], tangent: { t, y in t[0]! * (1 - y * y) }) { g, y in [g * (1 - y * y)] }
     }
 
     /// xᵖ elementwise, for a constant p.
     ///
     /// - Complexity: O(m·n) for the value and for the pullback; one tape node.
     public func power(_ p: Double) -> Variable {
-        tape.record(value.map { Double.pow($0, p) }, "power", [self]) { g, _ in [g.timesNonzero(p * self.power(p - 1))] }
+        tape.record(value.map { Double.pow($0, p) }, "power", [self], tangent: { t, _ in t[0]!.timesNonzero(p * self.power(p - 1)) }) { g, _ in [g.timesNonzero(p * self.power(p - 1))] }
     }
 
     /// 1 / (1 + e⁻ˣ) elementwise.
     ///
     /// - Complexity: O(m·n) for the value and for the pullback; one tape node.
     public func sigmoid() -> Variable {
-        tape.record(value.map { 1 / (1 + Double.exp(-$0)) }, "sigmoid", [self]) { g, y in [g * (y * (1 - y))] }
+        tape.record(value.map { 1 / (1 + Double.exp(-$0)) }, "sigmoid", [self], tangent: { t, y in t[0]! * (y * (1 - y)) }) { g, y in [g * (y * (1 - y))] }
     }
 
     /// log(1 + eˣ) elementwise, computed without overflow.
@@ -225,6 +241,6 @@ extension Variable {
     /// - Complexity: O(m·n) for the value and for the pullback; one tape node.
     public func softplus() -> Variable {
         tape.record(value.map { $0 > 0 ? $0 + Double.log(onePlus: Double.exp(-$0)) : Double.log(onePlus: Double.exp($0)) },
-                    "softplus", [self]) { g, _ in [g * self.sigmoid()] }
+                    "softplus", [self], tangent: { t, _ in t[0]! * self.sigmoid() }) { g, _ in [g * self.sigmoid()] }
     }
 }

@@ -22,7 +22,20 @@ extension Variable {
         let n = rows
         let mask = Matrix<Double>(rows: n, columns: n) { i, j in (triangle == .lower ? j <= i : j >= i) ? 1 : 0 }
         let flipped: Transpose = transpose.isTransposed ? .none : .transpose
-        return tape.record(x, "solveTriangular", [self, b]) { g, x in
+        return tape.record(x, "solveTriangular", [self, b], tangent: { t, x in
+            // op(L)·X = B moves as op(L̇)·X + op(L)·Ẋ = Ḃ: Ẋ = op(L)⁻¹(Ḃ − op(L̇)·X), only L̇'s triangle read.
+            let lx = t[0].map { lDot in
+                let l = lDot.masked(mask)
+                return side == .left ? l.matmul(x, transposeSelf: transpose) : x.matmul(l, transposeOther: transpose)
+            }
+            let rhs: Variable = switch (t[1], lx) {
+            case let (bDot?, lx?): bDot - lx
+            case let (bDot?, nil): bDot
+            case let (nil, lx?): -lx
+            case (nil, nil): preconditionFailure("a tangent rule runs only when an input moves")
+            }
+            return self.solveTriangular(rhs, triangle: triangle, transpose: transpose, side: side)
+        }) { g, x in
             let l = self
             // B̄ is needed for L̄ too, so it is computed even for a constant B.
             if side == .left {
@@ -54,7 +67,12 @@ extension Variable {
         guard let factor = try? Cholesky(value).factor else { return nil }
         let n = rows
         let phi = Matrix<Double>(rows: n, columns: n) { i, j in j < i ? 1 : (i == j ? 0.5 : 0) }
-        return tape.record(factor, "cholesky", [self]) { g, l in
+        return tape.record(factor, "cholesky", [self], tangent: { t, l in
+            // A = L·Lᵀ moves as L̇ = L·Φ(L⁻¹·Ȧ·L⁻ᵀ), Ȧ taken symmetric as in the pullback.
+            let aDot = 0.5 * (t[0]! + t[0]!.transposed())
+            let inner = l.solveTriangular(l.solveTriangular(aDot, triangle: .lower), triangle: .lower, transpose: .transpose, side: .right)
+            return l.matmul(inner.masked(phi))
+        }) { g, l in
             let p = l.matmul(g, transposeSelf: .transpose).masked(phi)
             let z = l.solveTriangular(p, triangle: .lower, transpose: .transpose, side: .left)
             let s = l.solveTriangular(z, triangle: .lower, transpose: .none, side: .right)

@@ -14,7 +14,11 @@ extension Variable {
         var product = (transposeSelf.isTransposed ? a.rows : a.columns) == 0
             ? Matrix<Double>(rows: m, columns: n) : tape.makeMatrix(rows: m, columns: n) { _ in }
         BLAS.gemm(a, b, into: &product, transposeA: transposeSelf, transposeB: transposeOther)
-        return tape.record(product, "matmul", [self, other]) { g, _ in
+        return tape.record(product, "matmul", [self, other], tangent: { t, _ in
+            // d(op(A)·op(B)) = op(Ȧ)·op(B) + op(A)·op(Ḃ)
+            Variable.sum(t[0].map { $0.matmul(other, transposeSelf: transposeSelf, transposeOther: transposeOther) },
+                         t[1].map { self.matmul($0, transposeSelf: transposeSelf, transposeOther: transposeOther) })
+        }) { g, _ in
             // C = op(A)·op(B): d op(A) = G·op(B)ᵀ, d op(B) = op(A)ᵀ·G.
             // Only the products an input needs: data multiplied by parameters costs one, not two.
             let dA = self.isConstant ? nil : transposeSelf.isTransposed

@@ -9,7 +9,7 @@ extension Variable {
     /// - Complexity: O(m·n) for the value and for the pullback (a broadcast); one tape node.
     public func sum() -> Variable {
         let (r, c) = shape
-        return tape.record(Matrix(rows: 1, columns: 1, repeating: value.sum()), "sum", [self]) { g, _ in
+        return tape.record(Matrix(rows: 1, columns: 1, repeating: value.sum()), "sum", [self], tangent: { t, _ in t[0]!.sum() }) { g, _ in
             [g * g.tape.constant(Matrix(rows: r, columns: c, repeating: 1))]
         }
     }
@@ -19,7 +19,7 @@ extension Variable {
     /// - Complexity: O(m·n) for the value and for the pullback (a broadcast); one tape node.
     public func sumOverRows() -> Variable {
         let r = rows
-        return tape.record(Matrix(rows: 1, columns: columns, elements: value.columnSums()), "sumOverRows", [self]) { g, _ in
+        return tape.record(Matrix(rows: 1, columns: columns, elements: value.columnSums()), "sumOverRows", [self], tangent: { t, _ in t[0]!.sumOverRows() }) { g, _ in
             [g * g.tape.constant(Matrix(rows: r, columns: 1, repeating: 1))]
         }
     }
@@ -29,7 +29,7 @@ extension Variable {
     /// - Complexity: O(m·n) for the value and for the pullback (a broadcast); one tape node.
     public func sumOverColumns() -> Variable {
         let c = columns
-        return tape.record(Matrix(rows: rows, columns: 1, elements: value.rowSums()), "sumOverColumns", [self]) { g, _ in
+        return tape.record(Matrix(rows: rows, columns: 1, elements: value.rowSums()), "sumOverColumns", [self], tangent: { t, _ in t[0]!.sumOverColumns() }) { g, _ in
             [g * g.tape.constant(Matrix(rows: 1, columns: c, repeating: 1))]
         }
     }
@@ -55,7 +55,9 @@ extension Variable {
     /// - Complexity: O(m·n), one exponential per element; the pullback is the softmax, O(m·n) more;
     ///   one tape node.
     public func logSumExpOverColumns() -> Variable {
-        tape.record(Matrix(rows: rows, columns: 1, elements: value.rowLogSumExp()), "logSumExp", [self]) { g, lse in
+        tape.record(Matrix(rows: rows, columns: 1, elements: value.rowLogSumExp()), "logSumExp", [self], tangent: { t, lse in
+            (self.softmaxOverColumns(logSumExp: lse.value) * t[0]!).sumOverColumns()
+        }) { g, lse in
             // The softmax reuses the log-sum-exp already computed.
             [g * self.softmaxOverColumns(logSumExp: lse.value)]
         }
@@ -83,7 +85,10 @@ extension Variable {
                 UnsafeMutableBufferPointer(rebasing: out[(i * n)..<((i + 1) * n)]).update(repeating: 0)
             }
         }
-        return tape.record(probabilities, "softmax", [self]) { g, s in
+        return tape.record(probabilities, "softmax", [self], tangent: { t, s in
+            // s ∘ (ẋ − Σⱼ sⱼẋⱼ)
+            s * (t[0]! - (s * t[0]!).sumOverColumns())
+        }) { g, s in
             // s ∘ (g − Σⱼ gⱼ sⱼ)
             [s * (g - (g * s).sumOverColumns())]
         }

@@ -24,7 +24,7 @@ extension Variable {
                 }
             }
         }
-        return tape.record(part, "slice", [self]) { g, _ in [g.padded(toRows: r, columns: c, at: (range.lowerBound, cols.lowerBound))] }
+        return tape.record(part, "slice", [self], tangent: { t, _ in t[0]!.slice(rows: range, columns: cols) }) { g, _ in [g.padded(toRows: r, columns: c, at: (range.lowerBound, cols.lowerBound))] }
     }
 
     /// This matrix placed at `origin` in a zero matrix of `rows × columns`.
@@ -45,7 +45,7 @@ extension Variable {
                 }
             }
         }
-        return tape.record(big, "pad", [self]) { g, _ in [g.slice(rows: origin.0..<(origin.0 + h), columns: origin.1..<(origin.1 + w))] }
+        return tape.record(big, "pad", [self], tangent: { t, _ in t[0]!.padded(toRows: r, columns: c, at: origin) }) { g, _ in [g.slice(rows: origin.0..<(origin.0 + h), columns: origin.1..<(origin.1 + w))] }
     }
 
     /// The variables stacked vertically (equal column counts).
@@ -63,7 +63,9 @@ extension Variable {
             offsets.append(offset)
             offset += part.rows
         }
-        return parts[0].tape.record(result, "concatenateRows", parts) { g, _ in
+        return parts[0].tape.record(result, "concatenateRows", parts, tangent: { t, _ in
+            Variable.concatenate(rows: zip(parts, t).map { part, tangent in tangent ?? part.zerosLike })
+        }) { g, _ in
             zip(parts, offsets).map { part, start in g.slice(rows: start..<(start + part.rows)) }
         }
     }
@@ -81,7 +83,7 @@ extension Variable {
     public func reshaped(rows r: Int, columns c: Int) -> Variable {
         precondition(r * c == rows * columns, "cannot reshape \(rows)×\(columns) to \(r)×\(c)")
         let (h, w) = shape
-        return tape.record(value.reshaped(rows: r, columns: c), "reshape", [self]) { g, _ in
+        return tape.record(value.reshaped(rows: r, columns: c), "reshape", [self], tangent: { t, _ in t[0]!.reshaped(rows: r, columns: c) }) { g, _ in
             [g.reshaped(rows: h, columns: w)]
         }
     }
@@ -99,7 +101,7 @@ extension Variable {
         var result = Matrix<Double>(rows: n, columns: n)
         for (k, (i, j)) in positions.enumerated() { result[i, j] = values[k] }
         let (h, w) = shape
-        return tape.record(result, "unpackLower", [self]) { g, _ in
+        return tape.record(result, "unpackLower", [self], tangent: { t, _ in t[0]!.unpackLower(size: n, includingDiagonal: includingDiagonal) }) { g, _ in
             [g.packLower(includingDiagonal: includingDiagonal).reshaped(rows: h, columns: w)]
         }
     }
@@ -113,7 +115,7 @@ extension Variable {
         let source = value
         let packed = Matrix<Double>(rows: positions.count, columns: 1) { k, _ in source[positions[k].0, positions[k].1] }
         let n = rows
-        return tape.record(packed, "packLower", [self]) { g, _ in [g.unpackLower(size: n, includingDiagonal: includingDiagonal)] }
+        return tape.record(packed, "packLower", [self], tangent: { t, _ in t[0]!.packLower(includingDiagonal: includingDiagonal) }) { g, _ in [g.unpackLower(size: n, includingDiagonal: includingDiagonal)] }
     }
 
     /// Elementwise `mask ≠ 0 ? self : other`, with a constant mask: the
@@ -127,7 +129,9 @@ extension Variable {
         let mask = condition.map { $0 != 0 ? 1.0 : 0.0 }
         let (chosen, otherwise) = (value, other.value)
         let result = Matrix<Double>(rows: rows, columns: columns) { i, j in mask[i, j] != 0 ? chosen[i, j] : otherwise[i, j] }
-        return tape.record(result, "select", [self, other]) { g, _ in
+        return tape.record(result, "select", [self, other], tangent: { t, _ in
+            (t[0] ?? self.zerosLike).select(where: mask, else: t[1] ?? other.zerosLike)
+        }) { g, _ in
             [self.isConstant ? nil : g.masked(mask), other.isConstant ? nil : g.masked(mask.map { 1 - $0 })]
         }
     }
@@ -137,7 +141,7 @@ extension Variable {
     ///
     /// - Complexity: O(m·n) for the value and for the pullback; one tape node.
     public func transposed() -> Variable {
-        tape.record(value.transposed(), "transpose", [self]) { g, _ in [g.transposed()] }
+        tape.record(value.transposed(), "transpose", [self], tangent: { t, _ in t[0]!.transposed() }) { g, _ in [g.transposed()] }
     }
 
     /// The diagonal of a square matrix, as a column.
@@ -145,7 +149,7 @@ extension Variable {
     /// - Complexity: O(n) for an n×n matrix; the pullback builds an n×n matrix, O(n²).
     public func diagonal() -> Variable {
         precondition(rows == columns, "the diagonal of a square matrix, got \(rows)×\(columns)")
-        return tape.record(Matrix(rows: rows, columns: 1, elements: value.diagonal), "diagonal", [self]) { g, _ in
+        return tape.record(Matrix(rows: rows, columns: 1, elements: value.diagonal), "diagonal", [self], tangent: { t, _ in t[0]!.diagonal() }) { g, _ in
             [g.diagonalMatrix()]
         }
     }
@@ -156,7 +160,7 @@ extension Variable {
     ///   cotangent.
     public func diagonalMatrix() -> Variable {
         precondition(rows == 1 || columns == 1, "a diagonal from a vector, got \(rows)×\(columns)")
-        return tape.record(Matrix(diagonal: value.elements), "diagonalMatrix", [self]) { g, _ in
+        return tape.record(Matrix(diagonal: value.elements), "diagonalMatrix", [self], tangent: { t, _ in t[0]!.diagonalMatrix() }) { g, _ in
             let d = g.diagonal()
             return [self.rows == 1 ? d.transposed() : d]
         }

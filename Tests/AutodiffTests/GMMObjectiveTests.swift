@@ -46,6 +46,33 @@ import Testing
         #expect(check.passes(tolerance: 1e-7), "\(check)")
     }
 
+    @Test func hessianOfTheObjectiveIsTheSameForwardOverReverseAndReverseOverReverse() throws {
+        // The Hessian with respect to the means and the packed L together (one flat input).
+        let input = Self.reference.cases[0].input
+        let gmm = try GMMObjective(input)
+        let (k, d) = (input.k, input.d)
+        let packed = d * (d - 1) / 2
+        let x = Matrix(rows: 1, columns: k * d + k * packed, elements: Array(input.mu.joined()) + Array(input.l.joined()))
+        func f(_ v: Variable) -> Variable {
+            let tape = v.tape
+            let mu = v.slice(rows: 0..<1, columns: 0..<(k * d)).reshaped(rows: k, columns: d)
+            let l = v.slice(rows: 0..<1, columns: (k * d)..<(k * d + k * packed)).reshaped(rows: k, columns: packed)
+            return gmm.record(on: tape, alpha: tape.constant(Matrix(rows: 1, columns: k, elements: input.alpha)), mu: mu,
+                              q: tape.constant(Matrix(input.q)), l: l)
+        }
+        let reverse = hessian(at: x, mode: .reverseOverReverse, of: f)
+        let forward = hessian(at: x, mode: .forwardOverReverse, of: f)
+        #expect(relative(forward.elements, reverse.elements) < 1e-12)
+        #expect(relative(forward.elements, forward.transposed().elements) < 1e-12, "symmetric")
+        // And a row of it against central differences of the gradient.
+        let h = cbrt(Double.ulpOfOne)
+        var plus = x, minus = x
+        plus[0, 0] += h
+        minus[0, 0] -= h
+        let gPlus = gradient(at: [plus]) { _, v in f(v[0]) }[0].elements, gMinus = gradient(at: [minus]) { _, v in f(v[0]) }[0].elements
+        #expect(relative(forward.row(0), zip(gPlus, gMinus).map { ($0 - $1) / (2 * h) }) < 1e-7)
+    }
+
     @Test func badInputsAreRejected() {
         var input = Self.reference.cases[0].input
         input.alpha = [1]

@@ -118,10 +118,97 @@ func spdFactor(_ b: Variable) -> Variable { spd(b).cholesky()! }
         #expect(check.passes(tolerance: 1e-7), "\(rule.name): \(check)")
     }
 
+    /// Directions for the inputs: random, of each input's shape.
+    static func directions(_ rule: Rule) -> [Matrix<Double>] {
+        rule.shapes.enumerated().map { random($1.0, $1.1, seed: 200 + UInt64($0)) }
+    }
+
+    @Test(arguments: rules)
+    func tangentRuleMatchesCentralDifferences(rule: Rule) {
+        let (x, v) = (Self.inputs(rule), Self.directions(rule))
+        let tape = Tape()
+        let inputs = x.map(tape.variable)
+        let output = rule.apply(inputs)
+        let tangent = tape.tangents(of: [output], withRespectTo: inputs, along: v.map(tape.constant))[0].value
+        // (f(x + h·v) − f(x − h·v)) / 2h, at the step that balances truncation against rounding.
+        let h = cbrt(Double.ulpOfOne)
+        func f(_ sign: Double) -> Matrix<Double> {
+            let moved = zip(x, v).map { x, v in Matrix(rows: x.rows, columns: x.columns, elements: zip(x.elements, v.elements).map { $0 + sign * h * $1 }) }
+            let scratch = Tape()
+            return rule.apply(moved.map(scratch.variable)).value
+        }
+        let (plus, minus) = (f(1), f(-1))
+        #expect(tangent.rows == output.rows && tangent.columns == output.columns)
+        for i in 0..<tangent.count {
+            let numeric = (plus.elements[i] - minus.elements[i]) / (2 * h)
+            #expect(abs(tangent.elements[i] - numeric) <= 1e-7 * Swift.max(1, abs(numeric)), "\(rule.name)[\(i)]: \(tangent.elements[i]) against \(numeric)")
+        }
+    }
+
+    @Test(arguments: rules)
+    func tangentIsThePullbacksAdjoint(rule: Rule) {
+        // ⟨J·v, W⟩ = ⟨v, Jᵀ·W⟩: forward and reverse mode agree to rounding, with no step to choose.
+        let (x, v) = (Self.inputs(rule), Self.directions(rule))
+        let tape = Tape()
+        let inputs = x.map(tape.variable)
+        let output = rule.apply(inputs)
+        let w = random(output.rows, output.columns, seed: 99)
+        let tangent = tape.tangents(of: [output], withRespectTo: inputs, along: v.map(tape.constant))[0].value
+        let forward = zip(tangent.elements, w.elements).reduce(0) { $0 + $1.0 * $1.1 }
+        let gradients = tape.gradient(of: (output * tape.constant(w)).sum(), with: inputs).map(\.value)
+        let reverse = zip(gradients, v).reduce(0) { total, pair in total + zip(pair.0.elements, pair.1.elements).reduce(0) { $0 + $1.0 * $1.1 } }
+        #expect(abs(forward - reverse) <= 1e-12 * Swift.max(1, abs(reverse)), "\(rule.name): \(forward) against \(reverse)")
+    }
+
+    @Test(arguments: rules)
+    func forwardOverReverseHessianEqualsReverseOverReverse(rule: Rule) {
+        // One input at a time (the others fixed): Σ (rule output ∘ W) differentiated twice both ways,
+        // which runs the tangent rules of every pullback's operations.
+        let x = Self.inputs(rule)
+        for k in x.indices {
+            func f(_ v: Variable) -> Variable {
+                Self.weighted(rule)(v.tape, x.indices.map { $0 == k ? v : v.tape.constant(x[$0]) })
+            }
+            let reverse = hessian(at: x[k], mode: .reverseOverReverse, of: f)
+            let forward = hessian(at: x[k], mode: .forwardOverReverse, of: f)
+            let scale = reverse.elements.map(abs).max() ?? 0
+            let error = zip(forward.elements, reverse.elements).map { abs($0 - $1) }.max() ?? 0
+            #expect(error <= 1e-11 * Swift.max(1, scale), "\(rule.name), input \(k): differs by \(error) (largest entry \(scale))")
+        }
+    }
+
+    @Test func hessianVectorProductsAgreeAcrossModes() {
+        // The lecture's f(x₁, x₂) = x₁x₂ + sin x₁: ∇²f = [[−sin x₁, 1], [1, 0]].
+        func f(_ x: Variable) -> Variable {
+            let (x1, x2) = (x.slice(rows: 0..<1, columns: 0..<1), x.slice(rows: 0..<1, columns: 1..<2))
+            return x1 * x2 + x1.sin()
+        }
+        let x = Matrix<Double>([[2, 3]])
+        let expected = Matrix<Double>([[-Foundation.sin(2), 1], [1, 0]])
+        for mode in [SecondOrderMode.reverseOverReverse, .forwardOverReverse] {
+            #expect(hessian(at: x, mode: mode, of: f) == expected, "\(mode)")
+            let hv = hessianVectorProduct(at: x, along: Matrix([[1, -2]]), mode: mode, of: f)
+            #expect(hv == Matrix([[-Foundation.sin(2) - 2, 1]]), "\(mode): \(hv)")
+        }
+        // J·v alone, forward mode on the tape: d/dt f(x + t·v) = ∇f·v = (x₂ + cos x₁)·1 + x₁·(−2).
+        let (value, tangent) = valueWithJacobianVectorProduct(at: x, along: Matrix([[1, -2]]), of: f)
+        #expect(value[0, 0] == 6 + Foundation.sin(2) && abs(tangent[0, 0] - (3 + Foundation.cos(2) - 4)) <= 1e-15)
+    }
+
+    @Test func tangentsOfUnconnectedOutputsAreZeros() {
+        let tape = Tape()
+        let (a, b) = (tape.variable(random(2, 2, seed: 1)), tape.variable(random(2, 3, seed: 2)))
+        let y = b.exp()
+        let t = tape.tangents(of: [y, a.sin()], withRespectTo: [a], along: [tape.constant(random(2, 2, seed: 3))])
+        #expect(t[0].value == Matrix(rows: 2, columns: 3) && t[0].isConstant)
+        let expected = zip(a.value.elements, random(2, 2, seed: 3).elements).map { Foundation.cos($0) * $1 }
+        #expect(t[1].value.elements == expected)
+    }
+
     @Test func checkGradientCatchesAWrongRule() {
         // exp whose pullback forgets the chain rule's factor.
         let check = checkGradient(at: [random(2, 2, seed: 5)]) { tape, v in
-            tape.record(v[0].value.map { Foundation.exp($0) }, "wrong exp", [v[0]]) { g, _ in [g] }.sum()
+            tape.record(v[0].value.map { Foundation.exp($0) }, "wrong exp", [v[0]], tangent: { t, _ in t[0] }) { g, _ in [g] }.sum()
         }
         #expect(!check.passes(tolerance: 1e-3) && check.maximumRelativeError > 0.1)
     }
