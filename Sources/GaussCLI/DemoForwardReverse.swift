@@ -94,8 +94,8 @@ func forwardReverseFigure(_ costs: ForwardReverseCosts) -> SVGFigure {
     let panel = (width: 420.0, height: 330.0), gap = 130.0, top = 100.0
     var figure = SVGFigure(width: 80 + 2 * (panel.width + gap), height: top + panel.height + 190)
     figure.add("<text x=\"30\" y=\"30\" font-size=\"18\" font-weight=\"bold\" fill=\"#111\">Forward against reverse mode, measured</text>")
-    figure.add("<text x=\"30\" y=\"52\" font-size=\"12\" fill=\"#333\">Time for one derivative, the shortest of repeated calls, "
-               + "measured when this figure was drawn (log–log).</text>")
+    figure.add("<text x=\"30\" y=\"52\" font-size=\"12\" fill=\"#333\">" + xmlEscaped("Time for one derivative, the shortest of repeated calls, "
+               + "measured when this figure was drawn\(processorName().map { " on \($0)" } ?? "") (log–log).") + "</text>")
     let colors = ["#d62728", "#ff7f0e", "#1f77b4", "#7f7f7f"]
     let panels = [
         ("gradient of f: Rⁿ → R, f(x) = Σ xᵢ·sin(xᵢ₊₁)", "inputs n", costs.gradient, [0, 1, 2, 3]),
@@ -145,4 +145,15 @@ func durationLabel(microseconds: Double) -> String {
     case ..<1_000_000: return "\(tickLabel(microseconds / 1000)) ms"
     default: return "\(tickLabel(microseconds / 1_000_000)) s"
     }
+}
+
+/// The processor's name as Linux reports it (`model name` in
+/// /proc/cpuinfo), with its count of logical processors; nil elsewhere.
+func processorName() -> String? {
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
+    let lines = info.split(separator: "\n")
+    guard let model = lines.first(where: { $0.hasPrefix("model name") }),
+          let name = model.split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces), !name.isEmpty else { return nil }
+    let count = lines.filter { $0.hasPrefix("processor") }.count
+    return count > 0 ? "\(name), \(count) logical processors" : name
 }

@@ -99,3 +99,17 @@ struct FigureRenderingTests {
         #expect((costs.gradient + costs.jacobian).allSatisfy { $0.seconds.count == 2 && $0.seconds.allSatisfy { $0 > 0 && $0.isFinite } })
     }
 }
+
+/// The README shows every figure the demo draws, from docs/figures, where
+/// scripts/figures puts them.
+@Suite struct ReadmeFigureTests {
+    @Test func theReadmeShowsEveryDemoFigure() throws {
+        let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        for name in [Demo.emFigureName, Demo.hardEMFigureName, Demo.mixtureDensityFigureName, Demo.dividedDifferencesFigureName,
+                     Demo.forwardReverseFigureName] {
+            #expect(readme.contains("](docs/figures/\(name))"), "the README does not show \(name)")
+            let path = packageRoot.appendingPathComponent("docs/figures/\(name)").path
+            #expect(FileManager.default.fileExists(atPath: path), "docs/figures/\(name) is missing: run scripts/figures")
+        }
+    }
+}
