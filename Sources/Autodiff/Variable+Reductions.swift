@@ -65,6 +65,12 @@ extension Variable {
 
     /// exp(xᵢⱼ − log Σₖ exp(xᵢₖ)) for each row; a row of −∞ gives zeros.
     ///
+    /// Probabilities below the smallest normal double (about 2.2·10⁻³⁰⁸)
+    /// are 0: a row's largest probability is at least 1/columns, so they
+    /// change no sum over the row, and as operands of later products
+    /// (this rule is the pullback of ``logSumExpOverColumns()``) subnormal
+    /// numbers cost a microcode assist per instruction on Intel processors.
+    ///
     /// - Complexity: O(m·n): a log-sum-exp and one exponential per element; the pullback is O(m·n);
     ///   one tape node.
     public func softmaxOverColumns() -> Variable {
@@ -72,7 +78,7 @@ extension Variable {
     }
 
     /// The softmax given each row's log-sum-exp (rows×1), one vectorised `exp`
-    /// per element.
+    /// per element, with subnormal probabilities flushed to zero.
     func softmaxOverColumns(logSumExp lse: Matrix<Double>) -> Variable {
         let (m, n) = shape
         let x = value
@@ -84,6 +90,7 @@ extension Variable {
                 // A row of −∞ has probabilities 0, not the NaN of −∞ − (−∞).
                 UnsafeMutableBufferPointer(rebasing: out[(i * n)..<((i + 1) * n)]).update(repeating: 0)
             }
+            flushSubnormals(out)
         }
         return tape.record(probabilities, "softmax", [self], tangent: { t, s in
             // s ∘ (ẋ − Σⱼ sⱼẋⱼ)
@@ -92,5 +99,16 @@ extension Variable {
             // s ∘ (g − Σⱼ gⱼ sⱼ)
             [s * (g - (g * s).sumOverColumns())]
         }
+    }
+}
+
+/// Sets the subnormal numbers of `values` to zero (branch-free, so the loop
+/// vectorises).
+func flushSubnormals(_ values: UnsafeMutableBufferPointer<Double>) {
+    guard let base = values.baseAddress else { return }
+    let smallestNormal = Double.leastNormalMagnitude
+    for i in 0..<values.count {
+        let v = base[i]
+        base[i] = v.magnitude < smallestNormal ? 0 : v
     }
 }

@@ -205,6 +205,19 @@ func spdFactor(_ b: Variable) -> Variable { spd(b).cholesky()! }
         #expect(t[1].value.elements == expected)
     }
 
+    @Test func softmaxFlushesSubnormalProbabilitiesToZero() {
+        // exp(−720) ≈ 1.6e−313 is subnormal; exp(−700) ≈ 9.9e−305 is not.
+        let tape = Tape()
+        let x = tape.variable(Matrix([[0, -720, -700], [-1, -1, -1]]))
+        let s = x.softmaxOverColumns().value
+        #expect(s[0, 1] == 0 && s[0, 2] > 0 && s[0, 2].isNormal)
+        #expect(s.elements.allSatisfy { $0 == 0 || $0.isNormal })
+        // The log-sum-exp's pullback is that softmax: no subnormal reaches the gradient.
+        let g = tape.gradient(of: x.logSumExpOverColumns().sum(), with: [x])[0].value
+        #expect(g[0, 1] == 0 && g.elements.allSatisfy { $0 == 0 || $0.isNormal })
+        #expect(abs(g[1, 0] - 1.0 / 3) < 1e-15)
+    }
+
     @Test func checkGradientCatchesAWrongRule() {
         // exp whose pullback forgets the chain rule's factor.
         let check = checkGradient(at: [random(2, 2, seed: 5)]) { tape, v in
