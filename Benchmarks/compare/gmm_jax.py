@@ -47,6 +47,19 @@ def random_input(d, k, n, seed, m=0, gamma=1.0):
             "l": (0.3 * rng.standard_normal((k, d * (d - 1) // 2))).tolist()}
 
 
+def gradbench_input(d, k, n, seed=31337, m=0, gamma=1.0):
+    """An input as gradbench's gmm eval draws it (its seed, order and
+    distributions: x, alpha, q and l standard normal, mu uniform on [0, 1)),
+    so that the timing loop and the eval see the same numbers."""
+    rng = np.random.default_rng(seed=seed)
+    x = [list(rng.normal(size=d)) for _ in range(n)]
+    alpha = list(rng.normal(size=k))
+    mu = [list(rng.uniform(size=d)) for _ in range(k)]
+    q = [list(rng.normal(size=d)) for _ in range(k)]
+    l = [list(rng.normal(size=d * (d - 1) // 2)) for _ in range(k)]
+    return {"d": d, "k": k, "n": n, "m": m, "gamma": gamma, "x": x, "alpha": alpha, "mu": mu, "q": q, "l": l}
+
+
 def arrays(inp):
     d = inp["d"]
     return (jnp.array(inp["alpha"]), jnp.array(inp["mu"]), jnp.array(inp["q"]),
