@@ -425,7 +425,7 @@ def kmeans_cases(tmp, sizes):
 def gmm_cases(sizes):
     import jax
     sys.path.insert(0, here)
-    from gmm_jax import arrays, objective, random_input
+    from gmm_jax import arrays, gradbench_input, objective
     print(f"# GMM gradient against JAX {jax.__version__} ({jax.default_backend()}, float64, jit), n = 1000, "
           f"{args.rounds} interleaved rounds of 0.2 s per side; ratio = median of rounds [range]", flush=True)
     gradient_jit = jax.jit(jax.grad(objective, argnums=(0, 1, 2, 3)), static_argnums=(5,))
@@ -443,7 +443,7 @@ def gmm_cases(sizes):
     ask({"kind": "start", "eval": "gmm"})
     ask({"kind": "define", "module": "gmm"})
     for d, k in sizes:
-        inp = random_input(d, k, 1000, seed=1000 + 100 * d + k)
+        inp = gradbench_input(d, k, 1000)
         alpha, mu, q, l, x, m, gamma = arrays(inp)
         reference = [np.asarray(g) for g in gradient_jit(alpha, mu, q, l, x, m, gamma)]
         pairs, output = [], None
