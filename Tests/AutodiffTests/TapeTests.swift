@@ -123,13 +123,20 @@ func spdFactor(_ b: Variable) -> Variable { spd(b).cholesky()! }
         rule.shapes.enumerated().map { random($1.0, $1.1, seed: 200 + UInt64($0)) }
     }
 
+    /// The rule recorded at its inputs, and its output's tangent along its directions.
+    static func recordedTangent(_ rule: Rule) -> (tape: Tape, inputs: [Variable], output: Variable, tangent: Matrix<Double>) {
+        let tape = Tape()
+        let inputs = inputs(rule).map(tape.variable)
+        let output = rule.apply(inputs)
+        let tangent = tape.tangents(of: [output], withRespectTo: inputs, along: directions(rule).map(tape.constant))[0].value
+        return (tape, inputs, output, tangent)
+    }
+
     @Test(arguments: rules)
     func tangentRuleMatchesCentralDifferences(rule: Rule) {
         let (x, v) = (Self.inputs(rule), Self.directions(rule))
-        let tape = Tape()
-        let inputs = x.map(tape.variable)
-        let output = rule.apply(inputs)
-        let tangent = tape.tangents(of: [output], withRespectTo: inputs, along: v.map(tape.constant))[0].value
+        let (tape, _, output, tangent) = Self.recordedTangent(rule)
+        defer { withExtendedLifetime(tape) {} }   // output's tape, held only unowned by output
         // (f(x + h·v) − f(x − h·v)) / 2h, at the step that balances truncation against rounding.
         let h = cbrt(Double.ulpOfOne)
         func f(_ sign: Double) -> Matrix<Double> {
@@ -148,12 +155,9 @@ func spdFactor(_ b: Variable) -> Variable { spd(b).cholesky()! }
     @Test(arguments: rules)
     func tangentIsThePullbacksAdjoint(rule: Rule) {
         // ⟨J·v, W⟩ = ⟨v, Jᵀ·W⟩: forward and reverse mode agree to rounding, with no step to choose.
-        let (x, v) = (Self.inputs(rule), Self.directions(rule))
-        let tape = Tape()
-        let inputs = x.map(tape.variable)
-        let output = rule.apply(inputs)
+        let v = Self.directions(rule)
+        let (tape, inputs, output, tangent) = Self.recordedTangent(rule)
         let w = random(output.rows, output.columns, seed: 99)
-        let tangent = tape.tangents(of: [output], withRespectTo: inputs, along: v.map(tape.constant))[0].value
         let forward = zip(tangent.elements, w.elements).reduce(0) { $0 + $1.0 * $1.1 }
         let gradients = tape.gradient(of: (output * tape.constant(w)).sum(), with: inputs).map(\.value)
         let reverse = zip(gradients, v).reduce(0) { total, pair in total + zip(pair.0.elements, pair.1.elements).reduce(0) { $0 + $1.0 * $1.1 } }
