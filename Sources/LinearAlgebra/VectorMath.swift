@@ -102,4 +102,13 @@ extension VectorMath {
         let sum = gauss_exp_shifted_using(set.rawValue, source, shift, target, x.count)
         return sum == -1 ? nil : sum
     }
+
+    /// The logarithm the log-sum-exp kernels add to each row's maximum
+    /// (for finite values ≥ 1), with a chosen instruction set; false when
+    /// this processor lacks it. For tests.
+    static func logarithms(of x: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>, using set: InstructionSet) -> Bool {
+        precondition(out.count >= x.count)
+        guard let source = x.baseAddress, let target = out.baseAddress else { return true }
+        return gauss_logs_using(set.rawValue, source, target, x.count) == 0
+    }
 }

@@ -83,6 +83,12 @@ long gauss_elkan_step_f32(const float *x, long rows, long d, const double *cente
 /// run. Returns -1 (and writes nothing) if the processor lacks that set.
 double gauss_exp_shifted_using(int isa, const double *x, double shift, double *out, long count);
 
+/// out[i] = log x[i] for finite x[i] ≥ 1, with a given instruction set as
+/// gauss_exp_shifted_using: the logarithm the log-sum-exp kernels add to
+/// each row's maximum (within 1 ulp, 2 ulp just above 1). For tests.
+/// Returns -1 (and writes nothing) if the processor lacks that set, else 0.
+int gauss_logs_using(int isa, const double *x, double *out, long count);
+
 /// The instruction set gauss_exp_shifted uses on this processor:
 /// "avx512", "avx2" or "baseline".
 const char *gauss_vector_isa(void);
