@@ -8,7 +8,9 @@ import CVectorMath
 /// Zen 4 core, ``exponentials(of:minus:into:)`` takes under 1 ns per
 /// element, against about 5 ns for a call to the C library's `exp`. The
 /// row-wise kernels (log-sum-exp, softmax, shifted exponentials) make one
-/// call for a whole matrix, so short rows pay no per-row overhead.
+/// call for a whole matrix, so short rows pay no per-row overhead, and the
+/// log-sum-exps take their rows' logarithms in batches, vectorised too
+/// (within 1 ulp of the C library's `log`, 2 ulp for sums just above 1).
 public enum VectorMath {
     /// Writes `exp(x[i] − shift)` into `out[i]` and returns the sum of the
     /// results.
