@@ -234,7 +234,8 @@ public final class Tape {
     /// forwards: forward over reverse, ∇²f·v for one direction.
     ///
     /// - Parameters:
-    ///   - inputs: input variables (``variable(_:)``) to move.
+    ///   - outputs: the variables whose tangents are wanted.
+    ///   - inputs: input variables (made by `variable(_:)`) to move.
     ///   - directions: one per input, of its shape.
     /// - Complexity: one pass over the nodes between the first input and the
     ///   last output, about the cost of recomputing them once more.
