@@ -248,8 +248,7 @@ public final class Tape {
             precondition(input.rows == direction.rows && input.columns == direction.columns,
                          "a \(direction.rows)×\(direction.columns) direction for a \(input.rows)×\(input.columns) input")
         }
-        func zeros(_ output: Variable) -> Variable { constant(Matrix(rows: output.rows, columns: output.columns)) }
-        guard let first = inputs.map(\.index).min(), let last = outputs.map(\.index).max(), first <= last else { return outputs.map(zeros) }
+        guard let first = inputs.map(\.index).min(), let last = outputs.map(\.index).max(), first <= last else { return outputs.map(\.zerosLike) }
         // tangents[i − first]: the node holding node i's tangent, or −1 for none.
         var tangents = [Int](repeating: -1, count: last - first + 1)
         for (input, direction) in zip(inputs, directions) { tangents[input.index - first] = direction.index }
@@ -261,7 +260,7 @@ public final class Tape {
             tangents[index - first] = tangent?.index ?? -1
         }
         return outputs.map { output in
-            output.index >= first && tangents[output.index - first] >= 0 ? Variable(tape: self, index: tangents[output.index - first]) : zeros(output)
+            output.index >= first && tangents[output.index - first] >= 0 ? Variable(tape: self, index: tangents[output.index - first]) : output.zerosLike
         }
     }
 }

@@ -21,6 +21,16 @@ func referenceData(_ name: String) throws -> Matrix<Double> {
     }
 }
 
+/// `data` written as `data.npy` in a new scratch directory, which the
+/// caller removes (`defer { try? FileManager.default.removeItem(at: directory) }`).
+func scratchNpyFile(_ data: Matrix<Double>) throws -> (path: String, directory: URL) {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gauss-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let path = directory.appendingPathComponent("data.npy").path
+    try Npy.write(data, to: path)
+    return (path, directory)
+}
+
 /// The scikit-learn reference file, parsed once and only read afterwards.
 nonisolated(unsafe) let sklearnReference: [String: Any] = {
     let data = try! Data(contentsOf: fixtureDirectory.appendingPathComponent("sklearn-reference.json"))

@@ -73,11 +73,8 @@ func modelDifference(_ a: GaussianMixtureModel, _ b: GaussianMixtureModel) -> Do
         // Large enough for several blocks per worker.
         var rng = Xoshiro256StarStar(seed: 11)
         let data = Matrix<Double>(rows: 30_000, columns: 6) { i, j in Double(i % 3) * 4 + rng.nextNormal() + Double(j) }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gauss-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (path, directory) = try scratchNpyFile(data)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("data.npy").path
-        try Npy.write(data, to: path)
 
         let estimator = fixedStart(data, 3, type)
         let inMemory = try estimator.fit(data)

@@ -174,11 +174,8 @@ import Testing
     @Test func aStreamedFileStartsAsTheMatrixDoes() throws {
         var rng = Xoshiro256StarStar(seed: 5)
         let data = Matrix<Double>(rows: 9_000, columns: 3) { i, j in Double(i % 3) * 3 + rng.nextNormal() + Double(j) }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gauss-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (path, directory) = try scratchNpyFile(data)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("data.npy").path
-        try Npy.write(data, to: path)
         let file = try NpyRowSource<Double>(path: path)
         let clustering = HierarchicalClustering(subsetSize: 300)
         let tree = try clustering.mergeTree(data)
