@@ -143,23 +143,3 @@ extension CovarianceFamily {
     }
 }
 
-// MARK: - Shared by families
-
-/// φ(x − center) = [x − center, 1] for every row: the features of the
-/// families that project x (full and tied).
-func writeCoordinatesAndOne<Scalar: BLASScalar>(of block: Matrix<Scalar>, center: [Scalar], into features: inout Matrix<Scalar>) {
-    let d = block.columns, f = features.columns, m = block.rows
-    precondition(center.count == d && features.rows == m && f == d + 1)
-    block.withUnsafeBufferPointer { x in
-        features.withUnsafeMutableBufferPointer { phi in
-            center.withUnsafeBufferPointer { c in
-                let (x, phi, c) = (x.baseAddress!, phi.baseAddress!, c.baseAddress!)
-                for i in 0..<m {
-                    let row = x + i * d, out = phi + i * f
-                    for j in 0..<d { out[j] = row[j] - c[j] }
-                    out[d] = 1
-                }
-            }
-        }
-    }
-}

@@ -45,13 +45,7 @@ struct QuadraticFormKernel<Scalar: BLASScalar>: LogDensityKernel {
         precondition(logDensities.rows == m && logDensities.columns == k)
         if forms.rows != m { forms = .scratch(rows: m, columns: k) }
         BLAS.gemm(features, coefficients, into: &forms)
-        let constants = self.constants
-        forms.withUnsafeBufferPointer { s in
-            logDensities.withUnsafeMutableBufferPointer { out in
-                // Rounding can make a distance of zero slightly negative.
-                for i in 0..<(m * k) { out[i] = constants[i % k] - 0.5 * Swift.max(0, Double(s[i])) }
-            }
-        }
+        MixtureRowKernels.offsetForms(forms, constants: constants, into: &logDensities)
     }
 }
 
@@ -72,28 +66,6 @@ extension Matrix where Scalar == Double {
         if let same = self as? Matrix<Other> { return same }
         return Matrix<Other>(rows: rows, columns: columns) { Other(self[$0, $1]) }
     }
-}
-
-/// Σ (y − b)² over `count` elements of y from `start` and of b from
-/// `offset`, in the data's precision with four accumulators.
-@inline(__always)
-func sumOfSquaredDifferences<Scalar: BLASScalar>(
-    _ y: UnsafeBufferPointer<Scalar>, _ start: Int, _ b: UnsafeBufferPointer<Scalar>, _ offset: Int, _ count: Int
-) -> Scalar {
-    var (a0, a1, a2, a3): (Scalar, Scalar, Scalar, Scalar) = (0, 0, 0, 0)
-    var j = 0
-    while j + 4 <= count {
-        let v0 = y[start + j] - b[offset + j], v1 = y[start + j + 1] - b[offset + j + 1]
-        let v2 = y[start + j + 2] - b[offset + j + 2], v3 = y[start + j + 3] - b[offset + j + 3]
-        a0 += v0 * v0; a1 += v1 * v1; a2 += v2 * v2; a3 += v3 * v3
-        j += 4
-    }
-    while j < count {
-        let v = y[start + j] - b[offset + j]
-        a0 += v * v
-        j += 1
-    }
-    return (a0 + a1) + (a2 + a3)
 }
 
 /// Σ y² over `count` elements from `start`, in the data's precision with

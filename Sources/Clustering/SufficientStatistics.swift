@@ -264,30 +264,13 @@ extension SufficientStatistics {
 }
 
 extension SufficientStatistics.Workspace {
-    /// Writes scale(i)·(x′ᵢ − shift) (x′ᵢ the first d features) for every
-    /// row of non-zero scale, packed from the top of ``scaledRows``;
-    /// returns how many.
-    mutating func fillScaledRows(
-        features: Matrix<Scalar>, responsibilities: Matrix<Scalar>, dimension d: Int, shift: [Scalar],
-        scale: (UnsafeBufferPointer<Scalar>, Int) -> Scalar
-    ) -> Int {
-        let f = features.columns, m = features.rows
+    /// Writes scalesᵢ·(x′ᵢ − shift) (x′ᵢ the first d features) for every
+    /// row of non-zero scale (every row, unscaled, when `scales` is nil),
+    /// packed from the top of ``scaledRows``; returns how many.
+    mutating func fillScaledRows(features: Matrix<Scalar>, dimension d: Int, shift: [Scalar], scales: [Scalar]?) -> Int {
+        let m = features.rows
         if scaledRows.rows != m || scaledRows.columns != d { scaledRows = .scratch(rows: m, columns: d) }
-        return features.withUnsafeBufferPointer { phi in
-            responsibilities.withUnsafeBufferPointer { r in
-                scaledRows.withUnsafeMutableBufferPointer { z in
-                    var used = 0
-                    for i in 0..<m {
-                        let s = scale(r, i)
-                        if s == 0 { continue }
-                        let out = used * d, row = i * f
-                        for j in 0..<d { z[out + j] = s * (phi[row + j] - shift[j]) }
-                        used += 1
-                    }
-                    return used
-                }
-            }
-        }
+        return MixtureRowKernels.scaledRows(features, dimension: d, scales: scales, shift: shift, into: &scaledRows)!
     }
 }
 

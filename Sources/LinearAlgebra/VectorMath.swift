@@ -81,11 +81,11 @@ public enum VectorMath {
 
 extension VectorMath {
     /// The instruction sets the kernels are compiled for, narrowest first.
-    enum InstructionSet: Int32, CaseIterable {
+    package enum InstructionSet: Int32, CaseIterable {
         case baseline = 0, avx2 = 1, avx512 = 2
 
         /// The sets this processor can run: up to the one ``instructionSet`` names.
-        static var supported: [InstructionSet] {
+        package static var supported: [InstructionSet] {
             let widest: InstructionSet = switch VectorMath.instructionSet {
             case "avx512": .avx512
             case "avx2": .avx2

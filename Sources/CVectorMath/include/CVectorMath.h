@@ -93,4 +93,64 @@ int gauss_logs_using(int isa, const double *x, double *out, long count);
 /// "avx512", "avx2" or "baseline".
 const char *gauss_vector_isa(void);
 
+// The per-row loops of a mixture's E-step and statistics. Each kernel takes
+// first the instruction set to run on: −1 for the widest this processor has
+// (what the library uses), or, for tests, 0 baseline, 1 AVX2 with FMA,
+// 2 AVX-512. Each returns −1, writing nothing, when the processor lacks the
+// set asked for, and otherwise what it says (0 when it has nothing to say).
+
+/// The features a mixture's E-step multiplies (see gauss_write_features_f64).
+enum {
+    /// [x − c, 1]: d + 1 columns.
+    GAUSS_FEATURES_COORDINATES = 0,
+    /// [x − c, ‖x − c‖², 1]: d + 2 columns.
+    GAUSS_FEATURES_SPHERICAL = 1,
+    /// [(x − c)∘(x − c), x − c, 1]: 2·d + 1 columns.
+    GAUSS_FEATURES_DIAGONAL = 2,
+};
+
+/// Writes the features of `kind` (a GAUSS_FEATURES_ value) of each row of
+/// the rows × d matrix x, shifted by `center` (d values), into the rows of
+/// `features` (row-major, as many columns as the kind has). The sum of
+/// squares is taken in the rows' precision, reassociated.
+long gauss_write_features_f64(int isa, int kind, const double *x, long rows, long d, const double *center,
+                              double *features);
+/// gauss_write_features_f64 for float rows.
+long gauss_write_features_f32(int isa, int kind, const float *x, long rows, long d, const float *center,
+                              float *features);
+
+/// out[i][c] = constants[c] − ½·max(0, forms[i][c]) for a rows × k block:
+/// weighted log-densities from squared Mahalanobis distances (rounding can
+/// leave a zero distance slightly negative, hence the clamp).
+long gauss_offset_forms_f64(int isa, const double *forms, long rows, long k, const double *constants, double *out);
+/// gauss_offset_forms_f64 for float distances (widened to double).
+long gauss_offset_forms_f32(int isa, const float *forms, long rows, long k, const double *constants, double *out);
+
+/// The full-covariance log-densities of components first ..< first +
+/// members from their split projections: for row i and slot s (component
+/// c = first + s), with b = projected_means + c·d,
+/// out[i·k + c] = constants[c] − ½·(‖leading[i, s·h ..< s·h + h] − b[0 ..< h]‖²
+/// + ‖trailing[i, s·(d − h) ..< (s + 1)·(d − h)] − b[h ..< d]‖²), where
+/// row i of leading starts at i·leading_stride and of trailing at
+/// i·trailing_stride. Sums reassociated, in the projections' precision.
+long gauss_split_projection_densities_f64(int isa, const double *leading, long leading_stride, const double *trailing,
+                                          long trailing_stride, long rows, long first, long members, long h, long d,
+                                          const double *projected_means, const double *constants, long k,
+                                          double *out);
+/// gauss_split_projection_densities_f64 for float projections.
+long gauss_split_projection_densities_f32(int isa, const float *leading, long leading_stride, const float *trailing,
+                                          long trailing_stride, long rows, long first, long members, long h, long d,
+                                          const float *projected_means, const double *constants, long k,
+                                          double *out);
+
+/// Packs scales[i]·(features[i][0 ..< d] − shift) for every row i whose
+/// scale is not 0 (every row, unscaled, when `scales` is NULL) into
+/// consecutive rows of the ? × d matrix out, in order; features has f
+/// columns per row. Returns the number of rows written.
+long gauss_scaled_rows_f64(int isa, const double *features, long rows, long f, long d, const double *scales,
+                           const double *shift, double *out);
+/// gauss_scaled_rows_f64 for float rows.
+long gauss_scaled_rows_f32(int isa, const float *features, long rows, long f, long d, const float *scales,
+                           const float *shift, float *out);
+
 #endif

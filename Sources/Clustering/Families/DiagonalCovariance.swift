@@ -22,27 +22,8 @@ enum DiagonalCovariance: CovarianceFamily {
 
     static func coordinateColumns(dimension d: Int) -> Range<Int> { d..<(2 * d) }
 
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
     static func writeFeatures<Scalar: BLASScalar>(of block: Matrix<Scalar>, center: [Scalar], into features: inout Matrix<Scalar>) {
-        let d = block.columns, f = features.columns, m = block.rows
-        precondition(center.count == d && features.rows == m && f == 2 * d + 1)
-        block.withUnsafeBufferPointer { x in
-            features.withUnsafeMutableBufferPointer { phi in
-                center.withUnsafeBufferPointer { c in
-                    let (x, phi, c) = (x.baseAddress!, phi.baseAddress!, c.baseAddress!)
-                    for i in 0..<m {
-                        let row = x + i * d, out = phi + i * f
-                        for j in 0..<d {
-                            let v = row[j] - c[j]
-                            out[j] = v * v
-                            out[d + j] = v
-                        }
-                        out[2 * d] = 1
-                    }
-                }
-            }
-        }
+        MixtureRowKernels.writeFeatures(.diagonal, of: block, center: center, into: &features)
     }
 
     @_specialize(where Scalar == Float)

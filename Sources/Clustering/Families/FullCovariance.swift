@@ -30,7 +30,7 @@ enum FullCovariance: CovarianceFamily {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     static func writeFeatures<Scalar: BLASScalar>(of block: Matrix<Scalar>, center: [Scalar], into features: inout Matrix<Scalar>) {
-        writeCoordinatesAndOne(of: block, center: center, into: &features)
+        MixtureRowKernels.writeFeatures(.coordinates, of: block, center: center, into: &features)
     }
 
     static func logDensityKernel<Scalar: BLASScalar>(
@@ -59,8 +59,8 @@ enum FullCovariance: CovarianceFamily {
             let shift = (0..<d).map { Scalar(statistics.componentShifts[c, $0]) }
             // Rows whose responsibility is exactly zero add exactly nothing:
             // leave them out of the SYRK (with separated components, most are).
-            let used = workspace.fillScaledRows(features: features, responsibilities: responsibilities, dimension: d,
-                                                shift: shift) { r, i in r[i * k + c].squareRoot() }
+            let used = workspace.fillScaledRows(features: features, dimension: d, shift: shift,
+                                                scales: responsibilities.column(c).map { $0.squareRoot() })
             guard used > 0 else { continue }
             statistics.addGram(of: workspace.scaledRows[rows: 0..<used], toSecondMomentRowsFrom: c * d, workspace: &workspace)
         }
@@ -188,28 +188,13 @@ enum FullCovariance: CovarianceFamily {
                 leadingProjections = .scratch(rows: m, columns: size * h)
                 trailingProjections = .scratch(rows: m, columns: size * (d - h))
             }
-            let constants = self.constants
             for group in leadingFactors.indices {
-                let first = group * size, members = Swift.min(size, k - first)
+                let first = group * size
                 projectRows(features, columns: h, leadingFactors[group], into: &leadingProjections)
                 projectRows(features, columns: d, trailingFactors[group], into: &trailingProjections)
-                leadingProjections.withUnsafeBufferPointer { left in
-                    trailingProjections.withUnsafeBufferPointer { right in
-                        projectedMeans.withUnsafeBufferPointer { b in
-                            logDensities.withUnsafeMutableBufferPointer { out in
-                                let (leftWidth, rightWidth) = (size * h, size * (d - h))
-                                for i in 0..<m {
-                                    for slot in 0..<members {
-                                        let c = first + slot
-                                        let s = sumOfSquaredDifferences(left, i * leftWidth + slot * h, b, c * d, h)
-                                            + sumOfSquaredDifferences(right, i * rightWidth + slot * (d - h), b, c * d + h, d - h)
-                                        out[i * k + c] = constants[c] - 0.5 * Double(s)
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+                MixtureRowKernels.splitProjectionDensities(
+                    leading: leadingProjections, trailing: trailingProjections, components: first..<Swift.min(first + size, k),
+                    leadingColumns: h, projectedMeans: projectedMeans, constants: constants, into: &logDensities)
             }
         }
     }

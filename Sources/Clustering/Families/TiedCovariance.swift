@@ -25,7 +25,7 @@ enum TiedCovariance: CovarianceFamily {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     static func writeFeatures<Scalar: BLASScalar>(of block: Matrix<Scalar>, center: [Scalar], into features: inout Matrix<Scalar>) {
-        writeCoordinatesAndOne(of: block, center: center, into: &features)
+        MixtureRowKernels.writeFeatures(.coordinates, of: block, center: center, into: &features)
     }
 
     static func logDensityKernel<Scalar: BLASScalar>(
@@ -49,8 +49,8 @@ enum TiedCovariance: CovarianceFamily {
     ) {
         let d = statistics.dimension
         let zero = [Scalar](repeating: 0, count: d)
-        let used = workspace.fillScaledRows(features: features, responsibilities: responsibilities, dimension: d,
-                                            shift: zero) { _, i in rowWeights.map { Scalar($0[i].squareRoot()) } ?? 1 }
+        let used = workspace.fillScaledRows(features: features, dimension: d, shift: zero,
+                                            scales: rowWeights.map { $0.map { Scalar($0.squareRoot()) } })
         statistics.addGram(of: workspace.scaledRows[rows: 0..<used], toSecondMomentRowsFrom: 0, workspace: &workspace)
     }
 

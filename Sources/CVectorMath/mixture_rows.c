@@ -1,0 +1,166 @@
+// The per-row loops of a Gaussian mixture's E-step and statistics that are
+// not products: writing a block's features, finishing its log-densities from
+// the products' results, and scaling rows for a component's scatter.
+//
+// Swift compiles these loops for the baseline instruction set only; here
+// each is compiled three times (AVX-512, AVX2 with FMA, baseline) and the
+// widest the processor has is chosen at run time, as for the exponentials.
+// Sums over a row are reassociated (vector lanes, then across them), which
+// changes their rounding but not their accuracy.
+//
+// Each kernel exists for double rows (suffix f64) and float rows (f32);
+// results that leave the row's precision (log-densities) are double.
+
+#include "CVectorMath.h"
+#include "isa.h"
+
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+#define MIXTURE_BODIES(T, S)                                                                                    \
+    ALWAYS_INLINE void write_features_body_##S(int kind, const T *restrict x, long rows, long d,               \
+                                                const T *restrict center, T *restrict features) {              \
+        long f = kind == GAUSS_FEATURES_COORDINATES ? d + 1 : (kind == GAUSS_FEATURES_SPHERICAL ? d + 2 : 2 * d + 1); \
+        for (long i = 0; i < rows; i++) {                                                                     \
+            const T *restrict row = x + i * d;                                                                 \
+            T *restrict out = features + i * f;                                                                \
+            if (kind == GAUSS_FEATURES_DIAGONAL) {                                                             \
+                for (long j = 0; j < d; j++) {                                                                 \
+                    T v = row[j] - center[j];                                                                  \
+                    out[j] = v * v;                                                                            \
+                    out[d + j] = v;                                                                            \
+                }                                                                                              \
+                out[2 * d] = 1;                                                                                \
+                continue;                                                                                      \
+            }                                                                                                  \
+            for (long j = 0; j < d; j++) out[j] = row[j] - center[j];                                         \
+            if (kind == GAUSS_FEATURES_SPHERICAL) {                                                            \
+                _Pragma("clang fp reassociate(on)")                                                            \
+                T norm = 0;                                                                                    \
+                for (long j = 0; j < d; j++) norm += out[j] * out[j];                                          \
+                out[d] = norm;                                                                                 \
+                out[d + 1] = 1;                                                                                \
+            } else {                                                                                           \
+                out[d] = 1;                                                                                    \
+            }                                                                                                  \
+        }                                                                                                      \
+    }                                                                                                          \
+                                                                                                               \
+    ALWAYS_INLINE void offset_forms_body_##S(const T *restrict forms, long rows, long k,                       \
+                                              const double *restrict constants, double *restrict out) {        \
+        for (long i = 0; i < rows; i++) {                                                                     \
+            for (long c = 0; c < k; c++) {                                                                     \
+                double s = (double)forms[i * k + c];                                                           \
+                out[i * k + c] = constants[c] - 0.5 * (s > 0 ? s : 0);                                         \
+            }                                                                                                  \
+        }                                                                                                      \
+    }                                                                                                          \
+                                                                                                               \
+    ALWAYS_INLINE T squared_distance_##S(const T *restrict y, const T *restrict b, long count) {               \
+        _Pragma("clang fp reassociate(on)")                                                                    \
+        T sum = 0;                                                                                             \
+        for (long j = 0; j < count; j++) {                                                                     \
+            T v = y[j] - b[j];                                                                                 \
+            sum += v * v;                                                                                      \
+        }                                                                                                      \
+        return sum;                                                                                            \
+    }                                                                                                          \
+                                                                                                               \
+    ALWAYS_INLINE void split_projection_densities_body_##S(                                                    \
+        const T *restrict leading, long leading_stride, const T *restrict trailing, long trailing_stride,      \
+        long rows, long first, long members, long h, long d, const T *restrict projected_means,                \
+        const double *restrict constants, long k, double *restrict out) {                                      \
+        for (long i = 0; i < rows; i++) {                                                                     \
+            for (long slot = 0; slot < members; slot++) {                                                      \
+                long c = first + slot;                                                                         \
+                const T *b = projected_means + c * d;                                                          \
+                T s = squared_distance_##S(leading + i * leading_stride + slot * h, b, h)                      \
+                    + squared_distance_##S(trailing + i * trailing_stride + slot * (d - h), b + h, d - h);     \
+                out[i * k + c] = constants[c] - 0.5 * (double)s;                                               \
+            }                                                                                                  \
+        }                                                                                                      \
+    }                                                                                                          \
+                                                                                                               \
+    ALWAYS_INLINE long scaled_rows_body_##S(const T *restrict features, long rows, long f, long d,             \
+                                             const T *restrict scales, const T *restrict shift,                \
+                                             T *restrict out) {                                                \
+        long used = 0;                                                                                         \
+        for (long i = 0; i < rows; i++) {                                                                     \
+            T s = scales ? scales[i] : 1;                                                                      \
+            if (s == 0) continue;                                                                              \
+            const T *restrict row = features + i * f;                                                          \
+            T *restrict target = out + used * d;                                                               \
+            for (long j = 0; j < d; j++) target[j] = s * (row[j] - shift[j]);                                  \
+            used += 1;                                                                                         \
+        }                                                                                                      \
+        return used;                                                                                           \
+    }
+
+MIXTURE_BODIES(double, f64)
+MIXTURE_BODIES(float, f32)
+
+/* Each kernel compiled for one instruction set. All return long (0 for
+   those that return nothing) so that one dispatcher serves them all. */
+#define MIXTURE_VARIANTS(T, S, suffix, attributes)                                                               \
+    attributes static long write_features_##S##_##suffix(int kind, const T *x, long rows, long d, const T *center, \
+                                                         T *features) {                                           \
+        write_features_body_##S(kind, x, rows, d, center, features);                                            \
+        return 0;                                                                                              \
+    }                                                                                                          \
+    attributes static long offset_forms_##S##_##suffix(const T *forms, long rows, long k, const double *constants, \
+                                                       double *out) {                                             \
+        offset_forms_body_##S(forms, rows, k, constants, out);                                                   \
+        return 0;                                                                                              \
+    }                                                                                                          \
+    attributes static long split_projection_densities_##S##_##suffix(                                          \
+        const T *leading, long leading_stride, const T *trailing, long trailing_stride, long rows, long first,   \
+        long members, long h, long d, const T *projected_means, const double *constants, long k, double *out) {  \
+        split_projection_densities_body_##S(leading, leading_stride, trailing, trailing_stride, rows, first,     \
+                                            members, h, d, projected_means, constants, k, out);                   \
+        return 0;                                                                                              \
+    }                                                                                                          \
+    attributes static long scaled_rows_##S##_##suffix(const T *features, long rows, long f, long d, const T *scales, \
+                                                      const T *shift, T *out) {                                    \
+        return scaled_rows_body_##S(features, rows, f, d, scales, shift, out);                                   \
+    }
+
+MIXTURE_VARIANTS(double, f64, avx512, GAUSS_ATTRIBUTES_avx512)
+MIXTURE_VARIANTS(double, f64, avx2, GAUSS_ATTRIBUTES_avx2)
+MIXTURE_VARIANTS(double, f64, baseline, GAUSS_ATTRIBUTES_baseline)
+MIXTURE_VARIANTS(float, f32, avx512, GAUSS_ATTRIBUTES_avx512)
+MIXTURE_VARIANTS(float, f32, avx2, GAUSS_ATTRIBUTES_avx2)
+MIXTURE_VARIANTS(float, f32, baseline, GAUSS_ATTRIBUTES_baseline)
+
+/* The variant of `name` for rows S compiled for `isa` (0 baseline, 1 AVX2,
+   2 AVX-512; −1: the widest this processor has); −1 when the processor
+   lacks the set asked for. */
+#define DISPATCH(isa, name, S, ...)                                                                             \
+    switch (isa < 0 ? (int)gauss_detected_isa() - isa_baseline : isa) {                                        \
+    case 2: return gauss_detected_isa() >= isa_avx512 ? name##_##S##_avx512(__VA_ARGS__) : -1;                 \
+    case 1: return gauss_detected_isa() >= isa_avx2 ? name##_##S##_avx2(__VA_ARGS__) : -1;                     \
+    case 0: return name##_##S##_baseline(__VA_ARGS__);                                                         \
+    default: return -1;                                                                                        \
+    }
+
+#define MIXTURE_ENTRY_POINTS(T, S)                                                                                \
+    long gauss_write_features_##S(int isa, int kind, const T *x, long rows, long d, const T *center,             \
+                                  T *features) {                                                               \
+        DISPATCH(isa, write_features, S, kind, x, rows, d, center, features)                                     \
+    }                                                                                                          \
+    long gauss_offset_forms_##S(int isa, const T *forms, long rows, long k, const double *constants,             \
+                                double *out) {                                                                 \
+        DISPATCH(isa, offset_forms, S, forms, rows, k, constants, out)                                           \
+    }                                                                                                          \
+    long gauss_split_projection_densities_##S(int isa, const T *leading, long leading_stride, const T *trailing,  \
+                                              long trailing_stride, long rows, long first, long members, long h, \
+                                              long d, const T *projected_means, const double *constants, long k, \
+                                              double *out) {                                                      \
+        DISPATCH(isa, split_projection_densities, S, leading, leading_stride, trailing, trailing_stride, rows,    \
+                 first, members, h, d, projected_means, constants, k, out)                                       \
+    }                                                                                                          \
+    long gauss_scaled_rows_##S(int isa, const T *features, long rows, long f, long d, const T *scales,           \
+                               const T *shift, T *out) {                                                         \
+        DISPATCH(isa, scaled_rows, S, features, rows, f, d, scales, shift, out)                                  \
+    }
+
+MIXTURE_ENTRY_POINTS(double, f64)
+MIXTURE_ENTRY_POINTS(float, f32)

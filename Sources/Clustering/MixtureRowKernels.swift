@@ -1,0 +1,175 @@
+import CVectorMath
+import LinearAlgebra
+
+/// The E-step's and statistics' per-row loops that are not products:
+/// Swift's side of `mixture_rows.c` in CVectorMath, compiled there for the
+/// widest vector unit the processor has (Swift compiles for the baseline
+/// only). Each takes Float or Double rows, and for tests an instruction set
+/// to run on (nil: the widest); each returns false (or nil), writing
+/// nothing, when the processor lacks that set.
+enum MixtureRowKernels {
+    typealias InstructionSet = VectorMath.InstructionSet
+
+    /// The features a family's E-step multiplies.
+    enum FeatureKind {
+        /// [x − c, 1].
+        case coordinates
+        /// [x − c, ‖x − c‖², 1].
+        case spherical
+        /// [(x − c)∘(x − c), x − c, 1].
+        case diagonal
+
+        var code: Int32 {
+            switch self {
+            case .coordinates: Int32(GAUSS_FEATURES_COORDINATES)
+            case .spherical: Int32(GAUSS_FEATURES_SPHERICAL)
+            case .diagonal: Int32(GAUSS_FEATURES_DIAGONAL)
+            }
+        }
+
+        func columns(dimension d: Int) -> Int {
+            switch self {
+            case .coordinates: d + 1
+            case .spherical: d + 2
+            case .diagonal: 2 * d + 1
+            }
+        }
+    }
+
+    /// The `kind` features of every row of `block` shifted by `center`.
+    @discardableResult
+    static func writeFeatures<Scalar: BLASScalar>(
+        _ kind: FeatureKind, of block: Matrix<Scalar>, center: [Scalar], into features: inout Matrix<Scalar>,
+        using set: InstructionSet? = nil
+    ) -> Bool {
+        let d = block.columns, m = block.rows
+        // Fitting refuses data without columns, so d ≥ 1 here.
+        precondition(d > 0 && center.count == d && features.rows == m && features.columns == kind.columns(dimension: d))
+        guard m > 0 else { return true }
+        let isa = set?.rawValue ?? -1
+        let status = block.withUnsafeBufferPointer { x in
+            features.withUnsafeMutableBufferPointer { phi in
+                center.withUnsafeBufferPointer { c in
+                    let (x, phi, c) = (UnsafeRawPointer(x.baseAddress!), UnsafeMutableRawPointer(phi.baseAddress!),
+                                       UnsafeRawPointer(c.baseAddress!))
+                    if Scalar.self == Double.self {
+                        return gauss_write_features_f64(isa, kind.code, x.assumingMemoryBound(to: Double.self), m, d,
+                                                        c.assumingMemoryBound(to: Double.self), phi.assumingMemoryBound(to: Double.self))
+                    }
+                    return gauss_write_features_f32(isa, kind.code, x.assumingMemoryBound(to: Float.self), m, d,
+                                                    c.assumingMemoryBound(to: Float.self), phi.assumingMemoryBound(to: Float.self))
+                }
+            }
+        }
+        return status != -1
+    }
+
+    /// `out[i, c] = constants[c] − ½·max(0, forms[i, c])`: weighted
+    /// log-densities from squared distances (rounding can leave a zero
+    /// distance slightly negative).
+    @discardableResult
+    static func offsetForms<Scalar: BLASScalar>(
+        _ forms: Matrix<Scalar>, constants: [Double], into out: inout Matrix<Double>, using set: InstructionSet? = nil
+    ) -> Bool {
+        let m = forms.rows, k = constants.count
+        precondition(forms.columns == k && out.rows == m && out.columns == k)
+        guard m > 0 && k > 0 else { return true }
+        let isa = set?.rawValue ?? -1
+        let status = forms.withUnsafeBufferPointer { s in
+            constants.withUnsafeBufferPointer { constants in
+                out.withUnsafeMutableBufferPointer { out in
+                    let s = UnsafeRawPointer(s.baseAddress!)
+                    if Scalar.self == Double.self {
+                        return gauss_offset_forms_f64(isa, s.assumingMemoryBound(to: Double.self), m, k, constants.baseAddress!,
+                                                      out.baseAddress!)
+                    }
+                    return gauss_offset_forms_f32(isa, s.assumingMemoryBound(to: Float.self), m, k, constants.baseAddress!,
+                                                  out.baseAddress!)
+                }
+            }
+        }
+        return status != -1
+    }
+
+    /// The full-covariance log-densities of components `first ..< first +
+    /// members` from a group's split projections (see
+    /// ``FullCovariance/Kernel``): for row i and component c in slot s,
+    /// `out[i, c] = constants[c] − ½·‖[leading[i, s·h ..< (s + 1)·h],
+    /// trailing[i, s·(d − h) ..< (s + 1)·(d − h)]] − projectedMeans[c]‖²`.
+    @discardableResult
+    static func splitProjectionDensities<Scalar: BLASScalar>(
+        leading: Matrix<Scalar>, trailing: Matrix<Scalar>, components: Range<Int>, leadingColumns h: Int,
+        projectedMeans: Matrix<Scalar>, constants: [Double], into out: inout Matrix<Double>, using set: InstructionSet? = nil
+    ) -> Bool {
+        let m = out.rows, k = constants.count, d = projectedMeans.columns
+        precondition(leading.rows == m && trailing.rows == m && out.columns == k && projectedMeans.rows == k
+                     && components.upperBound <= k && leading.columns >= components.count * h
+                     && trailing.columns >= components.count * (d - h))
+        guard m > 0 && !components.isEmpty else { return true }
+        let isa = set?.rawValue ?? -1
+        let status = leading.withUnsafeBufferPointer { left in
+            trailing.withUnsafeBufferPointer { right in
+                projectedMeans.withUnsafeBufferPointer { b in
+                    constants.withUnsafeBufferPointer { constants in
+                        out.withUnsafeMutableBufferPointer { out in
+                            // An empty leading block (h = 0) may have no storage; it is never read.
+                            let (l, r, b) = (UnsafeRawPointer(left.baseAddress ?? right.baseAddress!),
+                                             UnsafeRawPointer(right.baseAddress!), UnsafeRawPointer(b.baseAddress!))
+                            let (first, members) = (components.lowerBound, components.count)
+                            if Scalar.self == Double.self {
+                                return gauss_split_projection_densities_f64(
+                                    isa, l.assumingMemoryBound(to: Double.self), leading.columns, r.assumingMemoryBound(to: Double.self),
+                                    trailing.columns, m, first, members, h, d, b.assumingMemoryBound(to: Double.self),
+                                    constants.baseAddress!, k, out.baseAddress!)
+                            }
+                            return gauss_split_projection_densities_f32(
+                                isa, l.assumingMemoryBound(to: Float.self), leading.columns, r.assumingMemoryBound(to: Float.self),
+                                trailing.columns, m, first, members, h, d, b.assumingMemoryBound(to: Float.self),
+                                constants.baseAddress!, k, out.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+        return status != -1
+    }
+
+    /// Packs `scales[i]·(features[i, 0 ..< d] − shift)` for every row whose
+    /// scale is not 0 (every row, unscaled, when `scales` is nil) into the
+    /// first rows of `out` (at least m × d), in order; returns how many.
+    static func scaledRows<Scalar: BLASScalar>(
+        _ features: Matrix<Scalar>, dimension d: Int, scales: [Scalar]?, shift: [Scalar], into out: inout Matrix<Scalar>,
+        using set: InstructionSet? = nil
+    ) -> Int? {
+        let m = features.rows, f = features.columns
+        precondition(d <= f && shift.count == d && (scales?.count ?? m) == m && out.rows >= m && out.columns == d)
+        guard m > 0 && d > 0 else { return scales.map { $0.count(where: { $0 != 0 }) } ?? m }
+        let isa = set?.rawValue ?? -1
+        let used = features.withUnsafeBufferPointer { phi in
+            shift.withUnsafeBufferPointer { shift in
+                out.withUnsafeMutableBufferPointer { z in
+                    withOptionalPointer(scales) { scales in
+                        let (phi, shift, z) = (UnsafeRawPointer(phi.baseAddress!), UnsafeRawPointer(shift.baseAddress!),
+                                               UnsafeMutableRawPointer(z.baseAddress!))
+                        let scales = scales.map(UnsafeRawPointer.init)
+                        if Scalar.self == Double.self {
+                            return gauss_scaled_rows_f64(isa, phi.assumingMemoryBound(to: Double.self), m, f, d,
+                                                         scales?.assumingMemoryBound(to: Double.self),
+                                                         shift.assumingMemoryBound(to: Double.self), z.assumingMemoryBound(to: Double.self))
+                        }
+                        return gauss_scaled_rows_f32(isa, phi.assumingMemoryBound(to: Float.self), m, f, d,
+                                                     scales?.assumingMemoryBound(to: Float.self),
+                                                     shift.assumingMemoryBound(to: Float.self), z.assumingMemoryBound(to: Float.self))
+                    }
+                }
+            }
+        }
+        return used == -1 ? nil : used
+    }
+}
+
+/// Calls `body` with the base address of `values`, or nil without values.
+private func withOptionalPointer<Element, R>(_ values: [Element]?, _ body: (UnsafePointer<Element>?) -> R) -> R {
+    guard let values else { return body(nil) }
+    return values.withUnsafeBufferPointer { body($0.baseAddress) }
+}

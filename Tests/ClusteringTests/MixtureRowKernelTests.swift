@@ -1,0 +1,153 @@
+import Foundation
+import LinearAlgebra
+import Testing
+@testable import Clustering
+
+/// The E-step's vectorised row kernels, on every instruction set this
+/// processor runs, for Double and Float rows, against the loops they
+/// replace written out plainly: exactly where the kernel does the same
+/// operations in the same order, to a few ulps where it reassociates a sum.
+@Suite struct MixtureRowKernelTests {
+    typealias InstructionSet = MixtureRowKernels.InstructionSet
+
+    /// Widths that leave remainders after every vector width (2 to 16 lanes).
+    static let dimensions = [1, 3, 8, 17, 33]
+
+    static func randomMatrix<S: BLASScalar>(_ rows: Int, _ columns: Int, seed: UInt64, as: S.Type) -> Matrix<S> {
+        var rng = Xoshiro256StarStar(seed: seed)
+        return Matrix(rows: rows, columns: columns) { _, _ in S(4 * rng.nextUniform(Double.self) - 2) }
+    }
+
+    /// |a − b| within `ulps` units of the larger's precision (and of 1e-300 near 0).
+    static func close<S: BLASScalar>(_ a: S, _ b: S, ulps: S) -> Bool {
+        abs(a - b) <= ulps * S.ulpOfOne * Swift.max(abs(a), abs(b), S(1e-30))
+    }
+
+    func checkFeatures<S: BLASScalar>(_: S.Type, set: InstructionSet) {
+        for (index, d) in Self.dimensions.enumerated() {
+            let m = 37
+            let x = Self.randomMatrix(m, d, seed: UInt64(10 + index), as: S.self)
+            let center = (0..<d).map { S($0) / 7 - 1 }
+            for kind in [MixtureRowKernels.FeatureKind.coordinates, .spherical, .diagonal] {
+                var features = Matrix<S>(rows: m, columns: kind.columns(dimension: d)) { _, _ in .nan }
+                #expect(MixtureRowKernels.writeFeatures(kind, of: x, center: center, into: &features, using: set))
+                for i in 0..<m {
+                    let v = (0..<d).map { x[i, $0] - center[$0] }
+                    switch kind {
+                    case .coordinates:
+                        #expect((0..<d).allSatisfy { features[i, $0] == v[$0] } && features[i, d] == 1, "\(set) d = \(d) row \(i)")
+                    case .spherical:
+                        let norm = v.reduce(S(0)) { $0 + $1 * $1 }
+                        #expect((0..<d).allSatisfy { features[i, $0] == v[$0] } && features[i, d + 1] == 1)
+                        #expect(Self.close(features[i, d], norm, ulps: S(2 * d)), "\(set) d = \(d) row \(i): \(features[i, d]) vs \(norm)")
+                    case .diagonal:
+                        #expect((0..<d).allSatisfy { features[i, $0] == v[$0] * v[$0] && features[i, d + $0] == v[$0] }
+                                && features[i, 2 * d] == 1, "\(set) d = \(d) row \(i)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test(arguments: InstructionSet.supported) func featuresAreTheShiftedRowsTheirSquaresAndNorms(set: InstructionSet) {
+        checkFeatures(Double.self, set: set)
+        checkFeatures(Float.self, set: set)
+    }
+
+    func checkOffsetForms<S: BLASScalar>(_: S.Type, set: InstructionSet) {
+        for k in [1, 3, 8, 13] {
+            let m = 29
+            // Some distances slightly negative, as rounding leaves them.
+            let forms = Matrix<S>(rows: m, columns: k) { i, c in (i + c) % 5 == 0 ? -S(1e-6) : S(i * k + c) / 3 }
+            let constants = (0..<k).map { -Double($0) - 0.25 }
+            var out = Matrix<Double>(rows: m, columns: k) { _, _ in .nan }
+            #expect(MixtureRowKernels.offsetForms(forms, constants: constants, into: &out, using: set))
+            for i in 0..<m {
+                for c in 0..<k {
+                    #expect(out[i, c] == constants[c] - 0.5 * Swift.max(0, Double(forms[i, c])), "\(set) k = \(k) [\(i), \(c)]")
+                }
+            }
+        }
+    }
+
+    @Test(arguments: InstructionSet.supported) func offsetFormsClampAndAddTheConstants(set: InstructionSet) {
+        checkOffsetForms(Double.self, set: set)
+        checkOffsetForms(Float.self, set: set)
+    }
+
+    func checkSplitProjections<S: BLASScalar>(_: S.Type, set: InstructionSet) {
+        for (index, d) in [2, 8, 17, 33].enumerated() {
+            let (m, k, h) = (23, 5, d >= 8 ? d / 2 : 0)
+            // A group of three components starting at the second, its blocks padded by one column.
+            let components = 1..<4, slots = components.count
+            let leading = Self.randomMatrix(m, slots * h + 1, seed: UInt64(40 + index), as: S.self)
+            let trailing = Self.randomMatrix(m, slots * (d - h) + 1, seed: UInt64(50 + index), as: S.self)
+            let means = Self.randomMatrix(k, d, seed: UInt64(60 + index), as: S.self)
+            let constants = (0..<k).map { Double($0) - 2 }
+            var out = Matrix<Double>(rows: m, columns: k) { _, _ in 7 }
+            #expect(MixtureRowKernels.splitProjectionDensities(
+                leading: leading, trailing: trailing, components: components, leadingColumns: h, projectedMeans: means,
+                constants: constants, into: &out, using: set))
+            for i in 0..<m {
+                for c in 0..<k {
+                    guard components.contains(c) else {
+                        #expect(out[i, c] == 7, "component \(c) is not in the group and stays as it was")
+                        continue
+                    }
+                    let slot = c - components.lowerBound
+                    var s = S(0)
+                    for j in 0..<h { s += (leading[i, slot * h + j] - means[c, j]) * (leading[i, slot * h + j] - means[c, j]) }
+                    for j in 0..<(d - h) {
+                        let v = trailing[i, slot * (d - h) + j] - means[c, h + j]
+                        s += v * v
+                    }
+                    let expected = constants[c] - 0.5 * Double(s)
+                    #expect(abs(out[i, c] - expected) <= Double(2 * d) * Double(S.ulpOfOne) * Swift.max(Double(s), 1),
+                            "\(set) d = \(d) [\(i), \(c)]: \(out[i, c]) vs \(expected)")
+                }
+            }
+        }
+    }
+
+    @Test(arguments: InstructionSet.supported) func splitProjectionsGiveEachComponentsDistance(set: InstructionSet) {
+        checkSplitProjections(Double.self, set: set)
+        checkSplitProjections(Float.self, set: set)
+    }
+
+    func checkScaledRows<S: BLASScalar>(_: S.Type, set: InstructionSet) {
+        for (index, d) in Self.dimensions.enumerated() {
+            let m = 31, f = d + 2
+            let features = Self.randomMatrix(m, f, seed: UInt64(70 + index), as: S.self)
+            let shift = (0..<d).map { S($0) / 5 }
+            let scales: [S] = (0..<m).map { $0 % 3 == 1 ? 0 : S($0).squareRoot() }
+            for scaling in [scales, nil] {
+                var out = Matrix<S>(rows: m, columns: d) { _, _ in .nan }
+                let used = MixtureRowKernels.scaledRows(features, dimension: d, scales: scaling, shift: shift, into: &out, using: set)
+                let kept = (0..<m).filter { (scaling?[$0] ?? 1) != 0 }
+                #expect(used == kept.count, "\(set) d = \(d)")
+                for (row, i) in kept.enumerated() {
+                    let s = scaling?[i] ?? 1
+                    #expect((0..<d).allSatisfy { out[row, $0] == s * (features[i, $0] - shift[$0]) }, "\(set) d = \(d) row \(i)")
+                }
+            }
+        }
+    }
+
+    @Test(arguments: InstructionSet.supported) func scaledRowsPackTheRowsOfNonZeroScale(set: InstructionSet) {
+        checkScaledRows(Double.self, set: set)
+        checkScaledRows(Float.self, set: set)
+    }
+
+    @Test func anInstructionSetThisProcessorLacksWritesNothing() {
+        let x = Matrix<Double>(rows: 2, columns: 2, elements: [1, 2, 3, 4])
+        for set in InstructionSet.allCases where !InstructionSet.supported.contains(set) {
+            var features = Matrix<Double>(rows: 2, columns: 3) { _, _ in -1 }
+            #expect(!MixtureRowKernels.writeFeatures(.coordinates, of: x, center: [0, 0], into: &features, using: set))
+            #expect(features.elements.allSatisfy { $0 == -1 })
+        }
+        // The baseline runs everywhere.
+        var features = Matrix<Double>(rows: 2, columns: 3)
+        #expect(MixtureRowKernels.writeFeatures(.coordinates, of: x, center: [1, 1], into: &features, using: .baseline))
+        #expect(features.elements == [0, 1, 1, 2, 3, 1])
+    }
+}
