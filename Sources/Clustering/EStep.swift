@@ -53,11 +53,15 @@ struct EStep<Scalar: BLASScalar> {
         weightedResponsibilities = Matrix(rows: 0, columns: parameters.componentCount)
     }
 
-    /// Rows per block: enough for BLAS to run at full speed, few enough that
-    /// one worker's scratch stays within about 4 MiB.
+    /// Rows per block: few enough that one worker's scratch stays within
+    /// ``BlockSizes/eStepScratchBytesPerWorker`` (a block's features are
+    /// written, multiplied, normalised and multiplied again while they are
+    /// in the core's cache), but at least
+    /// ``BlockSizes/eStepMinimumRows``, for BLAS to run at speed.
     static func blockRows(componentCount k: Int, dimension d: Int, covarianceType: CovarianceType) -> Int {
         let perRow = covarianceType.family.scratchBytesPerRow(components: k, dimension: d, scalarSize: MemoryLayout<Scalar>.size)
-        return Swift.min(Swift.max(BlockSizes.scratchBytesPerWorker / Swift.max(perRow, 1), 64), 16_384)
+        let rows = BlockSizes.eStepScratchBytesPerWorker / Swift.max(perRow, 1)
+        return Swift.min(Swift.max(rows, BlockSizes.eStepMinimumRows), 16_384)
     }
 
     /// Steps 1 and 2 for `block`: ``features`` and ``logDensities``.
