@@ -37,9 +37,10 @@ let package = Package(
             pkgConfig: "ompi-c",
             providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]
         ),
-        // exp over arrays and the k-means nearest-centre kernel, compiled for
-        // the widest vector unit the processor has.
-        .target(name: "CVectorMath"),
+        // exp over arrays, the k-means nearest-centre kernel, the E-step's
+        // row loops and the shared-orientation sweep, compiled for the widest
+        // vector unit the processor has.
+        .target(name: "CVectorMath", linkerSettings: [.linkedLibrary("m")]),
         // CPUID and XCR0: which vector instruction sets the processor and OS support.
         .target(name: "CProcessorFeatures"),
         // A SIGBUS handler that reports a mapped file shrinking under us.

@@ -168,6 +168,31 @@ enum MixtureRowKernels {
     }
 }
 
+extension MixtureRowKernels {
+    /// One sweep of plane rotations over every pair of columns of the
+    /// orientation D that EVE and VVE share (see ``sharedOrientation(_:counts:previousFactors:diagonals:)``):
+    /// `rotated` holds Mₖ = Dᵀ·Sₖ·D for the K components interleaved (entry
+    /// (l, i) of component c at (l·d + i)·K + c), `axes` D (d × d,
+    /// row-major), `precisions` nₖ/vₖᵢ at i·K + c. Both are rotated in
+    /// place. Returns the largest |sin θ| applied, or nil when the processor
+    /// lacks `set`.
+    static func orientationSweep(
+        rotated: inout [Double], axes: inout [Double], precisions: [Double], dimension d: Int, components k: Int,
+        using set: InstructionSet? = nil
+    ) -> Double? {
+        precondition(rotated.count == d * d * k && axes.count == d * d && precisions.count == d * k)
+        guard d > 1 && k > 0 else { return 0 }
+        let largest = rotated.withUnsafeMutableBufferPointer { m in
+            axes.withUnsafeMutableBufferPointer { o in
+                precisions.withUnsafeBufferPointer { w in
+                    gauss_orientation_sweep(set?.rawValue ?? -1, m.baseAddress!, o.baseAddress!, w.baseAddress!, d, k)
+                }
+            }
+        }
+        return largest == -1 ? nil : largest
+    }
+}
+
 /// Calls `body` with the base address of `values`, or nil without values.
 private func withOptionalPointer<Element, R>(_ values: [Element]?, _ body: (UnsafePointer<Element>?) -> R) -> R {
     guard let values else { return body(nil) }

@@ -138,6 +138,44 @@ import Testing
         checkScaledRows(Float.self, set: set)
     }
 
+    /// One sweep for EVE's and VVE's shared orientation, from the identity:
+    /// D stays orthogonal, the interleaved Mₖ stay Dᵀ·Sₖ·D of the rotated D,
+    /// the objective Σₖ Σᵢ (nₖ/vₖᵢ)·(Mₖ)ᵢᵢ does not rise, and every
+    /// instruction set gives the same sweep to rounding.
+    @Test func anOrientationSweepRotatesAndDoesNotRaiseTheObjective() throws {
+        let (d, k) = (7, 5)
+        let estimates: [Matrix<Double>] = (0..<k).map { c in
+            let a = Self.randomMatrix(d + 3, d, seed: UInt64(80 + c), as: Double.self)
+            return a.matmul(a, transposeSelf: .transpose)
+        }
+        var start = [Double](repeating: 0, count: d * d * k)
+        for c in 0..<k { for e in 0..<(d * d) { start[e * k + c] = estimates[c].elements[e] } }
+        let precisions = (0..<(d * k)).map { 1 + Double(($0 * 7) % 11) / 3 }
+        func objective(_ m: [Double]) -> Double {
+            (0..<d).reduce(0.0) { sum, i in sum + (0..<k).reduce(0.0) { $0 + precisions[i * k + $1] * m[(i * d + i) * k + $1] } }
+        }
+        var sweeps: [(m: [Double], axes: [Double])] = []
+        for set in InstructionSet.supported {
+            var m = start, axes = Matrix<Double>.identity(d).elements
+            let largest = try #require(MixtureRowKernels.orientationSweep(rotated: &m, axes: &axes, precisions: precisions,
+                                                                          dimension: d, components: k, using: set))
+            #expect(largest > 0, "\(set): the start is not a fixed point")
+            #expect(objective(m) < objective(start), "\(set)")
+            let o = Matrix(rows: d, columns: d, elements: axes)
+            let gram = o.matmul(o, transposeSelf: .transpose)
+            #expect((0..<d).allSatisfy { i in (0..<d).allSatisfy { abs(gram[i, $0] - (i == $0 ? 1 : 0)) < 1e-13 } }, "\(set)")
+            for c in 0..<k {
+                let expected = o.matmul(estimates[c].matmul(o), transposeSelf: .transpose)
+                let scale = expected.elements.map(abs).max()!
+                #expect((0..<(d * d)).allSatisfy { abs(m[$0 * k + c] - expected.elements[$0]) <= 1e-12 * scale }, "\(set) component \(c)")
+            }
+            sweeps.append((m, axes))
+        }
+        for other in sweeps.dropFirst() {
+            #expect(zip(other.axes, sweeps[0].axes).allSatisfy { abs($0 - $1) < 1e-12 })
+        }
+    }
+
     @Test func anInstructionSetThisProcessorLacksWritesNothing() {
         let x = Matrix<Double>(rows: 2, columns: 2, elements: [1, 2, 3, 4])
         for set in InstructionSet.allCases where !InstructionSet.supported.contains(set) {

@@ -153,4 +153,15 @@ long gauss_scaled_rows_f64(int isa, const double *features, long rows, long f, l
 long gauss_scaled_rows_f32(int isa, const float *features, long rows, long f, long d, const float *scales,
                            const float *shift, float *out);
 
+/// One sweep of plane rotations over every pair of columns i < j of the
+/// orientation an EVE or VVE model shares: `m` holds the K symmetric d × d
+/// matrices Mₖ = Dᵀ·Sₖ·D interleaved (entry (l, i) of component c at
+/// (l·d + i)·K + c), `axes` the d × d orientation D (row-major), and
+/// `precisions` nₖ/vₖᵢ at i·K + c. Each rotation of columns i and j takes
+/// the exact minimum over its angle of Σₖ nₖ·tr(Mₖ·diag(vₖ)⁻¹) and is
+/// applied to D and to every Mₖ in place. Returns the largest |sin θ| of
+/// the rotations applied (0 when none was), or −1, changing nothing, when
+/// the processor lacks `isa` (−1 widest, 0 baseline, 1 AVX2, 2 AVX-512).
+double gauss_orientation_sweep(int isa, double *m, double *axes, const double *precisions, long d, long k);
+
 #endif

@@ -146,7 +146,8 @@ func rotated(_ d: Matrix<Double>, diagonal values: [Double]) -> Matrix<Double> {
 /// and j by θ, the objective is P·cos 2θ + Q·sin 2θ plus a constant, with
 /// P = Σₖ (ωₖᵢ − ωₖⱼ)(Mₖᵢᵢ − Mₖⱼⱼ)/2 and Q = Σₖ (ωₖᵢ − ωₖⱼ)·Mₖᵢⱼ for
 /// Mₖ = Dᵀ·Sₖ·D and ωₖ = nₖ/vₖ, so each rotation takes its exact minimum.
-/// Sweeps alternate with vₖ; neither raises the objective. It starts from
+/// Sweeps (``MixtureRowKernels/orientationSweep(rotated:axes:precisions:dimension:components:using:)``)
+/// alternate with vₖ; neither raises the objective. It starts from
 /// the current orientation, read off `previousFactors` (the precision
 /// factors the statistics were taken under), as mclust's starts from its
 /// last; at a start, from the eigenvectors of Σₖ nₖ·Sₖ.
@@ -182,56 +183,8 @@ func sharedOrientation(
     var precisions = [Double](repeating: 0, count: d * k)
     iterateToFixedPoint(tolerance: 1e-13, limit: 1000) {
         for i in 0..<d { for c in 0..<k { precisions[i * k + c] = n[c] / current[c][i] } }
-        var largestSine = 0.0
-        rotated.withUnsafeMutableBufferPointer { m in
-            axes.withUnsafeMutableBufferPointer { o in
-                precisions.withUnsafeBufferPointer { w in
-                    for i in 0..<(d - 1) {
-                        for j in (i + 1)..<d {
-                            let (ii, jj, ij) = ((i * d + i) * k, (j * d + j) * k, (i * d + j) * k)
-                            var p = 0.0, q = 0.0
-                            for c in 0..<k {
-                                let weight = w[i * k + c] - w[j * k + c]
-                                p += weight * (m[ii + c] - m[jj + c]) / 2
-                                q += weight * m[ij + c]
-                            }
-                            let r = (p * p + q * q).squareRoot()
-                            guard r > 0, r.isFinite else { continue }
-                            // The minimum of p·cos 2θ + q·sin 2θ: cos 2θ = −p/r, sin 2θ = −q/r.
-                            let theta = Double.atan2(y: -q, x: -p) / 2
-                            let (cosine, sine) = (Double.cos(theta), Double.sin(theta))
-                            guard sine != 0 else { continue }
-                            largestSine = Swift.max(largestSine, abs(sine))
-                            for row in 0..<d {
-                                let (a, b) = (o[row * d + i], o[row * d + j])
-                                o[row * d + i] = cosine * a + sine * b
-                                o[row * d + j] = -sine * a + cosine * b
-                            }
-                            // Mₖ ← GᵀMₖG for the rotation G of columns i and j:
-                            // rows and columns i, j outside their 2×2 block, then the block.
-                            for l in 0..<d where l != i && l != j {
-                                let (li, lj, il, jl) = ((l * d + i) * k, (l * d + j) * k, (i * d + l) * k, (j * d + l) * k)
-                                for c in 0..<k {
-                                    let (a, b) = (m[li + c], m[lj + c])
-                                    let (x, y) = (cosine * a + sine * b, -sine * a + cosine * b)
-                                    (m[li + c], m[il + c]) = (x, x)
-                                    (m[lj + c], m[jl + c]) = (y, y)
-                                }
-                            }
-                            let (cc, ss, cs) = (cosine * cosine, sine * sine, cosine * sine)
-                            let ji = (j * d + i) * k
-                            for c in 0..<k {
-                                let (a, b, h) = (m[ii + c], m[jj + c], m[ij + c])
-                                m[ii + c] = cc * a + 2 * cs * h + ss * b
-                                m[jj + c] = ss * a - 2 * cs * h + cc * b
-                                let offDiagonal = cs * (b - a) + (cc - ss) * h
-                                (m[ij + c], m[ji + c]) = (offDiagonal, offDiagonal)
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let largestSine = MixtureRowKernels.orientationSweep(rotated: &rotated, axes: &axes, precisions: precisions,
+                                                             dimension: d, components: k)!
         let next = diagonals(diagonalsOfRotated())
         defer { current = next }
         return Swift.max(largestSine, relativeChange(current.flatMap { $0 }, next.flatMap { $0 }))

@@ -1,0 +1,97 @@
+// One sweep of the plane rotations that find the orientation mclust's EVE
+// and VVE models share between components (see sharedOrientation in the
+// Clustering module for the method). The K matrices Mₖ = Dᵀ·Sₖ·D are stored
+// interleaved, entry (l, i) of every component side by side, so that every
+// step of a rotation is a run over the K components: one vector operation
+// for K = 8 on AVX-512. Compiled per instruction set like the other
+// kernels; the sums over components are reassociated.
+
+#include "CVectorMath.h"
+#include "isa.h"
+
+#include <math.h>
+
+static inline __attribute__((always_inline))
+double orientation_sweep_body(double *restrict m, double *restrict axes, const double *restrict precisions, long d,
+                              long k) {
+    double largest_sine = 0;
+    for (long i = 0; i + 1 < d; i++) {
+        for (long j = i + 1; j < d; j++) {
+            double *restrict mii = m + (i * d + i) * k, *restrict mjj = m + (j * d + j) * k;
+            double *restrict mij = m + (i * d + j) * k, *restrict mji = m + (j * d + i) * k;
+            const double *wi = precisions + i * k, *wj = precisions + j * k;
+            double p = 0, q = 0;
+            {
+#pragma clang fp reassociate(on)
+                /* K is small (a vector or two): no interleaving, or K = 8 would miss the vector loop. */
+#pragma clang loop interleave_count(1)
+                for (long c = 0; c < k; c++) {
+                    double weight = wi[c] - wj[c];
+                    p += weight * (mii[c] - mjj[c]) / 2;
+                    q += weight * mij[c];
+                }
+            }
+            double r = sqrt(p * p + q * q);
+            if (!(r > 0) || !isfinite(r)) continue;
+            /* The minimum of p·cos 2θ + q·sin 2θ: cos 2θ = −p/r, sin 2θ = −q/r. */
+            double theta = atan2(-q, -p) / 2;
+            double cosine = cos(theta), sine = sin(theta);
+            if (sine == 0) continue;
+            if (fabs(sine) > largest_sine) largest_sine = fabs(sine);
+            for (long row = 0; row < d; row++) {
+                double a = axes[row * d + i], b = axes[row * d + j];
+                axes[row * d + i] = cosine * a + sine * b;
+                axes[row * d + j] = -sine * a + cosine * b;
+            }
+            /* Mₖ ← GᵀMₖG for the rotation G of columns i and j: rows and
+               columns i, j outside their 2×2 block, then the block. */
+            for (long l = 0; l < d; l++) {
+                if (l == i || l == j) continue;
+                double *restrict li = m + (l * d + i) * k, *restrict lj = m + (l * d + j) * k;
+                double *restrict il = m + (i * d + l) * k, *restrict jl = m + (j * d + l) * k;
+                /* The four runs are distinct entries of m (l, i and j differ). */
+#pragma clang loop vectorize(assume_safety)
+                for (long c = 0; c < k; c++) {
+                    double a = li[c], b = lj[c];
+                    double x = cosine * a + sine * b, y = -sine * a + cosine * b;
+                    li[c] = x;
+                    il[c] = x;
+                    lj[c] = y;
+                    jl[c] = y;
+                }
+            }
+            double cc = cosine * cosine, ss = sine * sine, cs = cosine * sine;
+#pragma clang loop vectorize(assume_safety)
+            for (long c = 0; c < k; c++) {
+                double a = mii[c], b = mjj[c], h = mij[c];
+                mii[c] = cc * a + 2 * cs * h + ss * b;
+                mjj[c] = ss * a - 2 * cs * h + cc * b;
+                double off_diagonal = cs * (b - a) + (cc - ss) * h;
+                mij[c] = off_diagonal;
+                mji[c] = off_diagonal;
+            }
+        }
+    }
+    return largest_sine;
+}
+
+GAUSS_ATTRIBUTES_avx512 static double orientation_sweep_avx512(double *m, double *axes, const double *precisions, long d,
+                                                               long k) {
+    return orientation_sweep_body(m, axes, precisions, d, k);
+}
+GAUSS_ATTRIBUTES_avx2 static double orientation_sweep_avx2(double *m, double *axes, const double *precisions, long d,
+                                                           long k) {
+    return orientation_sweep_body(m, axes, precisions, d, k);
+}
+static double orientation_sweep_baseline(double *m, double *axes, const double *precisions, long d, long k) {
+    return orientation_sweep_body(m, axes, precisions, d, k);
+}
+
+double gauss_orientation_sweep(int isa, double *m, double *axes, const double *precisions, long d, long k) {
+    switch (isa < 0 ? (int)gauss_detected_isa() - isa_baseline : isa) {
+    case 2: return gauss_detected_isa() >= isa_avx512 ? orientation_sweep_avx512(m, axes, precisions, d, k) : -1;
+    case 1: return gauss_detected_isa() >= isa_avx2 ? orientation_sweep_avx2(m, axes, precisions, d, k) : -1;
+    case 0: return orientation_sweep_baseline(m, axes, precisions, d, k);
+    default: return -1;
+    }
+}
