@@ -9,6 +9,12 @@ enum EVECovariance: ConstrainedCovarianceFamily {
     static var covarianceType: CovarianceType { .eve }
     static func covarianceParameterCount(components k: Int, dimension d: Int) -> Int { 1 + k * (d - 1) + d * (d - 1) / 2 }
 
+    static func logDensityKernel<Scalar: BLASScalar>(
+        _ parameters: MixtureParameters, centeredMeans: Matrix<Double>, as type: Scalar.Type
+    ) -> any LogDensityKernel<Scalar> {
+        sharedOrientationKernel(parameters, centeredMeans: centeredMeans, as: type)
+    }
+
     static func constrain(_ estimates: [Matrix<Double>], counts n: [Double], previous: [Matrix<Double>]?) -> [Matrix<Double>] {
         let total = n.reduce(0, +)
         let (orientation, diagonals) = sharedOrientation(estimates, counts: n, previousFactors: previous) { w in

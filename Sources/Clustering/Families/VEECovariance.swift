@@ -8,6 +8,12 @@ enum VEECovariance: ConstrainedCovarianceFamily {
     static var covarianceType: CovarianceType { .vee }
     static func covarianceParameterCount(components k: Int, dimension d: Int) -> Int { k + (d - 1) + d * (d - 1) / 2 }
 
+    static func logDensityKernel<Scalar: BLASScalar>(
+        _ parameters: MixtureParameters, centeredMeans: Matrix<Double>, as type: Scalar.Type
+    ) -> any LogDensityKernel<Scalar> {
+        sharedOrientationKernel(parameters, centeredMeans: centeredMeans, as: type)
+    }
+
     static func constrain(_ estimates: [Matrix<Double>], counts n: [Double], previous: [Matrix<Double>]?) -> [Matrix<Double>] {
         let k = estimates.count, d = estimates[0].rows
         var lambda = estimates.map(volume)

@@ -8,6 +8,12 @@ enum VVECovariance: ConstrainedCovarianceFamily {
     static var covarianceType: CovarianceType { .vve }
     static func covarianceParameterCount(components k: Int, dimension d: Int) -> Int { k + k * (d - 1) + d * (d - 1) / 2 }
 
+    static func logDensityKernel<Scalar: BLASScalar>(
+        _ parameters: MixtureParameters, centeredMeans: Matrix<Double>, as type: Scalar.Type
+    ) -> any LogDensityKernel<Scalar> {
+        sharedOrientationKernel(parameters, centeredMeans: centeredMeans, as: type)
+    }
+
     static func constrain(_ estimates: [Matrix<Double>], counts n: [Double], previous: [Matrix<Double>]?) -> [Matrix<Double>] {
         let (orientation, diagonals) = sharedOrientation(estimates, counts: n, previousFactors: previous) { $0 }
         return diagonals.map { rotated(orientation, diagonal: $0) }
