@@ -147,10 +147,12 @@ func rotated(_ d: Matrix<Double>, diagonal values: [Double]) -> Matrix<Double> {
 /// P = Σₖ (ωₖᵢ − ωₖⱼ)(Mₖᵢᵢ − Mₖⱼⱼ)/2 and Q = Σₖ (ωₖᵢ − ωₖⱼ)·Mₖᵢⱼ for
 /// Mₖ = Dᵀ·Sₖ·D and ωₖ = nₖ/vₖ, so each rotation takes its exact minimum.
 /// Sweeps (``MixtureRowKernels/orientationSweep(rotated:axes:precisions:dimension:components:using:)``)
-/// alternate with vₖ; neither raises the objective. It starts from
-/// the current orientation, read off `previousFactors` (the precision
-/// factors the statistics were taken under), as mclust's starts from its
-/// last; at a start, from the eigenvectors of Σₖ nₖ·Sₖ.
+/// alternate with vₖ; neither raises the objective. They stop when no
+/// rotation's sine and no vₖ changes by more than √ε ≈ 1.5e-8, mclust's
+/// own inner tolerance (its `emControl` default); each EM iteration starts
+/// them from the current orientation, read off `previousFactors` (the
+/// precision factors the statistics were taken under), as mclust's starts
+/// from its last; at a start, from the eigenvectors of Σₖ nₖ·Sₖ.
 func sharedOrientation(
     _ estimates: [Matrix<Double>], counts n: [Double], previousFactors: [Matrix<Double>]?,
     diagonals: ([[Double]]) -> [[Double]]
@@ -181,7 +183,7 @@ func sharedOrientation(
     guard d > 1 else { return (orientation, current) }
     // nₖ/vₖᵢ at (i·K + c), for the rotations' weights ωₖᵢ − ωₖⱼ.
     var precisions = [Double](repeating: 0, count: d * k)
-    iterateToFixedPoint(tolerance: 1e-13, limit: 1000) {
+    iterateToFixedPoint(tolerance: Double.ulpOfOne.squareRoot(), limit: 1000) {
         for i in 0..<d { for c in 0..<k { precisions[i * k + c] = n[c] / current[c][i] } }
         let largestSine = MixtureRowKernels.orientationSweep(rotated: &rotated, axes: &axes, precisions: precisions,
                                                              dimension: d, components: k)!
