@@ -101,6 +101,14 @@ struct EStep<Scalar: BLASScalar> {
         evaluate(block)
         normalize()
         let m = block.rows, k = parameters.componentCount
+        if collectsEntropy { statistics.responsibilityEntropy += entropy(firstRow: firstRow, rowWeights: rowWeights) }
+        // Unweighted Double rows take the responsibilities as they are.
+        if rowWeights == nil, let same = responsibilities as? Matrix<Scalar> {
+            statistics.totalWeight += Double(m)
+            for i in 0..<m { statistics.logLikelihoodSum += logLikelihoods[i] }
+            statistics.accumulate(features: features, responsibilities: same, rowWeights: nil, workspace: &statisticsWorkspace)
+            return
+        }
         if weightedResponsibilities.rows != m { weightedResponsibilities = .scratch(rows: m, columns: k) }
         responsibilities.withUnsafeBufferPointer { r in
             weightedResponsibilities.withUnsafeMutableBufferPointer { out in
@@ -112,7 +120,6 @@ struct EStep<Scalar: BLASScalar> {
                 }
             }
         }
-        if collectsEntropy { statistics.responsibilityEntropy += entropy(firstRow: firstRow, rowWeights: rowWeights) }
         withRowWeights(rowWeights, firstRow..<(firstRow + m)) { weights in
             statistics.accumulate(features: features, responsibilities: weightedResponsibilities, rowWeights: weights,
                                   workspace: &statisticsWorkspace)
