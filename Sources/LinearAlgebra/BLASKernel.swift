@@ -22,6 +22,13 @@ public enum BLASKernel {
     /// ("Haswell", "SkylakeX", "Zen", "Prescott", …).
     public static var loaded: String { String(cString: openblas_get_corename()) }
 
+    /// Whether the running kernel set has OpenBLAS's small-matrix GEMM
+    /// kernels (the AVX-512 sets: SkylakeX, Cooperlake, Sapphire Rapids),
+    /// which multiply operands of up to about 10⁶ multiply-adds without
+    /// packing them. With them a small Gram matrix gᵀg is quicker as a GEMM
+    /// than as a SYRK, despite twice the flops; without them it is not.
+    public static let hasSmallMatrixGEMM: Bool = tier(ofCore: loaded) == .avx512
+
     /// OpenBLAS's build description, for example
     /// "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64".
     public static var configuration: String {
