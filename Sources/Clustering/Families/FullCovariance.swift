@@ -54,13 +54,19 @@ enum FullCovariance: CovarianceFamily {
         responsibilities: Matrix<Scalar>, rowWeights: UnsafeBufferPointer<Double>?,
         workspace: inout SufficientStatistics.Workspace<Scalar>
     ) {
-        let k = statistics.componentCount, d = statistics.dimension
+        let k = statistics.componentCount, d = statistics.dimension, m = features.rows
+        // Scales and shift in the workspace: no allocation per component and block.
+        if workspace.rowScales.count != m { workspace.rowScales = [Scalar](repeating: 0, count: m) }
+        if workspace.shift.count != d { workspace.shift = [Scalar](repeating: 0, count: d) }
         for c in 0..<k {
-            let shift = (0..<d).map { Scalar(statistics.componentShifts[c, $0]) }
+            for j in 0..<d { workspace.shift[j] = Scalar(statistics.componentShifts[c, j]) }
+            responsibilities.withUnsafeBufferPointer { r in
+                for i in 0..<m { workspace.rowScales[i] = r[i * k + c].squareRoot() }
+            }
             // Rows whose responsibility is exactly zero add exactly nothing:
             // leave them out of the SYRK (with separated components, most are).
-            let used = workspace.fillScaledRows(features: features, dimension: d, shift: shift,
-                                                scales: responsibilities.column(c).map { $0.squareRoot() })
+            let used = workspace.fillScaledRows(features: features, dimension: d, shift: workspace.shift,
+                                                scales: workspace.rowScales)
             guard used > 0 else { continue }
             statistics.addGram(of: workspace.scaledRows[rows: 0..<used], toSecondMomentRowsFrom: c * d, workspace: &workspace)
         }
