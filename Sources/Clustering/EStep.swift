@@ -53,14 +53,21 @@ struct EStep<Scalar: BLASScalar> {
         weightedResponsibilities = Matrix(rows: 0, columns: parameters.componentCount)
     }
 
-    /// Rows per block: few enough that one worker's scratch stays within
-    /// ``BlockSizes/eStepScratchBytesPerWorker`` (a block's features are
-    /// written, multiplied, normalised and multiplied again while they are
-    /// in the core's cache), but at least
-    /// ``BlockSizes/eStepMinimumRows``, for BLAS to run at speed.
-    static func blockRows(componentCount k: Int, dimension d: Int, covarianceType: CovarianceType) -> Int {
-        let perRow = covarianceType.family.scratchBytesPerRow(components: k, dimension: d, scalarSize: MemoryLayout<Scalar>.size)
-        let rows = BlockSizes.eStepScratchBytesPerWorker / Swift.max(perRow, 1)
+    /// Rows per block for data of `rowCount` rows: few enough that one
+    /// worker's scratch stays within ``BlockSizes/eStepScratchBytesPerWorker``
+    /// (a block's features are written, multiplied, normalised and
+    /// multiplied again while they are in the core's cache), but at least
+    /// ``BlockSizes/eStepMinimumRows``, for BLAS to run at speed. Data of at
+    /// most ``BlockSizes/rows`` rows whose scratch fits in
+    /// ``BlockSizes/scratchBytesPerWorker`` are one block: split, their
+    /// few microseconds of work per iteration would go to handing blocks to
+    /// threads (and model selection, which fits such data a cell per core,
+    /// relies on it).
+    static func blockRows(componentCount k: Int, dimension d: Int, covarianceType: CovarianceType, rowCount: Int) -> Int {
+        let perRow = Swift.max(covarianceType.family.scratchBytesPerRow(
+            components: k, dimension: d, scalarSize: MemoryLayout<Scalar>.size), 1)
+        if rowCount <= BlockSizes.rows && rowCount <= BlockSizes.scratchBytesPerWorker / perRow { return Swift.max(rowCount, 1) }
+        let rows = BlockSizes.eStepScratchBytesPerWorker / perRow
         return Swift.min(Swift.max(rows, BlockSizes.eStepMinimumRows), 16_384)
     }
 
@@ -161,7 +168,8 @@ extension SufficientStatistics {
         workers: Int = defaultWorkerCount
     ) -> SufficientStatistics {
         let blockRows = EStep<Source.Scalar>.blockRows(
-            componentCount: parameters.componentCount, dimension: parameters.dimension, covarianceType: parameters.covarianceType)
+            componentCount: parameters.componentCount, dimension: parameters.dimension, covarianceType: parameters.covarianceType,
+            rowCount: source.rowCount)
         let blockCount = (source.rowCount + blockRows - 1) / blockRows
         let start = EStep<Source.Scalar>(parameters, collectsEntropy: collectsEntropy)
         // Each worker takes a contiguous run of blocks; their statistics merge in order.

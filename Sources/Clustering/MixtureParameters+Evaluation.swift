@@ -13,7 +13,7 @@ extension MixtureParameters {
         try source.checkFinite(blockRows: BlockSizes.rows)
         var evaluator = EStep<Source.Scalar>(self)
         let blockRows = EStep<Source.Scalar>.blockRows(componentCount: componentCount, dimension: dimension,
-                                                       covarianceType: covarianceType)
+                                                       covarianceType: covarianceType, rowCount: source.rowCount)
         try source.forEachBlock(rows: blockRows) { (range, block) throws(ClusteringError) in
             evaluator.evaluate(block)
             // A row with no finite log-density has overflowed (a point at

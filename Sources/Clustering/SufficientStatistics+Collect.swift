@@ -15,7 +15,8 @@ extension SufficientStatistics {
         let center = (0..<d).map { Double(first[0, $0]) }
         let scalarCenter = center.map { Scalar($0) }
         var statistics = SufficientStatistics.zero(componentCount: k, dimension: d, covarianceType: covarianceType, center: center)
-        let blockRows = EStep<Scalar>.blockRows(componentCount: k, dimension: d, covarianceType: covarianceType)
+        let blockRows = EStep<Scalar>.blockRows(componentCount: k, dimension: d, covarianceType: covarianceType,
+                                                rowCount: source.rowCount)
         var workspace = Workspace<Scalar>()
         source.forEachBlock(rows: blockRows) { range, block in
             let m = block.rows
