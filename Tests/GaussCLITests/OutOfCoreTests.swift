@@ -85,7 +85,7 @@ func writeClusteredNpy(rows: Int, columns: Int, to path: String) throws {
     var prefix: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0]
     prefix += [UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]
     prefix += Array(header.utf8)
-    FileManager.default.createFile(atPath: path, contents: Data(prefix))
+    guard FileManager.default.createFile(atPath: path, contents: Data(prefix)) else { throw CocoaError(.fileWriteUnknown) }
     let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
     defer { try? handle.close() }
     try handle.seekToEnd()
