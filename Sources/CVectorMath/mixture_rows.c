@@ -130,36 +130,25 @@ MIXTURE_VARIANTS(float, f32, avx512, GAUSS_ATTRIBUTES_avx512)
 MIXTURE_VARIANTS(float, f32, avx2, GAUSS_ATTRIBUTES_avx2)
 MIXTURE_VARIANTS(float, f32, baseline, GAUSS_ATTRIBUTES_baseline)
 
-/* The variant of `name` for rows S compiled for `isa` (0 baseline, 1 AVX2,
-   2 AVX-512; −1: the widest this processor has); −1 when the processor
-   lacks the set asked for. */
-#define DISPATCH(isa, name, S, ...)                                                                             \
-    switch (isa < 0 ? (int)gauss_detected_isa() - isa_baseline : isa) {                                        \
-    case 2: return gauss_detected_isa() >= isa_avx512 ? name##_##S##_avx512(__VA_ARGS__) : -1;                 \
-    case 1: return gauss_detected_isa() >= isa_avx2 ? name##_##S##_avx2(__VA_ARGS__) : -1;                     \
-    case 0: return name##_##S##_baseline(__VA_ARGS__);                                                         \
-    default: return -1;                                                                                        \
-    }
-
 #define MIXTURE_ENTRY_POINTS(T, S)                                                                                \
     long gauss_write_features_##S(int isa, int kind, const T *x, long rows, long d, const T *center,             \
                                   T *features) {                                                               \
-        DISPATCH(isa, write_features, S, kind, x, rows, d, center, features)                                     \
+        GAUSS_DISPATCH(isa, write_features_##S, kind, x, rows, d, center, features)                                     \
     }                                                                                                          \
     long gauss_offset_forms_##S(int isa, const T *forms, long rows, long k, const double *constants,             \
                                 double *out) {                                                                 \
-        DISPATCH(isa, offset_forms, S, forms, rows, k, constants, out)                                           \
+        GAUSS_DISPATCH(isa, offset_forms_##S, forms, rows, k, constants, out)                                           \
     }                                                                                                          \
     long gauss_split_projection_densities_##S(int isa, const T *leading, long leading_stride, const T *trailing,  \
                                               long trailing_stride, long rows, long first, long members, long h, \
                                               long d, const T *projected_means, const double *constants, long k, \
                                               double *out) {                                                      \
-        DISPATCH(isa, split_projection_densities, S, leading, leading_stride, trailing, trailing_stride, rows,    \
+        GAUSS_DISPATCH(isa, split_projection_densities_##S, leading, leading_stride, trailing, trailing_stride, rows,    \
                  first, members, h, d, projected_means, constants, k, out)                                       \
     }                                                                                                          \
     long gauss_scaled_rows_##S(int isa, const T *features, long rows, long f, long d, const T *scales,           \
                                const T *shift, T *out) {                                                         \
-        DISPATCH(isa, scaled_rows, S, features, rows, f, d, scales, shift, out)                                  \
+        GAUSS_DISPATCH(isa, scaled_rows_##S, features, rows, f, d, scales, shift, out)                                  \
     }
 
 MIXTURE_ENTRY_POINTS(double, f64)

@@ -88,10 +88,5 @@ static double orientation_sweep_baseline(double *m, double *axes, const double *
 }
 
 double gauss_orientation_sweep(int isa, double *m, double *axes, const double *precisions, long d, long k) {
-    switch (isa < 0 ? (int)gauss_detected_isa() - isa_baseline : isa) {
-    case 2: return gauss_detected_isa() >= isa_avx512 ? orientation_sweep_avx512(m, axes, precisions, d, k) : -1;
-    case 1: return gauss_detected_isa() >= isa_avx2 ? orientation_sweep_avx2(m, axes, precisions, d, k) : -1;
-    case 0: return orientation_sweep_baseline(m, axes, precisions, d, k);
-    default: return -1;
-    }
+    GAUSS_DISPATCH(isa, orientation_sweep, m, axes, precisions, d, k)
 }

@@ -364,13 +364,8 @@ double gauss_exp_shifted(const double *x, double shift, double *out, long count)
 }
 
 double gauss_exp_shifted_using(int isa, const double *x, double shift, double *out, long count) {
-    enum isa available = gauss_detected_isa();
-    switch (isa) {
-    case 0: return exp_shifted_baseline(x, shift, out, count);
-    case 1: return available >= isa_avx2 ? exp_shifted_avx2(x, shift, out, count) : -1;
-    case 2: return available >= isa_avx512 ? exp_shifted_avx512(x, shift, out, count) : -1;
-    default: return -1;
-    }
+    if (isa < 0) return -1;
+    GAUSS_DISPATCH(isa, exp_shifted, x, shift, out, count)
 }
 
 int gauss_logs_using(int isa, const double *x, double *out, long count) {

@@ -37,6 +37,23 @@ struct QuadraticFormKernel<Scalar: BLASScalar>: LogDensityKernel {
         self.coefficients = coefficients.converted()
     }
 
+    /// The diagonal family's kernel on features [y∘y, y, 1]: with
+    /// precisions pₖⱼ (K × d) and means bₖ (K × d) in y's coordinates,
+    /// sₖ(y) = Σⱼ pₖⱼ·y²ⱼ − 2·pₖⱼ·bₖⱼ·yⱼ + pₖⱼ·b²ₖⱼ.
+    init(diagonalPrecisions p: Matrix<Double>, means b: Matrix<Double>, logWeights: [Double], logDeterminants: [Double]) {
+        let k = p.rows, d = p.columns
+        var coefficients = Matrix<Double>(rows: 2 * d + 1, columns: k)
+        for c in 0..<k {
+            for j in 0..<d {
+                coefficients[j, c] = p[c, j]
+                coefficients[d + j, c] = -2 * b[c, j] * p[c, j]
+                coefficients[2 * d, c] += b[c, j] * b[c, j] * p[c, j]
+            }
+        }
+        self.init(constants: componentConstants(logWeights: logWeights, logDeterminants: logDeterminants, dimension: d),
+                  coefficients: coefficients)
+    }
+
     /// - Complexity: 2·m·F·K flops for m rows of F features.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)

@@ -17,6 +17,8 @@ struct SharedOrientationKernel<Scalar: BLASScalar>: LogDensityKernel {
     let rotation: Matrix<Scalar>
     /// The diagonal family's kernel on the rotated features [y∘y, y, 1].
     private var forms: QuadraticFormKernel<Scalar>
+    /// d zeros: the rotated rows are already centred.
+    private let zeroCenter: [Scalar]
     /// Scratch: a block's rotated rows and their features.
     private var rotated = Matrix<Scalar>(rows: 0, columns: 0)
     private var rotatedFeatures = Matrix<Scalar>(rows: 0, columns: 0)
@@ -45,7 +47,7 @@ struct SharedOrientationKernel<Scalar: BLASScalar>: LogDensityKernel {
         }
         guard let eigen = try? SymmetricEigendecomposition(pooled) else { return nil }
         let orientation = eigen.vectors
-        var coefficients = Matrix<Double>(rows: 2 * d + 1, columns: k)
+        var diagonals = Matrix<Double>(rows: k, columns: d)
         var logDeterminants = [Double](repeating: 0, count: k)
         for c in 0..<k {
             let q = orientation.matmul(precisions[c].matmul(orientation), transposeSelf: .transpose)
@@ -55,22 +57,16 @@ struct SharedOrientationKernel<Scalar: BLASScalar>: LogDensityKernel {
                 for j in 0..<d where i != j {
                     guard abs(q[i, j]) <= Self.tolerance * largest else { return nil }
                 }
-            }
-            let b = means[rows: c..<(c + 1)].matmul(orientation)
-            for j in 0..<d {
-                let p = q[j, j]
-                guard p > 0 else { return nil }
-                coefficients[j, c] = p
-                coefficients[d + j, c] = -2 * b[0, j] * p
-                coefficients[2 * d, c] += b[0, j] * b[0, j] * p
+                guard q[i, i] > 0 else { return nil }
+                diagonals[c, i] = q[i, i]
                 // log |Uₖ| as the full kernel takes it.
-                logDeterminants[c] += Double.log(factors[c][j, j])
+                logDeterminants[c] += Double.log(factors[c][i, i])
             }
         }
         rotation = orientation.converted()
-        forms = QuadraticFormKernel(
-            constants: componentConstants(logWeights: parameters.logWeights, logDeterminants: logDeterminants, dimension: d),
-            coefficients: coefficients)
+        zeroCenter = [Scalar](repeating: 0, count: d)
+        forms = QuadraticFormKernel(diagonalPrecisions: diagonals, means: means.matmul(orientation),
+                                    logWeights: parameters.logWeights, logDeterminants: logDeterminants)
     }
 
     /// - Complexity: 2·m·d² + 2·m·(2d + 1)·K flops for m rows.
@@ -83,7 +79,7 @@ struct SharedOrientationKernel<Scalar: BLASScalar>: LogDensityKernel {
             rotatedFeatures = .scratch(rows: m, columns: 2 * d + 1)
         }
         projectRows(features, columns: d, rotation, into: &rotated)
-        MixtureRowKernels.writeFeatures(.diagonal, of: rotated, center: [Scalar](repeating: 0, count: d), into: &rotatedFeatures)
+        MixtureRowKernels.writeFeatures(.diagonal, of: rotated, center: zeroCenter, into: &rotatedFeatures)
         forms.weightedLogDensities(features: rotatedFeatures, into: &logDensities)
     }
 }

@@ -182,7 +182,8 @@ extension SufficientStatistics {
         /// Rows scaled for a SYRK, packed from the top, and its output.
         var scaledRows = Matrix<Scalar>(rows: 0, columns: 0)
         var gram = Matrix<Scalar>(rows: 0, columns: 0)
-        /// Per row, the scale of its scaled row; and the shift, per feature.
+        /// Per row, the scale of its scaled row; and the shift, per feature
+        /// (the families that use them write them in full before each use).
         var rowScales: [Scalar] = []
         var shift: [Scalar] = []
         /// With ``CovarianceFamily/widensFloatMoments``: φ and R in Double.

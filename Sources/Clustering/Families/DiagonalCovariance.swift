@@ -47,21 +47,9 @@ enum DiagonalCovariance: CovarianceFamily {
         _ parameters: MixtureParameters, centeredMeans means: Matrix<Double>, as: Scalar.Type
     ) -> any LogDensityKernel<Scalar> {
         let factors = parameters.precisionsCholesky.blocks[0]
-        let k = parameters.componentCount, d = parameters.dimension
-        var coefficients = Matrix<Double>(rows: 2 * d + 1, columns: k)
-        var logDeterminants = [Double](repeating: 0, count: k)
-        for component in 0..<k {
-            for j in 0..<d {
-                let p = factors[component, j] * factors[component, j]
-                coefficients[j, component] = p
-                coefficients[d + j, component] = -2 * means[component, j] * p
-                coefficients[2 * d, component] += means[component, j] * means[component, j] * p
-                logDeterminants[component] += Double.log(factors[component, j])
-            }
-        }
-        return QuadraticFormKernel<Scalar>(
-            constants: componentConstants(logWeights: parameters.logWeights, logDeterminants: logDeterminants, dimension: d),
-            coefficients: coefficients)
+        let logDeterminants = (0..<factors.rows).map { c in (0..<factors.columns).reduce(0.0) { $0 + Double.log(factors[c, $1]) } }
+        return QuadraticFormKernel<Scalar>(diagonalPrecisions: factors.map { $0 * $0 }, means: means,
+                                           logWeights: parameters.logWeights, logDeterminants: logDeterminants)
     }
 
     static func scratchBytesPerRow(components k: Int, dimension d: Int, scalarSize: Int) -> Int {

@@ -47,10 +47,16 @@ enum TiedCovariance: CovarianceFamily {
         responsibilities: Matrix<Scalar>, rowWeights: UnsafeBufferPointer<Double>?,
         workspace: inout SufficientStatistics.Workspace<Scalar>
     ) {
-        let d = statistics.dimension
-        let zero = [Scalar](repeating: 0, count: d)
-        let used = workspace.fillScaledRows(features: features, dimension: d, shift: zero,
-                                            scales: rowWeights.map { $0.map { Scalar($0.squareRoot()) } })
+        let d = statistics.dimension, m = features.rows
+        // Shift (zeros) and scales in the workspace: no allocation per block.
+        if workspace.shift.count != d { workspace.shift = [Scalar](repeating: 0, count: d) }
+        for j in 0..<d { workspace.shift[j] = 0 }
+        if let rowWeights {
+            if workspace.rowScales.count != m { workspace.rowScales = [Scalar](repeating: 0, count: m) }
+            for i in 0..<m { workspace.rowScales[i] = Scalar(rowWeights[i].squareRoot()) }
+        }
+        let used = workspace.fillScaledRows(features: features, dimension: d, shift: workspace.shift,
+                                            scales: rowWeights == nil ? nil : workspace.rowScales)
         statistics.addGram(of: workspace.scaledRows[rows: 0..<used], toSecondMomentRowsFrom: 0, workspace: &workspace)
     }
 
