@@ -20,4 +20,13 @@ package enum BlockSizes {
     /// operand (at d = 128, K = 32, full covariance, 64-row blocks took
     /// about 1.2× as long as 256- or 381-row ones).
     package static let eStepMinimumRows = 256
+    /// The dimension from which the M-step and the E-step's preparation let
+    /// OpenBLAS thread their d×d factorisations, solves and
+    /// eigendecompositions. Below it they are too small to gain, yet
+    /// OpenBLAS splits even a 32×32 triangular solve or the symmetric
+    /// products of a 32×32 eigendecomposition over its threads, which then
+    /// spin beside the E-step's own: at n = 20 000, d = 32, K = 8 on an AMD
+    /// EPYC (Zen 4, 2 cores) a VEE iteration took 8.7–14.8 ms with
+    /// OpenBLAS's two threads and 6.6–8.0 ms with one.
+    package static let threadedFactorizationDimension = 128
 }

@@ -46,7 +46,12 @@ struct EStep<Scalar: BLASScalar> {
         let centeredMeans = Matrix<Double>(rows: parameters.componentCount, columns: parameters.dimension) { k, j in
             parameters.means[k, j] - center[j]
         }
-        kernel = family.logDensityKernel(parameters, centeredMeans: centeredMeans, as: Scalar.self)
+        // Preparing the kernel factorises d×d matrices (an eigendecomposition
+        // for a shared orientation): single-threaded BLAS at small d.
+        let family = family
+        kernel = withSmallMatrixBLAS(dimension: parameters.dimension) {
+            family.logDensityKernel(parameters, centeredMeans: centeredMeans, as: Scalar.self)
+        }
         features = Matrix(rows: 0, columns: family.featureCount(dimension: parameters.dimension))
         logDensities = Matrix(rows: 0, columns: parameters.componentCount)
         responsibilities = logDensities

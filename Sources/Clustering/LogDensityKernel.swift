@@ -102,16 +102,36 @@ func sumOfSquares<Scalar: BLASScalar>(_ y: UnsafeBufferPointer<Scalar>, _ start:
 
 /// `out ← φ[:, 0..<columns] · factors`: the first `columns` features of
 /// every row against the factors' columns (a GEMM on a column prefix of φ).
+///
+/// With OpenBLAS's small-matrix kernels the rows go in equal runs short
+/// enough for each product to stay under their bound, where nothing is
+/// packed: one core, Zen 4, Cooperlake kernels, 600 rows against 32 × 128
+/// factors ran at 54 GFLOPS in runs of 200 rows and 43 in one product (in
+/// Float, 111 and 92). Runs shorter than 64 rows gain nothing.
 func projectRows<Scalar: BLASScalar>(_ features: Matrix<Scalar>, columns: Int, _ factors: Matrix<Scalar>, into out: inout Matrix<Scalar>) {
     let m = features.rows, n = factors.columns
     precondition(factors.rows == columns && columns <= features.columns && out.rows == m && out.columns == n)
     guard m > 0 && n > 0 && columns > 0 else { return }
+    let run = projectionRunRows(rows: m, multiplyAddsPerRow: n * columns)
     features.withUnsafeBufferPointer { x in
         factors.withUnsafeBufferPointer { u in
             out.withUnsafeMutableBufferPointer { y in
-                Scalar.blasGemm(.none, .none, m, n, columns, 1, x.baseAddress!, features.columns,
-                                u.baseAddress!, n, 0, y.baseAddress!, n)
+                for first in stride(from: 0, to: m, by: run) {
+                    Scalar.blasGemm(.none, .none, Swift.min(run, m - first), n, columns, 1,
+                                    x.baseAddress! + first * features.columns, features.columns,
+                                    u.baseAddress!, n, 0, y.baseAddress! + first * n, n)
+                }
             }
         }
     }
+}
+
+/// Rows per product in ``projectRows(_:columns:_:into:)``: all of them,
+/// or equal runs under OpenBLAS's small-matrix bound where it has those
+/// kernels and a run can be at least 64 rows.
+func projectionRunRows(rows m: Int, multiplyAddsPerRow perRow: Int) -> Int {
+    let bound = BLASKernel.smallMatrixGEMMBound
+    guard BLASKernel.hasSmallMatrixGEMM, perRow > 0, m * perRow > bound, bound / perRow >= 64 else { return m }
+    let runs = (m + bound / perRow - 1) / (bound / perRow)
+    return (m + runs - 1) / runs
 }

@@ -29,6 +29,10 @@ public enum BLASKernel {
     /// than as a SYRK, despite twice the flops; without them it is not.
     public static let hasSmallMatrixGEMM: Bool = tier(ofCore: loaded) == .avx512
 
+    /// The most multiply-adds (M·N·K) a GEMM may have for OpenBLAS 0.3.21
+    /// to run it on those small-matrix kernels: 100³.
+    public static let smallMatrixGEMMBound = 1_000_000
+
     /// OpenBLAS's build description, for example
     /// "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64".
     public static var configuration: String {
