@@ -268,15 +268,16 @@ extension SufficientStatistics {
         let d = dimension
         resize(&workspace.gram, d, d)
         // Where OpenBLAS has small-matrix GEMM kernels (its AVX-512 sets),
-        // panels of 8 columns are far quicker than a SYRK, whose packing
-        // is most of its time, while every panel's product stays under
-        // OpenBLAS's small-matrix bound (8·m·d ≤ 2²⁰, about 10⁶). One core,
-        // Zen 4, Cooperlake kernels, full-Gram GFLOPS equivalent, panels
-        // against SYRK: 93 / 41 at m = 600, d = 32; 100 / 60 at m = 300,
-        // d = 64; 84 / 75 at m = 1000, d = 128; beyond the bound the SYRK
-        // wins (56 / 41 at m = 4000, d = 64). Float rows keep the SYRK,
-        // whose float32 rounding the scikit-learn parity tests bound.
-        if Scalar.self == Double.self && BLASKernel.hasSmallMatrixGEMM && 8 * rows.rows * d <= 1 << 20 {
+        // panels of columns are far quicker than a SYRK, whose packing is
+        // most of its time, while the largest panel's product (d × w × m)
+        // stays under their bound. One core, Zen 4, Cooperlake kernels,
+        // full-Gram GFLOPS equivalent, panels against SYRK: 93 / 41 at
+        // m = 600, d = 32; 100 / 60 at m = 300, d = 64; well beyond the
+        // bound the SYRK wins (41 / 56 at m = 4000, d = 64). Float rows
+        // keep the SYRK, whose float32 rounding the scikit-learn parity
+        // tests bound.
+        if Scalar.self == Double.self && BLASKernel.hasSmallMatrixGEMM
+            && rows.rows * d * Self.gramPanelWidth(dimension: d) <= BLASKernel.smallMatrixGEMMBound {
             Self.lowerGram(of: rows, into: &workspace.gram)
         } else {
             BLAS.syrk(rows, into: &workspace.gram, triangle: .lower, transpose: .transpose)

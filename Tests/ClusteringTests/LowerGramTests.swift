@@ -19,5 +19,4 @@ import Testing
             }
         }
     }
-
 }
