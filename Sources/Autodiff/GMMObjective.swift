@@ -86,7 +86,7 @@ public struct GMMObjective: Sendable {
         if d > 1 { stacked = stacked + Variable.blockTransposedLowers(l, size: d) }
         let shifts = Variable.rowsTimesBlocks(mu, stacked).reshaped(rows: 1, columns: k * d)
         let coefficients = Variable.concatenate(rows: [stacked, -shifts])
-        let distances = x.matmul(coefficients).squaredNormsOverBlocks(width: d)                                      // n × K
+        let distances = x.matmulSquaredNormsOverBlocks(coefficients, width: d)                                      // n × K
         let beta = alpha + q.sumOverColumns().transposed() - 0.5 * distances
         let logLikelihood = beta.logSumExpOverColumns().sum() - Double(n) * alpha.logSumExpOverColumns().sum()
             - 0.5 * Double(n * d) * Foundation.log(2 * Double.pi)

@@ -82,6 +82,12 @@ public final class Tape {
         buffers.makeMatrix(rows: rows, columns: columns, initializingWith: initializer)
     }
 
+    /// Gives a rule's scratch matrix (from ``makeMatrix(rows:columns:initializingWith:)``)
+    /// back to the pool for the rest of the pass and the next.
+    func recycle(_ scratch: consuming Matrix<Double>) {
+        buffers.release(scratch)
+    }
+
     /// A new input holding `value`.
     public func variable(_ value: Matrix<Double>) -> Variable {
         nodes.append(Node(value: value, rows: value.rows, columns: value.columns, inputs: [], pullback: nil, tangent: nil, name: "input", isConstant: false))

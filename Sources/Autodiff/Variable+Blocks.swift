@@ -260,7 +260,7 @@ private func forEachStrictLowerEntry(blocks k: Int, size d: Int, _ body: (Int, I
 // take the plain loop. `squaring` is a constant at each (inlined) call.
 
 @inline(__always)
-private func laneSum(_ x: UnsafePointer<Double>, _ count: Int, squaring: Bool) -> Double {
+func laneSum(_ x: UnsafePointer<Double>, _ count: Int, squaring: Bool) -> Double {
     var total = 0.0
     var j = 0
     if count >= 16 {

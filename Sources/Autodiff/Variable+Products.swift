@@ -14,7 +14,14 @@ extension Variable {
         var product = (transposeSelf.isTransposed ? a.rows : a.columns) == 0
             ? Matrix<Double>(rows: m, columns: n) : tape.makeMatrix(rows: m, columns: n) { _ in }
         BLAS.gemm(a, b, into: &product, transposeA: transposeSelf, transposeB: transposeOther)
-        return tape.record(product, "matmul", [self, other], tangent: { t, _ in
+        return recordProduct(product, other, transposeSelf: transposeSelf, transposeOther: transposeOther)
+    }
+
+    /// Records `product`, computed elsewhere as op(self)·op(other), as a
+    /// ``matmul(_:transposeSelf:transposeOther:)`` node: for fused rules
+    /// that compute a product on the way to something else.
+    func recordProduct(_ product: Matrix<Double>, _ other: Variable, transposeSelf: Transpose = .none, transposeOther: Transpose = .none) -> Variable {
+        tape.record(product, "matmul", [self, other], tangent: { t, _ in
             // d(op(A)·op(B)) = op(Ȧ)·op(B) + op(A)·op(Ḃ)
             Variable.sum(t[0].map { $0.matmul(other, transposeSelf: transposeSelf, transposeOther: transposeOther) },
                          t[1].map { self.matmul($0, transposeSelf: transposeSelf, transposeOther: transposeOther) })

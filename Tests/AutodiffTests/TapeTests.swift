@@ -82,6 +82,10 @@ func spdFactor(_ b: Variable) -> Variable { spd(b).cholesky()! }
         Rule(name: "outer blocks", shapes: [(2, 3), (2, 3)]) { Variable.outerBlocks($0[0], $0[1]) },
         Rule(name: "squared norms over blocks", shapes: [(3, 6)]) { $0[0].squaredNormsOverBlocks(width: 3) },
         Rule(name: "times repeated blocks", shapes: [(3, 6), (3, 2)]) { $0[0].timesRepeatedBlocks($0[1], width: 3, scale: 1.5) },
+        Rule(name: "matmul squared norms over blocks", shapes: [(3, 4), (4, 6)]) { $0[0].matmulSquaredNormsOverBlocks($0[1], width: 3) },
+        Rule(name: "transposed times scaled blocks", shapes: [(3, 4), (3, 6), (3, 2)]) {
+            Variable.transposedTimesScaledBlocks($0[0], $0[1], $0[2], width: 3, scale: 1.5)
+        },
         Rule(name: "log-determinant", shapes: [(4, 4)]) { spd($0[0]).logDeterminantSPD()! },
         Rule(name: "SPD solve", shapes: [(3, 3), (3, 2)]) { spd($0[0]).solveSPD($0[1])! },
         Rule(name: "softmax", shapes: [(3, 5)]) { $0[0].softmaxOverColumns() },
@@ -343,6 +347,36 @@ func spdFactor(_ b: Variable) -> Variable { spd(b).cholesky()! }
             }
         }
         #expect(squareError <= 1e-14 && sumError <= 1e-14 * Double(width) && mismatches == 0)
+    }
+
+    @Test(arguments: [(1000, 11, 10), (1000, 3, 2), (130, 5, 4), (200, 65, 64)])
+    func fusedProductNormsAgreeWithTheComposition(m: Int, p: Int, width: Int) {
+        // 1000 × 11 against 11 × 100·10 goes on two workers in runs of 90
+        // rows and a shorter last one; 1000 × 3 in one run per worker; 130
+        // rows on one worker (too few elements to split); 65 × 6400 per row
+        // is too large for runs and takes the composition.
+        let k = 100
+        func record(fused: Bool, constantData: Bool) -> (Tape, Variable, [Matrix<Double>]) {
+            let tape = Tape()
+            let x = constantData ? tape.constant(random(m, p, seed: 1)) : tape.variable(random(m, p, seed: 1))
+            let c = tape.variable(random(p, k * width, seed: 2))
+            let weights = tape.constant(random(m, k, seed: 3))
+            let norms = fused ? x.matmulSquaredNormsOverBlocks(c, width: width) : x.matmul(c).squaredNormsOverBlocks(width: width)
+            let output = (norms * weights).sum()
+            return (tape, norms, tape.gradient(of: output, with: [x, c]).map(\.value))
+        }
+        func relativeError(_ a: Matrix<Double>, _ b: Matrix<Double>) -> Double {
+            let scale = b.elements.map(abs).max() ?? 0
+            return zip(a.elements, b.elements).map { abs($0 - $1) }.max().map { $0 / Swift.max(scale, .leastNormalMagnitude) } ?? 0
+        }
+        for constantData in [true, false] {
+            let (fusedTape, fused, fusedGradients) = record(fused: true, constantData: constantData)
+            let (composedTape, composed, composedGradients) = record(fused: false, constantData: constantData)
+            #expect(relativeError(fused.value, composed.value) <= 1e-13)
+            #expect(relativeError(fusedGradients[1], composedGradients[1]) <= 1e-13)
+            if !constantData { #expect(relativeError(fusedGradients[0], composedGradients[0]) <= 1e-13) }
+            withExtendedLifetime((fusedTape, composedTape)) {}
+        }
     }
 
     @Test func anomalyDetectionNamesTheFirstBadOperation() {
