@@ -160,12 +160,9 @@ extension Variable {
         return tape.makeMatrix(rows: m, columns: k) { out in
             y.withUnsafeBufferPointer { y in
                 forEachRowRun(rows: m, elements: y.count) { run in
-                    for i in run {
-                        for c in 0..<k {
-                            let start = y.baseAddress! + i * k * width + c * width
-                            out[i * k + c] = laneSum(start, width, squaring: squaring)
-                        }
-                    }
+                    VectorMath.blockSums(of: UnsafeBufferPointer(rebasing: y[(run.lowerBound * k * width)..<(run.upperBound * k * width)]),
+                                         width: width, squaring: squaring,
+                                         into: UnsafeMutableBufferPointer(rebasing: out[(run.lowerBound * k)..<(run.upperBound * k)]))
                 }
             }
         }
@@ -196,12 +193,10 @@ extension Variable {
             y.withUnsafeBufferPointer { y in
                 gValue.withUnsafeBufferPointer { g in
                     forEachRowRun(rows: m, elements: y.count) { run in
-                        for i in run {
-                            for c in 0..<k {
-                                let factor = scale * g[i * k + c], start = i * k * width + c * width
-                                for j in 0..<width { out[start + j] = factor * y[start + j] }
-                            }
-                        }
+                        let (values, blocks) = (run.lowerBound * k * width..<run.upperBound * k * width, run.lowerBound * k..<run.upperBound * k)
+                        VectorMath.scaleBlocks(of: UnsafeBufferPointer(rebasing: y[values]), width: width,
+                                               by: UnsafeBufferPointer(rebasing: g[blocks]), scale: scale,
+                                               into: UnsafeMutableBufferPointer(rebasing: out[values]))
                     }
                 }
             }
@@ -253,29 +248,4 @@ private func forEachStrictLowerEntry(blocks k: Int, size d: Int, _ body: (Int, I
             }
         }
     }
-}
-
-// Sums with eight lanes of partial sums, so that long blocks are bound by
-// memory rather than by the latency of one chain of additions; short blocks
-// take the plain loop. `squaring` is a constant at each (inlined) call.
-
-@inline(__always)
-func laneSum(_ x: UnsafePointer<Double>, _ count: Int, squaring: Bool) -> Double {
-    var total = 0.0
-    var j = 0
-    if count >= 16 {
-        var lanes = SIMD8<Double>()
-        let raw = UnsafeRawPointer(x)
-        while j + 8 <= count {
-            let v = raw.loadUnaligned(fromByteOffset: j * 8, as: SIMD8<Double>.self)
-            lanes += squaring ? v * v : v
-            j += 8
-        }
-        total = lanes.sum()
-    }
-    while j < count {
-        total += squaring ? x[j] * x[j] : x[j]
-        j += 1
-    }
-    return total
 }

@@ -74,6 +74,32 @@ public enum VectorMath {
         gauss_rows_softmax(x.baseAddress!, rows, columns, out.baseAddress!, logSumExp.baseAddress!)
     }
 
+    /// Writes the sum of each block of `width` consecutive values of `x`
+    /// (with `squaring`, the sum of their squares) into `out`, one per block
+    /// (blocks = `out.count`): the sums over runs of `width` columns of a
+    /// row-major matrix. Short blocks are vectorised too; sums are
+    /// reassociated.
+    @inlinable
+    public static func blockSums(of x: UnsafeBufferPointer<Double>, width: Int, squaring: Bool = false,
+                                 into out: UnsafeMutableBufferPointer<Double>) {
+        precondition(width > 0 && x.count == out.count * width, "blockSums: \(x.count) values in \(out.count) blocks of \(width)")
+        guard out.count > 0 else { return }
+        gauss_block_sums(-1, x.baseAddress!, out.count, width, squaring ? 1 : 0, out.baseAddress!)
+    }
+
+    /// Writes `scale · factors[b] · x[b·width + j]` into `out[b·width + j]`
+    /// for each block `b` of `width` consecutive values (blocks =
+    /// `factors.count`): each run of `width` columns of a row-major matrix
+    /// scaled by a factor of its own. `out` must not overlap `x`.
+    @inlinable
+    public static func scaleBlocks(of x: UnsafeBufferPointer<Double>, width: Int, by factors: UnsafeBufferPointer<Double>,
+                                   scale: Double = 1, into out: UnsafeMutableBufferPointer<Double>) {
+        precondition(width > 0 && x.count == factors.count * width && out.count >= x.count,
+                     "scaleBlocks: \(x.count) values in \(factors.count) blocks of \(width), room for \(out.count)")
+        guard factors.count > 0 else { return }
+        gauss_scale_blocks(-1, x.baseAddress!, factors.count, width, factors.baseAddress!, scale, out.baseAddress!)
+    }
+
     /// The instruction set the kernels use on this processor: `"avx512"`,
     /// `"avx2"` or `"baseline"`.
     public static var instructionSet: String { String(cString: gauss_vector_isa()) }
@@ -93,6 +119,24 @@ extension VectorMath {
             }
             return allCases.filter { $0.rawValue <= widest.rawValue }
         }
+    }
+
+    /// ``blockSums(of:width:squaring:into:)`` with a chosen instruction set;
+    /// false when this processor lacks it: for tests of every variant.
+    package static func blockSums(of x: UnsafeBufferPointer<Double>, width: Int, squaring: Bool,
+                                  into out: UnsafeMutableBufferPointer<Double>, using set: InstructionSet) -> Bool {
+        precondition(width > 0 && x.count == out.count * width)
+        guard out.count > 0 else { return true }
+        return gauss_block_sums(set.rawValue, x.baseAddress!, out.count, width, squaring ? 1 : 0, out.baseAddress!) == 0
+    }
+
+    /// ``scaleBlocks(of:width:by:scale:into:)`` with a chosen instruction
+    /// set; false when this processor lacks it: for tests of every variant.
+    package static func scaleBlocks(of x: UnsafeBufferPointer<Double>, width: Int, by factors: UnsafeBufferPointer<Double>,
+                                    scale: Double, into out: UnsafeMutableBufferPointer<Double>, using set: InstructionSet) -> Bool {
+        precondition(width > 0 && x.count == factors.count * width && out.count >= x.count)
+        guard factors.count > 0 else { return true }
+        return gauss_scale_blocks(set.rawValue, x.baseAddress!, factors.count, width, factors.baseAddress!, scale, out.baseAddress!) == 0
     }
 
     /// ``exponentials(of:minus:into:)`` with a chosen instruction set, or

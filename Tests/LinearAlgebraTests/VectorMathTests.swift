@@ -83,6 +83,44 @@ import Testing
         #expect(abs(finiteSum! - expected) <= 1e-13 * expected)
     }
 
+    /// Block sums and scaled blocks on every instruction set, against plain
+    /// loops: widths with and without a remainder after eight lanes, and
+    /// block counts that leave blocks over after groups of eight. Buffers
+    /// are exactly their size, so a read past the end shows under ASan.
+    @Test(arguments: VectorMath.InstructionSet.supported)
+    func blockSumsAndScaledBlocksMatchPlainLoops(set: VectorMath.InstructionSet) {
+        var rng = Xoshiro256StarStar(seed: 77)
+        for width in [1, 2, 3, 7, 8, 9, 10, 17, 20, 64] {
+            for blocks in [1, 7, 8, 9, 23, 64] {
+                let x = (0..<(blocks * width)).map { _ in 4 * rng.nextUniform(Double.self) - 2 }
+                let factors = (0..<blocks).map { _ in rng.nextUniform(Double.self) - 0.5 }
+                for squaring in [false, true] {
+                    var sums = [Double](repeating: .nan, count: blocks)
+                    let ran = x.withUnsafeBufferPointer { x in
+                        sums.withUnsafeMutableBufferPointer { VectorMath.blockSums(of: x, width: width, squaring: squaring, into: $0, using: set) }
+                    }
+                    #expect(ran)
+                    for b in 0..<blocks {
+                        let block = x[(b * width)..<((b + 1) * width)]
+                        let plain = block.reduce(0) { $0 + (squaring ? $1 * $1 : $1) }
+                        let magnitude = block.reduce(0) { $0 + (squaring ? $1 * $1 : abs($1)) }
+                        #expect(abs(sums[b] - plain) <= 4 * Double(width) * .ulpOfOne * magnitude,
+                                "\(set) width \(width), \(blocks) blocks, block \(b): \(sums[b]) against \(plain)")
+                    }
+                }
+                var scaled = [Double](repeating: .nan, count: blocks * width)
+                let ran = x.withUnsafeBufferPointer { x in
+                    factors.withUnsafeBufferPointer { f in
+                        scaled.withUnsafeMutableBufferPointer { VectorMath.scaleBlocks(of: x, width: width, by: f, scale: 1.5, into: $0, using: set) }
+                    }
+                }
+                #expect(ran)
+                let mismatches = (0..<(blocks * width)).filter { scaled[$0] != (1.5 * factors[$0 / width]) * x[$0] }
+                #expect(mismatches.isEmpty, "\(set) width \(width), \(blocks) blocks: \(mismatches.count) scaled values differ")
+            }
+        }
+    }
+
     @Test func exponentialsInPlaceAndEmpty() {
         var values = [0.0, 1, -1, 2]
         let sum = values.withUnsafeMutableBufferPointer { buffer in

@@ -153,6 +153,16 @@ long gauss_scaled_rows_f64(int isa, const double *features, long rows, long f, l
 long gauss_scaled_rows_f32(int isa, const float *features, long rows, long f, long d, const float *scales,
                            const float *shift, float *out);
 
+/// out[b] = Σⱼ y[b·width + j] (squaring: Σⱼ y[b·width + j]²) for each of
+/// `blocks` consecutive blocks of `width` values: the sums over runs of
+/// columns of the tape's block rules. Sums reassociated.
+long gauss_block_sums(int isa, const double *y, long blocks, long width, int squaring, double *out);
+
+/// out[b·width + j] = scale·factors[b]·y[b·width + j] for each of `blocks`
+/// consecutive blocks of `width` values.
+long gauss_scale_blocks(int isa, const double *y, long blocks, long width, const double *factors, double scale,
+                        double *out);
+
 /// One sweep of plane rotations over every pair of columns i < j of the
 /// orientation an EVE or VVE model shares: `m` holds the K symmetric d × d
 /// matrices Mₖ = Dᵀ·Sₖ·D interleaved (entry (l, i) of component c at
