@@ -1,3 +1,4 @@
+import CVectorMath
 import RealModule
 import LinearAlgebra
 
@@ -48,7 +49,7 @@ final class Agglomeration {
     /// For slot j, the slot i < j of least cost (the highest on ties), and that cost.
     @exclusivity(unchecked) var partner: [Int]
     @exclusivity(unchecked) var partnerCost: [Double]
-    /// Scratch for one union's triangle and one row being rotated in.
+    /// Scratch for one union's triangle and the rows being rotated into it.
     @exclusivity(unchecked) var scratch: [Double]
     @exclusivity(unchecked) var incoming: [Double]
     /// The rows being rotated into one triangle at once, as d rows of columns.
@@ -72,7 +73,7 @@ final class Agglomeration {
         partner = Array(repeating: -1, count: m)
         partnerCost = Array(repeating: .infinity, count: m)
         scratch = Array(repeating: 0, count: d * d)
-        incoming = Array(repeating: 0, count: d)
+        incoming = Array(repeating: 0, count: (d + 1) * d)
     }
 
     /// Slots i < j in the packed order (0,1), (0,2), (1,2), (0,3), …
@@ -265,31 +266,18 @@ final class Agglomeration {
     /// at the end, so log det adds Σ log pₜ² − log δ. Returns each
     /// column's final δ (what remains of a row is √δ·ṽ).
     static func rotateWithoutSquareRoots(_ v: UnsafeMutableBufferPointer<Double>, width: Int, into r: [Double], rows: Int,
-                                         dimension d: Int, logDeterminants: inout [Double]) -> [Double] {
+                                         dimension d: Int, logDeterminants: inout [Double],
+                                         using set: VectorMath.InstructionSet? = nil) -> [Double] {
+        precondition(v.count >= d * width && r.count >= Swift.min(rows, d) * d && logDeterminants.count >= width)
         var scales = [Double](repeating: 1, count: width), ratios = [Double](repeating: 0, count: width)
         var logPivots = 0.0
-        r.withUnsafeBufferPointer { r in
-            scales.withUnsafeMutableBufferPointer { scales in
-                ratios.withUnsafeMutableBufferPointer { ratios in
-                    for t in 0..<Swift.min(rows, d) {
-                        let pivot = r[t * d + t]
-                        logPivots += 2 * Double.log(Swift.abs(pivot))
-                        let inverse = 1 / pivot
-                        let row = v.baseAddress! + t * width
-                        for c in 0..<width {
-                            let ratio = row[c] * inverse
-                            ratios[c] = ratio
-                            scales[c] /= 1 + scales[c] * ratio * ratio
-                        }
-                        for e in (t + 1)..<Swift.max(d, t + 1) {
-                            let x = r[t * d + e]
-                            let target = v.baseAddress! + e * width
-                            for c in 0..<width { target[c] -= ratios[c] * x }
-                        }
-                    }
-                }
-            }
+        for t in 0..<Swift.min(rows, d) { logPivots += 2 * Double.log(Swift.abs(r[t * d + t])) }
+        guard width > 0 else { return scales }
+        let result = r.withUnsafeBufferPointer { r in
+            gauss_givens_rotate_columns(set?.rawValue ?? -1, v.baseAddress!, width, r.baseAddress!, rows, d,
+                                        &scales, &ratios)
         }
+        precondition(result == 0, "rotateWithoutSquareRoots: the processor lacks \(String(describing: set))")
         for c in 0..<width { logDeterminants[c] = logPivots - Double.log(scales[c]) }
         return scales
     }
@@ -362,15 +350,15 @@ final class Agglomeration {
         let (base, other) = factors[i].count >= factors[j].count ? (i, j) : (j, i)
         var rows = factors[base].count / d
         let baseFactor = factors[base], otherFactor = factors[other]
+        let otherRows = otherFactor.count / d
         scratch.withUnsafeMutableBufferPointer { triangle in
-            incoming.withUnsafeMutableBufferPointer { row in
+            incoming.withUnsafeMutableBufferPointer { incoming in
                 for e in baseFactor.indices { triangle[e] = baseFactor[e] }
-                for r in 0..<(otherFactor.count / d) {
-                    for k in 0..<d { row[k] = otherFactor[r * d + k] }
-                    Self.rotateIn(row, into: triangle, rows: &rows, dimension: d)
+                for e in otherFactor.indices { incoming[e] = otherFactor[e] }
+                means.withUnsafeBufferPointer { means in
+                    for k in 0..<d { incoming[otherRows * d + k] = weight * (means[i * d + k] - means[j * d + k]) }
                 }
-                for k in 0..<d { row[k] = weight * (means[i * d + k] - means[j * d + k]) }
-                Self.rotateIn(row, into: triangle, rows: &rows, dimension: d)
+                Self.rotateIn(incoming, count: otherRows + 1, into: triangle, rows: &rows, dimension: d)
             }
         }
         // log det(W) from the diagonal; a zero pivot means det = 0.
@@ -382,26 +370,17 @@ final class Agglomeration {
         return (trace, term(rows: n, trace: trace, logDeterminant: logDeterminant), rows)
     }
 
-    /// Rotates `incoming` into `triangle`, which has `rows` rows: it becomes
-    /// row `rows` when there is room, and is absorbed otherwise.
-    static func rotateIn(_ incoming: UnsafeMutableBufferPointer<Double>, into triangle: UnsafeMutableBufferPointer<Double>,
-                         rows: inout Int, dimension d: Int) {
-        for r in 0..<Swift.min(rows, d) {
-            let a = triangle[r * d + r], b = incoming[r]
-            guard b != 0 else { continue }
-            let radius = (a * a + b * b).squareRoot()
-            let (c, s) = (a / radius, b / radius)
-            triangle[r * d + r] = radius
-            incoming[r] = 0
-            for k in (r + 1)..<Swift.max(d, r + 1) {
-                let (x, y) = (triangle[r * d + k], incoming[k])
-                triangle[r * d + k] = c * x + s * y
-                incoming[k] = c * y - s * x
-            }
-        }
-        if rows < d {
-            for k in rows..<d { triangle[rows * d + k] = incoming[k] }
-            rows += 1
-        }
+    /// Rotates the first `count` rows of `incoming` (d values each), in
+    /// order, into `triangle`, which has `rows` rows: each becomes row `rows`
+    /// when there is room, and is absorbed otherwise. A vectorised C kernel
+    /// that gives every instruction set the bits of one row at a time.
+    static func rotateIn(_ incoming: UnsafeMutableBufferPointer<Double>, count: Int,
+                         into triangle: UnsafeMutableBufferPointer<Double>, rows: inout Int, dimension d: Int,
+                         using set: VectorMath.InstructionSet? = nil) {
+        precondition(incoming.count >= count * d && triangle.count >= d * d && rows <= d)
+        let result = gauss_givens_rotate_rows_in(set?.rawValue ?? -1, incoming.baseAddress!, count, triangle.baseAddress!,
+                                                 rows, d)
+        precondition(result >= 0, "rotateIn: the processor lacks \(String(describing: set))")
+        rows = result
     }
 }

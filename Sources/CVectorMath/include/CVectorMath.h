@@ -174,4 +174,25 @@ long gauss_scale_blocks(int isa, const double *y, long blocks, long width, const
 /// the processor lacks `isa` (−1 widest, 0 baseline, 1 AVX2, 2 AVX-512).
 double gauss_orientation_sweep(int isa, double *m, double *axes, const double *precisions, long d, long k);
 
+/// Rotates the `count` rows of `incoming` (row-major, d values each), in
+/// order, into the upper-triangular factor `triangle` (row-major, d per
+/// row, `rows` rows so far) by Givens rotations: each row's leading entries
+/// are zeroed against the pivots, and while the factor has fewer than d
+/// rows what is left of the row becomes its next row. The rows are left
+/// holding what the rotations left of them. Returns the factor's new row
+/// count, or −1, changing nothing, when the processor lacks `isa` (−1
+/// widest, 0 baseline, 1 AVX2, 2 AVX-512). Every instruction set gives the
+/// same bits, which are those of rotating the rows one at a time.
+long gauss_givens_rotate_rows_in(int isa, double *incoming, long count, double *triangle, long rows, long d);
+
+/// Rotates each of the `width` columns of v (d rows of `width` values)
+/// against the factor r (`rows` nonzero pivots, row-major, d per row)
+/// without square roots, Gentleman's way, r unchanged: for each pivot t,
+/// ratios[c] = v[t][c]/r[t][t], scales[c] /= 1 + scales[c]·ratio², and
+/// v[e][c] −= ratio·r[t][e] for e > t. `scales` holds each column's
+/// starting δ (1 for a plain row). Returns 0, or −1 when the processor
+/// lacks `isa`. Every instruction set gives the same bits.
+int gauss_givens_rotate_columns(int isa, double *v, long width, const double *r, long rows, long d, double *scales,
+                                double *ratios);
+
 #endif
