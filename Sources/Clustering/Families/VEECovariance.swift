@@ -14,23 +14,90 @@ enum VEECovariance: ConstrainedCovarianceFamily {
         sharedOrientationKernel(parameters, centeredMeans: centeredMeans, as: type)
     }
 
+    /// Each step works on flat d × d arrays with its own Cholesky factor
+    /// and inverse of the pooled matrix P: λₖ = |P|^(1/d)·tr(P⁻¹·Sₖ)/d. A
+    /// step is a few hundred flops at small d, where allocating matrices and
+    /// calling LAPACK per step cost ten times the arithmetic (the fixed
+    /// point takes tens of steps per M-step).
     static func constrain(_ estimates: [Matrix<Double>], counts n: [Double], previous: [Matrix<Double>]?) -> [Matrix<Double>] {
-        let k = estimates.count, d = estimates[0].rows
+        let k = estimates.count, d = estimates[0].rows, size = d * d
         var lambda = estimates.map(volume)
-        var shared = Matrix<Double>.identity(d)
+        var scatter = [Double](repeating: 0, count: k * size)
+        for c in 0..<k {
+            estimates[c].withUnsafeBufferPointer { e in
+                for i in 0..<size { scatter[c * size + i] = e[i] }
+            }
+        }
+        var pooled = [Double](repeating: 0, count: size)
+        var inverse = [Double](repeating: 0, count: size), factor = [Double](repeating: 0, count: size)
+        var next = [Double](repeating: 0, count: k)
+        var scale = Double.nan
         iterateToFixedPoint {
-            var pooled = Matrix<Double>(rows: d, columns: d)
-            for c in 0..<k { pooled = pooled + (n[c] / lambda[c]) * estimates[c] }
-            let v = volume(of: pooled)
-            shared = (1 / v) * pooled
-            guard let factor = try? Cholesky(shared) else {
+            for i in 0..<size { pooled[i] = 0 }
+            for c in 0..<k {
+                let weight = n[c] / lambda[c]
+                for i in 0..<size { pooled[i] += weight * scatter[c * size + i] }
+            }
+            guard let logDeterminant = symmetricInverse(of: pooled, dimension: d, factor: &factor, into: &inverse) else {
                 lambda = [Double](repeating: .nan, count: k)
                 return 0
             }
-            let next = estimates.map { s in factor.solve(s).diagonal.reduce(0, +) / Double(d) }
-            defer { lambda = next }
+            // C = P/|P|^(1/d), so tr(Sₖ·C⁻¹) = |P|^(1/d)·tr(Sₖ·P⁻¹).
+            scale = Double.exp(logDeterminant / Double(d))
+            for c in 0..<k {
+                var trace = 0.0
+                for i in 0..<size { trace += inverse[i] * scatter[c * size + i] }
+                next[c] = scale * trace / Double(d)
+            }
+            defer { swap(&lambda, &next) }
             return relativeChange(lambda, next)
         }
+        let shared = Matrix<Double>(rows: d, columns: d) { i, j in pooled[i * d + j] / scale }
         return lambda.map { $0 * shared }
     }
+}
+
+/// The inverse of the symmetric positive definite d × d matrix `a`
+/// (row-major, both triangles) into `inverse`, both triangles, by its
+/// Cholesky factor L (left in `factor`'s lower triangle): A⁻¹ = L⁻ᵀ·L⁻¹.
+/// Returns log |A|, or nil when A is not positive definite. For the small
+/// matrices of the iterative M-steps, where LAPACK's call costs more than
+/// the arithmetic.
+func symmetricInverse(of a: [Double], dimension d: Int, factor l: inout [Double], into inverse: inout [Double]) -> Double? {
+    var logDeterminant = 0.0
+    for j in 0..<d {
+        var pivot = a[j * d + j]
+        for p in 0..<j { pivot -= l[j * d + p] * l[j * d + p] }
+        guard pivot > 0, pivot.isFinite else { return nil }
+        let root = pivot.squareRoot()
+        l[j * d + j] = root
+        logDeterminant += Double.log(pivot)
+        for i in (j + 1)..<Swift.max(d, j + 1) {
+            var value = a[i * d + j]
+            for p in 0..<j { value -= l[i * d + p] * l[j * d + p] }
+            l[i * d + j] = value / root
+        }
+    }
+    // L⁻¹ into the lower triangle of `inverse`, column by column.
+    for j in 0..<d {
+        inverse[j * d + j] = 1 / l[j * d + j]
+        for i in (j + 1)..<Swift.max(d, j + 1) {
+            var value = 0.0
+            for p in j..<i { value += l[i * d + p] * inverse[p * d + j] }
+            inverse[i * d + j] = -value / l[i * d + i]
+        }
+    }
+    // (L⁻¹)ᵀ·L⁻¹, from the top row down: entry (i, j), j ≤ i, reads rows
+    // p ≥ i of L⁻¹, which the rows above have not overwritten yet.
+    for i in 0..<d {
+        for j in 0...i {
+            var value = 0.0
+            for p in i..<d { value += inverse[p * d + i] * inverse[p * d + j] }
+            inverse[j * d + i] = value
+        }
+    }
+    for i in 0..<d {
+        for j in 0..<i { inverse[i * d + j] = inverse[j * d + i] }
+    }
+    return logDeterminant
 }

@@ -1,0 +1,81 @@
+import Foundation
+import LinearAlgebra
+import Testing
+@testable import Clustering
+
+/// The iterative M-steps' small-matrix arithmetic against LAPACK and against
+/// the plain matrix form of the same fixed point.
+@Suite struct IterativeMStepTests {
+    static func randomSPD(_ d: Int, using random: inout Xoshiro256StarStar) -> Matrix<Double> {
+        let b = Matrix<Double>(rows: d, columns: d + 2) { _, _ in Double.random(in: -1...1, using: &random) }
+        var a = b.matmul(b.transposed())
+        for i in 0..<d { a[i, i] += 0.1 }
+        a.symmetrize(from: .lower)
+        return a
+    }
+
+    static func flat(_ m: Matrix<Double>) -> [Double] {
+        (0..<m.rows).flatMap { i in (0..<m.columns).map { m[i, $0] } }
+    }
+
+    @Test(arguments: [1, 2, 3, 7, 16])
+    func symmetricInverseMatchesLAPACKs(dimension d: Int) throws {
+        var random = Xoshiro256StarStar(seed: UInt64(d))
+        let a = Self.randomSPD(d, using: &random)
+        var factor = [Double](repeating: .nan, count: d * d), inverse = [Double](repeating: .nan, count: d * d)
+        let logDeterminant = try #require(symmetricInverse(of: Self.flat(a), dimension: d, factor: &factor, into: &inverse))
+        let cholesky = try Cholesky(a)
+        #expect(abs(logDeterminant - cholesky.logDeterminant) <= 1e-12 * Swift.max(1, abs(cholesky.logDeterminant)))
+        let expected = cholesky.inverse()
+        let scale = Self.flat(expected).map(abs).max()!
+        for i in 0..<d {
+            for j in 0..<d {
+                #expect(abs(inverse[i * d + j] - expected[i, j]) <= 1e-11 * scale, "(\(i), \(j)) at d = \(d)")
+            }
+        }
+    }
+
+    @Test func symmetricInverseRefusesWhatIsNotPositiveDefinite() {
+        var factor = [Double](repeating: 0, count: 4), inverse = [Double](repeating: 0, count: 4)
+        #expect(symmetricInverse(of: [1, 2, 2, 1], dimension: 2, factor: &factor, into: &inverse) == nil)
+        #expect(symmetricInverse(of: [1, 0, 0, 0], dimension: 2, factor: &factor, into: &inverse) == nil)
+        #expect(symmetricInverse(of: [.nan, 0, 0, 1], dimension: 2, factor: &factor, into: &inverse) == nil)
+        #expect(symmetricInverse(of: [.infinity, 0, 0, 1], dimension: 2, factor: &factor, into: &inverse) == nil)
+    }
+
+    /// VEE's M-step in plain matrix form: C = P/|P|^(1/d) with
+    /// P = Σₖ nₖ·Sₖ/λₖ, λₖ = tr(C⁻¹·Sₖ)/d, to the fixed point.
+    static func referenceVEE(_ s: [Matrix<Double>], counts n: [Double]) throws -> [Matrix<Double>] {
+        let d = s[0].rows
+        var lambda = try s.map { try Cholesky($0) }.map { Foundation.exp($0.logDeterminant / Double(d)) }
+        var shared = Matrix<Double>.identity(d)
+        for _ in 0..<10_000 {
+            var pooled = Matrix<Double>(rows: d, columns: d)
+            for c in s.indices { pooled = pooled + (n[c] / lambda[c]) * s[c] }
+            shared = (1 / Foundation.exp(try Cholesky(pooled).logDeterminant / Double(d))) * pooled
+            let factor = try Cholesky(shared)
+            let next = s.map { factor.solve($0).diagonal.reduce(0, +) / Double(d) }
+            let change = zip(lambda, next).map { abs($0 - $1) / abs($1) }.max()!
+            lambda = next
+            if change <= 1e-14 { break }
+        }
+        return lambda.map { $0 * shared }
+    }
+
+    @Test(arguments: [(1, 1), (3, 2), (4, 5), (8, 3)])
+    func veeFixedPointEqualsThePlainMatrixForm(dimension d: Int, components k: Int) throws {
+        var random = Xoshiro256StarStar(seed: UInt64(100 * d + k))
+        let s = (0..<k).map { _ in Self.randomSPD(d, using: &random) }
+        let n = (0..<k).map { _ in Double.random(in: 5...50, using: &random) }
+        let expected = try Self.referenceVEE(s, counts: n)
+        let constrained = VEECovariance.constrain(s, counts: n, previous: nil)
+        for c in 0..<k {
+            let scale = Self.flat(expected[c]).map(abs).max()!
+            for i in 0..<d {
+                for j in 0..<d {
+                    #expect(abs(constrained[c][i, j] - expected[c][i, j]) <= 1e-10 * scale, "component \(c) (\(i), \(j))")
+                }
+            }
+        }
+    }
+}
