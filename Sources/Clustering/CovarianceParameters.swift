@@ -149,7 +149,20 @@ extension CovarianceParameters {
     }
 
     /// U = L⁻ᵀ for covariance = L·Lᵀ, so that U·Uᵀ = covariance⁻¹.
+    /// Small matrices (every M-step factorises K of them) go through
+    /// ``SmallCholesky``'s loops, larger ones through LAPACK.
     static func upperPrecisionFactor(ofCovariance covariance: Matrix<Double>, component: Int) throws(ComponentIndex) -> Matrix<Double> {
+        let d = covariance.rows
+        if d <= SmallCholesky.largestDimension {
+            var lower = [Double](repeating: 0, count: d * d), inverse = lower
+            let logDeterminant = covariance.withUnsafeBufferPointer { a in
+                lower.withUnsafeMutableBufferPointer { l in
+                    inverse.withUnsafeMutableBufferPointer { SmallCholesky.factorAndInvert(a, dimension: d, factor: l, inverseFactor: $0) }
+                }
+            }
+            guard logDeterminant != nil else { throw ComponentIndex(value: component) }
+            return Matrix(rows: d, columns: d) { i, j in i <= j ? inverse[j * d + i] : 0 }
+        }
         var factor = covariance
         do {
             try LAPACK.potrf(&factor, triangle: .lower)

@@ -3,8 +3,8 @@ import LinearAlgebra
 import Testing
 @testable import Clustering
 
-/// The iterative M-steps' small-matrix arithmetic against LAPACK and against
-/// the plain matrix form of the same fixed point.
+/// The iterative M-steps against the plain matrix form of the same fixed
+/// point.
 @Suite struct IterativeMStepTests {
     static func randomSPD(_ d: Int, using random: inout Xoshiro256StarStar) -> Matrix<Double> {
         let b = Matrix<Double>(rows: d, columns: d + 2) { _, _ in Double.random(in: -1...1, using: &random) }
@@ -16,31 +16,6 @@ import Testing
 
     static func flat(_ m: Matrix<Double>) -> [Double] {
         (0..<m.rows).flatMap { i in (0..<m.columns).map { m[i, $0] } }
-    }
-
-    @Test(arguments: [1, 2, 3, 7, 16])
-    func symmetricInverseMatchesLAPACKs(dimension d: Int) throws {
-        var random = Xoshiro256StarStar(seed: UInt64(d))
-        let a = Self.randomSPD(d, using: &random)
-        var factor = [Double](repeating: .nan, count: d * d), inverse = [Double](repeating: .nan, count: d * d)
-        let logDeterminant = try #require(symmetricInverse(of: Self.flat(a), dimension: d, factor: &factor, into: &inverse))
-        let cholesky = try Cholesky(a)
-        #expect(abs(logDeterminant - cholesky.logDeterminant) <= 1e-12 * Swift.max(1, abs(cholesky.logDeterminant)))
-        let expected = cholesky.inverse()
-        let scale = Self.flat(expected).map(abs).max()!
-        for i in 0..<d {
-            for j in 0..<d {
-                #expect(abs(inverse[i * d + j] - expected[i, j]) <= 1e-11 * scale, "(\(i), \(j)) at d = \(d)")
-            }
-        }
-    }
-
-    @Test func symmetricInverseRefusesWhatIsNotPositiveDefinite() {
-        var factor = [Double](repeating: 0, count: 4), inverse = [Double](repeating: 0, count: 4)
-        #expect(symmetricInverse(of: [1, 2, 2, 1], dimension: 2, factor: &factor, into: &inverse) == nil)
-        #expect(symmetricInverse(of: [1, 0, 0, 0], dimension: 2, factor: &factor, into: &inverse) == nil)
-        #expect(symmetricInverse(of: [.nan, 0, 0, 1], dimension: 2, factor: &factor, into: &inverse) == nil)
-        #expect(symmetricInverse(of: [.infinity, 0, 0, 1], dimension: 2, factor: &factor, into: &inverse) == nil)
     }
 
     /// VEE's M-step in plain matrix form: C = P/|P|^(1/d) with

@@ -14,8 +14,8 @@ enum VEECovariance: ConstrainedCovarianceFamily {
         sharedOrientationKernel(parameters, centeredMeans: centeredMeans, as: type)
     }
 
-    /// Each step works on flat d × d arrays with its own Cholesky factor
-    /// and inverse of the pooled matrix P: λₖ = |P|^(1/d)·tr(P⁻¹·Sₖ)/d. A
+    /// Each step works on flat d × d arrays with a plain-loop Cholesky
+    /// inverse of the pooled matrix P: λₖ = |P|^(1/d)·tr(P⁻¹·Sₖ)/d. A
     /// step is a few hundred flops at small d, where allocating matrices and
     /// calling LAPACK per step cost ten times the arithmetic (the fixed
     /// point takes tens of steps per M-step).
@@ -38,7 +38,12 @@ enum VEECovariance: ConstrainedCovarianceFamily {
                 let weight = n[c] / lambda[c]
                 for i in 0..<size { pooled[i] += weight * scatter[c * size + i] }
             }
-            guard let logDeterminant = symmetricInverse(of: pooled, dimension: d, factor: &factor, into: &inverse) else {
+            let logDeterminant = pooled.withUnsafeBufferPointer { a in
+                factor.withUnsafeMutableBufferPointer { l in
+                    inverse.withUnsafeMutableBufferPointer { SmallCholesky.inverse(of: a, dimension: d, factor: l, into: $0) }
+                }
+            }
+            guard let logDeterminant else {
                 lambda = [Double](repeating: .nan, count: k)
                 return 0
             }
@@ -55,49 +60,4 @@ enum VEECovariance: ConstrainedCovarianceFamily {
         let shared = Matrix<Double>(rows: d, columns: d) { i, j in pooled[i * d + j] / scale }
         return lambda.map { $0 * shared }
     }
-}
-
-/// The inverse of the symmetric positive definite d × d matrix `a`
-/// (row-major, both triangles) into `inverse`, both triangles, by its
-/// Cholesky factor L (left in `factor`'s lower triangle): A⁻¹ = L⁻ᵀ·L⁻¹.
-/// Returns log |A|, or nil when A is not positive definite. For the small
-/// matrices of the iterative M-steps, where LAPACK's call costs more than
-/// the arithmetic.
-func symmetricInverse(of a: [Double], dimension d: Int, factor l: inout [Double], into inverse: inout [Double]) -> Double? {
-    var logDeterminant = 0.0
-    for j in 0..<d {
-        var pivot = a[j * d + j]
-        for p in 0..<j { pivot -= l[j * d + p] * l[j * d + p] }
-        guard pivot > 0, pivot.isFinite else { return nil }
-        let root = pivot.squareRoot()
-        l[j * d + j] = root
-        logDeterminant += Double.log(pivot)
-        for i in (j + 1)..<Swift.max(d, j + 1) {
-            var value = a[i * d + j]
-            for p in 0..<j { value -= l[i * d + p] * l[j * d + p] }
-            l[i * d + j] = value / root
-        }
-    }
-    // L⁻¹ into the lower triangle of `inverse`, column by column.
-    for j in 0..<d {
-        inverse[j * d + j] = 1 / l[j * d + j]
-        for i in (j + 1)..<Swift.max(d, j + 1) {
-            var value = 0.0
-            for p in j..<i { value += l[i * d + p] * inverse[p * d + j] }
-            inverse[i * d + j] = -value / l[i * d + i]
-        }
-    }
-    // (L⁻¹)ᵀ·L⁻¹, from the top row down: entry (i, j), j ≤ i, reads rows
-    // p ≥ i of L⁻¹, which the rows above have not overwritten yet.
-    for i in 0..<d {
-        for j in 0...i {
-            var value = 0.0
-            for p in i..<d { value += inverse[p * d + i] * inverse[p * d + j] }
-            inverse[j * d + i] = value
-        }
-    }
-    for i in 0..<d {
-        for j in 0..<i { inverse[i * d + j] = inverse[j * d + i] }
-    }
-    return logDeterminant
 }
