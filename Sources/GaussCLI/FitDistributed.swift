@@ -155,7 +155,8 @@ final class TimedCommunicator<Base: Communicator>: Communicator {
 /// --distributed`), with OpenBLAS given this process's share of the cores
 /// unless told otherwise. A ``DistributedFailure`` is reported once, by the
 /// process it names, and ends every process with status 1; any other
-/// failure (after the collective work, only process 0 works) ends the job.
+/// failure (after the collective work, only process 0 works) ends the job
+/// with `MPI_Abort`.
 func runUnderMPI(describe: (any Error) -> String, _ body: (MPICommunicator) throws -> Void) {
     let communicator = MPICommunicator()
     let environment = ProcessInfo.processInfo.environment
@@ -169,10 +170,11 @@ func runUnderMPI(describe: (any Error) -> String, _ body: (MPICommunicator) thro
         if failure.isReporter(rank: communicator.rank) {
             let process = communicator.size > 1 ? "process \(communicator.rank) of \(communicator.size): " : ""
             standardError("gauss: \(process)\(describe(failure.localError!))")
-            // Ends every process; the others may be waiting in a collective operation.
-            communicator.abort(status: 1)
         }
-        // Another process reports and aborts the job; wait for it here.
+        // Every process learnt of the failure in the same collective step,
+        // so all of them end here, normally, with status 1. (MPI_Abort
+        // would do it too, but Open MPI 4.1's mpirun can hang after an
+        // abort, in its PMIx finalisation, on a loaded machine.)
         communicator.finalize()
         Foundation.exit(1)
     } catch {
