@@ -45,7 +45,7 @@ struct SharedOrientationKernel<Scalar: BLASScalar>: LogDensityKernel {
             guard trace > 0, trace.isFinite else { return nil }
             pooled = pooled + ((1 + Double(c) * 0.618_033_988_7) / trace) * p
         }
-        guard let eigen = try? SymmetricEigendecomposition(pooled) else { return nil }
+        guard let eigen = ascendingEigensystem(pooled) else { return nil }
         let orientation = eigen.vectors
         var diagonals = Matrix<Double>(rows: k, columns: d)
         var logDeterminants = [Double](repeating: 0, count: k)

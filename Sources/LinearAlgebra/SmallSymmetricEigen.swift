@@ -84,4 +84,21 @@ package enum SmallSymmetricEigen {
         }
         return true
     }
+
+    /// ``decompose(_:dimension:values:vectors:scratch:)`` of a matrix: the
+    /// eigenvalues ascending and the eigenvectors as columns, or nil.
+    package static func decompose(_ a: Matrix<Double>) -> (values: [Double], vectors: Matrix<Double>)? {
+        precondition(a.isSquare, "SmallSymmetricEigen: the matrix must be square, got \(a.rows)×\(a.columns)")
+        let d = a.rows
+        var values = [Double](repeating: 0, count: d), vectors = Matrix<Double>(rows: d, columns: d)
+        var scratch = [Double](repeating: 0, count: d * d)
+        let decomposed = a.withUnsafeBufferPointer { a in
+            values.withUnsafeMutableBufferPointer { w in
+                vectors.withUnsafeMutableBufferPointer { v in
+                    scratch.withUnsafeMutableBufferPointer { decompose(a, dimension: d, values: w, vectors: v, scratch: $0) }
+                }
+            }
+        }
+        return decomposed ? (values, vectors) : nil
+    }
 }

@@ -118,28 +118,23 @@ func relativeChange(_ old: [Double], _ new: [Double]) -> Double {
 
 /// Eigenvalues (descending, mclust's order) and eigenvectors (columns, in
 /// the same order) of each symmetric matrix; NaN values when one fails.
-/// Small matrices go to ``SmallSymmetricEigen``, larger ones to LAPACK.
+/// (see ``ascendingEigensystem(_:)``).
 func descendingEigensystems(_ matrices: [Matrix<Double>]) -> [(values: [Double], vectors: Matrix<Double>)] {
-    var scratch: [Double] = []
-    return matrices.map { m in
+    matrices.map { m in
         let d = m.rows
-        let failed = ([Double](repeating: .nan, count: d), Matrix<Double>(rows: d, columns: d, repeating: .nan))
-        if d <= SmallSymmetricEigen.largestDimension {
-            if scratch.count < d * d { scratch = [Double](repeating: 0, count: d * d) }
-            var values = [Double](repeating: 0, count: d), vectors = Matrix<Double>(rows: d, columns: d)
-            let decomposed = m.withUnsafeBufferPointer { a in
-                values.withUnsafeMutableBufferPointer { w in
-                    vectors.withUnsafeMutableBufferPointer { v in
-                        scratch.withUnsafeMutableBufferPointer { SmallSymmetricEigen.decompose(a, dimension: d, values: w, vectors: v, scratch: $0) }
-                    }
-                }
-            }
-            guard decomposed else { return failed }
-            return (values.reversed(), Matrix(rows: d, columns: d) { i, j in vectors[i, d - 1 - j] })
+        guard let eigen = ascendingEigensystem(m) else {
+            return ([Double](repeating: .nan, count: d), Matrix(rows: d, columns: d, repeating: .nan))
         }
-        guard let eigen = try? SymmetricEigendecomposition(m) else { return failed }
         return (eigen.values.reversed(), Matrix(rows: d, columns: d) { i, j in eigen.vectors[i, d - 1 - j] })
     }
+}
+
+/// The eigenvalues, ascending, and eigenvectors (columns) of a symmetric
+/// matrix, or nil: ``SmallSymmetricEigen`` for small ones, LAPACK above.
+func ascendingEigensystem(_ m: Matrix<Double>) -> (values: [Double], vectors: Matrix<Double>)? {
+    if m.rows <= SmallSymmetricEigen.largestDimension { return SmallSymmetricEigen.decompose(m) }
+    guard let eigen = try? SymmetricEigendecomposition(m) else { return nil }
+    return (eigen.values, eigen.vectors)
 }
 
 /// D·diag(values)·Dᵀ.
