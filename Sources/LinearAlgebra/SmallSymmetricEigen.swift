@@ -22,16 +22,19 @@ package enum SmallSymmetricEigen {
                                   values: UnsafeMutableBufferPointer<Double>, vectors v: UnsafeMutableBufferPointer<Double>,
                                   scratch m: UnsafeMutableBufferPointer<Double>) -> Bool {
         precondition(a.count >= d * d && values.count >= d && v.count >= d * d && m.count >= d * d)
-        var scale = 0.0
+        var largest = 0.0
         for i in 0..<(d * d) {
             guard a[i].isFinite else { return false }
-            m[i] = a[i]
-            scale = Swift.max(scale, Swift.abs(a[i]))
+            largest = Swift.max(largest, Swift.abs(a[i]))
         }
+        // Work on A/2ᵉ with the largest entry in [1, 2): exact, and the
+        // differences of diagonal entries cannot overflow.
+        let scale = largest > 0 ? Double(sign: .plus, exponent: largest.exponent, significand: 1) : 1
+        for i in 0..<(d * d) { m[i] = a[i] / scale }
         for i in 0..<d {
             for j in 0..<d { v[i * d + j] = i == j ? 1 : 0 }
         }
-        var converged = scale == 0 || d < 2
+        var converged = largest == 0 || d < 2
         var sweep = 0
         while !converged && sweep < 100 {
             sweep += 1
@@ -74,7 +77,7 @@ package enum SmallSymmetricEigen {
         }
         guard converged else { return false }
         // Ascending, by selection: d is small.
-        for i in 0..<d { values[i] = m[i * d + i] }
+        for i in 0..<d { values[i] = m[i * d + i] * scale }
         for i in 0..<d {
             var smallest = i
             for j in (i + 1)..<Swift.max(d, i + 1) where values[j] < values[smallest] { smallest = j }

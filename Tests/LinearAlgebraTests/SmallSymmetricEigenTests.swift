@@ -57,6 +57,27 @@ import Testing
         }
     }
 
+    @Test(arguments: [0x1p-1000, 0x1p-40, 3.0, 0x1p+1000])
+    func extremeScalesNeitherOverflowNorUnderflow(_ factor: Double) throws {
+        let d = 4
+        let a: Matrix<Double> = randomSPD(d, seed: 9)
+        let flat = (0..<d).flatMap { i in (0..<d).map { a[i, $0] * factor } }
+        let (values, _) = try #require(Self.decompose(flat, d))
+        let expected = try SymmetricEigendecomposition(a).values
+        for i in 0..<d {
+            #expect(abs(values[i] / factor - expected[i]) <= 1e-13 * expected.last!, "λ\(i) at scale \(factor)")
+        }
+    }
+
+    /// Entries near the largest double, whose diagonal difference overflows
+    /// unless the matrix is scaled first: λ = ±√(a² + b²).
+    @Test func entriesNearTheLargestDoubleStillRotate() throws {
+        let a = 0x1.8p+1023, b = 0x1p+1021
+        let (values, _) = try #require(Self.decompose([a, b, b, -a], 2))
+        let expected = a * (1 + (b / a) * (b / a)).squareRoot()
+        #expect(abs(values[0] + expected) <= 1e-15 * expected && abs(values[1] - expected) <= 1e-15 * expected, "\(values)")
+    }
+
     @Test func refusesNaNAndInfinity() {
         #expect(Self.decompose([1, .nan, .nan, 1], 2) == nil)
         #expect(Self.decompose([.infinity, 0, 0, 1], 2) == nil)
