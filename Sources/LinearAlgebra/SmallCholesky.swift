@@ -7,9 +7,12 @@ import RealModule
 /// M-step's precision factors, the fixed-point steps of mclust's models),
 /// where d is often 2 to 16: there a LAPACK call, with its argument checks
 /// and the Matrix values around it, costs several times the n³/3 flops.
-/// Above ``largestDimension`` use ``Cholesky`` and ``LAPACK``.
+/// The loops are correct at any d; they are scalar, so a single large
+/// factorisation belongs to ``Cholesky`` and ``LAPACK``.
 package enum SmallCholesky {
-    /// The largest d these loops are meant for.
+    /// The largest d at which the M-step's precision factors take these
+    /// loops rather than LAPACK. (VEE's fixed-point step takes them at any
+    /// d: there one inverse replaces K triangular solves per step.)
     package static let largestDimension = 16
 
     /// Writes L, lower triangular with A = L·Lᵀ, into the lower triangle

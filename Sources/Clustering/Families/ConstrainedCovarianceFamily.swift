@@ -117,8 +117,8 @@ func relativeChange(_ old: [Double], _ new: [Double]) -> Double {
 }
 
 /// Eigenvalues (descending, mclust's order) and eigenvectors (columns, in
-/// the same order) of each symmetric matrix; NaN values when one fails.
-/// (see ``ascendingEigensystem(_:)``).
+/// the same order) of each symmetric matrix, by ``ascendingEigensystem(_:)``;
+/// NaN values when one fails.
 func descendingEigensystems(_ matrices: [Matrix<Double>]) -> [(values: [Double], vectors: Matrix<Double>)] {
     matrices.map { m in
         let d = m.rows
