@@ -13,17 +13,11 @@
 // eight vectors reduced together, transposed, into the eight sums. Sums are
 // reassociated (eight lanes, then across them).
 
-#include <string.h>
-
 #include "CVectorMath.h"
 #include "isa.h"
+#include "lanes.h"
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
-
-typedef double v8d __attribute__((vector_size(64)));
-typedef long v8l __attribute__((vector_size(64)));
-
-#define LOAD8(p) ({ v8d v_; memcpy(&v_, (p), sizeof v_); v_; })
 
 /* The sum of block `block`'s lanes: its values from 0 ..< full eight at a
    time, then, when full < width, eight more with the lanes past the block
@@ -41,12 +35,6 @@ typedef long v8l __attribute__((vector_size(64)));
         }                                                                                                      \
         lanes_;                                                                                                \
     })
-
-/* Lane l of the result: the sum of the lanes of a_l (three rounds of
-   pairwise shuffles and adds for eight vectors, not three per vector). */
-#define PAIRS(a, b) (__builtin_shufflevector(a, b, 0, 8, 2, 10, 4, 12, 6, 14) + __builtin_shufflevector(a, b, 1, 9, 3, 11, 5, 13, 7, 15))
-#define QUADS(a, b) (__builtin_shufflevector(a, b, 0, 1, 8, 9, 4, 5, 12, 13) + __builtin_shufflevector(a, b, 2, 3, 10, 11, 6, 7, 14, 15))
-#define HALVES(a, b) (__builtin_shufflevector(a, b, 0, 1, 2, 3, 8, 9, 10, 11) + __builtin_shufflevector(a, b, 4, 5, 6, 7, 12, 13, 14, 15))
 
 ALWAYS_INLINE void block_sums_body(const double *restrict y, long blocks, long width, int squaring,
                                    double *restrict out) {

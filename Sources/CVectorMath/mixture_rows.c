@@ -13,6 +13,10 @@
 
 #include "CVectorMath.h"
 #include "isa.h"
+#include "lanes.h"
+
+typedef v8d lanes_f64;
+typedef v8f lanes_f32;
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
@@ -55,37 +59,67 @@
         }                                                                                                      \
     }                                                                                                          \
                                                                                                                \
-    ALWAYS_INLINE T squared_distance_##S(const T *restrict y, const T *restrict b, long count) {               \
-        _Pragma("clang fp reassociate(on)")                                                                    \
-        T sum = 0;                                                                                             \
-        for (long j = 0; j < count; j++) {                                                                     \
-            T v = y[j] - b[j];                                                                                 \
-            sum += v * v;                                                                                      \
+    /* The lanes of ‖y − b‖² over `count` values: eight at a time into the    \
+       lanes, the remainder (when count is not a multiple of eight) into     \
+       lane 0. */                                                            \
+    ALWAYS_INLINE lanes_##S distance_lanes_##S(const T *restrict y, const T *restrict b, long count) {         \
+        lanes_##S lanes = {0};                                                                                 \
+        long j = 0;                                                                                            \
+        for (; j + 8 <= count; j += 8) {                                                                       \
+            lanes_##S v = LOAD_LANES(lanes_##S, y + j) - LOAD_LANES(lanes_##S, b + j);                          \
+            lanes += v * v;                                                                                    \
         }                                                                                                      \
-        return sum;                                                                                            \
+        if (j < count) {                                                                                       \
+            _Pragma("clang fp reassociate(on)")                                                                \
+            T rest = 0;                                                                                        \
+            for (; j < count; j++) {                                                                           \
+                T v = y[j] - b[j];                                                                             \
+                rest += v * v;                                                                                 \
+            }                                                                                                  \
+            lanes[0] += rest;                                                                                  \
+        }                                                                                                      \
+        return lanes;                                                                                          \
     }                                                                                                          \
                                                                                                                \
+    /* Eight components of a row at a time: each component's distance in     \
+       lanes, then the eight reduced together (LANE_SUMS), so no component   \
+       pays for a reduction of its own. */                                   \
     ALWAYS_INLINE void split_projection_densities_body_##S(                                                    \
         const T *restrict leading, long leading_stride, const T *restrict trailing, long trailing_stride,      \
         long rows, long first, long members, long h, long d, const T *restrict projected_means,                \
         const double *restrict constants, long k, double *restrict out) {                                      \
         for (long i = 0; i < rows; i++) {                                                                     \
-            for (long slot = 0; slot < members; slot++) {                                                      \
-                long c = first + slot;                                                                         \
-                const T *b = projected_means + c * d;                                                          \
-                T s = squared_distance_##S(leading + i * leading_stride + slot * h, b, h)                      \
-                    + squared_distance_##S(trailing + i * trailing_stride + slot * (d - h), b + h, d - h);     \
-                out[i * k + c] = constants[c] - 0.5 * (double)s;                                               \
+            const T *row_leading = leading + i * leading_stride, *row_trailing = trailing + i * trailing_stride; \
+            for (long start = 0; start < members; start += 8) {                                                \
+                long count = members - start < 8 ? members - start : 8;                                        \
+                lanes_##S lanes[8];                                                                            \
+                for (long s = 0; s < 8; s++) {                                                                 \
+                    lanes[s] = (lanes_##S){0};                                                                 \
+                    if (s >= count) continue;                                                                  \
+                    long slot = start + s;                                                                     \
+                    const T *b = projected_means + (first + slot) * d;                                         \
+                    lanes[s] = distance_lanes_##S(row_leading + slot * h, b, h)                                \
+                        + distance_lanes_##S(row_trailing + slot * (d - h), b + h, d - h);                     \
+                }                                                                                              \
+                v8d sums = __builtin_convertvector(LANE_SUMS(lanes), v8d);                                     \
+                double *target = out + i * k + first + start;                                                  \
+                const double *constant = constants + first + start;                                            \
+                if (count == 8) {                                                                              \
+                    v8d result = LOAD8(constant) - 0.5 * sums;                                                 \
+                    memcpy(target, &result, sizeof result);                                                   \
+                } else {                                                                                       \
+                    for (long s = 0; s < count; s++) target[s] = constant[s] - 0.5 * sums[s];                  \
+                }                                                                                              \
             }                                                                                                  \
         }                                                                                                      \
     }                                                                                                          \
                                                                                                                \
     ALWAYS_INLINE long scaled_rows_body_##S(const T *restrict features, long rows, long f, long d,             \
-                                             const T *restrict scales, const T *restrict shift,                \
-                                             T *restrict out) {                                                \
+                                             const T *restrict scales, long scale_stride,                      \
+                                             const T *restrict shift, T *restrict out) {                       \
         long used = 0;                                                                                         \
         for (long i = 0; i < rows; i++) {                                                                     \
-            T s = scales ? scales[i] : 1;                                                                      \
+            T s = scales ? scales[i * scale_stride] : 1;                                                       \
             if (s == 0) continue;                                                                              \
             const T *restrict row = features + i * f;                                                          \
             T *restrict target = out + used * d;                                                               \
@@ -93,6 +127,15 @@
             used += 1;                                                                                         \
         }                                                                                                      \
         return used;                                                                                           \
+    }                                                                                                          \
+                                                                                                               \
+    ALWAYS_INLINE void square_roots_body_##S(const T *restrict x, long count, T *restrict out) {               \
+        long i = 0;                                                                                            \
+        for (; i + 8 <= count; i += 8) {                                                                       \
+            lanes_##S v = __builtin_elementwise_sqrt(LOAD_LANES(lanes_##S, x + i));                             \
+            memcpy(out + i, &v, sizeof v);                                                                     \
+        }                                                                                                      \
+        for (; i < count; i++) out[i] = __builtin_elementwise_sqrt(x[i]);                                      \
     }
 
 MIXTURE_BODIES(double, f64)
@@ -119,8 +162,12 @@ MIXTURE_BODIES(float, f32)
         return 0;                                                                                              \
     }                                                                                                          \
     attributes static long scaled_rows_##S##_##suffix(const T *features, long rows, long f, long d, const T *scales, \
-                                                      const T *shift, T *out) {                                    \
-        return scaled_rows_body_##S(features, rows, f, d, scales, shift, out);                                   \
+                                                      long scale_stride, const T *shift, T *out) {                \
+        return scaled_rows_body_##S(features, rows, f, d, scales, scale_stride, shift, out);                     \
+    }                                                                                                          \
+    attributes static long square_roots_##S##_##suffix(const T *x, long count, T *out) {                       \
+        square_roots_body_##S(x, count, out);                                                                  \
+        return 0;                                                                                              \
     }
 
 MIXTURE_VARIANTS(double, f64, avx512, GAUSS_ATTRIBUTES_avx512)
@@ -147,8 +194,11 @@ MIXTURE_VARIANTS(float, f32, baseline, GAUSS_ATTRIBUTES_baseline)
                  first, members, h, d, projected_means, constants, k, out)                                       \
     }                                                                                                          \
     long gauss_scaled_rows_##S(int isa, const T *features, long rows, long f, long d, const T *scales,           \
-                               const T *shift, T *out) {                                                         \
-        GAUSS_DISPATCH(isa, scaled_rows_##S, features, rows, f, d, scales, shift, out)                                  \
+                               long scale_stride, const T *shift, T *out) {                                      \
+        GAUSS_DISPATCH(isa, scaled_rows_##S, features, rows, f, d, scales, scale_stride, shift, out)                    \
+    }                                                                                                          \
+    long gauss_square_roots_##S(int isa, const T *x, long count, T *out) {                                     \
+        GAUSS_DISPATCH(isa, square_roots_##S, x, count, out)                                                   \
     }
 
 MIXTURE_ENTRY_POINTS(double, f64)

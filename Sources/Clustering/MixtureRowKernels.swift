@@ -134,16 +134,54 @@ enum MixtureRowKernels {
         return status != -1
     }
 
-    /// Packs `scales[i]·(features[i, 0 ..< d] − shift)` for every row whose
-    /// scale is not 0 (every row, unscaled, when `scales` is nil) into the
-    /// first rows of `out` (at least m × d), in order; returns how many.
+    /// Full-covariance log-densities with the projections kept in
+    /// registers: `out[i, c] = constants[c] − ½‖xᵢᵀUc − bc‖²` for every
+    /// row xᵢ (the first d columns of `features`) and component c, where
+    /// `factors` holds each Uc as d × dp, row-major, zero below its
+    /// diagonal and past column d, and `means` each bc as dp values, zero
+    /// past d (dp = ``paddedColumns(dimension:)``).
+    @discardableResult
+    static func triangularLogDensities(
+        features: Matrix<Double>, dimension d: Int, factors: [Double], means: [Double], constants: [Double],
+        into out: inout Matrix<Double>, using set: InstructionSet? = nil
+    ) -> Bool {
+        let m = features.rows, k = constants.count, dp = paddedColumns(dimension: d)
+        precondition(features.columns >= d && out.rows == m && out.columns == k && factors.count == k * d * dp
+                     && means.count == k * dp)
+        guard m > 0 && k > 0 && d > 0 else { return true }
+        let status = features.withUnsafeBufferPointer { x in
+            factors.withUnsafeBufferPointer { u in
+                means.withUnsafeBufferPointer { b in
+                    constants.withUnsafeBufferPointer { constants in
+                        out.withUnsafeMutableBufferPointer { out in
+                            gauss_triangular_log_densities(
+                                set?.rawValue ?? -1, x.baseAddress!, m, features.columns, d, u.baseAddress!, dp,
+                                b.baseAddress!, constants.baseAddress!, 0, k, k, out.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+        precondition(status != -2)
+        return status != -1
+    }
+
+    /// d rounded up to whole vectors of eight lanes.
+    static func paddedColumns(dimension d: Int) -> Int { (d + 7) / 8 * 8 }
+
+    /// Packs `sᵢ·(features[i, 0 ..< d] − shift)`, sᵢ = `scales[i·stride +
+    /// column]`, for every row whose scale is not 0 (every row, unscaled,
+    /// when `scales` is nil) into the first rows of `out` (at least m × d),
+    /// in order; returns how many. A column of a row-major matrix is read
+    /// with its column index and its row length as the stride.
     static func scaledRows<Scalar: BLASScalar>(
-        _ features: Matrix<Scalar>, dimension d: Int, scales: [Scalar]?, shift: [Scalar], into out: inout Matrix<Scalar>,
-        using set: InstructionSet? = nil
+        _ features: Matrix<Scalar>, dimension d: Int, scales: [Scalar]?, column: Int = 0, stride: Int = 1,
+        shift: [Scalar], into out: inout Matrix<Scalar>, using set: InstructionSet? = nil
     ) -> Int? {
         let m = features.rows, f = features.columns
-        precondition(d <= f && shift.count == d && (scales?.count ?? m) == m && out.rows >= m && out.columns == d)
-        guard m > 0 && d > 0 else { return scales.map { $0.count(where: { $0 != 0 }) } ?? m }
+        precondition(d <= f && shift.count == d && out.rows >= m && out.columns == d && stride >= 1
+                     && (0..<stride).contains(column) && (scales.map { m == 0 || $0.count >= (m - 1) * stride + column + 1 } ?? true))
+        guard m > 0 && d > 0 else { return scales.map { s in (0..<m).count { s[$0 * stride + column] != 0 } } ?? m }
         let isa = set?.rawValue ?? -1
         let used = features.withUnsafeBufferPointer { phi in
             shift.withUnsafeBufferPointer { shift in
@@ -151,20 +189,43 @@ enum MixtureRowKernels {
                     withOptionalPointer(scales) { scales in
                         let (phi, shift, z) = (UnsafeRawPointer(phi.baseAddress!), UnsafeRawPointer(shift.baseAddress!),
                                                UnsafeMutableRawPointer(z.baseAddress!))
-                        let scales = scales.map(UnsafeRawPointer.init)
+                        let scales = scales.map { UnsafeRawPointer($0 + column) }
                         if Scalar.self == Double.self {
                             return gauss_scaled_rows_f64(isa, phi.assumingMemoryBound(to: Double.self), m, f, d,
-                                                         scales?.assumingMemoryBound(to: Double.self),
+                                                         scales?.assumingMemoryBound(to: Double.self), stride,
                                                          shift.assumingMemoryBound(to: Double.self), z.assumingMemoryBound(to: Double.self))
                         }
                         return gauss_scaled_rows_f32(isa, phi.assumingMemoryBound(to: Float.self), m, f, d,
-                                                     scales?.assumingMemoryBound(to: Float.self),
+                                                     scales?.assumingMemoryBound(to: Float.self), stride,
                                                      shift.assumingMemoryBound(to: Float.self), z.assumingMemoryBound(to: Float.self))
                     }
                 }
             }
         }
         return used == -1 ? nil : used
+    }
+
+    /// Writes the square root of every element of `values` into `out`,
+    /// which it resizes to `values.count`. False when the processor lacks `set`.
+    @discardableResult
+    static func squareRoots<Scalar: BLASScalar>(
+        of values: Matrix<Scalar>, into out: inout [Scalar], using set: InstructionSet? = nil
+    ) -> Bool {
+        if out.count != values.count { out = [Scalar](repeating: 0, count: values.count) }
+        guard !values.isEmpty else { return true }
+        let isa = set?.rawValue ?? -1
+        let status = values.withUnsafeBufferPointer { x in
+            out.withUnsafeMutableBufferPointer { out in
+                let (x, out) = (UnsafeRawPointer(x.baseAddress!), UnsafeMutableRawPointer(out.baseAddress!))
+                if Scalar.self == Double.self {
+                    return gauss_square_roots_f64(isa, x.assumingMemoryBound(to: Double.self), values.count,
+                                                  out.assumingMemoryBound(to: Double.self))
+                }
+                return gauss_square_roots_f32(isa, x.assumingMemoryBound(to: Float.self), values.count,
+                                              out.assumingMemoryBound(to: Float.self))
+            }
+        }
+        return status != -1
     }
 }
 

@@ -266,7 +266,6 @@ extension SufficientStatistics {
         of rows: Matrix<Scalar>, toSecondMomentRowsFrom start: Int, workspace: inout Workspace<Scalar>
     ) {
         let d = dimension
-        resize(&workspace.gram, d, d)
         // Where OpenBLAS has small-matrix GEMM kernels (its AVX-512 sets),
         // panels of columns are far quicker than a SYRK, whose packing is
         // most of its time, while the largest panel's product (d × w × m)
@@ -276,12 +275,14 @@ extension SufficientStatistics {
         // bound the SYRK wins (41 / 56 at m = 4000, d = 64). Float rows
         // keep the SYRK, whose float32 rounding the scikit-learn parity
         // tests bound.
+        // The panels add straight into the moments (no d × d scratch to add
+        // in a second pass).
         if Scalar.self == Double.self && BLASKernel.hasSmallMatrixGEMM
             && rows.rows * d * Self.gramPanelWidth(dimension: d) <= BLASKernel.smallMatrixGEMMBound {
-            Self.lowerGram(of: rows, into: &workspace.gram)
-        } else {
-            BLAS.syrk(rows, into: &workspace.gram, triangle: .lower, transpose: .transpose)
+            return Self.lowerGram(of: rows as! Matrix<Double>, into: &secondMoments, fromRow: start, accumulating: true)
         }
+        resize(&workspace.gram, d, d)
+        BLAS.syrk(rows, into: &workspace.gram, triangle: .lower, transpose: .transpose)
         workspace.gram.withUnsafeBufferPointer { g in
             secondMoments.withUnsafeMutableBufferPointer { s in
                 for i in 0..<d {
@@ -297,19 +298,28 @@ extension SufficientStatistics {
     /// gᵀg's lower triangle by GEMMs over column panels of width w: panel
     /// p of gᵀg below its diagonal block is g[:, p…]ᵀ·g[:, panel p], so the
     /// products skip most of the upper triangle ((b + 1)/2b of gᵀg's flops
-    /// with b panels). The entries above the diagonal inside each diagonal
-    /// block are written; the others above it are not.
-    static func lowerGram<Scalar: BLASScalar>(of rows: Matrix<Scalar>, into gram: inout Matrix<Scalar>) {
+    /// with b panels). Written to (or, accumulating, added to) rows
+    /// `row ..< row + d` of `gram`. The entries above the diagonal inside
+    /// each diagonal w × w block are written too; the others above it are
+    /// not touched.
+    static func lowerGram<Scalar: BLASScalar>(
+        of rows: Matrix<Scalar>, into gram: inout Matrix<Scalar>, fromRow row: Int = 0, accumulating: Bool = false
+    ) {
         let (m, d) = (rows.rows, rows.columns)
-        precondition(gram.rows == d && gram.columns == d)
-        guard m > 0 && d > 0 else { return gram.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+        precondition(gram.columns == d && row >= 0 && gram.rows >= row + d)
+        guard m > 0 && d > 0 else {
+            if !accumulating {
+                gram.withUnsafeMutableBufferPointer { $0[(row * d)..<((row + d) * d)].update(repeating: 0) }
+            }
+            return
+        }
         let width = gramPanelWidth(dimension: d)
         rows.withUnsafeBufferPointer { g in
             gram.withUnsafeMutableBufferPointer { out in
-                let g = g.baseAddress!, out = out.baseAddress!
+                let g = g.baseAddress!, out = out.baseAddress! + row * d
                 for p in stride(from: 0, to: d, by: width) {
                     Scalar.blasGemm(.transpose, .none, d - p, Swift.min(width, d - p), m, 1, g + p, d, g + p, d,
-                                    0, out + p * d + p, d)
+                                    accumulating ? 1 : 0, out + p * d + p, d)
                 }
             }
         }
@@ -322,13 +332,17 @@ extension SufficientStatistics {
 }
 
 extension SufficientStatistics.Workspace {
-    /// Writes scalesᵢ·(x′ᵢ − shift) (x′ᵢ the first d features) for every
-    /// row of non-zero scale (every row, unscaled, when `scales` is nil),
-    /// packed from the top of ``scaledRows``; returns how many.
-    mutating func fillScaledRows(features: Matrix<Scalar>, dimension d: Int, shift: [Scalar], scales: [Scalar]?) -> Int {
+    /// Writes sᵢ·(x′ᵢ − shift) (x′ᵢ the first d features, sᵢ =
+    /// scales[i·stride + column]) for every row of non-zero scale (every
+    /// row, unscaled, when `scales` is nil), packed from the top of
+    /// ``scaledRows``; returns how many.
+    mutating func fillScaledRows(
+        features: Matrix<Scalar>, dimension d: Int, shift: [Scalar], scales: [Scalar]?, column: Int = 0, stride: Int = 1
+    ) -> Int {
         let m = features.rows
         if scaledRows.rows != m || scaledRows.columns != d { scaledRows = .scratch(rows: m, columns: d) }
-        return MixtureRowKernels.scaledRows(features, dimension: d, scales: scales, shift: shift, into: &scaledRows)!
+        return MixtureRowKernels.scaledRows(features, dimension: d, scales: scales, column: column, stride: stride,
+                                            shift: shift, into: &scaledRows)!
     }
 }
 

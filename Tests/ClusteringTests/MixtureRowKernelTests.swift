@@ -76,10 +76,13 @@ import Testing
     }
 
     func checkSplitProjections<S: BLASScalar>(_: S.Type, set: InstructionSet) {
-        for (index, d) in [2, 8, 17, 33].enumerated() {
-            let (m, k, h) = (23, 5, d >= 8 ? d / 2 : 0)
-            // A group of three components starting at the second, its blocks padded by one column.
-            let components = 1..<4, slots = components.count
+        // A group of three components starting at the second; one of ten (a
+        // full eight and a partial two); all of eight. Blocks padded by one column.
+        let groups: [(k: Int, components: Range<Int>)] = [(5, 1..<4), (12, 1..<11), (8, 0..<8)]
+        let cases = [2, 8, 17, 33].flatMap { d in groups.map { (d, $0.k, $0.components) } }
+        for (index, (d, k, components)) in cases.enumerated() {
+            let (m, h) = (23, d >= 8 ? d / 2 : 0)
+            let slots = components.count
             let leading = Self.randomMatrix(m, slots * h + 1, seed: UInt64(40 + index), as: S.self)
             let trailing = Self.randomMatrix(m, slots * (d - h) + 1, seed: UInt64(50 + index), as: S.self)
             let means = Self.randomMatrix(k, d, seed: UInt64(60 + index), as: S.self)
@@ -114,6 +117,42 @@ import Testing
         checkSplitProjections(Float.self, set: set)
     }
 
+    /// Every remainder of the four-row tiles, one to three column tiles of
+    /// 32 (the last partial or not), and d below one vector of lanes.
+    @Test(arguments: InstructionSet.supported) func triangularDensitiesEqualTheProjectionsWrittenOut(set: InstructionSet) {
+        for (index, (d, m)) in [(1, 5), (2, 9), (7, 4), (8, 1), (9, 7), (31, 10), (32, 8), (33, 6), (40, 11), (65, 3), (96, 5)].enumerated() {
+            let k = 3, dp = MixtureRowKernels.paddedColumns(dimension: d)
+            // Rows of d + 1 columns, the last never read (as the features' 1).
+            let x = Self.randomMatrix(m, d + 1, seed: UInt64(90 + index), as: Double.self)
+            var rng = Xoshiro256StarStar(seed: UInt64(200 + index))
+            var factors = [Double](repeating: 0, count: k * d * dp), means = [Double](repeating: 0, count: k * dp)
+            for c in 0..<k {
+                for i in 0..<d {
+                    for j in i..<d { factors[(c * d + i) * dp + j] = 2 * rng.nextUniform(Double.self) - 1 }
+                }
+                for j in 0..<d { means[c * dp + j] = rng.nextUniform(Double.self) - 0.5 }
+            }
+            let constants = [0.5, -3, 2]
+            var out = Matrix<Double>(rows: m, columns: k) { _, _ in .nan }
+            #expect(MixtureRowKernels.triangularLogDensities(features: x, dimension: d, factors: factors, means: means,
+                                                             constants: constants, into: &out, using: set))
+            for i in 0..<m {
+                for c in 0..<k {
+                    var s = 0.0, magnitude = 0.0
+                    for j in 0..<d {
+                        var y = 0.0
+                        for l in 0...j { y += x[i, l] * factors[(c * d + l) * dp + j] }
+                        s += (y - means[c * dp + j]) * (y - means[c * dp + j])
+                        magnitude += (0...j).reduce(0.0) { $0 + abs(x[i, $1] * factors[(c * d + $1) * dp + j]) } + abs(means[c * dp + j])
+                    }
+                    let expected = constants[c] - 0.5 * s
+                    #expect(abs(out[i, c] - expected) <= 8 * Double(d) * .ulpOfOne * magnitude * magnitude + 1e-14,
+                            "\(set) d = \(d) [\(i), \(c)]: \(out[i, c]) vs \(expected)")
+                }
+            }
+        }
+    }
+
     func checkScaledRows<S: BLASScalar>(_: S.Type, set: InstructionSet) {
         for (index, d) in Self.dimensions.enumerated() {
             let m = 31, f = d + 2
@@ -136,6 +175,48 @@ import Testing
     @Test(arguments: InstructionSet.supported) func scaledRowsPackTheRowsOfNonZeroScale(set: InstructionSet) {
         checkScaledRows(Double.self, set: set)
         checkScaledRows(Float.self, set: set)
+    }
+
+    func checkStridedScales<S: BLASScalar>(_: S.Type, set: InstructionSet) {
+        for (index, d) in Self.dimensions.enumerated() {
+            // The scales are column 1 of a 29 × 3 matrix, read in place.
+            let (m, stride, column) = (29, 3, 1)
+            let features = Self.randomMatrix(m, d + 1, seed: UInt64(80 + index), as: S.self)
+            let shift = (0..<d).map { S($0) / 7 }
+            let table: [S] = (0..<(m * stride)).map { $0 % 4 == 0 ? 0 : S($0) / 9 }
+            var out = Matrix<S>(rows: m, columns: d) { _, _ in .nan }
+            let used = MixtureRowKernels.scaledRows(features, dimension: d, scales: table, column: column, stride: stride,
+                                                    shift: shift, into: &out, using: set)
+            let kept = (0..<m).filter { table[$0 * stride + column] != 0 }
+            #expect(used == kept.count, "\(set) d = \(d)")
+            for (row, i) in kept.enumerated() {
+                let s = table[i * stride + column]
+                #expect((0..<d).allSatisfy { out[row, $0] == s * (features[i, $0] - shift[$0]) }, "\(set) d = \(d) row \(i)")
+            }
+        }
+    }
+
+    @Test(arguments: InstructionSet.supported) func scaledRowsReadAColumnOfScales(set: InstructionSet) {
+        checkStridedScales(Double.self, set: set)
+        checkStridedScales(Float.self, set: set)
+    }
+
+    func checkSquareRoots<S: BLASScalar>(_: S.Type, set: InstructionSet) {
+        for count in [0, 1, 7, 8, 9, 31] {
+            let values = Matrix<S>(rows: count, columns: 1) { i, _ in
+                i % 5 == 0 ? 0 : (i % 5 == 1 ? S.leastNonzeroMagnitude : S(i * i + 1) / 3)
+            }
+            var roots: [S] = [1]
+            #expect(MixtureRowKernels.squareRoots(of: values, into: &roots, using: set))
+            #expect(roots.count == count)
+            // sqrt is correctly rounded in every lane width.
+            #expect((0..<count).allSatisfy { roots[$0] == values[$0, 0].squareRoot() }, "\(set) count \(count)")
+        }
+    }
+
+    @Test(arguments: InstructionSet.supported) func squareRootsAreCorrectlyRounded(set: InstructionSet) {
+        checkSquareRoots(Double.self, set: set)
+        checkSquareRoots(Float.self, set: set)
     }
 
     /// One sweep for EVE's and VVE's shared orientation, from the identity:

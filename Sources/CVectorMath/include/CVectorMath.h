@@ -143,15 +143,33 @@ long gauss_split_projection_densities_f32(int isa, const float *leading, long le
                                           const float *projected_means, const double *constants, long k,
                                           double *out);
 
-/// Packs scales[i]·(features[i][0 ..< d] − shift) for every row i whose
-/// scale is not 0 (every row, unscaled, when `scales` is NULL) into
-/// consecutive rows of the ? × d matrix out, in order; features has f
-/// columns per row. Returns the number of rows written.
+/// Full-covariance log-densities without stored projections: for each row
+/// i of x (rows × f, its first d columns read) and slot s (component c =
+/// first + s), out[i·k + c] = constants[c] − ½·‖xᵢᵀU − b‖², where U is
+/// the d × dp upper-triangular factor at factors + s·d·dp (row-major, zero
+/// below its diagonal and past column d) and b the dp values at
+/// means + s·dp (zero past d). dp is d rounded up to a multiple of 8.
+/// Returns 0, −1 when the processor lacks `isa`, or −2, writing nothing,
+/// when dp is not such a multiple.
+long gauss_triangular_log_densities(int isa, const double *x, long rows, long f, long d, const double *factors,
+                                    long dp, const double *means, const double *constants, long first,
+                                    long members, long k, double *out);
+
+/// Packs sᵢ·(features[i][0 ..< d] − shift), sᵢ = scales[i·scale_stride],
+/// for every row i whose scale is not 0 (every row, unscaled, when
+/// `scales` is NULL) into consecutive rows of the ? × d matrix out, in
+/// order; features has f columns per row. Returns the number of rows
+/// written.
 long gauss_scaled_rows_f64(int isa, const double *features, long rows, long f, long d, const double *scales,
-                           const double *shift, double *out);
+                           long scale_stride, const double *shift, double *out);
 /// gauss_scaled_rows_f64 for float rows.
 long gauss_scaled_rows_f32(int isa, const float *features, long rows, long f, long d, const float *scales,
-                           const float *shift, float *out);
+                           long scale_stride, const float *shift, float *out);
+
+/// out[i] = √x[i] for `count` values (correctly rounded, as sqrt is).
+long gauss_square_roots_f64(int isa, const double *x, long count, double *out);
+/// gauss_square_roots_f64 for floats.
+long gauss_square_roots_f32(int isa, const float *x, long count, float *out);
 
 /// out[b] = Σⱼ y[b·width + j] (squaring: Σⱼ y[b·width + j]²) for each of
 /// `blocks` consecutive blocks of `width` values: the sums over runs of
