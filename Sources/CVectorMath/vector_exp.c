@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "lanes.h"
+
 static inline __attribute__((always_inline)) double exp_lane(double v) {
     const double shifter = 0x1.8p52;
     const double log2e = 0x1.71547652b82fep0;
@@ -212,6 +214,58 @@ void rows_log_sum_exp_body(const double *x, long rows, long columns, double *res
     }
 }
 
+/* The largest lane of v in every lane (maxnum: NaN lanes are passed over),
+   and the sum of v's lanes, pairwise. Macros, not functions: a function
+   taking a vector of eight would change ABI with the instruction set. */
+#define LANES_MAXIMUM(v)                                                                                      \
+    ({                                                                                                        \
+        v8d m_ = __builtin_elementwise_max((v), __builtin_shufflevector((v), (v), 4, 5, 6, 7, 0, 1, 2, 3));    \
+        m_ = __builtin_elementwise_max(m_, __builtin_shufflevector(m_, m_, 2, 3, 0, 1, 6, 7, 4, 5));           \
+        __builtin_elementwise_max(m_, __builtin_shufflevector(m_, m_, 1, 0, 3, 2, 5, 4, 7, 6));                \
+    })
+#define LANES_SUM(v)                                                                                          \
+    ({                                                                                                        \
+        v8d s_ = (v) + __builtin_shufflevector((v), (v), 4, 5, 6, 7, 0, 1, 2, 3);                              \
+        s_ = s_ + __builtin_shufflevector(s_, s_, 2, 3, 0, 1, 6, 7, 4, 5);                                     \
+        s_[0] + s_[1];                                                                                        \
+    })
+
+/* Rows of exactly eight, each one vector of lanes, as short_rows_softmax
+   does them but with a row's maximum, shift, sum and scale a few vector
+   operations rather than loops over its elements (the compiler's own
+   vectorisation of those loops cost 10 ns per row each on Zen 4; 23.8
+   -> 15.6 ns per row in all). The sum is reassociated. */
+static inline __attribute__((always_inline))
+void rows_of_eight_softmax(const double *x, long rows, double *out, double *log_sum_exp, double *sums) {
+    for (long i = 0; i < rows; i++) {
+        v8d v = LOAD8(x + 8 * i);
+        v8l nan = (v8l)(v != v);
+        int any_nan = (nan[0] | nan[1] | nan[2] | nan[3] | nan[4] | nan[5] | nan[6] | nan[7]) != 0;
+        double shift = any_nan ? __builtin_nan("") : LANES_MAXIMUM(v)[0];
+        log_sum_exp[i] = shift;
+        v8d shifted = v - shift;
+        memcpy(out + 8 * i, &shifted, sizeof shifted);
+    }
+    exp_in_place(out, rows * 8);
+    for (long first = 0; first < rows; first += LOG_BATCH) {
+        long count = rows - first < LOG_BATCH ? rows - first : LOG_BATCH;
+        for (long i = 0; i < count; i++) {
+            double *target = out + 8 * (first + i);
+            v8d t = LOAD8(target);
+            if (!is_finite(log_sum_exp[first + i])) {
+                t = (v8d){0};
+                sums[i] = 1;
+            } else {
+                double sum = LANES_SUM(t);
+                t *= 1 / sum;
+                sums[i] = sum;
+            }
+            memcpy(target, &t, sizeof t);
+        }
+        add_logs(log_sum_exp + first, sums, count);
+    }
+}
+
 /* Rows shorter than SHORT_ROW: maxima, shifts, one exponential loop over
    them all, then each row's sum, scale and (batched) log. */
 static inline __attribute__((always_inline))
@@ -272,7 +326,7 @@ void rows_softmax_body(const double *x, long rows, long columns, double *out, do
     switch (columns) {
 #define SHORT_CASE(width) case width: short_rows_softmax(x, rows, width, out, log_sum_exp, sums); break;
     SHORT_CASE(1) SHORT_CASE(2) SHORT_CASE(3) SHORT_CASE(4) SHORT_CASE(5) SHORT_CASE(6) SHORT_CASE(7)
-    SHORT_CASE(8)
+    case 8: rows_of_eight_softmax(x, rows, out, log_sum_exp, sums); break;
 #undef SHORT_CASE
     default: short_rows_softmax(x, rows, columns, out, log_sum_exp, sums);
     }
