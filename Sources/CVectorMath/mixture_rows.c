@@ -59,15 +59,16 @@ typedef v8f lanes_f32;
         }                                                                                                      \
     }                                                                                                          \
                                                                                                                \
-    /* The lanes of ‖y − b‖² over `count` values: eight at a time into the    \
-       lanes, the remainder (when count is not a multiple of eight) into     \
-       lane 0. */                                                            \
-    ALWAYS_INLINE lanes_##S distance_lanes_##S(const T *restrict y, const T *restrict b, long count) {         \
-        lanes_##S lanes = {0};                                                                                 \
+    /* Adds to *lanes the lanes of ‖y − b‖² over `count` values: eight at a  \
+       time, the remainder (when count is not a multiple of eight) into lane \
+       0. (Through a pointer: a vector argument or result would change ABI \
+       with the instruction set.) */                                       \
+    ALWAYS_INLINE void add_distance_lanes_##S(lanes_##S *restrict lanes, const T *restrict y, const T *restrict b, \
+                                              long count) {                                                    \
         long j = 0;                                                                                            \
         for (; j + 8 <= count; j += 8) {                                                                       \
             lanes_##S v = LOAD_LANES(lanes_##S, y + j) - LOAD_LANES(lanes_##S, b + j);                          \
-            lanes += v * v;                                                                                    \
+            *lanes += v * v;                                                                                   \
         }                                                                                                      \
         if (j < count) {                                                                                       \
             _Pragma("clang fp reassociate(on)")                                                                \
@@ -76,9 +77,8 @@ typedef v8f lanes_f32;
                 T v = y[j] - b[j];                                                                             \
                 rest += v * v;                                                                                 \
             }                                                                                                  \
-            lanes[0] += rest;                                                                                  \
+            (*lanes)[0] += rest;                                                                               \
         }                                                                                                      \
-        return lanes;                                                                                          \
     }                                                                                                          \
                                                                                                                \
     /* Eight components of a row at a time: each component's distance in     \
@@ -98,8 +98,8 @@ typedef v8f lanes_f32;
                     if (s >= count) continue;                                                                  \
                     long slot = start + s;                                                                     \
                     const T *b = projected_means + (first + slot) * d;                                         \
-                    lanes[s] = distance_lanes_##S(row_leading + slot * h, b, h)                                \
-                        + distance_lanes_##S(row_trailing + slot * (d - h), b + h, d - h);                     \
+                    add_distance_lanes_##S(&lanes[s], row_leading + slot * h, b, h);                           \
+                    add_distance_lanes_##S(&lanes[s], row_trailing + slot * (d - h), b + h, d - h);            \
                 }                                                                                              \
                 v8d sums = __builtin_convertvector(LANE_SUMS(lanes), v8d);                                     \
                 double *target = out + i * k + first + start;                                                  \
@@ -163,7 +163,18 @@ MIXTURE_BODIES(float, f32)
     }                                                                                                          \
     attributes static long scaled_rows_##S##_##suffix(const T *features, long rows, long f, long d, const T *scales, \
                                                       long scale_stride, const T *shift, T *out) {                \
-        return scaled_rows_body_##S(features, rows, f, d, scales, scale_stride, shift, out);                     \
+        /* Short rows compiled each at their own width: a loop over a row of  \
+           runtime length 2 to 8 spends more in its set-up and remainder than \
+           in the row. */                                                       \
+        switch (d) {                                                                                           \
+        case 2: return scaled_rows_body_##S(features, rows, f, 2, scales, scale_stride, shift, out);           \
+        case 3: return scaled_rows_body_##S(features, rows, f, 3, scales, scale_stride, shift, out);           \
+        case 4: return scaled_rows_body_##S(features, rows, f, 4, scales, scale_stride, shift, out);           \
+        case 5: return scaled_rows_body_##S(features, rows, f, 5, scales, scale_stride, shift, out);           \
+        case 6: return scaled_rows_body_##S(features, rows, f, 6, scales, scale_stride, shift, out);           \
+        case 8: return scaled_rows_body_##S(features, rows, f, 8, scales, scale_stride, shift, out);           \
+        default: return scaled_rows_body_##S(features, rows, f, d, scales, scale_stride, shift, out);          \
+        }                                                                                                      \
     }                                                                                                          \
     attributes static long square_roots_##S##_##suffix(const T *x, long count, T *out) {                       \
         square_roots_body_##S(x, count, out);                                                                  \

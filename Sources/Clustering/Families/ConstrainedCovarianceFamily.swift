@@ -144,8 +144,9 @@ func rotated(_ d: Matrix<Double>, diagonal values: [Double]) -> Matrix<Double> {
 }
 
 /// The orientation D that mclust's EVE and VVE share between components,
-/// Σₖ = D·diag(vₖ)·Dᵀ, with the diagonals vₖ that `diagonals` makes from
-/// wₖ = diag(Dᵀ·Sₖ·D) (the model's volumes and shapes given D).
+/// Σₖ = D·diag(vₖ)·Dᵀ, with the diagonals vₖ that `diagonals` makes in
+/// place from wₖ = diag(Dᵀ·Sₖ·D) (the model's volumes and shapes given D;
+/// K × d values, component c's from c·d).
 ///
 /// Given the vₖ, D minimises Σₖ nₖ·tr(Dᵀ·Sₖ·D·diag(vₖ)⁻¹) over orthogonal
 /// matrices. mclust does this by majorise–minimise steps (Browne and
@@ -164,7 +165,7 @@ func rotated(_ d: Matrix<Double>, diagonal values: [Double]) -> Matrix<Double> {
 /// from its last; at a start, from the eigenvectors of Σₖ nₖ·Sₖ.
 func sharedOrientation(
     _ estimates: [Matrix<Double>], counts n: [Double], previousFactors: [Matrix<Double>]?,
-    diagonals: ([[Double]]) -> [[Double]]
+    diagonals: (inout [Double]) -> Void
 ) -> (orientation: Matrix<Double>, diagonals: [[Double]]) {
     let k = estimates.count, d = estimates[0].rows
     var orientation: Matrix<Double>
@@ -187,19 +188,27 @@ func sharedOrientation(
         for e in 0..<(d * d) { rotated[e * k + c] = m.elements[e] }
     }
     var axes = orientation.elements
-    func diagonalsOfRotated() -> [[Double]] { (0..<k).map { c in (0..<d).map { rotated[($0 * d + $0) * k + c] } } }
-    var current = diagonals(diagonalsOfRotated())
-    guard d > 1 else { return (orientation, current) }
+    // The vₖ, flat (component c's from c·d), current and next: the sweeps
+    // run thousands of times in a model selection, so nothing in them
+    // allocates.
+    func diagonalsOfRotated(into w: inout [Double]) {
+        for c in 0..<k { for i in 0..<d { w[c * d + i] = rotated[(i * d + i) * k + c] } }
+        diagonals(&w)
+    }
+    var current = [Double](repeating: 0, count: k * d), next = current
+    diagonalsOfRotated(into: &current)
+    func perComponent(_ w: [Double]) -> [[Double]] { (0..<k).map { Array(w[($0 * d)..<(($0 + 1) * d)]) } }
+    guard d > 1 else { return (orientation, perComponent(current)) }
     // nₖ/vₖᵢ at (i·K + c), for the rotations' weights ωₖᵢ − ωₖⱼ.
     var precisions = [Double](repeating: 0, count: d * k)
     iterateToFixedPoint(tolerance: Double.ulpOfOne.squareRoot(), limit: 1000) {
-        for i in 0..<d { for c in 0..<k { precisions[i * k + c] = n[c] / current[c][i] } }
+        for i in 0..<d { for c in 0..<k { precisions[i * k + c] = n[c] / current[c * d + i] } }
         let largestSine = MixtureRowKernels.orientationSweep(rotated: &rotated, axes: &axes, precisions: precisions,
                                                              dimension: d, components: k)!
-        let next = diagonals(diagonalsOfRotated())
-        defer { current = next }
-        return Swift.max(largestSine, relativeChange(current.flatMap { $0 }, next.flatMap { $0 }))
+        diagonalsOfRotated(into: &next)
+        defer { swap(&current, &next) }
+        return Swift.max(largestSine, relativeChange(current, next))
     }
     orientation = Matrix(rows: d, columns: d, elements: axes)
-    return (orientation, current)
+    return (orientation, perComponent(current))
 }
