@@ -11,6 +11,10 @@ typedef double v8d __attribute__((vector_size(64)));
 typedef float v8f __attribute__((vector_size(32)));
 typedef long v8l __attribute__((vector_size(64)));
 
+/* x in all eight lanes. (Not 0 + x, whose addition keeps the compiler from
+   broadcasting straight from memory, since 0 + (−0) is not −0.) */
+#define SPLAT(x) ({ double x_ = (x); (v8d){x_, x_, x_, x_, x_, x_, x_, x_}; })
+
 /* An unaligned load of eight lanes of `type` from p. */
 #define LOAD_LANES(type, p) ({ type v_; memcpy(&v_, (p), sizeof v_); v_; })
 #define LOAD8(p) LOAD_LANES(v8d, p)

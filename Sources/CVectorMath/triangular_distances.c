@@ -19,9 +19,6 @@
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
-/* x broadcast into eight lanes. */
-#define SPLAT(x) ((v8d){0} + (x))
-
 /* Adds to dist[r] the lanes of (xᵣᵀU − b)² over the 8·CH columns from t0,
    for the R rows x + r·f: the rows l < t0 of U touch every chunk, the rows
    of chunk q's own eight columns only chunks q onwards. */

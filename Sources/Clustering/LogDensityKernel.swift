@@ -27,6 +27,11 @@ func componentConstants(logWeights: [Double], logDeterminants: [Double], dimensi
 struct QuadraticFormKernel<Scalar: BLASScalar>: LogDensityKernel {
     let constants: [Double]
     let coefficients: Matrix<Scalar>
+    /// For Double rows: the coefficients padded to whole vectors of
+    /// components, for `MixtureRowKernels.linearForms`, which does the
+    /// product and the offset in one pass (OpenBLAS's GEMM is slow on such
+    /// skinny products). Empty for Float rows, which take the GEMM.
+    let paddedCoefficients: [Double]
     private var forms = Matrix<Scalar>(rows: 0, columns: 0)
 
     // Specialised: the factors are copied element by element.
@@ -35,6 +40,14 @@ struct QuadraticFormKernel<Scalar: BLASScalar>: LogDensityKernel {
     init(constants: [Double], coefficients: Matrix<Double>) {
         self.constants = constants
         self.coefficients = coefficients.converted()
+        if Scalar.self == Double.self {
+            let (f, k) = (coefficients.rows, coefficients.columns), kp = MixtureRowKernels.paddedColumns(dimension: k)
+            var padded = [Double](repeating: 0, count: f * kp)
+            for j in 0..<f { for c in 0..<k { padded[j * kp + c] = coefficients[j, c] } }
+            paddedCoefficients = padded
+        } else {
+            paddedCoefficients = []
+        }
     }
 
     /// The diagonal family's kernel on features [y∘y, y, 1]: with
@@ -60,6 +73,11 @@ struct QuadraticFormKernel<Scalar: BLASScalar>: LogDensityKernel {
     mutating func weightedLogDensities(features: Matrix<Scalar>, into logDensities: inout Matrix<Double>) {
         let m = features.rows, k = constants.count
         precondition(logDensities.rows == m && logDensities.columns == k)
+        if !paddedCoefficients.isEmpty {
+            MixtureRowKernels.linearForms(features: features as! Matrix<Double>, coefficients: paddedCoefficients,
+                                          constants: constants, into: &logDensities)
+            return
+        }
         if forms.rows != m { forms = .scratch(rows: m, columns: k) }
         BLAS.gemm(features, coefficients, into: &forms)
         MixtureRowKernels.offsetForms(forms, constants: constants, into: &logDensities)

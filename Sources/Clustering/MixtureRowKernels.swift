@@ -166,7 +166,33 @@ enum MixtureRowKernels {
         return status != -1
     }
 
-    /// d rounded up to whole vectors of eight lanes.
+    /// `out[i, c] = constants[c] − ½·max(0, φᵢ·C[:, c])` for every row φᵢ
+    /// of `features` (m × F) and component c, where `coefficients` holds C
+    /// as F × kp, row-major, zero past column K (kp =
+    /// ``paddedColumns(dimension:)`` of K).
+    @discardableResult
+    static func linearForms(
+        features: Matrix<Double>, coefficients: [Double], constants: [Double], into out: inout Matrix<Double>,
+        using set: InstructionSet? = nil
+    ) -> Bool {
+        let m = features.rows, f = features.columns, k = constants.count, kp = paddedColumns(dimension: k)
+        precondition(out.rows == m && out.columns == k && coefficients.count == f * kp)
+        guard m > 0 && k > 0 else { return true }
+        let status = features.withUnsafeBufferPointer { phi in
+            coefficients.withUnsafeBufferPointer { c in
+                constants.withUnsafeBufferPointer { constants in
+                    out.withUnsafeMutableBufferPointer { out in
+                        gauss_linear_forms(set?.rawValue ?? -1, phi.baseAddress!, m, f, c.baseAddress!, kp,
+                                           constants.baseAddress!, k, out.baseAddress!)
+                    }
+                }
+            }
+        }
+        precondition(status != -2)
+        return status != -1
+    }
+
+    /// d rounded up to whole vectors of eight lanes (also for K).
     static func paddedColumns(dimension d: Int) -> Int { (d + 7) / 8 * 8 }
 
     /// Packs `sᵢ·(features[i, 0 ..< d] − shift)`, sᵢ = `scales[i·stride +

@@ -153,6 +153,38 @@ import Testing
         }
     }
 
+    /// Row tiles of eight and their remainders; one to several vectors of
+    /// components, partial or whole; a clamped negative form.
+    @Test(arguments: InstructionSet.supported) func linearFormsEqualTheProductWrittenOut(set: InstructionSet) {
+        let cases = [(1, 1, 3), (5, 3, 9), (65, 8, 20), (34, 9, 8), (7, 16, 17), (13, 17, 11), (4, 40, 5)]
+        for (index, (f, k, m)) in cases.enumerated() {
+            let kp = MixtureRowKernels.paddedColumns(dimension: k)
+            let phi = Self.randomMatrix(m, f, seed: UInt64(120 + index), as: Double.self)
+            var rng = Xoshiro256StarStar(seed: UInt64(140 + index))
+            var coefficients = [Double](repeating: 0, count: f * kp)
+            for j in 0..<f { for c in 0..<k { coefficients[j * kp + c] = 2 * rng.nextUniform(Double.self) - 1 } }
+            let constants = (0..<k).map { Double($0) / 3 - 1 }
+            var out = Matrix<Double>(rows: m, columns: k) { _, _ in .nan }
+            #expect(MixtureRowKernels.linearForms(features: phi, coefficients: coefficients, constants: constants,
+                                                  into: &out, using: set))
+            var clamped = 0
+            for i in 0..<m {
+                for c in 0..<k {
+                    var s = 0.0, magnitude = 0.0
+                    for j in 0..<f {
+                        s += phi[i, j] * coefficients[j * kp + c]
+                        magnitude += abs(phi[i, j] * coefficients[j * kp + c])
+                    }
+                    if s < 0 { clamped += 1 }
+                    let expected = constants[c] - 0.5 * Swift.max(0, s)
+                    #expect(abs(out[i, c] - expected) <= 4 * Double(f) * .ulpOfOne * magnitude + 1e-15,
+                            "\(set) f = \(f) k = \(k) [\(i), \(c)]: \(out[i, c]) vs \(expected)")
+                }
+            }
+            #expect(m * k < 8 || clamped > 0, "random coefficients give some negative forms to clamp")
+        }
+    }
+
     func checkScaledRows<S: BLASScalar>(_: S.Type, set: InstructionSet) {
         for (index, d) in Self.dimensions.enumerated() {
             let m = 31, f = d + 2

@@ -143,6 +143,15 @@ long gauss_split_projection_densities_f32(int isa, const float *leading, long le
                                           const float *projected_means, const double *constants, long k,
                                           double *out);
 
+/// out[i·k + c] = constants[c] − ½·max(0, Σⱼ phi[i·f + j]·coefficients[j·kp + c])
+/// for every row i of phi (rows × f) and component c < k: the log-densities
+/// of the families whose E-step is a product of features with a short
+/// coefficient matrix (f × kp, row-major, zero past column k; kp is k
+/// rounded up to a multiple of 8). Returns 0, −1 when the processor lacks
+/// `isa`, or −2, writing nothing, when kp is not such a multiple.
+long gauss_linear_forms(int isa, const double *phi, long rows, long f, const double *coefficients, long kp,
+                        const double *constants, long k, double *out);
+
 /// Full-covariance log-densities without stored projections: for each row
 /// i of x (rows × f, its first d columns read) and slot s (component c =
 /// first + s), out[i·k + c] = constants[c] − ½·‖xᵢᵀU − b‖², where U is
