@@ -167,7 +167,8 @@ extension SufficientStatistics {
     ///
     /// - Parameter rowWeights: one non-negative weight per row of `source`, or nil.
     /// - Parameter collectsEntropy: also sum ``SufficientStatistics/responsibilityEntropy``.
-    /// - Complexity: one pass; about 2.5·n·K·d² flops for full covariance.
+    /// - Complexity: one pass; about n·K·d·(2d + 8) flops for full
+    ///   covariance (2.5·n·K·d² for Float rows or d > 256).
     static func expectation<Source: RowBlockSource>(
         of source: Source, under parameters: MixtureParameters, rowWeights: [Double]?, collectsEntropy: Bool = false,
         workers: Int = defaultWorkerCount

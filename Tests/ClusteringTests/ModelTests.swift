@@ -63,9 +63,11 @@ import Testing
         return top + log(terms.reduce(0) { $0 + exp($1 - top) })
     }
 
-    /// Full covariance splits each factor into two GEMMs from d = 8 on, and
-    /// groups components (1024 / d per group, the last one partial).
-    @Test(arguments: [(2, 3), (7, 2), (8, 3), (9, 4), (13, 5), (130, 11)])
+    /// Double rows up to d = 256 take the triangular kernel (column tiles
+    /// of 32, the last partial); Float rows, and Double beyond d = 256,
+    /// split each factor into two GEMMs from d = 8 on and group components
+    /// (1024 / d per group, the last one partial).
+    @Test(arguments: [(2, 3), (7, 2), (8, 3), (9, 4), (13, 5), (130, 11), (260, 2)])
     func fullLogLikelihoodsMatchTheTextbook(d: Int, k: Int) throws {
         var rng = Xoshiro256StarStar(seed: UInt64(d * 100 + k))
         let means = Matrix<Double>(rows: k, columns: d) { _, _ in 3 * rng.nextNormal() }
