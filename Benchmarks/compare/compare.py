@@ -134,14 +134,23 @@ def evenly_spaced(X, k):
     return X[[c * (n - 1) // max(k - 1, 1) for c in range(k)]].astype(np.float64)
 
 
-def per_iteration(fit):
-    """(time of 1+m - time of 1) / m, each the best of the repeats; and the last result."""
+def per_iteration(fit, iterations=None):
+    """(time of 1+m - time of 1) / m, each the best of the repeats (m = iterations, by default
+    --iterations); and the last result."""
+    m = iterations or args.iterations
     one = many = float("inf")
     for _ in range(args.repeats):
         one = min(one, fit(1)[0])
-        elapsed, result = fit(1 + args.iterations)
+        elapsed, result = fit(1 + m)
         many = min(many, elapsed)
-    return (many - one) / args.iterations, result
+    return (many - one) / m, result
+
+
+def iterations_for(n, d, k):
+    """--iterations, or at least 200 where an iteration is a few microseconds (Old Faithful), so
+    that the difference of two whole-fit timings, which carry fit set-up, is not noise (it came
+    out negative with m = 2)."""
+    return args.iterations if n * d * k >= 100_000 else max(args.iterations, 200)
 
 
 def timed(function):
@@ -211,10 +220,11 @@ def em_cases(tmp, sizes):
                     warnings.simplefilter("ignore")
                     return timed(lambda: gm.fit(X).lower_bound_)
 
-            reference, reference_bound = per_iteration(fit)
+            iterations = iterations_for(n, d, k)
+            reference, reference_bound = per_iteration(fit, iterations)
             for float32 in ([False, True] if covariance_type == "full" else [False]):
                 result = run_tool("em-iteration", path32 if float32 else path64, k, covariance_type,
-                                  *(["--float32"] if float32 else []), "--iterations", args.iterations,
+                                  *(["--float32"] if float32 else []), "--iterations", iterations,
                                   "--repeats", args.repeats)
                 ours, bound = result["seconds_per_iteration"], result["lower_bound"]
                 tolerance = 1e-5 if float32 else 1e-9
