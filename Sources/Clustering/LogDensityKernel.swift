@@ -29,9 +29,16 @@ struct QuadraticFormKernel<Scalar: BLASScalar>: LogDensityKernel {
     let coefficients: Matrix<Scalar>
     /// For Double rows: the coefficients padded to whole vectors of
     /// components, for `MixtureRowKernels.linearForms`, which does the
-    /// product and the offset in one pass (OpenBLAS's GEMM is slow on such
-    /// skinny products). Empty for Float rows, which take the GEMM.
+    /// product and the offset in one pass. Empty for Float rows, and for
+    /// coefficients beyond ``linearFormsBytes``, which take the GEMM.
     let paddedCoefficients: [Double]
+
+    /// The largest padded coefficient matrix the linear-forms kernel takes.
+    /// Every tile of eight rows reads all of it, so it must stay in the L2
+    /// cache; beyond that the GEMM's blocking wins. VVI, n = 20 000, Zen 4,
+    /// ms per iteration, GEMM / kernel: d = 64, K = 256 (264 KiB): 63 / 50–57;
+    /// d = 128, K = 1024 (2.1 MiB): 343 / 506.
+    static var linearFormsBytes: Int { 512 << 10 }
     private var forms = Matrix<Scalar>(rows: 0, columns: 0)
 
     // Specialised: the factors are copied element by element.
@@ -40,8 +47,8 @@ struct QuadraticFormKernel<Scalar: BLASScalar>: LogDensityKernel {
     init(constants: [Double], coefficients: Matrix<Double>) {
         self.constants = constants
         self.coefficients = coefficients.converted()
-        if Scalar.self == Double.self {
-            let (f, k) = (coefficients.rows, coefficients.columns), kp = MixtureRowKernels.paddedColumns(dimension: k)
+        let (f, k) = (coefficients.rows, coefficients.columns), kp = MixtureRowKernels.paddedColumns(dimension: k)
+        if Scalar.self == Double.self && f * kp * MemoryLayout<Double>.size <= Self.linearFormsBytes {
             var padded = [Double](repeating: 0, count: f * kp)
             for j in 0..<f { for c in 0..<k { padded[j * kp + c] = coefficients[j, c] } }
             paddedCoefficients = padded
