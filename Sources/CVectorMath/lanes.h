@@ -27,4 +27,26 @@ typedef long v8l __attribute__((vector_size(64)));
 #define HALVES(a, b) (__builtin_shufflevector(a, b, 0, 1, 2, 3, 8, 9, 10, 11) + __builtin_shufflevector(a, b, 4, 5, 6, 7, 12, 13, 14, 15))
 #define LANE_SUMS(a) HALVES(QUADS(PAIRS(a[0], a[1]), PAIRS(a[2], a[3])), QUADS(PAIRS(a[4], a[5]), PAIRS(a[6], a[7])))
 
+/* The rank-one updates of a register tile: acc[r][q] += x[r·stride + l]·
+   w[l][q] for the R rows of x, the vectors of eight q0 ≤ q < CH of row l
+   of the row-major matrix w (ld values per row, from column `column`), and
+   from ≤ l < to. Inlined with R, q0 and CH constant, the tile lives in
+   registers and each x value is one broadcast multiply-add per vector. */
+static inline __attribute__((always_inline)) void
+tile_updates(v8d acc[][4], const long R, const long q0, const long CH, const double *restrict x, long stride,
+             const double *restrict w, long ld, long column, long from, long to) {
+    for (long l = from; l < to; l++) {
+        const double *restrict row = w + l * ld + column;
+        v8d lanes[4];
+        _Pragma("unroll")
+        for (long q = q0; q < CH; q++) lanes[q] = LOAD8(row + 8 * q);
+        _Pragma("unroll")
+        for (long r = 0; r < R; r++) {
+            v8d v = SPLAT(x[r * stride + l]);
+            _Pragma("unroll")
+            for (long q = q0; q < CH; q++) acc[r][q] += v * lanes[q];
+        }
+    }
+}
+
 #endif

@@ -22,24 +22,13 @@
 ALWAYS_INLINE void forms_tile(const double *restrict phi, long f, const double *restrict coefficients, long kp,
                               const double *restrict constants, long k, long c0, const long R, const long CH,
                               double *restrict out) {
-    v8d acc[8][2];
+    v8d acc[8][4];
     _Pragma("unroll")
     for (long r = 0; r < R; r++) {
         _Pragma("unroll")
         for (long q = 0; q < CH; q++) acc[r][q] = (v8d){0};
     }
-    for (long j = 0; j < f; j++) {
-        const double *row = coefficients + j * kp + c0;
-        v8d w[2];
-        _Pragma("unroll")
-        for (long q = 0; q < CH; q++) w[q] = LOAD8(row + 8 * q);
-        _Pragma("unroll")
-        for (long r = 0; r < R; r++) {
-            v8d v = SPLAT(phi[r * f + j]);
-            _Pragma("unroll")
-            for (long q = 0; q < CH; q++) acc[r][q] += v * w[q];
-        }
-    }
+    tile_updates(acc, R, 0, CH, phi, f, coefficients, kp, c0, 0, f);
     _Pragma("unroll")
     for (long q = 0; q < CH; q++) {
         long first = c0 + 8 * q, count = k - first < 8 ? k - first : 8;

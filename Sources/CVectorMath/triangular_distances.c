@@ -30,33 +30,11 @@ ALWAYS_INLINE void tile_distances(const double *restrict x, long f, long d, cons
     for (long r = 0; r < R; r++)
         _Pragma("unroll")
         for (long q = 0; q < CH; q++) acc[r][q] = (v8d){0};
-    for (long l = 0; l < t0; l++) {
-        const double *restrict row = u + l * dp + t0;
-        v8d w[4];
-        _Pragma("unroll")
-        for (long q = 0; q < CH; q++) w[q] = LOAD8(row + 8 * q);
-        _Pragma("unroll")
-        for (long r = 0; r < R; r++) {
-            v8d v = SPLAT(x[r * f + l]);
-            _Pragma("unroll")
-            for (long q = 0; q < CH; q++) acc[r][q] += v * w[q];
-        }
-    }
+    tile_updates(acc, R, 0, CH, x, f, u, dp, t0, 0, t0);
     _Pragma("unroll")
     for (long p = 0; p < CH; p++) {
         long end = t0 + 8 * p + 8 < d ? t0 + 8 * p + 8 : d;
-        for (long l = t0 + 8 * p; l < end; l++) {
-            const double *restrict row = u + l * dp + t0;
-            v8d w[4];
-            _Pragma("unroll")
-            for (long q = p; q < CH; q++) w[q] = LOAD8(row + 8 * q);
-            _Pragma("unroll")
-            for (long r = 0; r < R; r++) {
-                v8d v = SPLAT(x[r * f + l]);
-                _Pragma("unroll")
-                for (long q = p; q < CH; q++) acc[r][q] += v * w[q];
-            }
-        }
+        tile_updates(acc, R, p, CH, x, f, u, dp, t0, t0 + 8 * p, end);
     }
     _Pragma("unroll")
     for (long q = 0; q < CH; q++) {
