@@ -69,10 +69,9 @@ ALWAYS_INLINE void row_tile(const double *restrict x, long f, long d, const doub
 ALWAYS_INLINE void triangular_distances_body(const double *restrict x, long rows, long f, long d,
                                              const double *restrict factors, long dp,
                                              const double *restrict means, const double *restrict constants,
-                                             long first, long members, long k, double *restrict out) {
-    for (long s = 0; s < members; s++) {
-        long c = first + s;
-        const double *u = factors + s * d * dp, *b = means + s * dp;
+                                             long k, double *restrict out) {
+    for (long c = 0; c < k; c++) {
+        const double *u = factors + c * d * dp, *b = means + c * dp;
         long i = 0;
         for (; i + 4 <= rows; i += 4) row_tile(x + i * f, f, d, u, dp, b, constants[c], 4, k, out + i * k + c);
         switch (rows - i) {
@@ -87,8 +86,8 @@ ALWAYS_INLINE void triangular_distances_body(const double *restrict x, long rows
 #define TRIANGULAR_VARIANTS(suffix, attributes)                                                                \
     attributes static long triangular_distances_##suffix(                                                      \
         const double *x, long rows, long f, long d, const double *factors, long dp, const double *means,      \
-        const double *constants, long first, long members, long k, double *out) {                              \
-        triangular_distances_body(x, rows, f, d, factors, dp, means, constants, first, members, k, out);     \
+        const double *constants, long k, double *out) {                                                        \
+        triangular_distances_body(x, rows, f, d, factors, dp, means, constants, k, out);                       \
         return 0;                                                                                              \
     }
 
@@ -97,8 +96,7 @@ TRIANGULAR_VARIANTS(avx2, GAUSS_ATTRIBUTES_avx2)
 TRIANGULAR_VARIANTS(baseline, GAUSS_ATTRIBUTES_baseline)
 
 long gauss_triangular_log_densities(int isa, const double *x, long rows, long f, long d, const double *factors,
-                                    long dp, const double *means, const double *constants, long first,
-                                    long members, long k, double *out) {
+                                    long dp, const double *means, const double *constants, long k, double *out) {
     if (dp % 8 != 0 || dp < d) return -2;
-    GAUSS_DISPATCH(isa, triangular_distances, x, rows, f, d, factors, dp, means, constants, first, members, k, out)
+    GAUSS_DISPATCH(isa, triangular_distances, x, rows, f, d, factors, dp, means, constants, k, out)
 }

@@ -179,19 +179,23 @@ extension SufficientStatistics {
         let blockCount = (source.rowCount + blockRows - 1) / blockRows
         let start = EStep<Source.Scalar>(parameters, collectsEntropy: collectsEntropy)
         // Each worker takes a contiguous run of blocks; their statistics merge in order.
-        // Data of one block is small (see `blockRows`): its products are far
-        // too small for OpenBLAS's threads, whose start-up and spinning took
-        // 1 ms of a 0.15 ms iteration (diagonal covariance, n = 2 000, d = 32,
-        // K = 8), so they run on this thread alone, as concurrent runs do.
-        func pass() -> [SufficientStatistics] { concurrentRuns(count: blockCount, workers: workers) { blocks in
-            let rows = (blocks.lowerBound * blockRows)..<Swift.min(blocks.upperBound * blockRows, source.rowCount)
-            var step = start
-            var statistics = SufficientStatistics.zero(under: parameters)
-            RowRangeSource(source, rows: rows).forEachBlock(rows: blockRows) { range, block in
-                step.accumulate(block, firstRow: rows.lowerBound + range.lowerBound, rowWeights: rowWeights, into: &statistics)
+        // Data of one block is small (see `blockRows`): its products are too
+        // small for OpenBLAS's threads, whose start-up and spinning doubled a
+        // diagonal-covariance iteration at n = 2 000, d = 32, K = 8 (0.38–0.50
+        // against 0.19–0.20 ms), so it runs on this thread alone, as
+        // concurrent runs do.
+        func pass() -> [SufficientStatistics] {
+            concurrentRuns(count: blockCount, workers: workers) { blocks in
+                let rows = (blocks.lowerBound * blockRows)..<Swift.min(blocks.upperBound * blockRows, source.rowCount)
+                var step = start
+                var statistics = SufficientStatistics.zero(under: parameters)
+                RowRangeSource(source, rows: rows).forEachBlock(rows: blockRows) { range, block in
+                    step.accumulate(block, firstRow: rows.lowerBound + range.lowerBound, rowWeights: rowWeights,
+                                    into: &statistics)
+                }
+                return statistics
             }
-            return statistics
-        } }
+        }
         var partials = blockCount == 1 ? BLASThreading.withSingleThreadedBLAS(pass) : pass()
         // Moved out of the array, the first partial is uniquely referenced and merges in place.
         var total = partials.removeFirst()

@@ -156,7 +156,7 @@ enum MixtureRowKernels {
                         out.withUnsafeMutableBufferPointer { out in
                             gauss_triangular_log_densities(
                                 set?.rawValue ?? -1, x.baseAddress!, m, features.columns, d, u.baseAddress!, dp,
-                                b.baseAddress!, constants.baseAddress!, 0, k, k, out.baseAddress!)
+                                b.baseAddress!, constants.baseAddress!, k, out.baseAddress!)
                         }
                     }
                 }

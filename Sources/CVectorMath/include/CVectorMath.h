@@ -153,16 +153,15 @@ long gauss_linear_forms(int isa, const double *phi, long rows, long f, const dou
                         const double *constants, long k, double *out);
 
 /// Full-covariance log-densities without stored projections: for each row
-/// i of x (rows × f, its first d columns read) and slot s (component c =
-/// first + s), out[i·k + c] = constants[c] − ½·‖xᵢᵀU − b‖², where U is
-/// the d × dp upper-triangular factor at factors + s·d·dp (row-major, zero
-/// below its diagonal and past column d) and b the dp values at
-/// means + s·dp (zero past d). dp is d rounded up to a multiple of 8.
+/// i of x (rows × f, its first d columns read) and component c < k,
+/// out[i·k + c] = constants[c] − ½·‖xᵢᵀU − b‖², where U is the d × dp
+/// upper-triangular factor at factors + c·d·dp (row-major, zero below its
+/// diagonal and past column d) and b the dp values at means + c·dp (zero
+/// past d). dp is d rounded up to a multiple of 8.
 /// Returns 0, −1 when the processor lacks `isa`, or −2, writing nothing,
 /// when dp is not such a multiple.
 long gauss_triangular_log_densities(int isa, const double *x, long rows, long f, long d, const double *factors,
-                                    long dp, const double *means, const double *constants, long first,
-                                    long members, long k, double *out);
+                                    long dp, const double *means, const double *constants, long k, double *out);
 
 /// Packs sᵢ·(features[i][0 ..< d] − shift), sᵢ = scales[i·scale_stride],
 /// for every row i whose scale is not 0 (every row, unscaled, when

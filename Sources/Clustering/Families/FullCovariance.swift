@@ -45,7 +45,7 @@ enum FullCovariance: CovarianceFamily {
 
     static func scratchBytesPerRow(components k: Int, dimension d: Int, scalarSize: Int) -> Int {
         // The triangular kernel stores no projections.
-        let projections = scalarSize == 8 && triangularKernelDimensions.contains(d) ? 0 : groupSize(components: k, dimension: d) * d
+        let projections = takesTriangularKernel(dimension: d, scalarSize: scalarSize) ? 0 : groupSize(components: k, dimension: d) * d
         return scalarSize * (projections + 2 * d + 2 * k) + 8 * k
     }
 
@@ -142,6 +142,12 @@ enum FullCovariance: CovarianceFamily {
     /// 64: 31 / 24; 128: 121 / 90; 200: 177 / 121.
     static let triangularKernelDimensions = 1...256
 
+    /// Whether rows of `scalarSize`-byte scalars at dimension d take the
+    /// triangular kernel: Double rows within ``triangularKernelDimensions``.
+    static func takesTriangularKernel(dimension d: Int, scalarSize: Int) -> Bool {
+        scalarSize == MemoryLayout<Double>.size && triangularKernelDimensions.contains(d)
+    }
+
     /// sₖ(x) = ‖xᵀUₖ − bₖ‖², for Double rows up to d = 256 by the
     /// triangular kernel, otherwise by two GEMMs per group of components.
     struct Kernel<Scalar: BLASScalar>: LogDensityKernel {
@@ -173,10 +179,10 @@ enum FullCovariance: CovarianceFamily {
             let k = factors.count, d = means.columns
             let size = FullCovariance.groupSize(components: k, dimension: d), h = FullCovariance.leadingColumns(dimension: d)
             var leading: [Matrix<Scalar>] = [], trailing: [Matrix<Scalar>] = []
-            var b = Matrix<Scalar>(rows: k, columns: d)
+            var b = Matrix<Scalar>(rows: 0, columns: d)
             var logDeterminants = [Double](repeating: 0, count: k)
             var u: [Double] = [], centers: [Double] = []
-            if Scalar.self == Double.self && FullCovariance.triangularKernelDimensions.contains(d) {
+            if FullCovariance.takesTriangularKernel(dimension: d, scalarSize: MemoryLayout<Scalar>.size) {
                 let dp = MixtureRowKernels.paddedColumns(dimension: d)
                 u = [Double](repeating: 0, count: k * d * dp)
                 centers = [Double](repeating: 0, count: k * dp)
@@ -193,6 +199,7 @@ enum FullCovariance: CovarianceFamily {
                     }
                 }
             } else {
+                b = Matrix(rows: k, columns: d)
                 for first in stride(from: 0, to: k, by: size) {
                     var left = Matrix<Scalar>(rows: h, columns: size * h)
                     var right = Matrix<Scalar>(rows: d, columns: size * (d - h))
