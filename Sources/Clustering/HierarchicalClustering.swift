@@ -118,7 +118,9 @@ public struct HierarchicalClustering: Sendable {
             }
         }
         let eigen: SymmetricEigendecomposition<Double>
-        do { eigen = try SymmetricEigendecomposition(gram) } catch {
+        // One thread: OpenBLAS's threads gain nothing on a d×d problem and
+        // spin for a while afterwards, taking a core from whatever follows.
+        do { eigen = try withSmallMatrixBLAS(dimension: columns) { () throws(LinearAlgebraError) in try SymmetricEigendecomposition(gram) } } catch {
             throw .invalidParameter(name: "data", reason: "its principal axes could not be computed (\(error))")
         }
         // Singular values are the square roots of the eigenvalues of XᵀX; largest first, as svd orders them.

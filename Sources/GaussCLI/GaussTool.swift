@@ -34,6 +34,7 @@ struct GaussTool: ParsableCommand {
     static func main() {
         // Before anything else: this may run the program again with better BLAS kernels.
         BLASKernel.selectForProcessor()
+        BLASThreading.shortenIdleSpin()
         returnLargeBlocksToTheSystem()
         NpyFile.exitWithAMessageIfAMappedFileShrinks(prefix: "gauss: ")
         // A closed pipe is an error from write(), handled below, not a signal.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LinearAlgebra
 
 /// `gauss info`: what this build runs on, so that a slow run can be explained.
@@ -24,12 +25,24 @@ struct Info: ParsableCommand {
             "BLAS: \(BLASKernel.configuration)",
             "BLAS kernels: \(BLASKernel.loaded) (\(BLASKernel.selection))",
             "BLAS threads: \(BLASThreading.threadCount)",
+            "BLAS idle spin: \(idleSpin)",
             "processor: \(processor)",
             "processor's best BLAS kernels: \(BLASKernel.bestCore(for: processor) ?? "any (no AVX)")",
             "vector math: \(VectorMath.instructionSet)",
         ]
         if let warning = BLASKernel.warning { lines.append("warning: \(warning)") }
         return lines
+    }
+
+    /// How long OpenBLAS's idle threads spin before sleeping, and who chose it.
+    static var idleSpin: String {
+        guard let exponent = BLASThreading.idleSpinExponent else { return "none (BLAS has no threads of its own)" }
+        if let value = ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] {
+            return "2^\(exponent) cycles (OPENBLAS_THREAD_TIMEOUT=\(value) set by the user)"
+        }
+        return exponent == BLASThreading.shortIdleSpinExponent
+            ? "2^\(exponent) cycles (set by gauss; OpenBLAS's own is 2^28, about 0.1 s)"
+            : "2^\(exponent) cycles"
     }
 
     /// The line `--verbose` commands print first.

@@ -22,6 +22,8 @@ import Gauss
 
 // Run OpenBLAS kernels that match the processor (this may restart the program once).
 BLASKernel.selectForProcessor()
+// As the gauss tool does: OpenBLAS's idle threads spin for a short time only.
+BLASThreading.shortenIdleSpin()
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 4, let k = Int(arguments[2]), let type = CovarianceType(name: arguments[3]) else {

@@ -12,6 +12,8 @@ import Gauss
 
 // Run OpenBLAS kernels that match the processor (this may restart the program once).
 BLASKernel.selectForProcessor()
+// As the gauss tool does: OpenBLAS's idle threads spin for a short time only.
+BLASThreading.shortenIdleSpin()
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3, let k = Int(arguments[2]) else {
