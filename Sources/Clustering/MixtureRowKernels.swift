@@ -253,6 +253,37 @@ enum MixtureRowKernels {
         }
         return status != -1
     }
+
+    /// The widest rows ``addWeightedGrams(of:dimension:responsibilities:shifts:into:using:)`` takes.
+    static let weightedGramsMaximumDimension = 8
+
+    /// Adds Σᵢ rᵢc·(xᵢ − s_c)(xᵢ − s_c)ᵀ, lower triangle, to rows c·d ..< (c + 1)·d
+    /// of `moments` for every component c, where xᵢ is the first `d` columns
+    /// of row i of `features`, rᵢc entry (i, c) of `responsibilities` (m × K)
+    /// and s_c row c of `shifts` (K × d): every component's second moments in
+    /// one pass, for d up to ``weightedGramsMaximumDimension``. False,
+    /// writing nothing, for wider rows or when the processor lacks `set`.
+    static func addWeightedGrams(
+        of features: Matrix<Double>, dimension d: Int, responsibilities: Matrix<Double>, shifts: Matrix<Double>,
+        into moments: inout Matrix<Double>, using set: InstructionSet? = nil
+    ) -> Bool {
+        let m = features.rows, k = responsibilities.columns
+        precondition(d <= features.columns && responsibilities.rows == m && shifts.rows == k && shifts.columns == d
+                     && moments.rows == k * d && moments.columns == d)
+        guard (1...weightedGramsMaximumDimension).contains(d) else { return false }
+        guard m > 0 && k > 0 else { return true }
+        let status = features.withUnsafeBufferPointer { x in
+            responsibilities.withUnsafeBufferPointer { r in
+                shifts.withUnsafeBufferPointer { s in
+                    moments.withUnsafeMutableBufferPointer { out in
+                        gauss_weighted_grams(Int32(set?.rawValue ?? -1), x.baseAddress!, m, features.columns, d,
+                                             r.baseAddress!, k, s.baseAddress!, out.baseAddress!)
+                    }
+                }
+            }
+        }
+        return status == 0
+    }
 }
 
 extension MixtureRowKernels {

@@ -251,6 +251,52 @@ import Testing
         checkSquareRoots(Float.self, set: set)
     }
 
+    /// Every component's second moments in one pass, against a plain loop
+    /// per component, row and entry: every d the kernel takes, component
+    /// counts that leave each remainder of a vector of eight (the last rows
+    /// of a partial vector are copied out, not read past the matrix's end),
+    /// zero responsibilities, rows wider than d, and moments already there
+    /// (added to, the upper triangles untouched).
+    @Test(arguments: InstructionSet.supported) func weightedGramsMatchAPlainLoop(set: InstructionSet) {
+        for d in 1...MixtureRowKernels.weightedGramsMaximumDimension {
+            for (k, m) in [(1, 5), (3, 37), (8, 9), (9, 1), (9, 13), (17, 40)] {
+                let seed = UInt64(100 * d + k)
+                let features = Self.randomMatrix(m, d + 1, seed: seed, as: Double.self)
+                var responsibilities = Self.randomMatrix(m, k, seed: seed + 1, as: Double.self)
+                for i in 0..<m { for c in 0..<k { responsibilities[i, c] = (i + c) % 4 == 0 ? 0 : abs(responsibilities[i, c]) } }
+                let shifts = Self.randomMatrix(k, d, seed: seed + 2, as: Double.self)
+                let start = Self.randomMatrix(k * d, d, seed: seed + 3, as: Double.self)
+                var moments = start
+                #expect(MixtureRowKernels.addWeightedGrams(of: features, dimension: d, responsibilities: responsibilities,
+                                                           shifts: shifts, into: &moments, using: set))
+                for c in 0..<k {
+                    for a in 0..<d {
+                        for b in 0..<d {
+                            let entry = moments[c * d + a, b]
+                            guard b <= a else {
+                                #expect(entry == start[c * d + a, b], "\(set) d = \(d) K = \(k): upper entry changed")
+                                continue
+                            }
+                            var sum = 0.0, magnitude = abs(start[c * d + a, b])
+                            for i in 0..<m {
+                                let term = responsibilities[i, c] * (features[i, a] - shifts[c, a]) * (features[i, b] - shifts[c, b])
+                                sum += term
+                                magnitude += abs(term)
+                            }
+                            let expected = start[c * d + a, b] + sum
+                            #expect(abs(entry - expected) <= 8 * Double.ulpOfOne * magnitude,
+                                    "\(set) d = \(d) K = \(k) m = \(m): (\(c), \(a), \(b)) \(entry) vs \(expected)")
+                        }
+                    }
+                }
+            }
+        }
+        var untouched = Matrix<Double>(rows: 9 * 9, columns: 9)
+        #expect(!MixtureRowKernels.addWeightedGrams(of: Matrix(rows: 3, columns: 9), dimension: 9,
+                                                    responsibilities: Matrix(rows: 3, columns: 9), shifts: Matrix(rows: 9, columns: 9),
+                                                    into: &untouched, using: set), "d = 9 is beyond the kernel")
+    }
+
     /// One sweep for EVE's and VVE's shared orientation, from the identity:
     /// D stays orthogonal, the interleaved Mₖ stay Dᵀ·Sₖ·D of the rotated D,
     /// the objective Σₖ Σᵢ (nₖ/vₖᵢ)·(Mₖ)ᵢᵢ does not rise, and every

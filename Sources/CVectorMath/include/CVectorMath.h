@@ -174,6 +174,16 @@ long gauss_scaled_rows_f64(int isa, const double *features, long rows, long f, l
 long gauss_scaled_rows_f32(int isa, const float *features, long rows, long f, long d, const float *scales,
                            long scale_stride, const float *shift, float *out);
 
+/// moments[(c·d + a)·d + b] += Σᵢ r[i·k + c]·(x[i·f + a] − s_ca)·(x[i·f + b] −
+/// s_cb) for b ≤ a < d, every component c < k and row i < rows, with
+/// s_ca = shifts[c·d + a]: the weighted second moments about each
+/// component's shift, lower triangles only (the upper ones are not
+/// touched), of rows of d ≤ 8 coordinates (the first d of each row's f).
+/// Returns 0, −1 when the processor lacks `isa`, or −2, writing nothing,
+/// when d is not in 1…8 or f < d.
+long gauss_weighted_grams(int isa, const double *x, long rows, long f, long d, const double *r, long k,
+                          const double *shifts, double *moments);
+
 /// out[i] = √x[i] for `count` values (correctly rounded, as sqrt is).
 long gauss_square_roots_f64(int isa, const double *x, long count, double *out);
 /// gauss_square_roots_f64 for floats.

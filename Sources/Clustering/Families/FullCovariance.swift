@@ -61,6 +61,14 @@ enum FullCovariance: CovarianceFamily {
         workspace: inout SufficientStatistics.Workspace<Scalar>
     ) {
         let k = statistics.componentCount, d = statistics.dimension
+        // Short Double rows: every component's moments in one pass, the
+        // per-component scalings and products below being mostly overhead there.
+        if Scalar.self == Double.self, d <= MixtureRowKernels.weightedGramsMaximumDimension,
+           MixtureRowKernels.addWeightedGrams(of: features as! Matrix<Double>, dimension: d,
+                                              responsibilities: responsibilities as! Matrix<Double>,
+                                              shifts: statistics.componentShifts, into: &statistics.secondMoments) {
+            return
+        }
         // Scales and shift in the workspace: no allocation per component and
         // block. Every √rᵢₖ of the block at once, in vector lanes; component c
         // reads its column of them.
