@@ -11,7 +11,7 @@ import Testing
 
     /// Parameters whose covariances are D·diag(vₖ)·Dᵀ (a shared D when
     /// `shared`, a D per component otherwise).
-    static func parameters(_ type: CovarianceType, shared: Bool) throws -> MixtureParameters {
+    static func parameters(_ type: CovarianceType, shared: Bool, dimension d: Int = d) throws -> MixtureParameters {
         var rng = Xoshiro256StarStar(seed: shared ? 3 : 4)
         func orientation() throws -> Matrix<Double> {
             let a = Matrix<Double>(rows: d, columns: d) { _, _ in rng.nextUniform(Double.self) - 0.5 }
@@ -61,5 +61,22 @@ import Testing
         #expect(SharedOrientationKernel<Double>(parameters, centeredMeans: Self.centeredMeans(parameters)) == nil)
         let kernel = VVECovariance.logDensityKernel(parameters, centeredMeans: Self.centeredMeans(parameters), as: Double.self)
         #expect(kernel is FullCovariance.Kernel<Double>)
+    }
+
+    @Test(arguments: [CovarianceType.vee, .eve, .vve])
+    func theFamiliesTakeTheSharedKernelOnlyForRowsWideEnough(type: CovarianceType) throws {
+        let narrowest = SharedOrientationKernel<Double>.narrowestRows
+        for d in [narrowest - 1, narrowest] {
+            let parameters = try Self.parameters(type, shared: true, dimension: d)
+            let center = parameters.center
+            let means = Matrix<Double>(rows: Self.k, columns: d) { c, j in parameters.means[c, j] - center[j] }
+            #expect(SharedOrientationKernel<Double>(parameters, centeredMeans: means) != nil, "d = \(d) has the structure")
+            let kernel = type.family.logDensityKernel(parameters, centeredMeans: means, as: Double.self)
+            if d < narrowest {
+                #expect(kernel is FullCovariance.Kernel<Double>, "d = \(d)")
+            } else {
+                #expect(kernel is SharedOrientationKernel<Double>, "d = \(d)")
+            }
+        }
     }
 }
