@@ -185,10 +185,12 @@ public struct BayesianGaussianMixture: Sendable {
         var history: [Double] = []
         var converged = false
         var iterations = 0
+        var scratch: EStepScratch<Source.Scalar>? = nil
         while iterations < maxIterations {
             iterations += 1
             var statistics = SufficientStatistics.expectation(
-                of: source, under: posterior.eStepParameters, rowWeights: sampleWeights, collectsEntropy: true)
+                of: source, under: posterior.eStepParameters, rowWeights: sampleWeights, collectsEntropy: true,
+                scratch: &scratch)
             statistics.sum(over: reduction)
             posterior = try VariationalPosterior(statistics: statistics, priors: priors, regularization: regularization)
             let previous = lowerBound

@@ -37,7 +37,10 @@ struct EStep<Scalar: BLASScalar> {
     /// responsibilities' entropy (for the variational lower bound).
     let collectsEntropy: Bool
 
-    init(_ parameters: MixtureParameters, collectsEntropy: Bool = false) {
+    /// The E-step under `parameters`, writing into `scratch`'s buffers
+    /// where they have the shapes this step needs (a fit's earlier passes
+    /// leave them so), into new ones otherwise.
+    init(_ parameters: MixtureParameters, collectsEntropy: Bool = false, reusing scratch: EStepScratch<Scalar>? = nil) {
         self.parameters = parameters
         self.collectsEntropy = collectsEntropy
         family = parameters.covarianceType.family
@@ -52,10 +55,30 @@ struct EStep<Scalar: BLASScalar> {
         kernel = withSmallMatrixBLAS(dimension: parameters.dimension) {
             family.logDensityKernel(parameters, centeredMeans: centeredMeans, as: Scalar.self)
         }
-        features = Matrix(rows: 0, columns: family.featureCount(dimension: parameters.dimension))
-        logDensities = Matrix(rows: 0, columns: parameters.componentCount)
-        responsibilities = logDensities
-        weightedResponsibilities = Matrix(rows: 0, columns: parameters.componentCount)
+        let featureCount = family.featureCount(dimension: parameters.dimension), k = parameters.componentCount
+        if let scratch, scratch.features.columns == featureCount, scratch.logDensities.columns == k,
+           scratch.responsibilities.columns == k, scratch.weightedResponsibilities.columns == k {
+            features = scratch.features
+            logDensities = scratch.logDensities
+            logLikelihoods = scratch.logLikelihoods
+            responsibilities = scratch.responsibilities
+            weightedResponsibilities = scratch.weightedResponsibilities
+            statisticsWorkspace = scratch.statisticsWorkspace
+        } else {
+            features = Matrix(rows: 0, columns: featureCount)
+            logDensities = Matrix(rows: 0, columns: k)
+            responsibilities = logDensities
+            weightedResponsibilities = Matrix(rows: 0, columns: k)
+        }
+    }
+
+    /// This step's buffers, for the next pass of the same fit (see
+    /// ``init(_:collectsEntropy:reusing:)``). Consuming the step leaves them
+    /// referenced only by the result, so the next step writes them in place.
+    consuming func scratch() -> EStepScratch<Scalar> {
+        EStepScratch(features: features, logDensities: logDensities, logLikelihoods: logLikelihoods,
+                     responsibilities: responsibilities, weightedResponsibilities: weightedResponsibilities,
+                     statisticsWorkspace: statisticsWorkspace)
     }
 
     /// Rows per block for data of `rowCount` rows: few enough that one
@@ -139,6 +162,19 @@ struct EStep<Scalar: BLASScalar> {
     }
 }
 
+/// The buffers an ``EStep`` writes a block into, handed from one pass to
+/// the next by fits whose data are one block: a fit of a few hundred rows
+/// takes tens of microseconds per iteration, and allocating these afresh
+/// each pass was a noticeable part of it.
+struct EStepScratch<Scalar: BLASScalar> {
+    var features: Matrix<Scalar>
+    var logDensities: Matrix<Double>
+    var logLikelihoods: [Double]
+    var responsibilities: Matrix<Double>
+    var weightedResponsibilities: Matrix<Scalar>
+    var statisticsWorkspace: SufficientStatistics.Workspace<Scalar>
+}
+
 extension EStep {
     /// −Σᵢ wᵢ·Σₖ rᵢₖ·log rᵢₖ over the block last normalised, with
     /// log rᵢₖ = logDensityᵢₖ − log p(xᵢ); a responsibility that underflowed
@@ -173,30 +209,50 @@ extension SufficientStatistics {
         of source: Source, under parameters: MixtureParameters, rowWeights: [Double]?, collectsEntropy: Bool = false,
         workers: Int = defaultWorkerCount
     ) -> SufficientStatistics {
+        var scratch: EStepScratch<Source.Scalar>? = nil
+        return expectation(of: source, under: parameters, rowWeights: rowWeights, collectsEntropy: collectsEntropy,
+                           workers: workers, scratch: &scratch)
+    }
+
+    /// ``expectation(of:under:rowWeights:collectsEntropy:workers:)`` for one
+    /// pass of a fit: data of one block write into `scratch`'s buffers (the
+    /// previous pass's, nil at the first) and leave them there for the next.
+    static func expectation<Source: RowBlockSource>(
+        of source: Source, under parameters: MixtureParameters, rowWeights: [Double]?, collectsEntropy: Bool = false,
+        workers: Int = defaultWorkerCount, scratch: inout EStepScratch<Source.Scalar>?
+    ) -> SufficientStatistics {
         let blockRows = EStep<Source.Scalar>.blockRows(
             componentCount: parameters.componentCount, dimension: parameters.dimension, covarianceType: parameters.covarianceType,
             rowCount: source.rowCount)
         let blockCount = (source.rowCount + blockRows - 1) / blockRows
-        let start = EStep<Source.Scalar>(parameters, collectsEntropy: collectsEntropy)
-        // Each worker takes a contiguous run of blocks; their statistics merge in order.
-        // Data of one block is small (see `blockRows`): its products are too
-        // small for OpenBLAS's threads, whose start-up and spinning doubled a
-        // diagonal-covariance iteration at n = 2 000, d = 32, K = 8 (0.38–0.50
-        // against 0.19–0.20 ms), so it runs on this thread alone, as
-        // concurrent runs do.
-        func pass() -> [SufficientStatistics] {
-            concurrentRuns(count: blockCount, workers: workers) { blocks in
-                let rows = (blocks.lowerBound * blockRows)..<Swift.min(blocks.upperBound * blockRows, source.rowCount)
-                var step = start
+        if blockCount <= 1 {
+            // Data of one block is small (see `blockRows`): its products are
+            // too small for OpenBLAS's threads, whose start-up and spinning
+            // doubled a diagonal-covariance iteration at n = 2 000, d = 32,
+            // K = 8 (0.38–0.50 against 0.19–0.20 ms), so it runs on this
+            // thread alone, as concurrent runs do.
+            return BLASThreading.withSingleThreadedBLAS {
+                var step = EStep<Source.Scalar>(parameters, collectsEntropy: collectsEntropy, reusing: scratch.take())
                 var statistics = SufficientStatistics.zero(under: parameters)
-                RowRangeSource(source, rows: rows).forEachBlock(rows: blockRows) { range, block in
-                    step.accumulate(block, firstRow: rows.lowerBound + range.lowerBound, rowWeights: rowWeights,
-                                    into: &statistics)
+                source.forEachBlock(rows: blockRows) { range, block in
+                    step.accumulate(block, firstRow: range.lowerBound, rowWeights: rowWeights, into: &statistics)
                 }
+                scratch = step.scratch()
                 return statistics
             }
         }
-        var partials = blockCount == 1 ? BLASThreading.withSingleThreadedBLAS(pass) : pass()
+        let start = EStep<Source.Scalar>(parameters, collectsEntropy: collectsEntropy)
+        // Each worker takes a contiguous run of blocks; their statistics merge in order.
+        var partials = concurrentRuns(count: blockCount, workers: workers) { blocks in
+            let rows = (blocks.lowerBound * blockRows)..<Swift.min(blocks.upperBound * blockRows, source.rowCount)
+            var step = start
+            var statistics = SufficientStatistics.zero(under: parameters)
+            RowRangeSource(source, rows: rows).forEachBlock(rows: blockRows) { range, block in
+                step.accumulate(block, firstRow: rows.lowerBound + range.lowerBound, rowWeights: rowWeights,
+                                into: &statistics)
+            }
+            return statistics
+        }
         // Moved out of the array, the first partial is uniquely referenced and merges in place.
         var total = partials.removeFirst()
         for partial in partials { total.merge(partial) }

@@ -265,9 +265,11 @@ public struct GaussianMixture: Sendable {
         var iterations = 0
         // The covariances of `parameters`, for mclust's rule, which stops before an M-step.
         var currentCovariances = initialCovariances
+        var scratch: EStepScratch<Source.Scalar>? = nil
         iterating: while iterations < maxIterations {
             iterations += 1
-            var statistics = SufficientStatistics.expectation(of: source, under: parameters, rowWeights: sampleWeights)
+            var statistics = SufficientStatistics.expectation(of: source, under: parameters, rowWeights: sampleWeights,
+                                                              scratch: &scratch)
             statistics.sum(over: reduction)
             let previous = lowerBound
             lowerBound = statistics.meanLogLikelihood

@@ -67,6 +67,29 @@ func modelDifference(_ a: GaussianMixtureModel, _ b: GaussianMixtureModel) -> Do
         #expect(modelDifference(dropped, zeroed) < 1e-10)
     }
 
+    /// A fit of one block hands its E-step buffers from pass to pass: each
+    /// pass's statistics are those of a pass with buffers of its own, bit
+    /// for bit, whatever the previous pass's parameters and weights, and
+    /// buffers of another shape are not taken over.
+    @Test(arguments: [CovarianceType.full, .diag, .spherical, .vve, .eei])
+    func buffersCarriedFromPassToPassChangeNothing(type: CovarianceType) throws {
+        var rng = Xoshiro256StarStar(seed: 21)
+        let data = Matrix<Double>(rows: 300, columns: 3) { i, j in Double(i % 3) * 3 + rng.nextNormal() + Double(j) }
+        let weights = (0..<300).map { Double($0 % 4) }
+        let early = try fixedStart(data, 3, type).fit(data[rows: 0..<30]).parameters
+        let late = try fixedStart(data, 3, type).fit(data).parameters
+        var scratch: EStepScratch<Double>? = nil
+        for (parameters, rowWeights) in [(early, nil), (late, weights), (early, nil), (late, nil)] {
+            let carried = SufficientStatistics.expectation(of: data, under: parameters, rowWeights: rowWeights, scratch: &scratch)
+            #expect(carried == SufficientStatistics.expectation(of: data, under: parameters, rowWeights: rowWeights))
+            #expect(scratch?.responsibilities.rows == data.rows, "one block: the buffers come back")
+        }
+        let twoComponents = try fixedStart(data, 2, type).fit(data).parameters
+        let carried = SufficientStatistics.expectation(of: data, under: twoComponents, rowWeights: nil, scratch: &scratch)
+        #expect(carried == SufficientStatistics.expectation(of: data, under: twoComponents, rowWeights: nil))
+        #expect(scratch?.responsibilities.columns == 2)
+    }
+
     /// Every type, mclust's included: each streams and splits over workers as its layout does.
     @Test(arguments: CovarianceType.allCases)
     func fileMatrixAndWorkerCountsGiveTheSameFit(type: CovarianceType) throws {
