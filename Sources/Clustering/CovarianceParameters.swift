@@ -112,6 +112,7 @@ public struct CovarianceParameters: Sendable, Equatable {
     func tryMapMatrices(_ matrixTransform: (Matrix<Double>, Int) throws(ComponentIndex) -> Matrix<Double>,
                         values valueTransform: (Double) -> Double) throws(ComponentIndex) -> CovarianceParameters {
         var mapped: [Matrix<Double>] = []
+        mapped.reserveCapacity(blocks.count)
         for (index, block) in blocks.enumerated() {
             switch storage {
             case .matrices:
@@ -154,14 +155,20 @@ extension CovarianceParameters {
     static func upperPrecisionFactor(ofCovariance covariance: Matrix<Double>, component: Int) throws(ComponentIndex) -> Matrix<Double> {
         let d = covariance.rows
         if d <= SmallCholesky.largestDimension {
-            var lower = [Double](repeating: 0, count: d * d), inverse = lower
-            let logDeterminant = covariance.withUnsafeBufferPointer { a in
-                lower.withUnsafeMutableBufferPointer { l in
-                    inverse.withUnsafeMutableBufferPointer { SmallCholesky.factorAndInvert(a, dimension: d, factor: l, inverseFactor: $0) }
+            // The factor and its inverse on the stack: this runs per component and iteration.
+            let inverse = withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * d * d) { scratch -> Matrix<Double>? in
+                let lower = UnsafeMutableBufferPointer(rebasing: scratch[0..<(d * d)])
+                let inverse = UnsafeMutableBufferPointer(rebasing: scratch[(d * d)...])
+                let logDeterminant = covariance.withUnsafeBufferPointer { a in
+                    SmallCholesky.factorAndInvert(a, dimension: d, factor: lower, inverseFactor: inverse)
+                }
+                guard logDeterminant != nil else { return nil }
+                return Matrix(unsafeUninitializedRows: d, columns: d) { out in
+                    for i in 0..<d { for j in 0..<d { out[i * d + j] = i <= j ? inverse[j * d + i] : 0 } }
                 }
             }
-            guard logDeterminant != nil else { throw ComponentIndex(value: component) }
-            return Matrix(rows: d, columns: d) { i, j in i <= j ? inverse[j * d + i] : 0 }
+            guard let inverse else { throw ComponentIndex(value: component) }
+            return inverse
         }
         var factor = covariance
         do {

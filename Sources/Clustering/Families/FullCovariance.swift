@@ -91,14 +91,21 @@ enum FullCovariance: CovarianceFamily {
     ) -> CovarianceParameters {
         let d = statistics.dimension
         return .full((0..<statistics.componentCount).map { c in
-            // Σ = (S₂ − N·a·aᵀ)/N′ with a = m′ − δ, the mean relative to the shift.
-            let a = (0..<d).map { shiftedMeans[c, $0] - statistics.componentShifts[c, $0] }
-            var sigma = Matrix<Double>(rows: d, columns: d) { i, j in
-                j <= i ? (statistics.secondMoments[c * d + i, j] - statistics.counts[c] * a[i] * a[j]) / n[c] : 0
+            // Σ = (S₂ − N·a·aᵀ)/N′ with a = m′ − δ, the mean relative to the
+            // shift; lower triangle computed, upper mirrored.
+            Matrix<Double>(unsafeUninitializedRows: d, columns: d) { sigma in
+                let count = statistics.counts[c]
+                for i in 0..<d {
+                    let ai = shiftedMeans[c, i] - statistics.componentShifts[c, i]
+                    for j in 0...i {
+                        let aj = shiftedMeans[c, j] - statistics.componentShifts[c, j]
+                        let value = (statistics.secondMoments[c * d + i, j] - count * ai * aj) / n[c]
+                        sigma[i * d + j] = value
+                        sigma[j * d + i] = value
+                    }
+                    sigma[i * d + i] += regularization
+                }
             }
-            sigma.symmetrize(from: .lower)
-            for i in 0..<d { sigma[i, i] += regularization }
-            return sigma
         })
     }
 
