@@ -27,12 +27,12 @@ struct EStep<Scalar: BLASScalar> {
     /// The last block's weighted log-densities (m × K).
     private(set) var logDensities: Matrix<Double>
     /// The last block's log p(xᵢ), after ``normalize()``.
-    private(set) var logLikelihoods: [Double] = []
+    private(set) var logLikelihoods: [Double]
     /// The last block's rᵢₖ (m × K), after ``normalize()``.
     private(set) var responsibilities: Matrix<Double>
     /// rᵢₖ times the row's sample weight, in the rows' precision, for the statistics.
     private var weightedResponsibilities: Matrix<Scalar>
-    private var statisticsWorkspace = SufficientStatistics.Workspace<Scalar>()
+    private var statisticsWorkspace: SufficientStatistics.Workspace<Scalar>
     /// Whether ``accumulate(_:firstRow:rowWeights:into:)`` also sums the
     /// responsibilities' entropy (for the variational lower bound).
     let collectsEntropy: Bool
@@ -69,6 +69,8 @@ struct EStep<Scalar: BLASScalar> {
             logDensities = Matrix(rows: 0, columns: k)
             responsibilities = logDensities
             weightedResponsibilities = Matrix(rows: 0, columns: k)
+            logLikelihoods = []
+            statisticsWorkspace = SufficientStatistics.Workspace<Scalar>()
         }
     }
 

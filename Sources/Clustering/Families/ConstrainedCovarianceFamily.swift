@@ -182,10 +182,33 @@ func sharedOrientation(
     // matrices interleaved, entry (l, i) of every component side by side at
     // ((l·d + i)·K ..< +K), so that each step of a rotation is one short
     // contiguous run over the components; and D, both rotated in place.
+    // Written by plain loops through one d×d scratch: two matrix products
+    // per component allocated four buffers each M-step.
     var rotated = [Double](repeating: 0, count: d * d * k)
-    for c in 0..<k {
-        let m = orientation.matmul(estimates[c].matmul(orientation), transposeSelf: .transpose)
-        for e in 0..<(d * d) { rotated[e * k + c] = m.elements[e] }
+    orientation.withUnsafeBufferPointer { axes in
+        rotated.withUnsafeMutableBufferPointer { rotated in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: d * d) { product in
+                for c in 0..<k {
+                    estimates[c].withUnsafeBufferPointer { s in
+                        // Sₖ·D, then Dᵀ·(Sₖ·D) into the interleaved layout.
+                        for r in 0..<d {
+                            for i in 0..<d {
+                                var sum = 0.0
+                                for t in 0..<d { sum += s[r * d + t] * axes[t * d + i] }
+                                product[r * d + i] = sum
+                            }
+                        }
+                        for l in 0..<d {
+                            for i in 0..<d {
+                                var sum = 0.0
+                                for r in 0..<d { sum += axes[r * d + l] * product[r * d + i] }
+                                rotated[(l * d + i) * k + c] = sum
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
     var axes = orientation.elements
     // The vₖ, flat (component c's from c·d), current and next: the sweeps
