@@ -6,6 +6,9 @@
 // squared distances leave them. Uc's triangle is skipped eight columns at a
 // time: row l of Uc touches only the column chunks from l's onwards.
 //
+// Rows of d ≤ 4 go another way (see small_distances): components in the
+// lanes rather than coordinates padded to eight.
+//
 // Registers hold a tile of R ≤ 4 rows by CH ≤ 4 chunks of eight columns
 // (up to sixteen accumulators); wider factors go 32 columns at a time, each
 // tile's squared distances added up across them. Compiled three times
@@ -83,11 +86,69 @@ ALWAYS_INLINE void triangular_distances_body(const double *restrict x, long rows
     }
 }
 
+/* Rows of D ≤ SMALL_D coordinates: padded to a vector of eight, most of a
+   tile's lanes would be zeros, and each component's distance would end in
+   a sum across lanes. Here eight components share each vector instead: for
+   a row, yⱼ = Σ_{t ≤ j} x_t·U[t][j] − b[j] is D(D + 1)/2 broadcast
+   multiply-adds per eight components and the distance Σⱼ yⱼ² D more, with
+   no reduction across lanes. The factors of eight components at a time are
+   first laid out lane by lane: U[t][j] of component c0 + l at lane l. */
+#define SMALL_D 4
+
+ALWAYS_INLINE void small_distances(const double *restrict x, long rows, long f, const double *restrict factors, long dp,
+                                   const double *restrict means, const double *restrict constants, long k,
+                                   const long D, double *restrict out) {
+    for (long c0 = 0; c0 < k; c0 += 8) {
+        const long count = k - c0 < 8 ? k - c0 : 8;
+        v8d u[SMALL_D][SMALL_D], b[SMALL_D], constant = (v8d){0};
+        _Pragma("unroll")
+        for (long j = 0; j < D; j++) {
+            b[j] = (v8d){0};
+            _Pragma("unroll")
+            for (long t = 0; t <= j; t++) u[t][j] = (v8d){0};
+        }
+        for (long l = 0; l < count; l++) {
+            const long c = c0 + l;
+            constant[l] = constants[c];
+            _Pragma("unroll")
+            for (long j = 0; j < D; j++) {
+                b[j][l] = means[c * dp + j];
+                _Pragma("unroll")
+                for (long t = 0; t <= j; t++) u[t][j][l] = factors[(c * D + t) * dp + j];
+            }
+        }
+        for (long i = 0; i < rows; i++) {
+            const double *row = x + i * f;
+            v8d distance = (v8d){0};
+            _Pragma("unroll")
+            for (long j = 0; j < D; j++) {
+                v8d y = -b[j];
+                _Pragma("unroll")
+                for (long t = 0; t <= j; t++) y += SPLAT(row[t]) * u[t][j];
+                distance += y * y;
+            }
+            v8d result = constant - 0.5 * distance;
+            double *target = out + i * k + c0;
+            if (count == 8) {
+                memcpy(target, &result, sizeof result);
+            } else {
+                for (long l = 0; l < count; l++) target[l] = result[l];
+            }
+        }
+    }
+}
+
 #define TRIANGULAR_VARIANTS(suffix, attributes)                                                                \
     attributes static long triangular_distances_##suffix(                                                      \
         const double *x, long rows, long f, long d, const double *factors, long dp, const double *means,      \
         const double *constants, long k, double *out) {                                                        \
-        triangular_distances_body(x, rows, f, d, factors, dp, means, constants, k, out);                       \
+        switch (d) {                                                                                           \
+        case 1: small_distances(x, rows, f, factors, dp, means, constants, k, 1, out); break;                  \
+        case 2: small_distances(x, rows, f, factors, dp, means, constants, k, 2, out); break;                  \
+        case 3: small_distances(x, rows, f, factors, dp, means, constants, k, 3, out); break;                  \
+        case 4: small_distances(x, rows, f, factors, dp, means, constants, k, 4, out); break;                  \
+        default: triangular_distances_body(x, rows, f, d, factors, dp, means, constants, k, out);              \
+        }                                                                                                      \
         return 0;                                                                                              \
     }
 

@@ -118,10 +118,14 @@ import Testing
     }
 
     /// Every remainder of the four-row tiles, one to three column tiles of
-    /// 32 (the last partial or not), and d below one vector of lanes.
+    /// 32 (the last partial or not), and d below one vector of lanes; at
+    /// d ≤ 4, where components share the vectors, K below, at and past
+    /// eight.
     @Test(arguments: InstructionSet.supported) func triangularDensitiesEqualTheProjectionsWrittenOut(set: InstructionSet) {
-        for (index, (d, m)) in [(1, 5), (2, 9), (7, 4), (8, 1), (9, 7), (31, 10), (32, 8), (33, 6), (40, 11), (65, 3), (96, 5)].enumerated() {
-            let k = 3, dp = MixtureRowKernels.paddedColumns(dimension: d)
+        let cases = [(1, 5, 3), (2, 9, 8), (3, 6, 9), (4, 7, 17), (4, 1, 1), (5, 3, 3), (7, 4, 3), (8, 1, 3), (9, 7, 3),
+                     (31, 10, 3), (32, 8, 3), (33, 6, 3), (40, 11, 3), (65, 3, 3), (96, 5, 3)]
+        for (index, (d, m, k)) in cases.enumerated() {
+            let dp = MixtureRowKernels.paddedColumns(dimension: d)
             // Rows of d + 1 columns, the last never read (as the features' 1).
             let x = Self.randomMatrix(m, d + 1, seed: UInt64(90 + index), as: Double.self)
             var rng = Xoshiro256StarStar(seed: UInt64(200 + index))
@@ -132,7 +136,7 @@ import Testing
                 }
                 for j in 0..<d { means[c * dp + j] = rng.nextUniform(Double.self) - 0.5 }
             }
-            let constants = [0.5, -3, 2]
+            let constants = (0..<k).map { Double($0 % 5) - 2.5 }
             var out = Matrix<Double>(rows: m, columns: k) { _, _ in .nan }
             #expect(MixtureRowKernels.triangularLogDensities(features: x, dimension: d, factors: factors, means: means,
                                                              constants: constants, into: &out, using: set))
