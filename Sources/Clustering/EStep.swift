@@ -33,6 +33,9 @@ struct EStep<Scalar: BLASScalar> {
     /// rᵢₖ times the row's sample weight, in the rows' precision, for the statistics.
     private var weightedResponsibilities: Matrix<Scalar>
     private var statisticsWorkspace: SufficientStatistics.Workspace<Scalar>
+    /// The center ``features`` were written about, while they hold the
+    /// features of the one block a scratch is handed on with; nil otherwise.
+    private var featuresCenter: [Scalar]?
     /// Whether ``accumulate(_:firstRow:rowWeights:into:)`` also sums the
     /// responsibilities' entropy (for the variational lower bound).
     let collectsEntropy: Bool
@@ -40,11 +43,12 @@ struct EStep<Scalar: BLASScalar> {
     /// The E-step under `parameters`, writing into `scratch`'s buffers
     /// where they have the shapes this step needs (a fit's earlier passes
     /// leave them so), into new ones otherwise.
-    init(_ parameters: MixtureParameters, collectsEntropy: Bool = false, reusing scratch: EStepScratch<Scalar>? = nil) {
+    init(_ parameters: MixtureParameters, collectsEntropy: Bool = false, center: [Double]? = nil,
+         reusing scratch: EStepScratch<Scalar>? = nil) {
         self.parameters = parameters
         self.collectsEntropy = collectsEntropy
         family = parameters.covarianceType.family
-        let center = parameters.center
+        let center = center ?? parameters.center
         self.center = center.map { Scalar($0) }
         let centeredMeans = Matrix<Double>(rows: parameters.componentCount, columns: parameters.dimension) { k, j in
             parameters.means[k, j] - center[j]
@@ -64,6 +68,7 @@ struct EStep<Scalar: BLASScalar> {
             responsibilities = scratch.responsibilities
             weightedResponsibilities = scratch.weightedResponsibilities
             statisticsWorkspace = scratch.statisticsWorkspace
+            featuresCenter = scratch.featuresCenter
         } else {
             features = Matrix(rows: 0, columns: featureCount)
             logDensities = Matrix(rows: 0, columns: k)
@@ -71,6 +76,7 @@ struct EStep<Scalar: BLASScalar> {
             weightedResponsibilities = Matrix(rows: 0, columns: k)
             logLikelihoods = []
             statisticsWorkspace = SufficientStatistics.Workspace<Scalar>()
+            featuresCenter = nil
         }
     }
 
@@ -80,7 +86,7 @@ struct EStep<Scalar: BLASScalar> {
     consuming func scratch() -> EStepScratch<Scalar> {
         EStepScratch(features: features, logDensities: logDensities, logLikelihoods: logLikelihoods,
                      responsibilities: responsibilities, weightedResponsibilities: weightedResponsibilities,
-                     statisticsWorkspace: statisticsWorkspace)
+                     statisticsWorkspace: statisticsWorkspace, featuresCenter: featuresCenter)
     }
 
     /// Rows per block for data of `rowCount` rows: few enough that one
@@ -103,12 +109,23 @@ struct EStep<Scalar: BLASScalar> {
 
     /// Steps 1 and 2 for `block`: ``features`` and ``logDensities``.
     mutating func evaluate(_ block: Matrix<Scalar>) {
+        evaluate(block, reusingFeatures: false)
+    }
+
+    /// ``evaluate(_:)``, keeping ``features`` when `reusingFeatures` and
+    /// they were written about this step's center (by the previous pass of
+    /// a fit whose data are this one block, about the fit's fixed center).
+    private mutating func evaluate(_ block: Matrix<Scalar>, reusingFeatures: Bool) {
         let m = block.rows, k = parameters.componentCount
-        if features.rows != m {
+        if features.rows != m || logDensities.rows != m {
             features = .scratch(rows: m, columns: features.columns)
             logDensities = .scratch(rows: m, columns: k)
+            featuresCenter = nil
         }
-        family.writeFeatures(of: block, center: center, into: &features)
+        if !(reusingFeatures && featuresCenter == center) {
+            family.writeFeatures(of: block, center: center, into: &features)
+            featuresCenter = reusingFeatures ? center : nil
+        }
         kernel.weightedLogDensities(features: features, into: &logDensities)
     }
 
@@ -134,8 +151,13 @@ struct EStep<Scalar: BLASScalar> {
 
     /// Steps 1 to 4 for `block`, whose first row is row `firstRow` of the
     /// rows `rowWeights` (nil: all 1) belong to.
-    mutating func accumulate(_ block: Matrix<Scalar>, firstRow: Int, rowWeights: [Double]?, into statistics: inout SufficientStatistics) {
-        evaluate(block)
+    ///
+    /// With `onlyBlock`, `block` is all the data of the fit this step's
+    /// scratch came from and goes on to, so that features written about
+    /// the same center by the previous pass still hold.
+    mutating func accumulate(_ block: Matrix<Scalar>, firstRow: Int, rowWeights: [Double]?, onlyBlock: Bool = false,
+                             into statistics: inout SufficientStatistics) {
+        evaluate(block, reusingFeatures: onlyBlock)
         normalize()
         let m = block.rows, k = parameters.componentCount
         if collectsEntropy { statistics.responsibilityEntropy += entropy(firstRow: firstRow, rowWeights: rowWeights) }
@@ -175,6 +197,8 @@ struct EStepScratch<Scalar: BLASScalar> {
     var responsibilities: Matrix<Double>
     var weightedResponsibilities: Matrix<Scalar>
     var statisticsWorkspace: SufficientStatistics.Workspace<Scalar>
+    /// The center `features` hold the one block's features about, or nil.
+    var featuresCenter: [Scalar]?
 }
 
 extension EStep {
@@ -219,9 +243,14 @@ extension SufficientStatistics {
     /// ``expectation(of:under:rowWeights:collectsEntropy:workers:)`` for one
     /// pass of a fit: data of one block write into `scratch`'s buffers (the
     /// previous pass's, nil at the first) and leave them there for the next.
+    ///
+    /// `center` replaces the parameters' own as the point the features and
+    /// statistics are taken about: a fit holds one (its start's, near the
+    /// data's mean, as the parameters' own stays after every M-step), so
+    /// that data of one block keep their features from pass to pass.
     static func expectation<Source: RowBlockSource>(
         of source: Source, under parameters: MixtureParameters, rowWeights: [Double]?, collectsEntropy: Bool = false,
-        workers: Int = defaultWorkerCount, scratch: inout EStepScratch<Source.Scalar>?
+        workers: Int = defaultWorkerCount, center: [Double]? = nil, scratch: inout EStepScratch<Source.Scalar>?
     ) -> SufficientStatistics {
         let blockRows = EStep<Source.Scalar>.blockRows(
             componentCount: parameters.componentCount, dimension: parameters.dimension, covarianceType: parameters.covarianceType,
@@ -234,21 +263,22 @@ extension SufficientStatistics {
             // K = 8 (0.38–0.50 against 0.19–0.20 ms), so it runs on this
             // thread alone, as concurrent runs do.
             return BLASThreading.withSingleThreadedBLAS {
-                var step = EStep<Source.Scalar>(parameters, collectsEntropy: collectsEntropy, reusing: scratch.take())
-                var statistics = SufficientStatistics.zero(under: parameters)
+                var step = EStep<Source.Scalar>(parameters, collectsEntropy: collectsEntropy, center: center,
+                                                reusing: scratch.take())
+                var statistics = SufficientStatistics.zero(under: parameters, center: center)
                 source.forEachBlock(rows: blockRows) { range, block in
-                    step.accumulate(block, firstRow: range.lowerBound, rowWeights: rowWeights, into: &statistics)
+                    step.accumulate(block, firstRow: range.lowerBound, rowWeights: rowWeights, onlyBlock: true, into: &statistics)
                 }
                 scratch = step.scratch()
                 return statistics
             }
         }
-        let start = EStep<Source.Scalar>(parameters, collectsEntropy: collectsEntropy)
+        let start = EStep<Source.Scalar>(parameters, collectsEntropy: collectsEntropy, center: center)
         // Each worker takes a contiguous run of blocks; their statistics merge in order.
         var partials = concurrentRuns(count: blockCount, workers: workers) { blocks in
             let rows = (blocks.lowerBound * blockRows)..<Swift.min(blocks.upperBound * blockRows, source.rowCount)
             var step = start
-            var statistics = SufficientStatistics.zero(under: parameters)
+            var statistics = SufficientStatistics.zero(under: parameters, center: center)
             RowRangeSource(source, rows: rows).forEachBlock(rows: blockRows) { range, block in
                 step.accumulate(block, firstRow: rows.lowerBound + range.lowerBound, rowWeights: rowWeights,
                                 into: &statistics)

@@ -265,11 +265,14 @@ public struct GaussianMixture: Sendable {
         var iterations = 0
         // The covariances of `parameters`, for mclust's rule, which stops before an M-step.
         var currentCovariances = initialCovariances
+        // Every E-step about the start's center (see `expectation`), so that
+        // data of one block are turned into features once per fit.
+        let center = initial.center
         var scratch: EStepScratch<Source.Scalar>? = nil
         iterating: while iterations < maxIterations {
             iterations += 1
             var statistics = SufficientStatistics.expectation(of: source, under: parameters, rowWeights: sampleWeights,
-                                                              scratch: &scratch)
+                                                              center: center, scratch: &scratch)
             statistics.sum(over: reduction)
             let previous = lowerBound
             lowerBound = statistics.meanLogLikelihood

@@ -58,8 +58,10 @@ public struct SufficientStatistics: Sendable, Equatable {
     /// Statistics of no rows for an E-step under `parameters`: taken around
     /// their center and, where the family shifts each component, around
     /// each component's mean.
-    static func zero(under parameters: MixtureParameters) -> SufficientStatistics {
-        let center = parameters.center, k = parameters.componentCount, d = parameters.dimension
+    /// `center` replaces the parameters' own (see
+    /// ``expectation(of:under:rowWeights:collectsEntropy:workers:center:scratch:)``).
+    static func zero(under parameters: MixtureParameters, center: [Double]? = nil) -> SufficientStatistics {
+        let center = center ?? parameters.center, k = parameters.componentCount, d = parameters.dimension
         let shifts = parameters.covarianceType.family.shiftsEachComponent
             ? Matrix<Double>(rows: k, columns: d) { parameters.means[$0, $1] - center[$1] }
             : nil

@@ -84,6 +84,18 @@ func modelDifference(_ a: GaussianMixtureModel, _ b: GaussianMixtureModel) -> Do
             #expect(carried == SufficientStatistics.expectation(of: data, under: parameters, rowWeights: rowWeights))
             #expect(scratch?.responsibilities.rows == data.rows, "one block: the buffers come back")
         }
+        // About one fixed center, as a fit takes its E-steps, the features
+        // of the previous pass are kept, and the statistics are still those
+        // of a pass of its own about that center.
+        let center = early.center
+        for parameters in [early, late, late] {
+            let carried = SufficientStatistics.expectation(of: data, under: parameters, rowWeights: nil, center: center,
+                                                           scratch: &scratch)
+            var fresh: EStepScratch<Double>? = nil
+            #expect(carried == SufficientStatistics.expectation(of: data, under: parameters, rowWeights: nil, center: center,
+                                                                scratch: &fresh))
+            #expect(scratch?.featuresCenter == center, "the one block's features are kept about the fit's center")
+        }
         let twoComponents = try fixedStart(data, 2, type).fit(data).parameters
         let carried = SufficientStatistics.expectation(of: data, under: twoComponents, rowWeights: nil, scratch: &scratch)
         #expect(carried == SufficientStatistics.expectation(of: data, under: twoComponents, rowWeights: nil))
