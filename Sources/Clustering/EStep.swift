@@ -36,7 +36,7 @@ struct EStep<Scalar: BLASScalar> {
     /// The center ``features`` were written about, while they hold the
     /// features of the one block a scratch is handed on with; nil otherwise.
     private var featuresCenter: [Scalar]?
-    /// Whether ``accumulate(_:firstRow:rowWeights:into:)`` also sums the
+    /// Whether ``accumulate(_:firstRow:rowWeights:onlyBlock:into:)`` also sums the
     /// responsibilities' entropy (for the variational lower bound).
     let collectsEntropy: Bool
 
@@ -81,7 +81,7 @@ struct EStep<Scalar: BLASScalar> {
     }
 
     /// This step's buffers, for the next pass of the same fit (see
-    /// ``init(_:collectsEntropy:reusing:)``). Consuming the step leaves them
+    /// ``init(_:collectsEntropy:center:reusing:)``). Consuming the step leaves them
     /// referenced only by the result, so the next step writes them in place.
     consuming func scratch() -> EStepScratch<Scalar> {
         EStepScratch(features: features, logDensities: logDensities, logLikelihoods: logLikelihoods,
