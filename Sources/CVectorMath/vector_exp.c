@@ -292,6 +292,9 @@ void short_rows_softmax(const double *x, long rows, long columns, double *out, d
     }
 }
 
+/* Lane by lane, a where mask is all ones, b where it is zero. */
+#define SELECT(mask, a, b) ((v8d)(((v8l)(a) & (mask)) | ((v8l)(b) & ~(mask))))
+
 /* Rows shorter than SHORT_ROW again, eight rows at a time with one row per
    lane: the block is read into K vectors (column c of the eight rows in
    vector c), and each step of short_rows_softmax, the maximum, shift,
@@ -300,9 +303,6 @@ void short_rows_softmax(const double *x, long rows, long columns, double *out, d
    has the bits short_rows_softmax gives it. No step crosses lanes; the
    transposes in and out are what it costs instead. The last rows (fewer
    than eight) go through short_rows_softmax. */
-/* Lane by lane, a where mask is all ones, b where it is zero. */
-#define SELECT(mask, a, b) ((v8d)(((v8l)(a) & (mask)) | ((v8l)(b) & ~(mask))))
-
 static inline __attribute__((always_inline))
 void short_rows_softmax_by_lanes(const double *x, long rows, const long K, double *out, double *log_sum_exp) {
     long i = 0;

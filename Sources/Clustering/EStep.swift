@@ -245,9 +245,10 @@ extension SufficientStatistics {
     /// previous pass's, nil at the first) and leave them there for the next.
     ///
     /// `center` replaces the parameters' own as the point the features and
-    /// statistics are taken about: a fit holds one (its start's, near the
-    /// data's mean, as the parameters' own stays after every M-step), so
-    /// that data of one block keep their features from pass to pass.
+    /// statistics are taken about: a fit holds one from its first M-step on
+    /// (the data's mean up to rounding, as the parameters' own stays after
+    /// every M-step), so that data of one block keep their features from
+    /// pass to pass.
     static func expectation<Source: RowBlockSource>(
         of source: Source, under parameters: MixtureParameters, rowWeights: [Double]?, collectsEntropy: Bool = false,
         workers: Int = defaultWorkerCount, center: [Double]? = nil, scratch: inout EStepScratch<Source.Scalar>?

@@ -265,9 +265,12 @@ public struct GaussianMixture: Sendable {
         var iterations = 0
         // The covariances of `parameters`, for mclust's rule, which stops before an M-step.
         var currentCovariances = initialCovariances
-        // Every E-step about the start's center (see `expectation`), so that
-        // data of one block are turned into features once per fit.
-        let center = initial.center
+        // From the second E-step on, every E-step about the center the first
+        // M-step left, Σπₖμₖ, which is the data's mean up to rounding and stays
+        // so (see `expectation`): data of one block are then turned into
+        // features once per fit. (Not the start's: a start far from the data
+        // would leave every E-step's features cancelling.)
+        var center: [Double]? = nil
         var scratch: EStepScratch<Source.Scalar>? = nil
         iterating: while iterations < maxIterations {
             iterations += 1
@@ -293,6 +296,7 @@ public struct GaussianMixture: Sendable {
             let newCovariances: CovarianceParameters
             (parameters, newCovariances) = try statistics.parameters(
                 regularization: regularization, holding: fixedParameters, at: parameters, covariances: initialCovariances)
+            if center == nil { center = parameters.center }
             if convergenceRule == .mclust { currentCovariances = newCovariances }
             if converged || iterations == maxIterations { covariances = newCovariances }
             report(start: start, iteration: iterations, lowerBound: lowerBound, change: change, clock: clock)

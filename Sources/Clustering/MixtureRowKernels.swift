@@ -276,7 +276,7 @@ enum MixtureRowKernels {
             responsibilities.withUnsafeBufferPointer { r in
                 shifts.withUnsafeBufferPointer { s in
                     moments.withUnsafeMutableBufferPointer { out in
-                        gauss_weighted_grams(Int32(set?.rawValue ?? -1), x.baseAddress!, m, features.columns, d,
+                        gauss_weighted_grams(set?.rawValue ?? -1, x.baseAddress!, m, features.columns, d,
                                              r.baseAddress!, k, s.baseAddress!, out.baseAddress!)
                     }
                 }

@@ -41,7 +41,7 @@ struct Info: ParsableCommand {
             return "2^\(exponent) cycles (OPENBLAS_THREAD_TIMEOUT=\(value) set by the user)"
         }
         return exponent == BLASThreading.shortIdleSpinExponent
-            ? "2^\(exponent) cycles (set by gauss; OpenBLAS's own is 2^28, about 0.1 s)"
+            ? "2^\(exponent) cycles (set by gauss; OpenBLAS's own is 2^\(BLASThreading.openBLASIdleSpinExponent), about 0.1 s)"
             : "2^\(exponent) cycles"
     }
 

@@ -49,7 +49,7 @@ public enum BLASThreading {
     public static let shortIdleSpinExponent = 20
 
     /// OpenBLAS's default spin limit, 2²⁸ cycles (about 0.1 s).
-    static let openBLASIdleSpinExponent = 28
+    public static let openBLASIdleSpinExponent = 28
 
     /// How long OpenBLAS's idle worker threads spin before they sleep, as a
     /// power of two of processor timestamp cycles; `nil` for a BLAS without
@@ -69,7 +69,8 @@ public enum BLASThreading {
     /// call. A spinning thread takes a share of a core from whatever runs
     /// next, such as Gauss's own workers, which run on every core with
     /// OpenBLAS single-threaded: model selection on iris (126 small fits on
-    /// two cores) took 108–124 ms with OpenBLAS's spin and 56–82 ms with the
+    /// two cores; eight runs each, no `OPENBLAS_*` set) took 64–124 ms,
+    /// median 117, with OpenBLAS's spin and 53–64 ms, median 59, with the
     /// short one. Threaded calls that follow one another within the short
     /// spin still find the threads awake.
     ///
