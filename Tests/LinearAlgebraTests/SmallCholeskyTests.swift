@@ -44,6 +44,24 @@ import Testing
         }
     }
 
+    /// The log-determinant is one logarithm of a product of significands
+    /// plus the exponents: it must hold at pivots near the ends of the
+    /// range (subnormal included) and past 16 pivots, where the product is
+    /// folded into the exponents.
+    @Test(arguments: [1, 5, 16, 17, 40])
+    func logDeterminantOfExtremeDiagonals(dimension d: Int) throws {
+        let pivots: [Double] = [1.9e300, 3e-300, 1.7e308, 1e-310, 1.999999, 7.25, 0.5000001, 1e150]
+        let diagonal = (0..<d).map { pivots[$0 % pivots.count] }
+        var a = [Double](repeating: 0, count: d * d), factor = a
+        for i in 0..<d { a[i * d + i] = diagonal[i] }
+        let logDeterminant = try #require(a.withUnsafeBufferPointer { a in
+            factor.withUnsafeMutableBufferPointer { SmallCholesky.factor(a, dimension: d, into: $0) }
+        })
+        let expected = diagonal.reduce(0.0) { $0 + Foundation.log($1) }
+        #expect(abs(logDeterminant - expected) <= 1e-13 * Swift.max(1, abs(expected)), "d = \(d)")
+        for i in 0..<d { #expect(factor[i * d + i] == diagonal[i].squareRoot()) }
+    }
+
     @Test(arguments: [[1.0, 2, 2, 1], [1.0, 0, 0, 0], [Double.nan, 0, 0, 1], [Double.infinity, 0, 0, 1], [1.0, 0, 0, -Double.infinity]] as [[Double]])
     func refusesWhatIsNotPositiveDefinite(_ a: [Double]) {
         var factor = [Double](repeating: 0, count: 4), inverse = factor

@@ -98,10 +98,18 @@ func geometricMean(_ values: some Collection<Double>) -> Double {
 }
 
 /// |S|^(1/d) of a symmetric positive definite matrix, from its Cholesky
-/// factor (NaN when it has none).
+/// factor (NaN when it has none): in plain loops at small d, where a
+/// ``Cholesky`` value and its LAPACK call were 40% of VEE's M-step.
 func volume(of s: Matrix<Double>) -> Double {
-    guard let factor = try? Cholesky(s) else { return .nan }
-    return Double.exp(factor.logDeterminant / Double(s.rows))
+    let d = s.rows
+    guard d <= SmallCholesky.largestDimension else {
+        guard let factor = try? Cholesky(s) else { return .nan }
+        return Double.exp(factor.logDeterminant / Double(d))
+    }
+    let logDeterminant = s.withUnsafeBufferPointer { a in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: d * d) { SmallCholesky.factor(a, dimension: d, into: $0) }
+    }
+    return logDeterminant.map { Double.exp($0 / Double(d)) } ?? .nan
 }
 
 /// Iterates `step` until it returns a relative change at most `tolerance`
@@ -122,11 +130,34 @@ func relativeChange(_ old: [Double], _ new: [Double]) -> Double {
 func descendingEigensystems(_ matrices: [Matrix<Double>]) -> [(values: [Double], vectors: Matrix<Double>)] {
     matrices.map { m in
         let d = m.rows
-        guard let eigen = ascendingEigensystem(m) else {
-            return ([Double](repeating: .nan, count: d), Matrix(rows: d, columns: d, repeating: .nan))
+        guard d <= SmallSymmetricEigen.largestDimension else {
+            guard let eigen = ascendingEigensystem(m) else { return failedEigensystem(d) }
+            return (eigen.values.reversed(), Matrix(rows: d, columns: d) { i, j in eigen.vectors[i, d - 1 - j] })
         }
-        return (eigen.values.reversed(), Matrix(rows: d, columns: d) { i, j in eigen.vectors[i, d - 1 - j] })
+        // Straight from the plain-loop decomposition into the results, the
+        // columns reversed on the way: the M-steps of EEV and VEV take K of
+        // these every iteration, and the arrays between cost as much as the
+        // rotations at d = 4.
+        var values = [Double](repeating: 0, count: d)
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * d * d + d) { buffer in
+            let ascending = UnsafeMutableBufferPointer(rebasing: buffer[0..<d])
+            let columns = UnsafeMutableBufferPointer(rebasing: buffer[d..<(d + d * d)])
+            let scratch = UnsafeMutableBufferPointer(rebasing: buffer[(d + d * d)...])
+            let decomposed = m.withUnsafeBufferPointer {
+                SmallSymmetricEigen.decompose($0, dimension: d, values: ascending, vectors: columns, scratch: scratch)
+            }
+            guard decomposed else { return failedEigensystem(d) }
+            for j in 0..<d { values[j] = ascending[d - 1 - j] }
+            let vectors = Matrix<Double>(unsafeUninitializedRows: d, columns: d) { v in
+                for i in 0..<d { for j in 0..<d { v[i * d + j] = columns[i * d + d - 1 - j] } }
+            }
+            return (values, vectors)
+        }
     }
+}
+
+private func failedEigensystem(_ d: Int) -> (values: [Double], vectors: Matrix<Double>) {
+    ([Double](repeating: .nan, count: d), Matrix(rows: d, columns: d, repeating: .nan))
 }
 
 /// The eigenvalues, ascending, and eigenvectors (columns) of a symmetric
@@ -137,10 +168,26 @@ func ascendingEigensystem(_ m: Matrix<Double>) -> (values: [Double], vectors: Ma
     return (eigen.values, eigen.vectors)
 }
 
-/// D·diag(values)·Dᵀ.
+/// D·diag(values)·Dᵀ: in plain loops at the d of ``SmallSymmetricEigen``
+/// (one matrix, the upper triangle mirrored), a BLAS product above.
 func rotated(_ d: Matrix<Double>, diagonal values: [Double]) -> Matrix<Double> {
-    let scaled = Matrix(rows: d.rows, columns: d.columns) { i, j in d[i, j] * values[j] }
-    return scaled.matmul(d, transposeOther: .transpose)
+    let n = d.rows
+    guard n <= SmallSymmetricEigen.largestDimension else {
+        let scaled = Matrix(rows: d.rows, columns: d.columns) { i, j in d[i, j] * values[j] }
+        return scaled.matmul(d, transposeOther: .transpose)
+    }
+    return d.withUnsafeBufferPointer { axes in
+        Matrix(unsafeUninitializedRows: n, columns: n) { result in
+            for i in 0..<n {
+                for j in i..<n {
+                    var sum = 0.0
+                    for t in 0..<n { sum += axes[i * n + t] * values[t] * axes[j * n + t] }
+                    result[i * n + j] = sum
+                    result[j * n + i] = sum
+                }
+            }
+        }
+    }
 }
 
 /// The orientation D that mclust's EVE and VVE share between components,
