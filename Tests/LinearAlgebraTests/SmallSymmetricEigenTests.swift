@@ -69,6 +69,16 @@ import Testing
         }
     }
 
+    /// A 2 × 2 block far below the largest entry, with equal diagonal
+    /// entries: a rotation of 45° whose entries' squares would underflow.
+    @Test func tinyBlockBesideALargeEntryRotates() throws {
+        let tiny = 1e-200
+        let (values, vectors) = try #require(Self.decompose([1, 0, 0, 0, tiny, tiny / 10, 0, tiny / 10, tiny], 3))
+        #expect(abs(values[0] - 0.9 * tiny) <= 1e-14 * tiny && abs(values[1] - 1.1 * tiny) <= 1e-14 * tiny && values[2] == 1,
+                "\(values)")
+        #expect(vectors.allSatisfy { $0.isFinite })
+    }
+
     /// Entries near the largest double, whose diagonal difference overflows
     /// unless the matrix is scaled first: λ = ±√(a² + b²).
     @Test func entriesNearTheLargestDoubleStillRotate() throws {
