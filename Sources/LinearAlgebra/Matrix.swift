@@ -44,7 +44,8 @@ extension Matrix {
     /// A `rows × columns` matrix with every element equal to `value`.
     @inlinable public init(rows: Int, columns: Int, repeating value: Scalar = 0) {
         precondition(rows >= 0 && columns >= 0, "matrix dimensions must be non-negative, got \(rows)×\(columns)")
-        self.init(storage: MatrixStorage(capacity: rows * columns, repeating: value), offset: 0, rows: rows, columns: columns)
+        let storage = rows * columns == 0 ? .empty : MatrixStorage(capacity: rows * columns, repeating: value)
+        self.init(storage: storage, offset: 0, rows: rows, columns: columns)
     }
 
     /// A `rows × columns` matrix holding `elements` in row-major order.
@@ -77,6 +78,10 @@ extension Matrix {
     /// evaluated in row-major order.
     @inlinable public init(rows: Int, columns: Int, _ element: (_ row: Int, _ column: Int) throws -> Scalar) rethrows {
         precondition(rows >= 0 && columns >= 0, "matrix dimensions must be non-negative, got \(rows)×\(columns)")
+        guard rows * columns > 0 else {
+            self.init(storage: .empty, offset: 0, rows: rows, columns: columns)
+            return
+        }
         let storage = try MatrixStorage<Scalar>(capacity: rows * columns) { base in
             var p = base
             for i in 0..<rows {
@@ -99,6 +104,12 @@ extension Matrix {
     ) rethrows {
         precondition(rows >= 0 && columns >= 0, "matrix dimensions must be non-negative, got \(rows)×\(columns)")
         let count = rows * columns
+        guard count > 0 else {
+            let empty = MatrixStorage<Scalar>.empty
+            try initializer(UnsafeMutableBufferPointer(start: empty.base, count: 0))
+            self.init(storage: empty, offset: 0, rows: rows, columns: columns)
+            return
+        }
         let storage = try MatrixStorage<Scalar>(capacity: count) { try initializer(UnsafeMutableBufferPointer(start: $0, count: count)) }
         self.init(storage: storage, offset: 0, rows: rows, columns: columns)
     }

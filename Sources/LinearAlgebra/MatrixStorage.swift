@@ -43,3 +43,19 @@ final class MatrixStorage<Scalar: BLASScalar>: @unchecked Sendable {
         if owner == nil { base.deallocate() }
     }
 }
+
+extension MatrixStorage {
+    /// The storage of every empty matrix of `Scalar`: one shared instance
+    /// rather than an allocation each. Empty matrices are made all the time
+    /// as placeholders (scratch not yet sized, a kernel's unused buffers),
+    /// about one matrix in seven in a model selection. Writing to one copies
+    /// first, as for any shared storage.
+    @inlinable static var empty: MatrixStorage {
+        if Scalar.self == Double.self { return unsafeBitCast(emptyDoubleMatrixStorage, to: MatrixStorage.self) }
+        if Scalar.self == Float.self { return unsafeBitCast(emptyFloatMatrixStorage, to: MatrixStorage.self) }
+        return MatrixStorage(capacity: 0, repeating: 0)
+    }
+}
+
+@usableFromInline let emptyDoubleMatrixStorage = MatrixStorage<Double>(capacity: 0, repeating: 0)
+@usableFromInline let emptyFloatMatrixStorage = MatrixStorage<Float>(capacity: 0, repeating: 0)

@@ -21,6 +21,24 @@ import Testing
         #expect(wide.transposed().rows == 4 && wide.transposed().columns == 0)
     }
 
+    /// Empty matrices of every initialiser share one storage; writing to
+    /// one, or growing a view of it into a product, touches no other.
+    @Test func emptyMatricesShareStorageHarmlessly() {
+        var a = Matrix<Double>(rows: 0, columns: 3)
+        let b = Matrix<Double>(unsafeUninitializedRows: 3, columns: 0) { #expect($0.isEmpty && $0.baseAddress != nil) }
+        let c = Matrix<Double>(rows: 0, columns: 2) { _, _ in 1 }
+        let f = Matrix<Float>(rows: 0, columns: 0)
+        a.withUnsafeMutableBufferPointer { #expect($0.isEmpty) }
+        #expect(a.rows == 0 && a.columns == 3 && b.rows == 3 && b.columns == 0 && c.columns == 2 && f.isEmpty)
+        #expect(b[rows: 1..<2].isEmpty && b.row(2).isEmpty)
+        // (3 × 0)·(0 × 2) is 3 × 2 of zeros.
+        let product = b.matmul(c)
+        #expect(product.rows == 3 && product.columns == 2 && product.elements.allSatisfy { $0 == 0 })
+        var d = Matrix<Double>(rows: 0, columns: 3)
+        d[rows: 0..<0] = a
+        #expect(d == a && d.elements.isEmpty)
+    }
+
     @Test func copyOnWriteKeepsValueSemantics() {
         let a = Matrix<Double>([[1, 2], [3, 4]])
         var b = a
