@@ -145,7 +145,20 @@ extension CovarianceParameters {
     /// - Throws: the first component whose covariance is not positive
     ///   definite (0 for a shared matrix).
     func precisionsCholeskyFromCovariances() throws(ComponentIndex) -> CovarianceParameters {
-        try tryMapMatrices({ (covariance, k) throws(ComponentIndex) in try Self.upperPrecisionFactor(ofCovariance: covariance, component: k) },
+        let d = blocks.first?.rows ?? 0
+        if storage == .matrices && blocks.count > 1 && d <= SmallCholesky.largestDimension {
+            // All K factors in one allocation (they are made every M-step).
+            var failed: Int? = nil
+            let factors = Matrix<Double>.blocks(count: blocks.count, rows: d, columns: d) { c, factor in
+                guard failed == nil, Self.writeUpperPrecisionFactor(ofCovariance: blocks[c], into: factor) else {
+                    failed = failed ?? c
+                    return
+                }
+            }
+            if let failed { throw ComponentIndex(value: failed) }
+            return CovarianceParameters(covarianceType, blocks: factors)
+        }
+        return try tryMapMatrices({ (covariance, k) throws(ComponentIndex) in try Self.upperPrecisionFactor(ofCovariance: covariance, component: k) },
                            values: { 1 / $0.squareRoot() })
     }
 
@@ -155,20 +168,12 @@ extension CovarianceParameters {
     static func upperPrecisionFactor(ofCovariance covariance: Matrix<Double>, component: Int) throws(ComponentIndex) -> Matrix<Double> {
         let d = covariance.rows
         if d <= SmallCholesky.largestDimension {
-            // The factor and its inverse on the stack: this runs per component and iteration.
-            let inverse = withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * d * d) { scratch -> Matrix<Double>? in
-                let lower = UnsafeMutableBufferPointer(rebasing: scratch[0..<(d * d)])
-                let inverse = UnsafeMutableBufferPointer(rebasing: scratch[(d * d)...])
-                let logDeterminant = covariance.withUnsafeBufferPointer { a in
-                    SmallCholesky.factorAndInvert(a, dimension: d, factor: lower, inverseFactor: inverse)
-                }
-                guard logDeterminant != nil else { return nil }
-                return Matrix(unsafeUninitializedRows: d, columns: d) { out in
-                    for i in 0..<d { for j in 0..<d { out[i * d + j] = i <= j ? inverse[j * d + i] : 0 } }
-                }
+            var written = false
+            let factor = Matrix<Double>(unsafeUninitializedRows: d, columns: d) {
+                written = writeUpperPrecisionFactor(ofCovariance: covariance, into: $0)
             }
-            guard let inverse else { throw ComponentIndex(value: component) }
-            return inverse
+            guard written else { throw ComponentIndex(value: component) }
+            return factor
         }
         var factor = covariance
         do {
@@ -180,11 +185,32 @@ extension CovarianceParameters {
         return factor.lowerTriangle().transposed()
     }
 
+    /// ``upperPrecisionFactor(ofCovariance:component:)`` at d ≤
+    /// ``SmallCholesky/largestDimension``, written into `factor` (d × d);
+    /// false, with `factor` zeroed, when the covariance is not positive
+    /// definite. The Cholesky factor and its inverse are on the stack: this
+    /// runs per component and iteration.
+    static func writeUpperPrecisionFactor(ofCovariance covariance: Matrix<Double>, into factor: UnsafeMutableBufferPointer<Double>) -> Bool {
+        let d = covariance.rows
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * d * d) { scratch in
+            let lower = UnsafeMutableBufferPointer(rebasing: scratch[0..<(d * d)])
+            let inverse = UnsafeMutableBufferPointer(rebasing: scratch[(d * d)...])
+            let logDeterminant = covariance.withUnsafeBufferPointer { a in
+                SmallCholesky.factorAndInvert(a, dimension: d, factor: lower, inverseFactor: inverse)
+            }
+            guard logDeterminant != nil else {
+                factor.update(repeating: 0)
+                return false
+            }
+            for i in 0..<d { for j in 0..<d { factor[i * d + j] = i <= j ? inverse[j * d + i] : 0 } }
+            return true
+        }
+    }
+
     /// Throws the first row holding a value that is not finite and positive.
     private static func checkPositive(_ values: Matrix<Double>) throws(ComponentIndex) {
-        for k in 0..<values.rows where !values.row(k).allSatisfy({ $0 > 0 && $0.isFinite }) {
-            throw ComponentIndex(value: k)
-        }
+        let bad = values.withUnsafeBufferPointer { $0.firstIndex { !($0 > 0 && $0.isFinite) } }
+        if let bad { throw ComponentIndex(value: bad / values.columns) }
     }
 
     /// The Cholesky factors of the precisions from the precisions themselves,

@@ -148,7 +148,8 @@ extension SufficientStatistics {
     func gaussianEstimates(regularization: Double, previous: CovarianceParameters? = nil) throws(ClusteringError) -> (counts: [Double], means: Matrix<Double>, covariances: CovarianceParameters) {
         let k = componentCount, d = dimension
         // Overflowed sums would surface as a "collapsed" component.
-        guard firstMoments.elements.allSatisfy(\.isFinite) && secondMoments.elements.allSatisfy(\.isFinite) else {
+        guard firstMoments.withUnsafeBufferPointer({ $0.allSatisfy(\.isFinite) })
+                && secondMoments.withUnsafeBufferPointer({ $0.allSatisfy(\.isFinite) }) else {
             throw .statisticsOverflow
         }
         let n = counts.map { $0 + 10 * Double.ulpOfOne }

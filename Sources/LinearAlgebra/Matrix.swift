@@ -114,6 +114,27 @@ extension Matrix {
         self.init(storage: storage, offset: 0, rows: rows, columns: columns)
     }
 
+    /// `count` matrices of `rows × columns` in one allocation, each a row
+    /// view of its own part of it; `initializer` is called with each
+    /// block's index and elements (row-major, not cleared first) and must
+    /// write every element. For the per-component matrices an M-step makes
+    /// every iteration (K covariances, K precision factors), which would
+    /// otherwise be K allocations each. Writing to one of them copies it
+    /// out first, as for any view.
+    @inlinable public static func blocks(
+        count: Int, rows: Int, columns: Int,
+        initializingEach initializer: (_ index: Int, _ elements: UnsafeMutableBufferPointer<Scalar>) -> Void
+    ) -> [Matrix] {
+        precondition(count >= 0, "a negative number of blocks: \(count)")
+        let size = rows * columns
+        let whole = Matrix(unsafeUninitializedRows: count * rows, columns: columns) { elements in
+            for index in 0..<count {
+                initializer(index, UnsafeMutableBufferPointer(rebasing: elements[(index * size)..<((index + 1) * size)]))
+            }
+        }
+        return (0..<count).map { whole[rows: ($0 * rows)..<(($0 + 1) * rows)] }
+    }
+
     /// The `n × n` identity matrix.
     @inlinable public static func identity(_ n: Int) -> Matrix {
         Matrix(diagonal: [Scalar](repeating: 1, count: n))

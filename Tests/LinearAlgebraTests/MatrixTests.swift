@@ -39,6 +39,19 @@ import Testing
         #expect(d == a && d.elements.isEmpty)
     }
 
+    /// Blocks made in one allocation are independent values: each holds its
+    /// own elements, and writing to one leaves the others as they were.
+    @Test func blocksInOneAllocationAreIndependent() {
+        var blocks = Matrix<Double>.blocks(count: 3, rows: 2, columns: 2) { index, elements in
+            for i in 0..<4 { elements[i] = Double(10 * index + i) }
+        }
+        #expect(blocks.map(\.elements) == [[0, 1, 2, 3], [10, 11, 12, 13], [20, 21, 22, 23]])
+        blocks[1][0, 1] = -1
+        #expect(blocks.map(\.elements) == [[0, 1, 2, 3], [10, -1, 12, 13], [20, 21, 22, 23]])
+        #expect(blocks[2].matmul(blocks[0]) == Matrix([[42, 83], [46, 91]]))
+        #expect(Matrix<Double>.blocks(count: 0, rows: 2, columns: 2) { _, _ in Issue.record("called for no block") }.isEmpty)
+    }
+
     @Test func copyOnWriteKeepsValueSemantics() {
         let a = Matrix<Double>([[1, 2], [3, 4]])
         var b = a

@@ -216,7 +216,7 @@ func sharedOrientation(
 ) -> (orientation: Matrix<Double>, diagonals: [[Double]]) {
     let k = estimates.count, d = estimates[0].rows
     var orientation: Matrix<Double>
-    if let factor = previousFactors?.first, factor.elements.allSatisfy(\.isFinite) {
+    if let factor = previousFactors?.first, factor.withUnsafeBufferPointer({ $0.allSatisfy(\.isFinite) }) {
         // The current orientation: the eigenvectors of any component's
         // precision U·Uᵀ, which the model gives the same D as its covariance.
         orientation = descendingEigensystems([factor.matmul(factor, transposeOther: .transpose)])[0].vectors

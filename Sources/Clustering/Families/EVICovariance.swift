@@ -9,8 +9,8 @@ enum EVICovariance: ConstrainedCovarianceFamily {
     static func covarianceParameterCount(components k: Int, dimension d: Int) -> Int { 1 + k * (d - 1) }
 
     static func constrain(_ estimates: [Matrix<Double>], counts n: [Double], previous: [Matrix<Double>]?) -> [Matrix<Double>] {
-        let s = estimates[0]
-        let g = (0..<s.rows).map { geometricMean(s.row($0)) }
+        let s = estimates[0], k = s.rows, d = s.columns
+        let g = s.withUnsafeBufferPointer { s in (0..<k).map { geometricMean(s[($0 * d)..<(($0 + 1) * d)]) } }
         let lambda = n.indices.reduce(0.0) { $0 + n[$1] * g[$1] } / n.reduce(0, +)
         return [Matrix(rows: s.rows, columns: s.columns) { k, j in lambda * s[k, j] / g[k] }]
     }

@@ -90,21 +90,19 @@ enum FullCovariance: CovarianceFamily {
         previous: CovarianceParameters?
     ) -> CovarianceParameters {
         let d = statistics.dimension
-        return .full((0..<statistics.componentCount).map { c in
+        return .full(Matrix<Double>.blocks(count: statistics.componentCount, rows: d, columns: d) { c, sigma in
             // Σ = (S₂ − N·a·aᵀ)/N′ with a = m′ − δ, the mean relative to the
             // shift; lower triangle computed, upper mirrored.
-            Matrix<Double>(unsafeUninitializedRows: d, columns: d) { sigma in
-                let count = statistics.counts[c]
-                for i in 0..<d {
-                    let ai = shiftedMeans[c, i] - statistics.componentShifts[c, i]
-                    for j in 0...i {
-                        let aj = shiftedMeans[c, j] - statistics.componentShifts[c, j]
-                        let value = (statistics.secondMoments[c * d + i, j] - count * ai * aj) / n[c]
-                        sigma[i * d + j] = value
-                        sigma[j * d + i] = value
-                    }
-                    sigma[i * d + i] += regularization
+            let count = statistics.counts[c]
+            for i in 0..<d {
+                let ai = shiftedMeans[c, i] - statistics.componentShifts[c, i]
+                for j in 0...i {
+                    let aj = shiftedMeans[c, j] - statistics.componentShifts[c, j]
+                    let value = (statistics.secondMoments[c * d + i, j] - count * ai * aj) / n[c]
+                    sigma[i * d + j] = value
+                    sigma[j * d + i] = value
                 }
+                sigma[i * d + i] += regularization
             }
         })
     }
