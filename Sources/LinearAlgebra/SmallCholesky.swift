@@ -20,35 +20,26 @@ package enum SmallCholesky {
     /// triangle of `a`. Returns log |A|, or nil when A is not positive
     /// definite (a pivot ≤ 0, NaN or infinite).
     ///
-    /// The log-determinant is one logarithm, of the product of the pivots'
-    /// significands (each in [1, 2), so the product of at most
-    /// ``largestDimension`` is below 2¹⁶), plus their exponents times log 2:
-    /// a logarithm per pivot was a fifth of the fixed-point steps of VEE.
+    /// The log-determinant is one logarithm (``LogOfProduct``): a
+    /// logarithm per pivot was a fifth of the fixed-point steps of VEE.
     package static func factor(_ a: UnsafeBufferPointer<Double>, dimension d: Int,
                                into l: UnsafeMutableBufferPointer<Double>) -> Double? {
         precondition(a.count >= d * d && l.count >= d * d)
-        var significands = 1.0, exponents = 0
+        var logDeterminant = LogOfProduct()
         for j in 0..<d {
             var pivot = a[j * d + j]
             for p in 0..<j { pivot -= l[j * d + p] * l[j * d + p] }
             guard pivot > 0, pivot.isFinite else { return nil }
             let root = pivot.squareRoot()
             l[j * d + j] = root
-            if j % largestDimension == 0 && j > 0 {
-                // Past 16 pivots (LAPACK's sizes, never taken by the M-step)
-                // the product is folded into the exponents to stay finite.
-                exponents += Int(significands.exponent)
-                significands = significands.significand
-            }
-            significands *= pivot.significand
-            exponents += Int(pivot.exponent)
+            logDeterminant.multiply(by: pivot)
             for i in (j + 1)..<Swift.max(d, j + 1) {
                 var value = a[i * d + j]
                 for p in 0..<j { value -= l[i * d + p] * l[j * d + p] }
                 l[i * d + j] = value / root
             }
         }
-        return Double.log(significands) + Double(exponents) * Double.log(2)
+        return logDeterminant.logarithm
     }
 
     /// Writes L, lower triangular with A = L·Lᵀ, into the lower triangle

@@ -199,16 +199,25 @@ enum FullCovariance: CovarianceFamily {
                 let dp = MixtureRowKernels.paddedColumns(dimension: d)
                 u = [Double](repeating: 0, count: k * d * dp)
                 centers = [Double](repeating: 0, count: k * dp)
-                for (c, factor) in factors.enumerated() {
-                    for i in 0..<d {
-                        for j in i..<d { u[(c * d + i) * dp + j] = factor[i, j] }
-                        logDeterminants[c] += Double.log(factor[i, i])
-                    }
-                    // bₖ = μₖᵀUₖ over the triangle.
-                    for j in 0..<d {
-                        var sum = 0.0
-                        for i in 0...j { sum += means[c, i] * factor[i, j] }
-                        centers[c * dp + j] = sum
+                // Through buffers, with one logarithm per component: this
+                // runs every E-step, and subscripts and a logarithm per
+                // diagonal entry were most of it at small d.
+                means.withUnsafeBufferPointer { means in
+                    for (c, factor) in factors.enumerated() {
+                        factor.withUnsafeBufferPointer { factor in
+                            var logDeterminant = LogOfProduct()
+                            for i in 0..<d {
+                                for j in i..<d { u[(c * d + i) * dp + j] = factor[i * d + j] }
+                                logDeterminant.multiply(by: factor[i * d + i])
+                            }
+                            logDeterminants[c] = logDeterminant.logarithm
+                            // bₖ = μₖᵀUₖ over the triangle.
+                            for j in 0..<d {
+                                var sum = 0.0
+                                for i in 0...j { sum += means[c * d + i] * factor[i * d + j] }
+                                centers[c * dp + j] = sum
+                            }
+                        }
                     }
                 }
             } else {
