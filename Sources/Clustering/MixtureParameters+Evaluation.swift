@@ -83,6 +83,32 @@ extension MixtureParameters {
         return (labels, uncertainties)
     }
 
+    /// ``logLikelihoodsBlocks(_:)`` and the uncertainties of
+    /// ``classifyBlocks(_:)`` (the same values) from one evaluation of the
+    /// log-densities: what a model selection's criteria need of every fit.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func logLikelihoodsAndUncertaintiesBlocks<Scalar: BLASScalar>(
+        _ source: BlockReader<Scalar>
+    ) throws(ClusteringError) -> (logLikelihoods: [Double], uncertainties: [Double]) {
+        var logLikelihoods = [Double](repeating: 0, count: source.rowCount)
+        var uncertainties = [Double](repeating: 0, count: source.rowCount)
+        let k = componentCount
+        try forEachBlockOfLogDensities(source) { range, evaluator in
+            var block = [Double](repeating: 0, count: range.count)
+            evaluator.logDensities.rowLogSumExp(into: &block)
+            logLikelihoods.replaceSubrange(range, with: block)
+            evaluator.normalize()
+            let r = evaluator.responsibilities
+            for i in 0..<range.count {
+                var best = 0
+                for c in 1..<Swift.max(1, k) where r[i, c] > r[i, best] { best = c }
+                uncertainties[range.lowerBound + i] = 1 - Double(r[i, best])
+            }
+        }
+        return (logLikelihoods, uncertainties)
+    }
+
     /// Each row's component of largest weighted log-density.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)

@@ -136,11 +136,13 @@ public enum ModelSelection {
         return Result(ranked: ranked, failures: failures)
     }
 
-    /// The criteria of `model` on the rows it was fitted to, in one pass.
+    /// The criteria of `model` on the rows it was fitted to, from one
+    /// evaluation of the log-densities (the same values as
+    /// `model.logLikelihoods` and `model.classify`, which would take two).
     static func candidate<Source: RowBlockSource>(_ model: GaussianMixtureModel, on source: Source) throws(ClusteringError) -> Candidate {
         let n = Double(source.rowCount), p = Double(model.parameterCount)
-        let logLikelihood = try model.logLikelihoods(source).reduce(0, +)
-        let (_, uncertainties) = try model.classify(source)
+        let (logLikelihoods, uncertainties) = try model.parameters.logLikelihoodsAndUncertaintiesBlocks(BlockReader(source))
+        let logLikelihood = logLikelihoods.reduce(0, +)
         let classificationLogLikelihood = uncertainties.reduce(0.0) { $0 + Double.log(1 - $1) }
         let bic = -2 * logLikelihood + p * Double.log(n)
         return Candidate(componentCount: model.componentCount, covarianceType: model.covarianceType, model: model,

@@ -345,6 +345,13 @@ import Testing
         #expect(selection.ranked[0].componentCount == 4)
         let best = selection.ranked[0]
         #expect(best.bic == (try best.model.bic(blobs)))
+        // Every candidate's criteria, from one pass, are those of the model's own scores.
+        for candidate in selection.ranked {
+            let logLikelihood = try candidate.model.logLikelihoods(blobs).reduce(0, +)
+            let uncertainties = try candidate.model.classify(blobs).uncertainties
+            #expect(candidate.logLikelihood == logLikelihood)
+            #expect(candidate.icl == candidate.bic - 2 * uncertainties.reduce(0.0) { $0 + log(1 - $1) })
+        }
     }
 
     @Test func cellsThatCannotBeFittedAreReported() throws {
