@@ -90,21 +90,29 @@ enum FullCovariance: CovarianceFamily {
         previous: CovarianceParameters?
     ) -> CovarianceParameters {
         let d = statistics.dimension
-        return .full(Matrix<Double>.blocks(count: statistics.componentCount, rows: d, columns: d) { c, sigma in
-            // Σ = (S₂ − N·a·aᵀ)/N′ with a = m′ − δ, the mean relative to the
-            // shift; lower triangle computed, upper mirrored.
-            let count = statistics.counts[c]
-            for i in 0..<d {
-                let ai = shiftedMeans[c, i] - statistics.componentShifts[c, i]
-                for j in 0...i {
-                    let aj = shiftedMeans[c, j] - statistics.componentShifts[c, j]
-                    let value = (statistics.secondMoments[c * d + i, j] - count * ai * aj) / n[c]
-                    sigma[i * d + j] = value
-                    sigma[j * d + i] = value
+        // Through buffers: this runs every M-step, where subscripts of the
+        // three matrices cost more than the arithmetic at small d.
+        return statistics.secondMoments.withUnsafeBufferPointer { moments in
+            shiftedMeans.withUnsafeBufferPointer { means in
+                statistics.componentShifts.withUnsafeBufferPointer { shifts in
+                    .full(Matrix<Double>.blocks(count: statistics.componentCount, rows: d, columns: d) { c, sigma in
+                        // Σ = (S₂ − N·a·aᵀ)/N′ with a = m′ − δ, the mean relative to the
+                        // shift; lower triangle computed, upper mirrored.
+                        let count = statistics.counts[c]
+                        for i in 0..<d {
+                            let ai = means[c * d + i] - shifts[c * d + i]
+                            for j in 0...i {
+                                let aj = means[c * d + j] - shifts[c * d + j]
+                                let value = (moments[(c * d + i) * d + j] - count * ai * aj) / n[c]
+                                sigma[i * d + j] = value
+                                sigma[j * d + i] = value
+                            }
+                            sigma[i * d + i] += regularization
+                        }
+                    })
                 }
-                sigma[i * d + i] += regularization
             }
-        })
+        }
     }
 
     /// Σₖ + Nₖ/nₖ·δₖδₖᵀ.
