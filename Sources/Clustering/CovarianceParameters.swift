@@ -146,35 +146,27 @@ extension CovarianceParameters {
     ///   definite (0 for a shared matrix).
     func precisionsCholeskyFromCovariances() throws(ComponentIndex) -> CovarianceParameters {
         let d = blocks.first?.rows ?? 0
-        if storage == .matrices && blocks.count > 1 && d <= SmallCholesky.largestDimension {
-            // All K factors in one allocation (they are made every M-step).
-            var failed: Int? = nil
-            let factors = Matrix<Double>.blocks(count: blocks.count, rows: d, columns: d) { c, factor in
-                guard failed == nil, Self.writeUpperPrecisionFactor(ofCovariance: blocks[c], into: factor) else {
-                    failed = failed ?? c
-                    return
-                }
-            }
-            if let failed { throw ComponentIndex(value: failed) }
-            return CovarianceParameters(covarianceType, blocks: factors)
+        guard storage == .matrices && d <= SmallCholesky.largestDimension else {
+            return try tryMapMatrices({ (covariance, k) throws(ComponentIndex) in
+                try Self.upperPrecisionFactor(ofCovariance: covariance, component: k)
+            }, values: { 1 / $0.squareRoot() })
         }
-        return try tryMapMatrices({ (covariance, k) throws(ComponentIndex) in try Self.upperPrecisionFactor(ofCovariance: covariance, component: k) },
-                           values: { 1 / $0.squareRoot() })
+        // Small matrices (every M-step factorises K of them): SmallCholesky's
+        // loops, all K factors in one allocation.
+        var failed: Int? = nil
+        let factors = Matrix<Double>.blocks(count: blocks.count, rows: d, columns: d) { c, factor in
+            guard failed == nil, Self.writeUpperPrecisionFactor(ofCovariance: blocks[c], into: factor) else {
+                failed = failed ?? c
+                return
+            }
+        }
+        if let failed { throw ComponentIndex(value: failed) }
+        return CovarianceParameters(covarianceType, blocks: factors)
     }
 
-    /// U = L⁻ᵀ for covariance = L·Lᵀ, so that U·Uᵀ = covariance⁻¹.
-    /// Small matrices (every M-step factorises K of them) go through
-    /// ``SmallCholesky``'s loops, larger ones through LAPACK.
+    /// U = L⁻ᵀ for covariance = L·Lᵀ, so that U·Uᵀ = covariance⁻¹, by
+    /// LAPACK (matrices above ``SmallCholesky/largestDimension``).
     static func upperPrecisionFactor(ofCovariance covariance: Matrix<Double>, component: Int) throws(ComponentIndex) -> Matrix<Double> {
-        let d = covariance.rows
-        if d <= SmallCholesky.largestDimension {
-            var written = false
-            let factor = Matrix<Double>(unsafeUninitializedRows: d, columns: d) {
-                written = writeUpperPrecisionFactor(ofCovariance: covariance, into: $0)
-            }
-            guard written else { throw ComponentIndex(value: component) }
-            return factor
-        }
         var factor = covariance
         do {
             try LAPACK.potrf(&factor, triangle: .lower)
@@ -185,8 +177,8 @@ extension CovarianceParameters {
         return factor.lowerTriangle().transposed()
     }
 
-    /// ``upperPrecisionFactor(ofCovariance:component:)`` at d ≤
-    /// ``SmallCholesky/largestDimension``, written into `factor` (d × d);
+    /// U = L⁻ᵀ as ``upperPrecisionFactor(ofCovariance:component:)`` gives it,
+    /// at d ≤ ``SmallCholesky/largestDimension``, written into `factor` (d × d);
     /// false, with `factor` zeroed, when the covariance is not positive
     /// definite. The Cholesky factor and its inverse are on the stack: this
     /// runs per component and iteration.

@@ -33,12 +33,32 @@ extension MixtureParameters {
     @_specialize(where Scalar == Double)
     func logLikelihoodsBlocks<Scalar: BLASScalar>(_ source: BlockReader<Scalar>) throws(ClusteringError) -> [Double] {
         var result = [Double](repeating: 0, count: source.rowCount)
-        try forEachBlockOfLogDensities(source) { range, evaluator in
-            var block = [Double](repeating: 0, count: range.count)
-            evaluator.logDensities.rowLogSumExp(into: &block)
-            result.replaceSubrange(range, with: block)
-        }
+        try forEachBlockOfLogDensities(source) { range, evaluator in Self.writeLogLikelihoods(evaluator, range, into: &result) }
         return result
+    }
+
+    /// A block's log Σₖ exp(logDensityᵢₖ) into `result[range]`.
+    private static func writeLogLikelihoods<Scalar: BLASScalar>(_ evaluator: EStep<Scalar>, _ range: Range<Int>,
+                                                                into result: inout [Double]) {
+        var block = [Double](repeating: 0, count: range.count)
+        evaluator.logDensities.rowLogSumExp(into: &block)
+        result.replaceSubrange(range, with: block)
+    }
+
+    /// Normalises a block and writes each row's most probable component
+    /// and one minus its largest responsibility into `labels[range]` and
+    /// `uncertainties[range]`.
+    private static func writeClassification<Scalar: BLASScalar>(
+        _ evaluator: inout EStep<Scalar>, _ range: Range<Int>, labels: inout [Int], uncertainties: inout [Double]
+    ) {
+        evaluator.normalize()
+        let r = evaluator.responsibilities, k = r.columns
+        for i in 0..<range.count {
+            var best = 0
+            for c in 1..<Swift.max(1, k) where r[i, c] > r[i, best] { best = c }
+            labels[range.lowerBound + i] = best
+            uncertainties[range.lowerBound + i] = 1 - Double(r[i, best])
+        }
     }
 
     /// The mean of ``logLikelihoodsBlocks(_:)``, weighted by `sampleWeights` if given.
@@ -69,44 +89,28 @@ extension MixtureParameters {
     func classifyBlocks<Scalar: BLASScalar>(_ source: BlockReader<Scalar>) throws(ClusteringError) -> (labels: [Int], uncertainties: [Double]) {
         var labels = [Int](repeating: 0, count: source.rowCount)
         var uncertainties = [Double](repeating: 0, count: source.rowCount)
-        let k = componentCount
         try forEachBlockOfLogDensities(source) { range, evaluator in
-            evaluator.normalize()
-            let r = evaluator.responsibilities
-            for i in 0..<range.count {
-                var best = 0
-                for c in 1..<Swift.max(1, k) where r[i, c] > r[i, best] { best = c }
-                labels[range.lowerBound + i] = best
-                uncertainties[range.lowerBound + i] = 1 - Double(r[i, best])
-            }
+            Self.writeClassification(&evaluator, range, labels: &labels, uncertainties: &uncertainties)
         }
         return (labels, uncertainties)
     }
 
-    /// ``logLikelihoodsBlocks(_:)`` and the uncertainties of
-    /// ``classifyBlocks(_:)`` (the same values) from one evaluation of the
-    /// log-densities: what a model selection's criteria need of every fit.
+    /// ``logLikelihoodsBlocks(_:)`` and ``classifyBlocks(_:)`` (the same
+    /// values) from one evaluation of the log-densities: what a model
+    /// selection's criteria need of every fit.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    func logLikelihoodsAndUncertaintiesBlocks<Scalar: BLASScalar>(
+    func logLikelihoodsAndClassificationBlocks<Scalar: BLASScalar>(
         _ source: BlockReader<Scalar>
-    ) throws(ClusteringError) -> (logLikelihoods: [Double], uncertainties: [Double]) {
+    ) throws(ClusteringError) -> (logLikelihoods: [Double], labels: [Int], uncertainties: [Double]) {
         var logLikelihoods = [Double](repeating: 0, count: source.rowCount)
+        var labels = [Int](repeating: 0, count: source.rowCount)
         var uncertainties = [Double](repeating: 0, count: source.rowCount)
-        let k = componentCount
         try forEachBlockOfLogDensities(source) { range, evaluator in
-            var block = [Double](repeating: 0, count: range.count)
-            evaluator.logDensities.rowLogSumExp(into: &block)
-            logLikelihoods.replaceSubrange(range, with: block)
-            evaluator.normalize()
-            let r = evaluator.responsibilities
-            for i in 0..<range.count {
-                var best = 0
-                for c in 1..<Swift.max(1, k) where r[i, c] > r[i, best] { best = c }
-                uncertainties[range.lowerBound + i] = 1 - Double(r[i, best])
-            }
+            Self.writeLogLikelihoods(evaluator, range, into: &logLikelihoods)
+            Self.writeClassification(&evaluator, range, labels: &labels, uncertainties: &uncertainties)
         }
-        return (logLikelihoods, uncertainties)
+        return (logLikelihoods, labels, uncertainties)
     }
 
     /// Each row's component of largest weighted log-density.

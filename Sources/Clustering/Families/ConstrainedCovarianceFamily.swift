@@ -119,6 +119,35 @@ func iterateToFixedPoint(tolerance: Double = 1e-14, limit: Int = 10_000, _ step:
     for _ in 0..<limit where !(step() > tolerance) { return }
 }
 
+/// mclust's alternating M-step of VEI and VEV, given each component's
+/// diagonal wₖ (K × d values, component c's from c·d: VEI's diag(Sₖ),
+/// VEV's eigenvalues of Sₖ): the shape A ∝ Σₖ nₖ·wₖ/λₖ with |A| = 1 and the
+/// volumes λₖ = Σⱼ wₖⱼ/Aⱼ / d, alternated to the fixed point from λₖ the
+/// geometric mean of wₖ. Flat arrays throughout: tens of steps run every
+/// M-step, and arrays made per step cost more than their arithmetic.
+func volumesAndShape(diagonals w: [Double], counts n: [Double], dimension d: Int) -> (volumes: [Double], shape: [Double]) {
+    let k = n.count
+    var lambda = (0..<k).map { geometricMean(w[($0 * d)..<(($0 + 1) * d)]) }
+    var shape = [Double](repeating: 1, count: d), next = [Double](repeating: 0, count: k)
+    iterateToFixedPoint {
+        for j in 0..<d {
+            var sum = 0.0
+            for c in 0..<k { sum += n[c] * w[c * d + j] / lambda[c] }
+            shape[j] = sum
+        }
+        let g = geometricMean(shape)
+        for j in 0..<d { shape[j] /= g }
+        for c in 0..<k {
+            var sum = 0.0
+            for j in 0..<d { sum += w[c * d + j] / shape[j] }
+            next[c] = sum / Double(d)
+        }
+        defer { swap(&lambda, &next) }
+        return relativeChange(lambda, next)
+    }
+    return (lambda, shape)
+}
+
 /// The largest relative change between two arrays of values.
 func relativeChange(_ old: [Double], _ new: [Double]) -> Double {
     zip(old, new).reduce(0.0) { Swift.max($0, abs($1.0 - $1.1) / Swift.max(abs($1.1), .leastNormalMagnitude)) }
