@@ -25,6 +25,24 @@ package enum SmallCholesky {
     package static func factor(_ a: UnsafeBufferPointer<Double>, dimension d: Int,
                                into l: UnsafeMutableBufferPointer<Double>) -> Double? {
         precondition(a.count >= d * d && l.count >= d * d)
+        // d a constant where it is small (see FixedDimension): the same
+        // operations in the same order, with the loops unrolled.
+        switch d {
+        case 2: return factor(a, Dimension2.self, into: l)
+        case 3: return factor(a, Dimension3.self, into: l)
+        case 4: return factor(a, Dimension4.self, into: l)
+        default: return factorBody(a, dimension: d, into: l)
+        }
+    }
+
+    private static func factor<D: FixedDimension>(_ a: UnsafeBufferPointer<Double>, _: D.Type,
+                                                  into l: UnsafeMutableBufferPointer<Double>) -> Double? {
+        factorBody(a, dimension: D.value, into: l)
+    }
+
+    @inline(__always)
+    private static func factorBody(_ a: UnsafeBufferPointer<Double>, dimension d: Int,
+                                   into l: UnsafeMutableBufferPointer<Double>) -> Double? {
         var logDeterminant = LogOfProduct()
         for j in 0..<d {
             var pivot = a[j * d + j]
@@ -52,7 +70,27 @@ package enum SmallCholesky {
         factor l: UnsafeMutableBufferPointer<Double>, inverseFactor m: UnsafeMutableBufferPointer<Double>
     ) -> Double? {
         precondition(a.count >= d * d && l.count >= d * d && m.count >= d * d)
-        guard let logDeterminant = factor(a, dimension: d, into: l) else { return nil }
+        switch d {
+        case 2: return factorAndInvert(a, Dimension2.self, factor: l, inverseFactor: m)
+        case 3: return factorAndInvert(a, Dimension3.self, factor: l, inverseFactor: m)
+        case 4: return factorAndInvert(a, Dimension4.self, factor: l, inverseFactor: m)
+        default: return factorAndInvertBody(a, dimension: d, factor: l, inverseFactor: m)
+        }
+    }
+
+    private static func factorAndInvert<D: FixedDimension>(
+        _ a: UnsafeBufferPointer<Double>, _: D.Type,
+        factor l: UnsafeMutableBufferPointer<Double>, inverseFactor m: UnsafeMutableBufferPointer<Double>
+    ) -> Double? {
+        factorAndInvertBody(a, dimension: D.value, factor: l, inverseFactor: m)
+    }
+
+    @inline(__always)
+    private static func factorAndInvertBody(
+        _ a: UnsafeBufferPointer<Double>, dimension d: Int,
+        factor l: UnsafeMutableBufferPointer<Double>, inverseFactor m: UnsafeMutableBufferPointer<Double>
+    ) -> Double? {
+        guard let logDeterminant = factorBody(a, dimension: d, into: l) else { return nil }
         // L⁻¹ column by column: row i of L times column j of L⁻¹ is 0 below the diagonal.
         for j in 0..<d {
             m[j * d + j] = 1 / l[j * d + j]
@@ -72,7 +110,30 @@ package enum SmallCholesky {
         of a: UnsafeBufferPointer<Double>, dimension d: Int,
         factor: UnsafeMutableBufferPointer<Double>, into inverse: UnsafeMutableBufferPointer<Double>
     ) -> Double? {
-        guard let logDeterminant = factorAndInvert(a, dimension: d, factor: factor, inverseFactor: inverse) else { return nil }
+        precondition(a.count >= d * d && factor.count >= d * d && inverse.count >= d * d)
+        switch d {
+        case 2: return Self.inverse(of: a, Dimension2.self, factor: factor, into: inverse)
+        case 3: return Self.inverse(of: a, Dimension3.self, factor: factor, into: inverse)
+        case 4: return Self.inverse(of: a, Dimension4.self, factor: factor, into: inverse)
+        default: return inverseBody(of: a, dimension: d, factor: factor, into: inverse)
+        }
+    }
+
+    private static func inverse<D: FixedDimension>(
+        of a: UnsafeBufferPointer<Double>, _: D.Type,
+        factor: UnsafeMutableBufferPointer<Double>, into inverse: UnsafeMutableBufferPointer<Double>
+    ) -> Double? {
+        inverseBody(of: a, dimension: D.value, factor: factor, into: inverse)
+    }
+
+    @inline(__always)
+    private static func inverseBody(
+        of a: UnsafeBufferPointer<Double>, dimension d: Int,
+        factor: UnsafeMutableBufferPointer<Double>, into inverse: UnsafeMutableBufferPointer<Double>
+    ) -> Double? {
+        guard let logDeterminant = factorAndInvertBody(a, dimension: d, factor: factor, inverseFactor: inverse) else {
+            return nil
+        }
         // (L⁻¹)ᵀ·L⁻¹ from the top row down into the upper triangle: entry
         // (j, i), j ≤ i, reads rows p ≥ i of L⁻¹, not yet overwritten (the
         // diagonal entry (i, i) is the last one written for row i).

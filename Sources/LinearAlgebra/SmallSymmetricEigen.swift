@@ -26,14 +26,14 @@ package enum SmallSymmetricEigen {
         // constant so that the loops over rows unroll: the same operations
         // in the same order, at about half the instructions for d = 4.
         switch d {
-        case 2: return jacobi(a, Two.self, values: values, vectors: v, scratch: m)
-        case 3: return jacobi(a, Three.self, values: values, vectors: v, scratch: m)
-        case 4: return jacobi(a, Four.self, values: values, vectors: v, scratch: m)
+        case 2: return jacobi(a, Dimension2.self, values: values, vectors: v, scratch: m)
+        case 3: return jacobi(a, Dimension3.self, values: values, vectors: v, scratch: m)
+        case 4: return jacobi(a, Dimension4.self, values: values, vectors: v, scratch: m)
         default: return jacobi(a, dimension: d, values: values, vectors: v, scratch: m)
         }
     }
 
-    private static func jacobi<D: Dimension>(_ a: UnsafeBufferPointer<Double>, _ dimension: D.Type,
+    private static func jacobi<D: FixedDimension>(_ a: UnsafeBufferPointer<Double>, _ dimension: D.Type,
                                              values: UnsafeMutableBufferPointer<Double>,
                                              vectors v: UnsafeMutableBufferPointer<Double>,
                                              scratch m: UnsafeMutableBufferPointer<Double>) -> Bool {
@@ -128,8 +128,3 @@ package enum SmallSymmetricEigen {
     }
 }
 
-/// A dimension known when compiling, for code specialised on it.
-private protocol Dimension { static var value: Int { get } }
-private enum Two: Dimension { static var value: Int { 2 } }
-private enum Three: Dimension { static var value: Int { 3 } }
-private enum Four: Dimension { static var value: Int { 4 } }
