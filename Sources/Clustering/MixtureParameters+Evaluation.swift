@@ -45,19 +45,19 @@ extension MixtureParameters {
         result.replaceSubrange(range, with: block)
     }
 
-    /// Normalises a block and writes each row's most probable component
-    /// and one minus its largest responsibility into `labels[range]` and
-    /// `uncertainties[range]`.
-    private static func writeClassification<Scalar: BLASScalar>(
-        _ evaluator: inout EStep<Scalar>, _ range: Range<Int>, labels: inout [Int], uncertainties: inout [Double]
+    /// Normalises a block and calls `body` with each row's index in the
+    /// block, its most probable component and one minus its largest
+    /// responsibility.
+    @inline(__always)
+    private static func forEachClassification<Scalar: BLASScalar>(
+        _ evaluator: inout EStep<Scalar>, _ body: (_ row: Int, _ label: Int, _ uncertainty: Double) -> Void
     ) {
         evaluator.normalize()
         let r = evaluator.responsibilities, k = r.columns
-        for i in 0..<range.count {
+        for i in 0..<r.rows {
             var best = 0
             for c in 1..<Swift.max(1, k) where r[i, c] > r[i, best] { best = c }
-            labels[range.lowerBound + i] = best
-            uncertainties[range.lowerBound + i] = 1 - Double(r[i, best])
+            body(i, best, 1 - Double(r[i, best]))
         }
     }
 
@@ -90,27 +90,29 @@ extension MixtureParameters {
         var labels = [Int](repeating: 0, count: source.rowCount)
         var uncertainties = [Double](repeating: 0, count: source.rowCount)
         try forEachBlockOfLogDensities(source) { range, evaluator in
-            Self.writeClassification(&evaluator, range, labels: &labels, uncertainties: &uncertainties)
+            Self.forEachClassification(&evaluator) { i, label, uncertainty in
+                labels[range.lowerBound + i] = label
+                uncertainties[range.lowerBound + i] = uncertainty
+            }
         }
         return (labels, uncertainties)
     }
 
-    /// ``logLikelihoodsBlocks(_:)`` and ``classifyBlocks(_:)`` (the same
-    /// values) from one evaluation of the log-densities: what a model
-    /// selection's criteria need of every fit.
+    /// ``logLikelihoodsBlocks(_:)`` and the uncertainties of
+    /// ``classifyBlocks(_:)`` (the same values) from one evaluation of the
+    /// log-densities: what a model selection's criteria need of every fit.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    func logLikelihoodsAndClassificationBlocks<Scalar: BLASScalar>(
+    func logLikelihoodsAndUncertaintiesBlocks<Scalar: BLASScalar>(
         _ source: BlockReader<Scalar>
-    ) throws(ClusteringError) -> (logLikelihoods: [Double], labels: [Int], uncertainties: [Double]) {
+    ) throws(ClusteringError) -> (logLikelihoods: [Double], uncertainties: [Double]) {
         var logLikelihoods = [Double](repeating: 0, count: source.rowCount)
-        var labels = [Int](repeating: 0, count: source.rowCount)
         var uncertainties = [Double](repeating: 0, count: source.rowCount)
         try forEachBlockOfLogDensities(source) { range, evaluator in
             Self.writeLogLikelihoods(evaluator, range, into: &logLikelihoods)
-            Self.writeClassification(&evaluator, range, labels: &labels, uncertainties: &uncertainties)
+            Self.forEachClassification(&evaluator) { i, _, uncertainty in uncertainties[range.lowerBound + i] = uncertainty }
         }
-        return (logLikelihoods, labels, uncertainties)
+        return (logLikelihoods, uncertainties)
     }
 
     /// Each row's component of largest weighted log-density.

@@ -141,7 +141,7 @@ public enum ModelSelection {
     /// `model.logLikelihoods` and `model.classify`, which would take two).
     static func candidate<Source: RowBlockSource>(_ model: GaussianMixtureModel, on source: Source) throws(ClusteringError) -> Candidate {
         let n = Double(source.rowCount), p = Double(model.parameterCount)
-        let (logLikelihoods, _, uncertainties) = try model.parameters.logLikelihoodsAndClassificationBlocks(BlockReader(source))
+        let (logLikelihoods, uncertainties) = try model.parameters.logLikelihoodsAndUncertaintiesBlocks(BlockReader(source))
         let logLikelihood = logLikelihoods.reduce(0, +)
         let classificationLogLikelihood = uncertainties.reduce(0.0) { $0 + Double.log(1 - $1) }
         let bic = -2 * logLikelihood + p * Double.log(n)
