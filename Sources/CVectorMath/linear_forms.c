@@ -81,3 +81,153 @@ long gauss_linear_forms(int isa, const double *phi, long rows, long f, const dou
     if (kp % 8 != 0 || kp < k) return -2;
     GAUSS_DISPATCH(isa, linear_forms, phi, rows, f, coefficients, kp, constants, k, out)
 }
+
+// The diagonal layout's forms straight from the rows, never writing their
+// features [z∘z, z, 1] (z = x − center): zᵢⱼ²·C[j] + zᵢⱼ·C[d + j] is taken
+// as z·(z·C[j] + C[d + j]), two multiply-adds per coefficient vector as
+// from written features, and the block's 2d + 1 features per row are no
+// longer stored and read back through the L2 cache (at d = 32 writing them
+// took as long as the product).
+ALWAYS_INLINE void diagonal_tile(const double *restrict x, long d, const double *restrict center,
+                                 const double *restrict coefficients, long kp, const double *restrict constants,
+                                 long k, long c0, const long R, const long CH, double *restrict out) {
+    v8d acc[8][2];
+    _Pragma("unroll")
+    for (long r = 0; r < R; r++) {
+        _Pragma("unroll")
+        for (long q = 0; q < CH; q++) acc[r][q] = LOAD8(coefficients + 2 * d * kp + c0 + 8 * q);
+    }
+    for (long j = 0; j < d; j++) {
+        v8d squares[2], linear[2];
+        _Pragma("unroll")
+        for (long q = 0; q < CH; q++) {
+            squares[q] = LOAD8(coefficients + j * kp + c0 + 8 * q);
+            linear[q] = LOAD8(coefficients + (d + j) * kp + c0 + 8 * q);
+        }
+        _Pragma("unroll")
+        for (long r = 0; r < R; r++) {
+            v8d z = SPLAT(x[r * d + j] - center[j]);
+            _Pragma("unroll")
+            for (long q = 0; q < CH; q++) acc[r][q] += z * (z * squares[q] + linear[q]);
+        }
+    }
+    _Pragma("unroll")
+    for (long q = 0; q < CH; q++) {
+        long first = c0 + 8 * q, count = k - first < 8 ? k - first : 8;
+        if (count <= 0) break;
+        _Pragma("unroll")
+        for (long r = 0; r < R; r++) {
+            double *target = out + r * k + first;
+            v8d s = __builtin_elementwise_max(acc[r][q], (v8d){0});
+            if (count == 8) {
+                v8d result = LOAD8(constants + first) - 0.5 * s;
+                memcpy(target, &result, sizeof result);
+            } else {
+                for (long l = 0; l < count; l++) target[l] = constants[first + l] - 0.5 * s[l];
+            }
+        }
+    }
+}
+
+ALWAYS_INLINE void diagonal_row_tile(const double *restrict x, long d, const double *restrict center,
+                                     const double *restrict coefficients, long kp, const double *restrict constants,
+                                     long k, const long R, double *restrict out) {
+    long c0 = 0;
+    for (; c0 + 16 <= kp; c0 += 16) diagonal_tile(x, d, center, coefficients, kp, constants, k, c0, R, 2, out);
+    if (c0 < kp) diagonal_tile(x, d, center, coefficients, kp, constants, k, c0, R, 1, out);
+}
+
+ALWAYS_INLINE void diagonal_forms_body(const double *restrict x, long rows, long d, const double *restrict center,
+                                       const double *restrict coefficients, long kp,
+                                       const double *restrict constants, long k, double *restrict out) {
+    long i = 0;
+    for (; i + 8 <= rows; i += 8) diagonal_row_tile(x + i * d, d, center, coefficients, kp, constants, k, 8, out + i * k);
+    for (; i < rows; i++) diagonal_row_tile(x + i * d, d, center, coefficients, kp, constants, k, 1, out + i * k);
+}
+
+// Rᵀ·[z∘z, z, 1] from the rows, as the statistics' product of the
+// responsibilities with the diagonal layout's features would give it: eight
+// coordinates of a row in one vector, times eight components' broadcast
+// responsibilities, sixteen accumulators per pass over the rows.
+ALWAYS_INLINE void diagonal_moments_body(const double *restrict x, long rows, long d, const double *restrict center,
+                                         const double *restrict r, long k, double *restrict moments) {
+    long f = 2 * d + 1;
+    for (long c0 = 0; c0 < k; c0 += 8) {
+        long width = k - c0 < 8 ? k - c0 : 8;
+        for (long j0 = 0; j0 < d; j0 += 8) {
+            long lanes = d - j0 < 8 ? d - j0 : 8;
+            double shift[8] = {0};
+            for (long l = 0; l < lanes; l++) shift[l] = center[j0 + l];
+            v8d origin = LOAD8(shift), squares[8], linear[8];
+            _Pragma("unroll")
+            for (long c = 0; c < 8; c++) squares[c] = linear[c] = (v8d){0};
+            for (long i = 0; i < rows; i++) {
+                v8d z;
+                if (lanes == 8) {
+                    z = LOAD8(x + i * d + j0) - origin;
+                } else {
+                    double row[8] = {0};
+                    for (long l = 0; l < lanes; l++) row[l] = x[i * d + j0 + l];
+                    z = LOAD8(row) - origin;
+                }
+                v8d z2 = z * z;
+                const double *restrict weights = r + i * k + c0;
+                if (width == 8) {
+                    _Pragma("unroll")
+                    for (long c = 0; c < 8; c++) {
+                        v8d w = SPLAT(weights[c]);
+                        squares[c] += w * z2;
+                        linear[c] += w * z;
+                    }
+                } else {
+                    for (long c = 0; c < width; c++) {
+                        v8d w = SPLAT(weights[c]);
+                        squares[c] += w * z2;
+                        linear[c] += w * z;
+                    }
+                }
+            }
+            for (long c = 0; c < width; c++) {
+                for (long l = 0; l < lanes; l++) {
+                    moments[(c0 + c) * f + j0 + l] = squares[c][l];
+                    moments[(c0 + c) * f + d + j0 + l] = linear[c][l];
+                }
+            }
+        }
+        v8d counts = (v8d){0};
+        for (long i = 0; i < rows; i++) {
+            double row[8] = {0};
+            for (long c = 0; c < width; c++) row[c] = r[i * k + c0 + c];
+            counts += LOAD8(row);
+        }
+        for (long c = 0; c < width; c++) moments[(c0 + c) * f + 2 * d] = counts[c];
+    }
+}
+
+#define DIAGONAL_VARIANTS(suffix, attributes)                                                                  \
+    attributes static long diagonal_forms_##suffix(const double *x, long rows, long d, const double *center,   \
+                                                   const double *coefficients, long kp,                        \
+                                                   const double *constants, long k, double *out) {             \
+        diagonal_forms_body(x, rows, d, center, coefficients, kp, constants, k, out);                          \
+        return 0;                                                                                              \
+    }                                                                                                          \
+    attributes static long diagonal_moments_##suffix(const double *x, long rows, long d, const double *center, \
+                                                     const double *r, long k, double *moments) {               \
+        diagonal_moments_body(x, rows, d, center, r, k, moments);                                              \
+        return 0;                                                                                              \
+    }
+
+DIAGONAL_VARIANTS(avx512, GAUSS_ATTRIBUTES_avx512)
+DIAGONAL_VARIANTS(avx2, GAUSS_ATTRIBUTES_avx2)
+DIAGONAL_VARIANTS(baseline, GAUSS_ATTRIBUTES_baseline)
+
+long gauss_diagonal_forms(int isa, const double *x, long rows, long d, const double *center, const double *coefficients,
+                          long kp, const double *constants, long k, double *out) {
+    if (kp % 8 != 0 || kp < k) return -2;
+    GAUSS_DISPATCH(isa, diagonal_forms, x, rows, d, center, coefficients, kp, constants, k, out)
+}
+
+long gauss_diagonal_moments(int isa, const double *x, long rows, long d, const double *center, const double *r, long k,
+                            double *moments) {
+    GAUSS_DISPATCH(isa, diagonal_moments, x, rows, d, center, r, k, moments)
+}

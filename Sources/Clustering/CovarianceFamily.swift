@@ -77,6 +77,11 @@ protocol CovarianceFamily {
     /// φ in Double, for ``widensFloatMoments``: recomputed from the x that
     /// `features` (m × F) hold, so that squares of Float values are exact.
     static func widenFeatures<Scalar: BLASScalar>(_ features: Matrix<Scalar>, into wide: inout Matrix<Double>)
+    /// Whether the family's features are the diagonal layout's [z∘z, z, 1]
+    /// and its second moments their z∘z columns of Rᵀ·φ alone, so that an
+    /// E-step on Double rows can take log-densities and statistics from the
+    /// rows without writing φ (see ``LogDensityKernel/readsDiagonalRows``).
+    static var hasDiagonalFeatures: Bool { get }
     /// Adds a block's second moments: `moments` is Rᵀ·φ (K × features, in
     /// Double), `responsibilities` the block's rᵢₖ times the sample weights,
     /// `rowWeights` the weights themselves (nil: all 1).
@@ -133,6 +138,7 @@ extension CovarianceFamily {
     static var isShared: Bool { false }
     static var shiftsEachComponent: Bool { false }
     static var widensFloatMoments: Bool { false }
+    static var hasDiagonalFeatures: Bool { false }
 
     static func widenFeatures<Scalar: BLASScalar>(_ features: Matrix<Scalar>, into wide: inout Matrix<Double>) {
         features.withUnsafeBufferPointer { phi in

@@ -36,6 +36,12 @@ struct EStep<Scalar: BLASScalar> {
     /// The center ``features`` were written about, while they hold the
     /// features of the one block a scratch is handed on with; nil otherwise.
     private var featuresCenter: [Scalar]?
+    /// Whether the log-densities and statistics are taken from the rows
+    /// themselves, ``features`` left unwritten (Double rows of a family of
+    /// the diagonal layout, whose kernel ``LogDensityKernel/readsDiagonalRows``):
+    /// at n = 20 000, d = 32, K = 8, writing a block's 65 features per row
+    /// took as long as multiplying them.
+    private let readsRows: Bool
     /// Whether ``accumulate(_:firstRow:rowWeights:onlyBlock:into:)`` also sums the
     /// responsibilities' entropy (for the variational lower bound).
     let collectsEntropy: Bool
@@ -59,6 +65,7 @@ struct EStep<Scalar: BLASScalar> {
         kernel = withSmallMatrixBLAS(dimension: parameters.dimension) {
             family.logDensityKernel(parameters, centeredMeans: centeredMeans, as: Scalar.self)
         }
+        readsRows = Scalar.self == Double.self && family.hasDiagonalFeatures && kernel.readsDiagonalRows
         let featureCount = family.featureCount(dimension: parameters.dimension), k = parameters.componentCount
         if let scratch, scratch.features.columns == featureCount, scratch.logDensities.columns == k,
            scratch.responsibilities.columns == k, scratch.weightedResponsibilities.columns == k {
@@ -117,6 +124,11 @@ struct EStep<Scalar: BLASScalar> {
     /// a fit whose data are this one block, about the fit's fixed center).
     private mutating func evaluate(_ block: Matrix<Scalar>, reusingFeatures: Bool) {
         let m = block.rows, k = parameters.componentCount
+        if readsRows {
+            if logDensities.rows != m { logDensities = .scratch(rows: m, columns: k) }
+            kernel.weightedLogDensities(rows: block, center: center, into: &logDensities)
+            return
+        }
         if features.rows != m || logDensities.rows != m {
             features = .scratch(rows: m, columns: features.columns)
             logDensities = .scratch(rows: m, columns: k)
@@ -165,7 +177,7 @@ struct EStep<Scalar: BLASScalar> {
         if rowWeights == nil, let same = responsibilities as? Matrix<Scalar> {
             statistics.totalWeight += Double(m)
             for i in 0..<m { statistics.logLikelihoodSum += logLikelihoods[i] }
-            statistics.accumulate(features: features, responsibilities: same, rowWeights: nil, workspace: &statisticsWorkspace)
+            accumulateStatistics(block, responsibilities: same, rowWeights: nil, into: &statistics)
             return
         }
         if weightedResponsibilities.rows != m { weightedResponsibilities = .scratch(rows: m, columns: k) }
@@ -180,9 +192,26 @@ struct EStep<Scalar: BLASScalar> {
             }
         }
         withRowWeights(rowWeights, firstRow..<(firstRow + m)) { weights in
-            statistics.accumulate(features: features, responsibilities: weightedResponsibilities, rowWeights: weights,
-                                  workspace: &statisticsWorkspace)
+            accumulateStatistics(block, responsibilities: weightedResponsibilities, rowWeights: weights, into: &statistics)
         }
+    }
+
+    /// Step 4 for `block`, from its features or, when ``readsRows``, from
+    /// the rows.
+    private mutating func accumulateStatistics(
+        _ block: Matrix<Scalar>, responsibilities: Matrix<Scalar>, rowWeights: UnsafeBufferPointer<Double>?,
+        into statistics: inout SufficientStatistics
+    ) {
+        if readsRows, var workspace = statisticsWorkspace as? SufficientStatistics.Workspace<Double> {
+            // Moved out and back so the workspace's buffers stay uniquely referenced.
+            statisticsWorkspace = SufficientStatistics.Workspace<Scalar>()
+            statistics.accumulate(diagonalRows: block as! Matrix<Double>, center: center as! [Double],
+                                  responsibilities: responsibilities as! Matrix<Double>, workspace: &workspace)
+            statisticsWorkspace = workspace as! SufficientStatistics.Workspace<Scalar>
+            return
+        }
+        statistics.accumulate(features: features, responsibilities: responsibilities, rowWeights: rowWeights,
+                              workspace: &statisticsWorkspace)
     }
 }
 

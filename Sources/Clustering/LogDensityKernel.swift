@@ -11,6 +11,24 @@ protocol LogDensityKernel<Scalar> {
     /// Writes the weighted log-densities (m × K) of the m rows whose
     /// features are `features` into `logDensities`.
     mutating func weightedLogDensities(features: Matrix<Scalar>, into logDensities: inout Matrix<Double>)
+
+    /// Whether ``weightedLogDensities(rows:center:into:)`` takes the
+    /// log-densities from the rows themselves: the kernel reads features of
+    /// the diagonal layout, [z∘z, z, 1] with z = x − center, which it forms
+    /// as it goes, so an E-step of such a kernel need not write them.
+    var readsDiagonalRows: Bool { get }
+
+    /// The weighted log-densities of the rows (m × d) about `center`, for
+    /// a kernel that ``readsDiagonalRows``.
+    mutating func weightedLogDensities(rows: Matrix<Scalar>, center: [Scalar], into logDensities: inout Matrix<Double>)
+}
+
+extension LogDensityKernel {
+    var readsDiagonalRows: Bool { false }
+
+    mutating func weightedLogDensities(rows: Matrix<Scalar>, center: [Scalar], into logDensities: inout Matrix<Double>) {
+        preconditionFailure("this kernel reads features, not rows")
+    }
 }
 
 /// cₖ = log πₖ + log |Uₖ| − ½·d·log 2π per component, from the log-determinants
@@ -32,6 +50,9 @@ struct QuadraticFormKernel<Scalar: BLASScalar>: LogDensityKernel {
     /// product and the offset in one pass. Empty for Float rows, and for
     /// coefficients beyond ``linearFormsBytes``, which take the GEMM.
     let paddedCoefficients: [Double]
+    /// Built for the diagonal layout's features, with padded coefficients:
+    /// the rows can be read in their place.
+    let readsDiagonalRows: Bool
 
     /// The largest padded coefficient matrix the linear-forms kernel takes.
     /// Every tile of eight rows reads all of it, so it must stay in the L2
@@ -45,6 +66,12 @@ struct QuadraticFormKernel<Scalar: BLASScalar>: LogDensityKernel {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     init(constants: [Double], coefficients: Matrix<Double>) {
+        self.init(constants: constants, coefficients: coefficients, diagonalLayout: false)
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    private init(constants: [Double], coefficients: Matrix<Double>, diagonalLayout: Bool) {
         self.constants = constants
         self.coefficients = coefficients.converted()
         let (f, k) = (coefficients.rows, coefficients.columns), kp = MixtureRowKernels.paddedColumns(dimension: k)
@@ -55,6 +82,7 @@ struct QuadraticFormKernel<Scalar: BLASScalar>: LogDensityKernel {
         } else {
             paddedCoefficients = []
         }
+        readsDiagonalRows = diagonalLayout && !paddedCoefficients.isEmpty
     }
 
     /// The diagonal family's kernel on features [y∘y, y, 1]: with
@@ -71,7 +99,7 @@ struct QuadraticFormKernel<Scalar: BLASScalar>: LogDensityKernel {
             }
         }
         self.init(constants: componentConstants(logWeights: logWeights, logDeterminants: logDeterminants, dimension: d),
-                  coefficients: coefficients)
+                  coefficients: coefficients, diagonalLayout: true)
     }
 
     /// - Complexity: 2·m·F·K flops for m rows of F features.
@@ -88,6 +116,13 @@ struct QuadraticFormKernel<Scalar: BLASScalar>: LogDensityKernel {
         if forms.rows != m { forms = .scratch(rows: m, columns: k) }
         BLAS.gemm(features, coefficients, into: &forms)
         MixtureRowKernels.offsetForms(forms, constants: constants, into: &logDensities)
+    }
+
+    /// - Complexity: 4·m·d·K flops for m rows of d coordinates.
+    mutating func weightedLogDensities(rows: Matrix<Scalar>, center: [Scalar], into logDensities: inout Matrix<Double>) {
+        precondition(readsDiagonalRows && logDensities.rows == rows.rows && logDensities.columns == constants.count)
+        MixtureRowKernels.diagonalForms(rows: rows as! Matrix<Double>, center: center as! [Double],
+                                        coefficients: paddedCoefficients, constants: constants, into: &logDensities)
     }
 }
 

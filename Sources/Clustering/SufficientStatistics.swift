@@ -217,7 +217,7 @@ extension SufficientStatistics {
         workspace: inout Workspace<Scalar>
     ) {
         let family = covarianceType.family
-        let k = componentCount, d = dimension, f = features.columns
+        let k = componentCount, f = features.columns
         // Rᵀ·φ gives Nₖ and Σ r·x at once (φ ends in a column of ones), and
         // for some families the second moments as well.
         if Scalar.self != Double.self && family.widensFloatMoments {
@@ -239,13 +239,38 @@ extension SufficientStatistics {
             }
         }
         let moments = workspace.wideMoments
-        let coordinates = family.coordinateColumns(dimension: d).lowerBound
-        for c in 0..<k {
-            counts[c] += moments[c, f - 1]
-            for j in 0..<d { firstMoments[c, j] += moments[c, coordinates + j] }
-        }
+        addCountsAndFirstMoments(moments, family: family)
         family.accumulateSecondMoments(into: &self, moments: moments, features: features, responsibilities: responsibilities,
                                        rowWeights: rowWeights, workspace: &workspace)
+    }
+
+    /// Adds a block of a family of the diagonal layout
+    /// (``CovarianceFamily/hasDiagonalFeatures``) from its rows (m × d),
+    /// whose features [z∘z, z, 1] about `center` were never written:
+    /// the same Rᵀ·φ, from ``MixtureRowKernels/diagonalMoments(rows:center:responsibilities:into:using:)``.
+    /// `responsibilities` are multiplied by the sample weights already.
+    ///
+    /// - Complexity: 4·m·K·d flops.
+    mutating func accumulate(
+        diagonalRows rows: Matrix<Double>, center: [Double], responsibilities: Matrix<Double>,
+        workspace: inout Workspace<Double>
+    ) {
+        let family = covarianceType.family, k = componentCount, d = dimension
+        precondition(family.hasDiagonalFeatures && rows.columns == d && responsibilities.columns == k)
+        resize(&workspace.wideMoments, k, 2 * d + 1)
+        MixtureRowKernels.diagonalMoments(rows: rows, center: center, responsibilities: responsibilities,
+                                          into: &workspace.wideMoments)
+        addCountsAndFirstMoments(workspace.wideMoments, family: family)
+        DiagonalCovariance.addSecondMoments(workspace.wideMoments, to: &self)
+    }
+
+    /// Nₖ and Σ r·x from Rᵀ·φ, whose last column is the ones'.
+    private mutating func addCountsAndFirstMoments(_ moments: Matrix<Double>, family: any CovarianceFamily.Type) {
+        let coordinates = family.coordinateColumns(dimension: dimension).lowerBound, f = moments.columns
+        for c in 0..<componentCount {
+            counts[c] += moments[c, f - 1]
+            for j in 0..<dimension { firstMoments[c, j] += moments[c, coordinates + j] }
+        }
     }
 
     /// φ recomputed in Double by the family, and R widened.

@@ -189,6 +189,74 @@ import Testing
         }
     }
 
+    /// The diagonal layout's forms from the rows equal the forms of the
+    /// features written out: rows in tiles of eight and remainders, d not a
+    /// multiple of eight, one to several vectors of components.
+    @Test(arguments: InstructionSet.supported) func diagonalFormsEqualTheFormsOfWrittenFeatures(set: InstructionSet) {
+        let cases = [(1, 1, 3), (3, 5, 9), (32, 8, 20), (17, 9, 8), (8, 16, 17), (33, 17, 11)]
+        for (index, (d, k, m)) in cases.enumerated() {
+            let kp = MixtureRowKernels.paddedColumns(dimension: k), f = 2 * d + 1
+            let x = Self.randomMatrix(m, d, seed: UInt64(220 + index), as: Double.self)
+            let center = (0..<d).map { Double($0) / 5 - 0.5 }
+            var rng = Xoshiro256StarStar(seed: UInt64(240 + index))
+            var coefficients = [Double](repeating: 0, count: f * kp)
+            for j in 0..<f { for c in 0..<k { coefficients[j * kp + c] = 2 * rng.nextUniform(Double.self) - 1 } }
+            let constants = (0..<k).map { Double($0) / 3 - 1 }
+            var fromRows = Matrix<Double>(rows: m, columns: k) { _, _ in .nan }
+            #expect(MixtureRowKernels.diagonalForms(rows: x, center: center, coefficients: coefficients,
+                                                    constants: constants, into: &fromRows, using: set))
+            var clamped = 0
+            for i in 0..<m {
+                for c in 0..<k {
+                    var s = coefficients[2 * d * kp + c], magnitude = abs(s)
+                    for j in 0..<d {
+                        let z = x[i, j] - center[j]
+                        let terms = [z * z * coefficients[j * kp + c], z * coefficients[(d + j) * kp + c]]
+                        s += terms[0] + terms[1]
+                        magnitude += abs(terms[0]) + abs(terms[1])
+                    }
+                    if s < 0 { clamped += 1 }
+                    let expected = constants[c] - 0.5 * Swift.max(0, s)
+                    #expect(abs(fromRows[i, c] - expected) <= 4 * Double(f) * .ulpOfOne * magnitude + 1e-15,
+                            "\(set) d = \(d) k = \(k) [\(i), \(c)]: \(fromRows[i, c]) vs \(expected)")
+                }
+            }
+            #expect(m * k < 8 || clamped > 0, "random coefficients give some negative forms to clamp")
+        }
+    }
+
+    /// Rᵀ·[z∘z, z, 1] from the rows equals the sums written out: K and d
+    /// below, at and beyond a vector of eight.
+    @Test(arguments: InstructionSet.supported) func diagonalMomentsEqualTheSumsWrittenOut(set: InstructionSet) {
+        let cases = [(1, 1, 3), (3, 5, 9), (32, 8, 40), (17, 9, 8), (8, 16, 17), (33, 17, 1)]
+        for (index, (d, k, m)) in cases.enumerated() {
+            let x = Self.randomMatrix(m, d, seed: UInt64(260 + index), as: Double.self)
+            let r = Matrix<Double>(rows: m, columns: k) { i, c in Double((i * 7 + c * 3) % 11) / 10 }
+            let center = (0..<d).map { Double($0) / 5 - 0.5 }
+            var moments = Matrix<Double>(rows: k, columns: 2 * d + 1) { _, _ in .nan }
+            #expect(MixtureRowKernels.diagonalMoments(rows: x, center: center, responsibilities: r, into: &moments,
+                                                      using: set))
+            for c in 0..<k {
+                var count = 0.0
+                for i in 0..<m { count += r[i, c] }
+                #expect(Self.close(moments[c, 2 * d], count, ulps: Double(4 * m)), "\(set) d = \(d) k = \(k) N[\(c)]")
+                for j in 0..<d {
+                    var squares = 0.0, linear = 0.0, magnitude = 0.0
+                    for i in 0..<m {
+                        let z = x[i, j] - center[j]
+                        squares += r[i, c] * z * z
+                        linear += r[i, c] * z
+                        magnitude += abs(r[i, c] * z)
+                    }
+                    #expect(Self.close(moments[c, j], squares, ulps: Double(4 * m)),
+                            "\(set) d = \(d) k = \(k) [\(c), \(j)]: \(moments[c, j]) vs \(squares)")
+                    #expect(abs(moments[c, d + j] - linear) <= Double(4 * m) * .ulpOfOne * magnitude + 1e-300,
+                            "\(set) d = \(d) k = \(k) [\(c), \(d + j)]: \(moments[c, d + j]) vs \(linear)")
+                }
+            }
+        }
+    }
+
     func checkScaledRows<S: BLASScalar>(_: S.Type, set: InstructionSet) {
         for (index, d) in Self.dimensions.enumerated() {
             let m = 31, f = d + 2

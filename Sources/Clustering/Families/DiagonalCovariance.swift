@@ -5,8 +5,12 @@ import RealModule
 ///
 /// Features φ(x) = [x∘x, x, 1], so that
 /// sₖ(x) = Σⱼ x²ⱼ·pₖⱼ − 2·xⱼ·μₖⱼ·pₖⱼ + μ²ₖⱼ·pₖⱼ (pₖⱼ = 1/σ²ₖⱼ) is one
-/// GEMM φ·C (4·m·K·d flops for m rows), and Rᵀ·φ gives the second moments
-/// Σᵢ rᵢₖ·x²ᵢⱼ with the counts and first moments.
+/// product φ·C (4·m·K·d flops for m rows), and Rᵀ·φ gives the second moments
+/// Σᵢ rᵢₖ·x²ᵢⱼ with the counts and first moments. On Double rows with a
+/// coefficient matrix that fits the L2, both products are taken from the
+/// rows themselves, φ formed in registers and never written
+/// (``hasDiagonalFeatures``); otherwise φ is written and the products are
+/// GEMMs.
 enum DiagonalCovariance: CovarianceFamily {
     static var covarianceType: CovarianceType { .diag }
     static var storage: CovarianceStorage { .componentValues }
@@ -63,11 +67,17 @@ enum DiagonalCovariance: CovarianceFamily {
         responsibilities: Matrix<Scalar>, rowWeights: UnsafeBufferPointer<Double>?,
         workspace: inout SufficientStatistics.Workspace<Scalar>
     ) {
-        // Σᵢ rᵢₖ·x²ᵢⱼ: the x∘x columns of Rᵀ·φ.
+        addSecondMoments(moments, to: &statistics)
+    }
+
+    /// Σᵢ rᵢₖ·x²ᵢⱼ: the x∘x columns of Rᵀ·φ.
+    static func addSecondMoments(_ moments: Matrix<Double>, to statistics: inout SufficientStatistics) {
         for c in 0..<statistics.componentCount {
             for j in 0..<statistics.dimension { statistics.secondMoments[c, j] += moments[c, j] }
         }
     }
+
+    static var hasDiagonalFeatures: Bool { true }
 
     static func covariances(
         from statistics: SufficientStatistics, shiftedMeans: Matrix<Double>, counts n: [Double], regularization: Double,
