@@ -311,14 +311,22 @@ enum MixtureRowKernels {
     }
 
     /// The widest rows ``addWeightedGrams(of:dimension:responsibilities:shifts:into:using:)`` takes.
-    static let weightedGramsMaximumDimension = 8
+    static let weightedGramsMaximumDimension = 128
+
+    /// The widest rows whose every component is taken in one pass, eight
+    /// components to a vector; wider ones take one component at a time.
+    static let sharedPassMaximumDimension = 8
 
     /// Adds Σᵢ rᵢc·(xᵢ − s_c)(xᵢ − s_c)ᵀ, lower triangle, to rows c·d ..< (c + 1)·d
     /// of `moments` for every component c, where xᵢ is the first `d` columns
     /// of row i of `features`, rᵢc entry (i, c) of `responsibilities` (m × K)
-    /// and s_c row c of `shifts` (K × d): every component's second moments in
-    /// one pass, for d up to ``weightedGramsMaximumDimension``. False,
-    /// writing nothing, for wider rows or when the processor lacks `set`.
+    /// and s_c row c of `shifts` (K × d), for d up to
+    /// ``weightedGramsMaximumDimension``: up to ``sharedPassMaximumDimension``
+    /// every component in one pass, above it one component at a time, its
+    /// rows with a nonzero responsibility shifted and weighted in tiles that
+    /// stay in the L1 cache (no rows scaled by √r written out, and no GEMM's
+    /// packing). False, writing nothing, for wider rows, when the processor
+    /// lacks `set`, or when the kernel's scratch cannot be allocated.
     static func addWeightedGrams(
         of features: Matrix<Double>, dimension d: Int, responsibilities: Matrix<Double>, shifts: Matrix<Double>,
         into moments: inout Matrix<Double>, using set: InstructionSet? = nil
@@ -332,8 +340,11 @@ enum MixtureRowKernels {
             responsibilities.withUnsafeBufferPointer { r in
                 shifts.withUnsafeBufferPointer { s in
                     moments.withUnsafeMutableBufferPointer { out in
-                        gauss_weighted_grams(set?.rawValue ?? -1, x.baseAddress!, m, features.columns, d,
-                                             r.baseAddress!, k, s.baseAddress!, out.baseAddress!)
+                        d <= sharedPassMaximumDimension
+                            ? gauss_weighted_grams(set?.rawValue ?? -1, x.baseAddress!, m, features.columns, d,
+                                                   r.baseAddress!, k, s.baseAddress!, out.baseAddress!)
+                            : gauss_wide_weighted_grams(set?.rawValue ?? -1, x.baseAddress!, m, features.columns, d,
+                                                        r.baseAddress!, k, s.baseAddress!, out.baseAddress!)
                     }
                 }
             }

@@ -323,17 +323,22 @@ import Testing
         checkSquareRoots(Float.self, set: set)
     }
 
-    /// Every component's second moments in one pass, against a plain loop
-    /// per component, row and entry: every d the kernel takes, component
-    /// counts that leave each remainder of a vector of eight (the last rows
-    /// of a partial vector are copied out, not read past the matrix's end),
-    /// zero responsibilities, rows wider than d, and moments already there
-    /// (added to, the upper triangles untouched).
+    /// Every component's second moments, against a plain loop per
+    /// component, row and entry: every d of the one-pass kernel and widths
+    /// of the tiled one that leave each remainder of a vector of eight,
+    /// component counts that leave each remainder of a vector of eight (the
+    /// last rows of a partial vector are copied out, not read past the
+    /// matrix's end), zero responsibilities, rows as wide as d and wider
+    /// (a row's last part-vector is read whole only where the matrix goes
+    /// on), runs of rows longer than the tiled kernel's tile, and moments
+    /// already there (added to, the upper triangles untouched).
     @Test(arguments: InstructionSet.supported) func weightedGramsMatchAPlainLoop(set: InstructionSet) {
-        for d in 1...MixtureRowKernels.weightedGramsMaximumDimension {
-            for (k, m) in [(1, 5), (3, 37), (8, 9), (9, 1), (9, 13), (17, 40)] {
+        let maximum = MixtureRowKernels.weightedGramsMaximumDimension
+        for d in Array(1...12) + [15, 16, 17, 24, 31, 32, 33, 47, maximum - 1, maximum] {
+            let cases = d <= 33 ? [(1, 5), (3, 37), (8, 9), (9, 1), (9, 13), (17, 40), (2, 150)] : [(3, 37), (2, 70)]
+            for (k, m) in cases {
                 let seed = UInt64(100 * d + k)
-                let features = Self.randomMatrix(m, d + 1, seed: seed, as: Double.self)
+                let features = Self.randomMatrix(m, d + (k + d) % 2, seed: seed, as: Double.self)
                 var responsibilities = Self.randomMatrix(m, k, seed: seed + 1, as: Double.self)
                 for i in 0..<m { for c in 0..<k { responsibilities[i, c] = (i + c) % 4 == 0 ? 0 : abs(responsibilities[i, c]) } }
                 let shifts = Self.randomMatrix(k, d, seed: seed + 2, as: Double.self)
@@ -363,10 +368,13 @@ import Testing
                 }
             }
         }
-        var untouched = Matrix<Double>(rows: 9 * 9, columns: 9)
-        #expect(!MixtureRowKernels.addWeightedGrams(of: Matrix(rows: 3, columns: 9), dimension: 9,
-                                                    responsibilities: Matrix(rows: 3, columns: 9), shifts: Matrix(rows: 9, columns: 9),
-                                                    into: &untouched, using: set), "d = 9 is beyond the kernel")
+        let beyond = maximum + 1
+        var untouched = Matrix<Double>(rows: 2 * beyond, columns: beyond)
+        #expect(!MixtureRowKernels.addWeightedGrams(of: Matrix(rows: 3, columns: beyond), dimension: beyond,
+                                                    responsibilities: Matrix(rows: 3, columns: 2),
+                                                    shifts: Matrix(rows: 2, columns: beyond),
+                                                    into: &untouched, using: set), "d = \(beyond) is beyond the kernels")
+        #expect(untouched == Matrix(rows: 2 * beyond, columns: beyond))
     }
 
     /// One sweep for EVE's and VVE's shared orientation, from the identity:

@@ -196,6 +196,12 @@ long gauss_scaled_rows_f32(int isa, const float *features, long rows, long f, lo
 /// when d is not in 1…8 or f < d.
 long gauss_weighted_grams(int isa, const double *x, long rows, long f, long d, const double *r, long k,
                           const double *shifts, double *moments);
+/// gauss_weighted_grams for rows of any d up to 2048, one component at a
+/// time in tiles that stay in the L1 cache. Returns 0, −1 when the
+/// processor lacks `isa`, −2, writing nothing, when d is not in 1…2048 or
+/// f < d, or −3, writing nothing, when its d × d scratch cannot be had.
+long gauss_wide_weighted_grams(int isa, const double *x, long rows, long f, long d, const double *r, long k,
+                               const double *shifts, double *moments);
 
 /// out[i] = √x[i] for `count` values (correctly rounded, as sqrt is).
 long gauss_square_roots_f64(int isa, const double *x, long count, double *out);

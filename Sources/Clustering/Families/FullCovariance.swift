@@ -61,8 +61,9 @@ enum FullCovariance: CovarianceFamily {
         workspace: inout SufficientStatistics.Workspace<Scalar>
     ) {
         let k = statistics.componentCount, d = statistics.dimension
-        // Short Double rows: every component's moments in one pass, the
-        // per-component scalings and products below being mostly overhead there.
+        // Double rows up to the kernel's width: no rows scaled by √r written
+        // out and multiplied by a GEMM, whose packing and full square are
+        // most of its time at these sizes.
         if Scalar.self == Double.self, d <= MixtureRowKernels.weightedGramsMaximumDimension,
            MixtureRowKernels.addWeightedGrams(of: features as! Matrix<Double>, dimension: d,
                                               responsibilities: responsibilities as! Matrix<Double>,
