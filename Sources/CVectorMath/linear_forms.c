@@ -19,18 +19,11 @@
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
-/* Components c0 ..< c0 + 8·CH (CH ≤ 2 vectors of eight) of the R ≤ 8 rows
-   from phi. */
-ALWAYS_INLINE void forms_tile(const double *restrict phi, long f, const double *restrict coefficients, long kp,
-                              const double *restrict constants, long k, long c0, const long R, const long CH,
-                              double *restrict out) {
-    v8d acc[8][4];
-    _Pragma("unroll")
-    for (long r = 0; r < R; r++) {
-        _Pragma("unroll")
-        for (long q = 0; q < CH; q++) acc[r][q] = (v8d){0};
-    }
-    tile_updates(acc, R, 0, CH, phi, f, coefficients, kp, c0, 0, f);
+/* Components c0 ..< c0 + 8·CH of R rows from their accumulators (sums
+   φ·C, vector q of row r in acc[r][q]): out[r][c] = constants[c] −
+   ½·max(0, sum), the last vector's components beyond k left unwritten. */
+ALWAYS_INLINE void store_forms(v8d acc[][4], const long R, const long CH, const double *restrict constants, long k,
+                               long c0, double *restrict out) {
     _Pragma("unroll")
     for (long q = 0; q < CH; q++) {
         long first = c0 + 8 * q, count = k - first < 8 ? k - first : 8;
@@ -47,6 +40,21 @@ ALWAYS_INLINE void forms_tile(const double *restrict phi, long f, const double *
             }
         }
     }
+}
+
+/* Components c0 ..< c0 + 8·CH (CH ≤ 2 vectors of eight) of the R ≤ 8 rows
+   from phi. */
+ALWAYS_INLINE void forms_tile(const double *restrict phi, long f, const double *restrict coefficients, long kp,
+                              const double *restrict constants, long k, long c0, const long R, const long CH,
+                              double *restrict out) {
+    v8d acc[8][4];
+    _Pragma("unroll")
+    for (long r = 0; r < R; r++) {
+        _Pragma("unroll")
+        for (long q = 0; q < CH; q++) acc[r][q] = (v8d){0};
+    }
+    tile_updates(acc, R, 0, CH, phi, f, coefficients, kp, c0, 0, f);
+    store_forms(acc, R, CH, constants, k, c0, out);
 }
 
 ALWAYS_INLINE void row_tile(const double *restrict phi, long f, const double *restrict coefficients, long kp,
@@ -91,7 +99,7 @@ long gauss_linear_forms(int isa, const double *phi, long rows, long f, const dou
 ALWAYS_INLINE void diagonal_tile(const double *restrict x, long d, const double *restrict center,
                                  const double *restrict coefficients, long kp, const double *restrict constants,
                                  long k, long c0, const long R, const long CH, double *restrict out) {
-    v8d acc[8][2];
+    v8d acc[8][4];  /* two used: the shape store_forms takes */
     _Pragma("unroll")
     for (long r = 0; r < R; r++) {
         _Pragma("unroll")
@@ -111,22 +119,7 @@ ALWAYS_INLINE void diagonal_tile(const double *restrict x, long d, const double 
             for (long q = 0; q < CH; q++) acc[r][q] += z * (z * squares[q] + linear[q]);
         }
     }
-    _Pragma("unroll")
-    for (long q = 0; q < CH; q++) {
-        long first = c0 + 8 * q, count = k - first < 8 ? k - first : 8;
-        if (count <= 0) break;
-        _Pragma("unroll")
-        for (long r = 0; r < R; r++) {
-            double *target = out + r * k + first;
-            v8d s = __builtin_elementwise_max(acc[r][q], (v8d){0});
-            if (count == 8) {
-                v8d result = LOAD8(constants + first) - 0.5 * s;
-                memcpy(target, &result, sizeof result);
-            } else {
-                for (long l = 0; l < count; l++) target[l] = constants[first + l] - 0.5 * s[l];
-            }
-        }
-    }
+    store_forms(acc, R, CH, constants, k, c0, out);
 }
 
 ALWAYS_INLINE void diagonal_row_tile(const double *restrict x, long d, const double *restrict center,

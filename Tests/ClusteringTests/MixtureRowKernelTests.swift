@@ -164,29 +164,41 @@ import Testing
         for (index, (f, k, m)) in cases.enumerated() {
             let kp = MixtureRowKernels.paddedColumns(dimension: k)
             let phi = Self.randomMatrix(m, f, seed: UInt64(120 + index), as: Double.self)
-            var rng = Xoshiro256StarStar(seed: UInt64(140 + index))
-            var coefficients = [Double](repeating: 0, count: f * kp)
-            for j in 0..<f { for c in 0..<k { coefficients[j * kp + c] = 2 * rng.nextUniform(Double.self) - 1 } }
-            let constants = (0..<k).map { Double($0) / 3 - 1 }
+            let (coefficients, constants) = Self.randomForms(f, k, padded: kp, seed: UInt64(140 + index))
             var out = Matrix<Double>(rows: m, columns: k) { _, _ in .nan }
             #expect(MixtureRowKernels.linearForms(features: phi, coefficients: coefficients, constants: constants,
                                                   into: &out, using: set))
-            var clamped = 0
-            for i in 0..<m {
-                for c in 0..<k {
-                    var s = 0.0, magnitude = 0.0
-                    for j in 0..<f {
-                        s += phi[i, j] * coefficients[j * kp + c]
-                        magnitude += abs(phi[i, j] * coefficients[j * kp + c])
-                    }
-                    if s < 0 { clamped += 1 }
-                    let expected = constants[c] - 0.5 * Swift.max(0, s)
-                    #expect(abs(out[i, c] - expected) <= 4 * Double(f) * .ulpOfOne * magnitude + 1e-15,
-                            "\(set) f = \(f) k = \(k) [\(i), \(c)]: \(out[i, c]) vs \(expected)")
-                }
+            Self.expectForms(out, constants: constants, termCount: f, label: "\(set) f = \(f) k = \(k)") { i, c in
+                (0..<f).map { phi[i, $0] * coefficients[$0 * kp + c] }
             }
-            #expect(m * k < 8 || clamped > 0, "random coefficients give some negative forms to clamp")
         }
+    }
+
+    /// An f × kp coefficient matrix uniform in [−1, 1) in its first k
+    /// columns (zeros beyond), and k constants.
+    static func randomForms(_ f: Int, _ k: Int, padded kp: Int, seed: UInt64) -> ([Double], [Double]) {
+        var rng = Xoshiro256StarStar(seed: seed)
+        var coefficients = [Double](repeating: 0, count: f * kp)
+        for j in 0..<f { for c in 0..<k { coefficients[j * kp + c] = 2 * rng.nextUniform(Double.self) - 1 } }
+        return (coefficients, (0..<k).map { Double($0) / 3 - 1 })
+    }
+
+    /// `out` against constants[c] − ½·max(0, Σ terms(i, c)), to within the
+    /// rounding of `termCount` terms, with some forms clamped.
+    static func expectForms(_ out: Matrix<Double>, constants: [Double], termCount: Int, label: String,
+                            terms: (Int, Int) -> [Double]) {
+        var clamped = 0
+        for i in 0..<out.rows {
+            for c in 0..<out.columns {
+                let products = terms(i, c)
+                let s = products.reduce(0, +), magnitude = products.reduce(0) { $0 + abs($1) }
+                if s < 0 { clamped += 1 }
+                let expected = constants[c] - 0.5 * Swift.max(0, s)
+                #expect(abs(out[i, c] - expected) <= 4 * Double(termCount) * .ulpOfOne * magnitude + 1e-15,
+                        "\(label) [\(i), \(c)]: \(out[i, c]) vs \(expected)")
+            }
+        }
+        #expect(out.rows * out.columns < 8 || clamped > 0, "random coefficients give some negative forms to clamp")
     }
 
     /// The diagonal layout's forms from the rows equal the forms of the
@@ -198,30 +210,16 @@ import Testing
             let kp = MixtureRowKernels.paddedColumns(dimension: k), f = 2 * d + 1
             let x = Self.randomMatrix(m, d, seed: UInt64(220 + index), as: Double.self)
             let center = (0..<d).map { Double($0) / 5 - 0.5 }
-            var rng = Xoshiro256StarStar(seed: UInt64(240 + index))
-            var coefficients = [Double](repeating: 0, count: f * kp)
-            for j in 0..<f { for c in 0..<k { coefficients[j * kp + c] = 2 * rng.nextUniform(Double.self) - 1 } }
-            let constants = (0..<k).map { Double($0) / 3 - 1 }
+            let (coefficients, constants) = Self.randomForms(f, k, padded: kp, seed: UInt64(240 + index))
             var fromRows = Matrix<Double>(rows: m, columns: k) { _, _ in .nan }
             #expect(MixtureRowKernels.diagonalForms(rows: x, center: center, coefficients: coefficients,
                                                     constants: constants, into: &fromRows, using: set))
-            var clamped = 0
-            for i in 0..<m {
-                for c in 0..<k {
-                    var s = coefficients[2 * d * kp + c], magnitude = abs(s)
-                    for j in 0..<d {
-                        let z = x[i, j] - center[j]
-                        let terms = [z * z * coefficients[j * kp + c], z * coefficients[(d + j) * kp + c]]
-                        s += terms[0] + terms[1]
-                        magnitude += abs(terms[0]) + abs(terms[1])
-                    }
-                    if s < 0 { clamped += 1 }
-                    let expected = constants[c] - 0.5 * Swift.max(0, s)
-                    #expect(abs(fromRows[i, c] - expected) <= 4 * Double(f) * .ulpOfOne * magnitude + 1e-15,
-                            "\(set) d = \(d) k = \(k) [\(i), \(c)]: \(fromRows[i, c]) vs \(expected)")
+            Self.expectForms(fromRows, constants: constants, termCount: f, label: "\(set) d = \(d) k = \(k)") { i, c in
+                [coefficients[2 * d * kp + c]] + (0..<d).flatMap { j in
+                    let z = x[i, j] - center[j]
+                    return [z * z * coefficients[j * kp + c], z * coefficients[(d + j) * kp + c]]
                 }
             }
-            #expect(m * k < 8 || clamped > 0, "random coefficients give some negative forms to clamp")
         }
     }
 
