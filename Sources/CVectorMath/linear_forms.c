@@ -90,33 +90,75 @@ long gauss_linear_forms(int isa, const double *phi, long rows, long f, const dou
     GAUSS_DISPATCH(isa, linear_forms, phi, rows, f, coefficients, kp, constants, k, out)
 }
 
-// The diagonal layout's forms straight from the rows, never writing their
-// features [z∘z, z, 1] (z = x − center): zᵢⱼ²·C[j] + zᵢⱼ·C[d + j] is taken
-// as z·(z·C[j] + C[d + j]), two multiply-adds per coefficient vector as
-// from written features, and the block's 2d + 1 features per row are no
-// longer stored and read back through the L2 cache (at d = 32 writing them
-// took as long as the product).
-ALWAYS_INLINE void diagonal_tile(const double *restrict x, long d, const double *restrict center,
-                                 const double *restrict coefficients, long kp, const double *restrict constants,
-                                 long k, long c0, const long R, const long CH, double *restrict out) {
+// The diagonal and spherical layouts' forms straight from the rows, never
+// writing their features: z = x − center is written, a chunk of
+// coordinates of a tile of rows at a time, to a buffer in L1 that the
+// multiply-adds broadcast from. Formed in registers for each multiply-add,
+// z took a subtraction and a broadcast apiece, and the diagonal forms ran
+// 20% slower at d = 32 and 64 (faster at d ≤ 8, where the E-step writes
+// the features instead: EStep.rowFeaturesMinimumDimension).
+
+/* Coordinates of z per chunk: eight rows of them stay in L1 (8 KiB). */
+#define CENTERED_CHUNK 128
+
+/* z = x − center for coordinates j0 ..< j0 + width of the R ≤ 8 rows of x,
+   row r at z + r·CENTERED_CHUNK; with norms, also ‖z‖² over those
+   coordinates into norms[r] (0 from R on). */
+ALWAYS_INLINE void centered_chunk(const double *restrict x, long d, const double *restrict center, long j0, long width,
+                                  const long R, double *restrict z, double *restrict norms) {
+    v8d sums[8];
+    _Pragma("unroll")
+    for (long r = 0; r < 8; r++) sums[r] = (v8d){0};
+    _Pragma("unroll")
+    for (long r = 0; r < R; r++) {
+        long j = 0;
+        for (; j + 8 <= width; j += 8) {
+            v8d v = LOAD8(x + r * d + j0 + j) - LOAD8(center + j0 + j);
+            memcpy(z + r * CENTERED_CHUNK + j, &v, sizeof v);
+            sums[r] += v * v;
+        }
+        if (j < width) {
+            double tail[8] = {0};
+            for (long l = j; l < width; l++) tail[l - j] = z[r * CENTERED_CHUNK + l] = x[r * d + j0 + l] - center[j0 + l];
+            v8d v = LOAD8(tail);
+            sums[r] += v * v;
+        }
+    }
+    if (norms) {
+        v8d total = LANE_SUMS(sums);
+        memcpy(norms, &total, sizeof total);
+    }
+}
+
+// The diagonal layout's forms: zᵢⱼ²·C[j] + zᵢⱼ·C[d + j] is taken as
+// z·(z·C[j] + C[d + j]), two multiply-adds per coefficient vector as from
+// written features; with `filled`, z holds all d coordinates already.
+ALWAYS_INLINE void diagonal_tile(const double *restrict x, long d, const double *restrict center, double *restrict z,
+                                 int filled, const double *restrict coefficients, long kp,
+                                 const double *restrict constants, long k, long c0, const long R, const long CH,
+                                 double *restrict out) {
     v8d acc[8][4];  /* two used: the shape store_forms takes */
     _Pragma("unroll")
     for (long r = 0; r < R; r++) {
         _Pragma("unroll")
         for (long q = 0; q < CH; q++) acc[r][q] = LOAD8(coefficients + 2 * d * kp + c0 + 8 * q);
     }
-    for (long j = 0; j < d; j++) {
-        v8d squares[2], linear[2];
-        _Pragma("unroll")
-        for (long q = 0; q < CH; q++) {
-            squares[q] = LOAD8(coefficients + j * kp + c0 + 8 * q);
-            linear[q] = LOAD8(coefficients + (d + j) * kp + c0 + 8 * q);
-        }
-        _Pragma("unroll")
-        for (long r = 0; r < R; r++) {
-            v8d z = SPLAT(x[r * d + j] - center[j]);
+    for (long j0 = 0; j0 < d; j0 += CENTERED_CHUNK) {
+        long width = d - j0 < CENTERED_CHUNK ? d - j0 : CENTERED_CHUNK;
+        if (!filled) centered_chunk(x, d, center, j0, width, R, z, 0);
+        for (long j = 0; j < width; j++) {
+            v8d squares[2], linear[2];
             _Pragma("unroll")
-            for (long q = 0; q < CH; q++) acc[r][q] += z * (z * squares[q] + linear[q]);
+            for (long q = 0; q < CH; q++) {
+                squares[q] = LOAD8(coefficients + (j0 + j) * kp + c0 + 8 * q);
+                linear[q] = LOAD8(coefficients + (d + j0 + j) * kp + c0 + 8 * q);
+            }
+            _Pragma("unroll")
+            for (long r = 0; r < R; r++) {
+                v8d v = SPLAT(z[r * CENTERED_CHUNK + j]);
+                _Pragma("unroll")
+                for (long q = 0; q < CH; q++) acc[r][q] += v * (v * squares[q] + linear[q]);
+            }
         }
     }
     store_forms(acc, R, CH, constants, k, c0, out);
@@ -125,9 +167,12 @@ ALWAYS_INLINE void diagonal_tile(const double *restrict x, long d, const double 
 ALWAYS_INLINE void diagonal_row_tile(const double *restrict x, long d, const double *restrict center,
                                      const double *restrict coefficients, long kp, const double *restrict constants,
                                      long k, const long R, double *restrict out) {
+    double z[8 * CENTERED_CHUNK];
+    int filled = d <= CENTERED_CHUNK;
+    if (filled) centered_chunk(x, d, center, 0, d, R, z, 0);
     long c0 = 0;
-    for (; c0 + 16 <= kp; c0 += 16) diagonal_tile(x, d, center, coefficients, kp, constants, k, c0, R, 2, out);
-    if (c0 < kp) diagonal_tile(x, d, center, coefficients, kp, constants, k, c0, R, 1, out);
+    for (; c0 + 16 <= kp; c0 += 16) diagonal_tile(x, d, center, z, filled, coefficients, kp, constants, k, c0, R, 2, out);
+    if (c0 < kp) diagonal_tile(x, d, center, z, filled, coefficients, kp, constants, k, c0, R, 1, out);
 }
 
 ALWAYS_INLINE void diagonal_forms_body(const double *restrict x, long rows, long d, const double *restrict center,
@@ -213,6 +258,221 @@ ALWAYS_INLINE void diagonal_moments_body(const double *restrict x, long rows, lo
 DIAGONAL_VARIANTS(avx512, GAUSS_ATTRIBUTES_avx512)
 DIAGONAL_VARIANTS(avx2, GAUSS_ATTRIBUTES_avx2)
 DIAGONAL_VARIANTS(baseline, GAUSS_ATTRIBUTES_baseline)
+
+// The spherical layout's forms and moments straight from the rows, never
+// writing their features [z, ‖z‖², 1]: ‖z‖² is taken once per row, eight
+// coordinates at a time.
+
+/* ‖zᵣ‖² for the R ≤ 8 rows of x from row 0, z = x − center, into norms[r]
+   (norms[r] = 0 from R on). (Vectors go by pointer: by value, the baseline
+   variant's calls would change the ABI.) */
+ALWAYS_INLINE void squared_norms(const double *restrict x, long d, const double *restrict center, const long R,
+                                 double *restrict norms) {
+    v8d sums[8];
+    _Pragma("unroll")
+    for (long r = 0; r < 8; r++) sums[r] = (v8d){0};
+    long j0 = 0;
+    for (; j0 + 8 <= d; j0 += 8) {
+        v8d origin = LOAD8(center + j0);
+        _Pragma("unroll")
+        for (long r = 0; r < R; r++) {
+            v8d z = LOAD8(x + r * d + j0) - origin;
+            sums[r] += z * z;
+        }
+    }
+    if (j0 < d) {
+        for (long r = 0; r < R; r++) {
+            double tail[8] = {0};
+            for (long j = j0; j < d; j++) tail[j - j0] = x[r * d + j] - center[j];
+            v8d z = LOAD8(tail);
+            sums[r] += z * z;
+        }
+    }
+    v8d total = LANE_SUMS(sums);
+    memcpy(norms, &total, sizeof total);
+}
+
+/* Components c0 ..< c0 + 8·CH of the spherical layout's forms for the
+   R ≤ 8 rows, whose ‖z‖² are norms[r]: one multiply-add per coordinate and
+   coefficient vector; with `filled`, z holds all d coordinates already. */
+ALWAYS_INLINE void spherical_tile(const double *restrict x, long d, const double *restrict center, double *restrict z,
+                                  int filled, const double *restrict norms, const double *restrict coefficients,
+                                  long kp, const double *restrict constants, long k, long c0, const long R,
+                                  const long CH, double *restrict out) {
+    v8d acc[8][4];  /* two used: the shape store_forms takes */
+    v8d squares[2];
+    _Pragma("unroll")
+    for (long q = 0; q < CH; q++) squares[q] = LOAD8(coefficients + d * kp + c0 + 8 * q);
+    _Pragma("unroll")
+    for (long r = 0; r < R; r++) {
+        _Pragma("unroll")
+        for (long q = 0; q < CH; q++) acc[r][q] = LOAD8(coefficients + (d + 1) * kp + c0 + 8 * q) + norms[r] * squares[q];
+    }
+    for (long j0 = 0; j0 < d; j0 += CENTERED_CHUNK) {
+        long width = d - j0 < CENTERED_CHUNK ? d - j0 : CENTERED_CHUNK;
+        if (!filled) centered_chunk(x, d, center, j0, width, R, z, 0);
+        tile_updates(acc, R, 0, CH, z, CENTERED_CHUNK, coefficients + j0 * kp, kp, c0, 0, width);
+    }
+    store_forms(acc, R, CH, constants, k, c0, out);
+}
+
+ALWAYS_INLINE void spherical_row_tile(const double *restrict x, long d, const double *restrict center,
+                                      const double *restrict coefficients, long kp, const double *restrict constants,
+                                      long k, const long R, double *restrict out) {
+    double z[8 * CENTERED_CHUNK], norms[8];
+    int filled = d <= CENTERED_CHUNK;
+    if (filled) {
+        centered_chunk(x, d, center, 0, d, R, z, norms);
+    } else {
+        squared_norms(x, d, center, R, norms);
+    }
+    long c0 = 0;
+    for (; c0 + 16 <= kp; c0 += 16) spherical_tile(x, d, center, z, filled, norms, coefficients, kp, constants, k, c0, R, 2, out);
+    if (c0 < kp) spherical_tile(x, d, center, z, filled, norms, coefficients, kp, constants, k, c0, R, 1, out);
+}
+
+ALWAYS_INLINE void spherical_forms_body(const double *restrict x, long rows, long d, const double *restrict center,
+                                        const double *restrict coefficients, long kp,
+                                        const double *restrict constants, long k, double *restrict out) {
+    long i = 0;
+    for (; i + 8 <= rows; i += 8) spherical_row_tile(x + i * d, d, center, coefficients, kp, constants, k, 8, out + i * k);
+    for (; i < rows; i++) spherical_row_tile(x + i * d, d, center, coefficients, kp, constants, k, 1, out + i * k);
+}
+
+/* Eight lanes of row i's responsibilities from component c0 (zeros past k). */
+#define RESPONSIBILITY_LANES(r, i, k, c0) ({                                  \
+    v8d lanes_;                                                               \
+    if ((k) - (c0) >= 8) {                                                    \
+        lanes_ = LOAD8((r) + (i) * (k) + (c0));                               \
+    } else {                                                                  \
+        double row_[8] = {0};                                                 \
+        for (long c_ = (c0); c_ < (k); c_++) row_[c_ - (c0)] = (r)[(i) * (k) + c_]; \
+        lanes_ = LOAD8(row_);                                                 \
+    }                                                                         \
+    lanes_;                                                                   \
+})
+
+/* Σᵢ rᵢ·zᵢⱼ for the `width` ≤ 8 components from c0 and the `lanes` ≤ 8·V
+   coordinates from j0, into the moments' first d columns (f per row). */
+ALWAYS_INLINE void spherical_linear_pass(const double *restrict x, long rows, long d, const double *restrict center,
+                                         const double *restrict r, long k, long c0, long width, long j0, long lanes,
+                                         const long V, long f, double *restrict moments) {
+    double shift[16] = {0};
+    for (long l = 0; l < lanes; l++) shift[l] = center[j0 + l];
+    v8d origin[2] = {LOAD8(shift), LOAD8(shift + 8)}, linear[8][2];
+    _Pragma("unroll")
+    for (long c = 0; c < 8; c++) linear[c][0] = linear[c][1] = (v8d){0};
+    for (long i = 0; i < rows; i++) {
+        v8d z[2];
+        if (lanes == 8 * V) {
+            _Pragma("unroll")
+            for (long v = 0; v < V; v++) z[v] = LOAD8(x + i * d + j0 + 8 * v) - origin[v];
+        } else {
+            double row[16] = {0};
+            for (long l = 0; l < lanes; l++) row[l] = x[i * d + j0 + l];
+            _Pragma("unroll")
+            for (long v = 0; v < V; v++) z[v] = LOAD8(row + 8 * v) - origin[v];
+        }
+        const double *restrict weights = r + i * k + c0;
+        if (width == 8) {
+            _Pragma("unroll")
+            for (long c = 0; c < 8; c++) {
+                v8d w = SPLAT(weights[c]);
+                _Pragma("unroll")
+                for (long v = 0; v < V; v++) linear[c][v] += w * z[v];
+            }
+        } else {
+            for (long c = 0; c < width; c++) {
+                v8d w = SPLAT(weights[c]);
+                _Pragma("unroll")
+                for (long v = 0; v < V; v++) linear[c][v] += w * z[v];
+            }
+        }
+    }
+    /* Stored whole first: lanes picked at run time would keep the
+       accumulators in memory through the loop above. */
+    double sums[8][16];
+    _Pragma("unroll")
+    for (long c = 0; c < 8; c++) {
+        _Pragma("unroll")
+        for (long v = 0; v < V; v++) memcpy(&sums[c][8 * v], &linear[c][v], sizeof(v8d));
+    }
+    for (long c = 0; c < width; c++) {
+        for (long l = 0; l < lanes; l++) moments[(c0 + c) * f + j0 + l] = sums[c][l];
+    }
+}
+
+// Rᵀ·[z, ‖z‖², 1] from the rows: Σ r·z with up to two vectors of
+// coordinates times eight components' broadcast responsibilities (sixteen
+// accumulators per pass over the rows), then Σ r·‖z‖² and Σ r with eight
+// components' responsibilities in one vector.
+ALWAYS_INLINE void spherical_moments_body(const double *restrict x, long rows, long d, const double *restrict center,
+                                          const double *restrict r, long k, double *restrict moments) {
+    long f = d + 2;
+    for (long c0 = 0; c0 < k; c0 += 8) {
+        long width = k - c0 < 8 ? k - c0 : 8;
+        for (long j0 = 0; j0 < d; j0 += 16) {
+            long lanes = d - j0 < 16 ? d - j0 : 16;
+            if (lanes > 8) {
+                spherical_linear_pass(x, rows, d, center, r, k, c0, width, j0, lanes, 2, f, moments);
+            } else {
+                spherical_linear_pass(x, rows, d, center, r, k, c0, width, j0, lanes, 1, f, moments);
+            }
+        }
+        v8d squares[2] = {(v8d){0}, (v8d){0}}, counts[2] = {(v8d){0}, (v8d){0}};
+        long i = 0;
+        for (; i + 8 <= rows; i += 8) {
+            double norms[8];
+            squared_norms(x + i * d, d, center, 8, norms);
+            _Pragma("unroll")
+            for (long l = 0; l < 8; l++) {
+                v8d w = RESPONSIBILITY_LANES(r, i + l, k, c0);
+                squares[l % 2] += norms[l] * w;
+                counts[l % 2] += w;
+            }
+        }
+        for (; i < rows; i++) {
+            v8d w = RESPONSIBILITY_LANES(r, i, k, c0);
+            double norm[8];
+            squared_norms(x + i * d, d, center, 1, norm);
+            squares[0] += norm[0] * w;
+            counts[0] += w;
+        }
+        v8d square = squares[0] + squares[1], count = counts[0] + counts[1];
+        for (long c = 0; c < width; c++) {
+            moments[(c0 + c) * f + d] = square[c];
+            moments[(c0 + c) * f + d + 1] = count[c];
+        }
+    }
+}
+
+#define SPHERICAL_VARIANTS(suffix, attributes)                                                                  \
+    attributes static long spherical_forms_##suffix(const double *x, long rows, long d, const double *center,   \
+                                                    const double *coefficients, long kp,                        \
+                                                    const double *constants, long k, double *out) {             \
+        spherical_forms_body(x, rows, d, center, coefficients, kp, constants, k, out);                          \
+        return 0;                                                                                               \
+    }                                                                                                           \
+    attributes static long spherical_moments_##suffix(const double *x, long rows, long d, const double *center, \
+                                                      const double *r, long k, double *moments) {               \
+        spherical_moments_body(x, rows, d, center, r, k, moments);                                              \
+        return 0;                                                                                               \
+    }
+
+SPHERICAL_VARIANTS(avx512, GAUSS_ATTRIBUTES_avx512)
+SPHERICAL_VARIANTS(avx2, GAUSS_ATTRIBUTES_avx2)
+SPHERICAL_VARIANTS(baseline, GAUSS_ATTRIBUTES_baseline)
+
+long gauss_spherical_forms(int isa, const double *x, long rows, long d, const double *center,
+                           const double *coefficients, long kp, const double *constants, long k, double *out) {
+    if (kp % 8 != 0 || kp < k) return -2;
+    GAUSS_DISPATCH(isa, spherical_forms, x, rows, d, center, coefficients, kp, constants, k, out)
+}
+
+long gauss_spherical_moments(int isa, const double *x, long rows, long d, const double *center, const double *r,
+                             long k, double *moments) {
+    GAUSS_DISPATCH(isa, spherical_moments, x, rows, d, center, r, k, moments)
+}
 
 long gauss_diagonal_forms(int isa, const double *x, long rows, long d, const double *center, const double *coefficients,
                           long kp, const double *constants, long k, double *out) {

@@ -77,11 +77,11 @@ protocol CovarianceFamily {
     /// φ in Double, for ``widensFloatMoments``: recomputed from the x that
     /// `features` (m × F) hold, so that squares of Float values are exact.
     static func widenFeatures<Scalar: BLASScalar>(_ features: Matrix<Scalar>, into wide: inout Matrix<Double>)
-    /// Whether the family's features are the diagonal layout's [z∘z, z, 1]
-    /// and its second moments their z∘z columns of Rᵀ·φ alone, so that an
-    /// E-step on Double rows can take log-densities and statistics from the
-    /// rows without writing φ (see ``LogDensityKernel/readsDiagonalRows``).
-    static var hasDiagonalFeatures: Bool { get }
+    /// The features, if they are the diagonal or the spherical layout's,
+    /// with second moments read off Rᵀ·φ alone, so that an E-step on Double
+    /// rows can take log-densities and statistics from the rows without
+    /// writing φ (see ``LogDensityKernel/readsRows``); nil otherwise.
+    static var rowFeatures: RowFeatures? { get }
     /// Adds a block's second moments: `moments` is Rᵀ·φ (K × features, in
     /// Double), `responsibilities` the block's rᵢₖ times the sample weights,
     /// `rowWeights` the weights themselves (nil: all 1).
@@ -138,7 +138,7 @@ extension CovarianceFamily {
     static var isShared: Bool { false }
     static var shiftsEachComponent: Bool { false }
     static var widensFloatMoments: Bool { false }
-    static var hasDiagonalFeatures: Bool { false }
+    static var rowFeatures: RowFeatures? { nil }
 
     static func widenFeatures<Scalar: BLASScalar>(_ features: Matrix<Scalar>, into wide: inout Matrix<Double>) {
         features.withUnsafeBufferPointer { phi in
@@ -149,3 +149,13 @@ extension CovarianceFamily {
     }
 }
 
+
+/// Features an E-step on Double rows can form in registers from the rows
+/// themselves, so that it need not write them (see
+/// ``CovarianceFamily/rowFeatures``).
+enum RowFeatures {
+    /// The diagonal layout's [z∘z, z, 1], z = x − center.
+    case diagonal
+    /// The spherical layout's [z, ‖z‖², 1].
+    case spherical
+}

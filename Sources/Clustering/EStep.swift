@@ -36,12 +36,17 @@ struct EStep<Scalar: BLASScalar> {
     /// The center ``features`` were written about, while they hold the
     /// features of the one block a scratch is handed on with; nil otherwise.
     private var featuresCenter: [Scalar]?
-    /// Whether the log-densities and statistics are taken from the rows
-    /// themselves, ``features`` left unwritten (Double rows of a family of
-    /// the diagonal layout, whose kernel ``LogDensityKernel/readsDiagonalRows``):
-    /// at n = 20 000, d = 32, K = 8, writing a block's 65 features per row
-    /// took as long as multiplying them.
+    /// Whether the log-densities and statistics may be taken from the rows
+    /// themselves, ``features`` left unwritten (Double rows of at least
+    /// ``rowFeaturesMinimumDimension`` coordinates, of a family of the
+    /// diagonal or spherical layout whose kernel
+    /// ``LogDensityKernel/readsRows``): at n = 20 000, d = 32, K = 8,
+    /// writing a block's 65 diagonal features per row took as long as
+    /// multiplying them. Data of one block keep their written features
+    /// from pass to pass instead.
     private let readsRows: Bool
+    /// Whether the block last evaluated was read as rows.
+    private var blockReadAsRows = false
     /// Whether ``accumulate(_:firstRow:rowWeights:onlyBlock:into:)`` also sums the
     /// responsibilities' entropy (for the variational lower bound).
     let collectsEntropy: Bool
@@ -65,7 +70,8 @@ struct EStep<Scalar: BLASScalar> {
         kernel = withSmallMatrixBLAS(dimension: parameters.dimension) {
             family.logDensityKernel(parameters, centeredMeans: centeredMeans, as: Scalar.self)
         }
-        readsRows = Scalar.self == Double.self && family.hasDiagonalFeatures && kernel.readsDiagonalRows
+        readsRows = Scalar.self == Double.self && family.rowFeatures != nil && kernel.readsRows
+            && parameters.dimension >= Self.rowFeaturesMinimumDimension
         let featureCount = family.featureCount(dimension: parameters.dimension), k = parameters.componentCount
         if let scratch, scratch.features.columns == featureCount, scratch.logDensities.columns == k,
            scratch.responsibilities.columns == k, scratch.weightedResponsibilities.columns == k {
@@ -114,6 +120,13 @@ struct EStep<Scalar: BLASScalar> {
         return Swift.min(Swift.max(rows, BlockSizes.eStepMinimumRows), 16_384)
     }
 
+    /// The fewest coordinates for which ``readsRows``: below it, forming z
+    /// per block costs more than the multiply-adds it feeds. One core,
+    /// Xeon (family 6, model 207), 682-row blocks, K = 8, µs per block,
+    /// rows / written features and their products: diagonal d = 4 20.6 /
+    /// 15.6, d = 32 26.8 / 89; spherical d = 4 27.6 / 12.4, d = 32 22 / 47.
+    static var rowFeaturesMinimumDimension: Int { 16 }
+
     /// Steps 1 and 2 for `block`: ``features`` and ``logDensities``.
     mutating func evaluate(_ block: Matrix<Scalar>) {
         evaluate(block, reusingFeatures: false)
@@ -124,7 +137,8 @@ struct EStep<Scalar: BLASScalar> {
     /// a fit whose data are this one block, about the fit's fixed center).
     private mutating func evaluate(_ block: Matrix<Scalar>, reusingFeatures: Bool) {
         let m = block.rows, k = parameters.componentCount
-        if readsRows {
+        blockReadAsRows = readsRows && !reusingFeatures
+        if blockReadAsRows {
             if logDensities.rows != m { logDensities = .scratch(rows: m, columns: k) }
             kernel.weightedLogDensities(rows: block, center: center, into: &logDensities)
             return
@@ -202,10 +216,10 @@ struct EStep<Scalar: BLASScalar> {
         _ block: Matrix<Scalar>, responsibilities: Matrix<Scalar>, rowWeights: UnsafeBufferPointer<Double>?,
         into statistics: inout SufficientStatistics
     ) {
-        if readsRows, var workspace = statisticsWorkspace as? SufficientStatistics.Workspace<Double> {
+        if blockReadAsRows, var workspace = statisticsWorkspace as? SufficientStatistics.Workspace<Double> {
             // Moved out and back so the workspace's buffers stay uniquely referenced.
             statisticsWorkspace = SufficientStatistics.Workspace<Scalar>()
-            statistics.accumulate(diagonalRows: block as! Matrix<Double>, center: center as! [Double],
+            statistics.accumulate(rows: block as! Matrix<Double>, center: center as! [Double],
                                   responsibilities: responsibilities as! Matrix<Double>, workspace: &workspace)
             statisticsWorkspace = workspace as! SufficientStatistics.Workspace<Scalar>
             return

@@ -14,17 +14,18 @@ protocol LogDensityKernel<Scalar> {
 
     /// Whether ``weightedLogDensities(rows:center:into:)`` takes the
     /// log-densities from the rows themselves: the kernel reads features of
-    /// the diagonal layout, [z∘z, z, 1] with z = x − center, which it forms
-    /// as it goes, so an E-step of such a kernel need not write them.
-    var readsDiagonalRows: Bool { get }
+    /// the diagonal or the spherical layout (``RowFeatures``), which it
+    /// forms from z = x − center as it goes, so an E-step of such a kernel
+    /// need not write them.
+    var readsRows: Bool { get }
 
     /// The weighted log-densities of the rows (m × d) about `center`, for
-    /// a kernel that ``readsDiagonalRows``.
+    /// a kernel that ``readsRows``.
     mutating func weightedLogDensities(rows: Matrix<Scalar>, center: [Scalar], into logDensities: inout Matrix<Double>)
 }
 
 extension LogDensityKernel {
-    var readsDiagonalRows: Bool { false }
+    var readsRows: Bool { false }
 
     mutating func weightedLogDensities(rows: Matrix<Scalar>, center: [Scalar], into logDensities: inout Matrix<Double>) {
         preconditionFailure("this kernel reads features, not rows")
@@ -40,8 +41,10 @@ func componentConstants(logWeights: [Double], logDeterminants: [Double], dimensi
 }
 
 /// The kernel of the families whose sₖ(x) is linear in their features
-/// (diag: φ = [x∘x, x, 1]; spherical: φ = [x, ‖x‖², 1]): one GEMM φ·C with
-/// coefficients C (features × K) gives every sₖ of a block.
+/// (diag: φ = [x∘x, x, 1]; spherical: φ = [x, ‖x‖², 1]): one product φ·C
+/// with coefficients C (features × K) gives every sₖ of a block, taken
+/// from the rows themselves where the layout's features can be
+/// (``readsRows``).
 struct QuadraticFormKernel<Scalar: BLASScalar>: LogDensityKernel {
     let constants: [Double]
     let coefficients: Matrix<Scalar>
@@ -50,9 +53,10 @@ struct QuadraticFormKernel<Scalar: BLASScalar>: LogDensityKernel {
     /// product and the offset in one pass. Empty for Float rows, and for
     /// coefficients beyond ``linearFormsBytes``, which take the GEMM.
     let paddedCoefficients: [Double]
-    /// Built for the diagonal layout's features, with padded coefficients:
-    /// the rows can be read in their place.
-    let readsDiagonalRows: Bool
+    /// The layout of the features the coefficients are for, when they are
+    /// padded and that layout's rows can be read in their place.
+    private let rowFeatures: RowFeatures?
+    var readsRows: Bool { rowFeatures != nil }
 
     /// The largest padded coefficient matrix the linear-forms kernel takes.
     /// Every tile of eight rows reads all of it, so it must stay in the L2
@@ -65,13 +69,7 @@ struct QuadraticFormKernel<Scalar: BLASScalar>: LogDensityKernel {
     // Specialised: the factors are copied element by element.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    init(constants: [Double], coefficients: Matrix<Double>) {
-        self.init(constants: constants, coefficients: coefficients, diagonalLayout: false)
-    }
-
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    private init(constants: [Double], coefficients: Matrix<Double>, diagonalLayout: Bool) {
+    init(constants: [Double], coefficients: Matrix<Double>, rowFeatures: RowFeatures? = nil) {
         self.constants = constants
         self.coefficients = coefficients.converted()
         let (f, k) = (coefficients.rows, coefficients.columns), kp = MixtureRowKernels.paddedColumns(dimension: k)
@@ -82,7 +80,7 @@ struct QuadraticFormKernel<Scalar: BLASScalar>: LogDensityKernel {
         } else {
             paddedCoefficients = []
         }
-        readsDiagonalRows = diagonalLayout && !paddedCoefficients.isEmpty
+        self.rowFeatures = paddedCoefficients.isEmpty ? nil : rowFeatures
     }
 
     /// The diagonal family's kernel on features [y∘y, y, 1]: with
@@ -99,7 +97,7 @@ struct QuadraticFormKernel<Scalar: BLASScalar>: LogDensityKernel {
             }
         }
         self.init(constants: componentConstants(logWeights: logWeights, logDeterminants: logDeterminants, dimension: d),
-                  coefficients: coefficients, diagonalLayout: true)
+                  coefficients: coefficients, rowFeatures: .diagonal)
     }
 
     /// - Complexity: 2·m·F·K flops for m rows of F features.
@@ -118,11 +116,21 @@ struct QuadraticFormKernel<Scalar: BLASScalar>: LogDensityKernel {
         MixtureRowKernels.offsetForms(forms, constants: constants, into: &logDensities)
     }
 
-    /// - Complexity: 4·m·d·K flops for m rows of d coordinates.
+    /// - Complexity: 4·m·d·K flops for m rows of d coordinates of the
+    ///   diagonal layout, 2·m·d·K of the spherical.
     mutating func weightedLogDensities(rows: Matrix<Scalar>, center: [Scalar], into logDensities: inout Matrix<Double>) {
-        precondition(readsDiagonalRows && logDensities.rows == rows.rows && logDensities.columns == constants.count)
-        MixtureRowKernels.diagonalForms(rows: rows as! Matrix<Double>, center: center as! [Double],
-                                        coefficients: paddedCoefficients, constants: constants, into: &logDensities)
+        precondition(logDensities.rows == rows.rows && logDensities.columns == constants.count)
+        let (rows, center) = (rows as! Matrix<Double>, center as! [Double])
+        switch rowFeatures {
+        case .diagonal:
+            MixtureRowKernels.diagonalForms(rows: rows, center: center, coefficients: paddedCoefficients,
+                                            constants: constants, into: &logDensities)
+        case .spherical:
+            MixtureRowKernels.sphericalForms(rows: rows, center: center, coefficients: paddedCoefficients,
+                                             constants: constants, into: &logDensities)
+        case nil:
+            preconditionFailure("this kernel reads features, not rows")
+        }
     }
 }
 

@@ -248,6 +248,62 @@ enum MixtureRowKernels {
         return status != -1
     }
 
+    /// ``linearForms(features:coefficients:constants:into:using:)`` for the
+    /// spherical layout's features [z, ‖z‖², 1], z = x − `center`, taken
+    /// from the rows (m × d) themselves: `coefficients` is (d + 2) × kp.
+    @discardableResult
+    static func sphericalForms(
+        rows: Matrix<Double>, center: [Double], coefficients: [Double], constants: [Double], into out: inout Matrix<Double>,
+        using set: InstructionSet? = nil
+    ) -> Bool {
+        let m = rows.rows, d = rows.columns, k = constants.count, kp = paddedColumns(dimension: k)
+        precondition(out.rows == m && out.columns == k && center.count == d && coefficients.count == (d + 2) * kp)
+        guard m > 0 && k > 0 else { return true }
+        let status = rows.withUnsafeBufferPointer { x in
+            center.withUnsafeBufferPointer { center in
+                coefficients.withUnsafeBufferPointer { c in
+                    constants.withUnsafeBufferPointer { constants in
+                        out.withUnsafeMutableBufferPointer { out in
+                            gauss_spherical_forms(set?.rawValue ?? -1, x.baseAddress!, m, d, center.baseAddress!,
+                                                  c.baseAddress!, kp, constants.baseAddress!, k, out.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+        precondition(status != -2)
+        return status != -1
+    }
+
+    /// `moments` (K × (d + 2)) = Rᵀ·[z, ‖z‖², 1] for the rows (m × d),
+    /// z = x − `center`, and the responsibilities R (m × K), without
+    /// writing the features: what the statistics' product Rᵀ·φ gives for
+    /// the spherical layout.
+    @discardableResult
+    static func sphericalMoments(
+        rows: Matrix<Double>, center: [Double], responsibilities: Matrix<Double>, into moments: inout Matrix<Double>,
+        using set: InstructionSet? = nil
+    ) -> Bool {
+        let m = rows.rows, d = rows.columns, k = responsibilities.columns
+        precondition(responsibilities.rows == m && center.count == d && moments.rows == k && moments.columns == d + 2)
+        guard k > 0 else { return true }
+        guard m > 0 && d > 0 else {
+            moments = Matrix(rows: k, columns: d + 2)
+            return true
+        }
+        let status = rows.withUnsafeBufferPointer { x in
+            center.withUnsafeBufferPointer { center in
+                responsibilities.withUnsafeBufferPointer { r in
+                    moments.withUnsafeMutableBufferPointer { out in
+                        gauss_spherical_moments(set?.rawValue ?? -1, x.baseAddress!, m, d, center.baseAddress!,
+                                                r.baseAddress!, k, out.baseAddress!)
+                    }
+                }
+            }
+        }
+        return status != -1
+    }
+
     /// d rounded up to whole vectors of eight lanes (also for K).
     static func paddedColumns(dimension d: Int) -> Int { (d + 7) / 8 * 8 }
 

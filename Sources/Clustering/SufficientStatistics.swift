@@ -244,24 +244,36 @@ extension SufficientStatistics {
                                        rowWeights: rowWeights, workspace: &workspace)
     }
 
-    /// Adds a block of a family of the diagonal layout
-    /// (``CovarianceFamily/hasDiagonalFeatures``) from its rows (m × d),
-    /// whose features [z∘z, z, 1] about `center` were never written:
-    /// the same Rᵀ·φ, from ``MixtureRowKernels/diagonalMoments(rows:center:responsibilities:into:using:)``.
+    /// Adds a block of a family whose features can be formed from the
+    /// rows (``CovarianceFamily/rowFeatures``) from its rows (m × d), whose
+    /// features about `center` were never written: the same Rᵀ·φ, from
+    /// ``MixtureRowKernels/diagonalMoments(rows:center:responsibilities:into:using:)``
+    /// or ``MixtureRowKernels/sphericalMoments(rows:center:responsibilities:into:using:)``.
     /// `responsibilities` are multiplied by the sample weights already.
     ///
-    /// - Complexity: 4·m·K·d flops.
+    /// - Complexity: 4·m·K·d flops for the diagonal layout, 2·m·K·d for
+    ///   the spherical.
     mutating func accumulate(
-        diagonalRows rows: Matrix<Double>, center: [Double], responsibilities: Matrix<Double>,
-        workspace: inout Workspace<Double>
+        rows: Matrix<Double>, center: [Double], responsibilities: Matrix<Double>, workspace: inout Workspace<Double>
     ) {
         let family = covarianceType.family, k = componentCount, d = dimension
-        precondition(family.hasDiagonalFeatures && rows.columns == d && responsibilities.columns == k)
-        resize(&workspace.wideMoments, k, 2 * d + 1)
-        MixtureRowKernels.diagonalMoments(rows: rows, center: center, responsibilities: responsibilities,
-                                          into: &workspace.wideMoments)
-        addCountsAndFirstMoments(workspace.wideMoments, family: family)
-        DiagonalCovariance.addSecondMoments(workspace.wideMoments, to: &self)
+        precondition(rows.columns == d && responsibilities.columns == k)
+        switch family.rowFeatures {
+        case .diagonal:
+            resize(&workspace.wideMoments, k, 2 * d + 1)
+            MixtureRowKernels.diagonalMoments(rows: rows, center: center, responsibilities: responsibilities,
+                                              into: &workspace.wideMoments)
+            addCountsAndFirstMoments(workspace.wideMoments, family: family)
+            DiagonalCovariance.addSecondMoments(workspace.wideMoments, to: &self)
+        case .spherical:
+            resize(&workspace.wideMoments, k, d + 2)
+            MixtureRowKernels.sphericalMoments(rows: rows, center: center, responsibilities: responsibilities,
+                                               into: &workspace.wideMoments)
+            addCountsAndFirstMoments(workspace.wideMoments, family: family)
+            SphericalCovariance.addSecondMoments(workspace.wideMoments, to: &self)
+        case nil:
+            preconditionFailure("\(covarianceType)'s features are not formed from the rows")
+        }
     }
 
     /// Nₖ and Σ r·x from Rᵀ·φ, whose last column is the ones'.

@@ -86,22 +86,52 @@ func modelDifference(_ a: GaussianMixtureModel, _ b: GaussianMixtureModel) -> Do
         }
         // About one fixed center, as a fit takes its E-steps, the features
         // of the previous pass are kept, and the statistics are still those
-        // of a pass of its own about that center. The diagonal layout's
-        // E-step on Double rows reads the rows and writes no features.
+        // of a pass of its own about that center (also for the layouts whose
+        // E-step on larger data reads the rows and writes no features).
         let center = early.center
-        let keptCenter = type.family.hasDiagonalFeatures ? nil : center
         for parameters in [early, late, late] {
             let carried = SufficientStatistics.expectation(of: data, under: parameters, rowWeights: nil, center: center,
                                                            scratch: &scratch)
             var fresh: EStepScratch<Double>? = nil
             #expect(carried == SufficientStatistics.expectation(of: data, under: parameters, rowWeights: nil, center: center,
                                                                 scratch: &fresh))
-            #expect(scratch?.featuresCenter == keptCenter, "the one block's features are kept about the fit's center")
+            #expect(scratch?.featuresCenter == center, "the one block's features are kept about the fit's center")
         }
         let twoComponents = try fixedStart(data, 2, type).fit(data).parameters
         let carried = SufficientStatistics.expectation(of: data, under: twoComponents, rowWeights: nil, scratch: &scratch)
         #expect(carried == SufficientStatistics.expectation(of: data, under: twoComponents, rowWeights: nil))
         #expect(scratch?.responsibilities.columns == 2)
+    }
+
+    /// The diagonal and spherical layouts' E-step on data of several
+    /// blocks and enough coordinates reads the rows and writes no features;
+    /// on data of one block it writes them (and keeps them from pass to
+    /// pass). Both give the same statistics, sample weights or not.
+    @Test(arguments: [CovarianceType.diag, .spherical, .eii, .evi])
+    func statisticsFromTheRowsEqualThoseFromWrittenFeatures(type: CovarianceType) throws {
+        let d = EStep<Double>.rowFeaturesMinimumDimension, n = 2 * BlockSizes.rows + 100
+        var rng = Xoshiro256StarStar(seed: 33)
+        let data = Matrix<Double>(rows: n, columns: d) { i, j in Double(i % 3) * 2 + rng.nextNormal() + Double(j) / 4 + 50 }
+        let weights = (0..<n).map { Double($0 % 5) / 2 }
+        let parameters = try fixedStart(data, 3, type).fit(data[rows: 0..<200]).parameters
+        #expect(EStep<Double>.blockRows(componentCount: 3, dimension: d, covarianceType: type, rowCount: n) < n,
+                "several blocks: the rows are read")
+        for rowWeights in [nil, weights] {
+            let fromRows = SufficientStatistics.expectation(of: data, under: parameters, rowWeights: rowWeights, workers: 1)
+            // Pieces of one block each, their features written.
+            var fromFeatures = SufficientStatistics.zero(under: parameters)
+            for piece in stride(from: 0, to: n, by: BlockSizes.rows / 2) {
+                let rows = piece..<min(piece + BlockSizes.rows / 2, n)
+                #expect(EStep<Double>.blockRows(componentCount: 3, dimension: d, covarianceType: type, rowCount: rows.count)
+                        == rows.count)
+                fromFeatures.merge(SufficientStatistics.expectation(
+                    of: data[rows: rows], under: parameters, rowWeights: rowWeights.map { Array($0[rows]) }, workers: 1))
+            }
+            #expect(relativeDifference([fromRows.totalWeight, fromRows.logLikelihoodSum] + fromRows.counts,
+                                       [fromFeatures.totalWeight, fromFeatures.logLikelihoodSum] + fromFeatures.counts) < 1e-12)
+            #expect(relativeDifference(fromRows.firstMoments.elements, fromFeatures.firstMoments.elements) < 1e-10)
+            #expect(relativeDifference(fromRows.secondMoments.elements, fromFeatures.secondMoments.elements) < 1e-12)
+        }
     }
 
     /// Every type, mclust's included: each streams and splits over workers as its layout does.

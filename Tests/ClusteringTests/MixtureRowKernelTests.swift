@@ -255,6 +255,65 @@ import Testing
         }
     }
 
+    /// The spherical layout's forms from the rows equal the forms of the
+    /// features written out: rows in tiles of eight and remainders, d not a
+    /// multiple of eight, one to several vectors of components.
+    @Test(arguments: InstructionSet.supported) func sphericalFormsEqualTheFormsOfWrittenFeatures(set: InstructionSet) {
+        let cases = [(1, 1, 3), (3, 5, 9), (32, 8, 20), (17, 9, 8), (8, 16, 17), (33, 17, 11)]
+        for (index, (d, k, m)) in cases.enumerated() {
+            let kp = MixtureRowKernels.paddedColumns(dimension: k), f = d + 2
+            let x = Self.randomMatrix(m, d, seed: UInt64(320 + index), as: Double.self)
+            let center = (0..<d).map { Double($0) / 5 - 0.5 }
+            let (coefficients, constants) = Self.randomForms(f, k, padded: kp, seed: UInt64(340 + index))
+            var fromRows = Matrix<Double>(rows: m, columns: k) { _, _ in .nan }
+            #expect(MixtureRowKernels.sphericalForms(rows: x, center: center, coefficients: coefficients,
+                                                     constants: constants, into: &fromRows, using: set))
+            Self.expectForms(fromRows, constants: constants, termCount: 2 * d + 2, label: "\(set) d = \(d) k = \(k)") { i, c in
+                var terms = [coefficients[(d + 1) * kp + c]]
+                for j in 0..<d {
+                    let z: Double = x[i, j] - center[j]
+                    terms.append(z * z * coefficients[d * kp + c])
+                    terms.append(z * coefficients[j * kp + c])
+                }
+                return terms
+            }
+        }
+    }
+
+    /// Rᵀ·[z, ‖z‖², 1] from the rows equals the sums written out: K and d
+    /// below, at and beyond one and two vectors of eight.
+    @Test(arguments: InstructionSet.supported) func sphericalMomentsEqualTheSumsWrittenOut(set: InstructionSet) {
+        let cases = [(1, 1, 3), (3, 5, 9), (32, 8, 40), (17, 9, 8), (8, 16, 17), (33, 17, 1), (12, 3, 23)]
+        for (index, (d, k, m)) in cases.enumerated() {
+            let x = Self.randomMatrix(m, d, seed: UInt64(360 + index), as: Double.self)
+            let r = Matrix<Double>(rows: m, columns: k) { i, c in Double((i * 7 + c * 3) % 11) / 10 }
+            let center = (0..<d).map { Double($0) / 5 - 0.5 }
+            var moments = Matrix<Double>(rows: k, columns: d + 2) { _, _ in .nan }
+            #expect(MixtureRowKernels.sphericalMoments(rows: x, center: center, responsibilities: r, into: &moments,
+                                                       using: set))
+            for c in 0..<k {
+                var count = 0.0, squares = 0.0
+                for i in 0..<m {
+                    count += r[i, c]
+                    squares += r[i, c] * (0..<d).reduce(0.0) { $0 + (x[i, $1] - center[$1]) * (x[i, $1] - center[$1]) }
+                }
+                let label = "\(set) d = \(d) k = \(k)"
+                #expect(Self.close(moments[c, d + 1], count, ulps: Double(4 * m)), "\(label) N[\(c)]")
+                #expect(Self.close(moments[c, d], squares, ulps: Double(4 * m * d)), "\(label) Σ r‖z‖²[\(c)]")
+                for j in 0..<d {
+                    var linear = 0.0, magnitude = 0.0
+                    for i in 0..<m {
+                        let z = x[i, j] - center[j]
+                        linear += r[i, c] * z
+                        magnitude += abs(r[i, c] * z)
+                    }
+                    #expect(abs(moments[c, j] - linear) <= Double(4 * m) * .ulpOfOne * magnitude + 1e-300,
+                            "\(label) [\(c), \(j)]: \(moments[c, j]) vs \(linear)")
+                }
+            }
+        }
+    }
+
     func checkScaledRows<S: BLASScalar>(_: S.Type, set: InstructionSet) {
         for (index, d) in Self.dimensions.enumerated() {
             let m = 31, f = d + 2

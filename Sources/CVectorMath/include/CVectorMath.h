@@ -165,6 +165,19 @@ long gauss_diagonal_forms(int isa, const double *x, long rows, long d, const dou
 long gauss_diagonal_moments(int isa, const double *x, long rows, long d, const double *center, const double *r, long k,
                             double *moments);
 
+/// gauss_linear_forms for the spherical layout's features [z, ‖z‖², 1],
+/// z = x − center, taken from the rows x (rows × d) without writing them:
+/// coefficients is (d + 2) × kp. Returns as gauss_linear_forms does.
+long gauss_spherical_forms(int isa, const double *x, long rows, long d, const double *center,
+                           const double *coefficients, long kp, const double *constants, long k, double *out);
+
+/// moments (k × (d + 2), row-major) = Rᵀ·[z, ‖z‖², 1] for the rows x
+/// (rows × d), z = x − center, and responsibilities r (rows × k): per
+/// component, Σᵢ rᵢ·zᵢⱼ, then Σᵢ rᵢ·‖zᵢ‖², then Σᵢ rᵢ. Returns 0, or −1
+/// when the processor lacks `isa`.
+long gauss_spherical_moments(int isa, const double *x, long rows, long d, const double *center, const double *r,
+                             long k, double *moments);
+
 /// Full-covariance log-densities without stored projections: for each row
 /// i of x (rows × f, its first d columns read) and component c < k,
 /// out[i·k + c] = constants[c] − ½·‖xᵢᵀU − b‖², where U is the d × dp

@@ -48,7 +48,7 @@ extension ConstrainedCovarianceFamily {
         Layout.secondMomentShape(components: k, dimension: d)
     }
     static var widensFloatMoments: Bool { Layout.widensFloatMoments }
-    static var hasDiagonalFeatures: Bool { Layout.hasDiagonalFeatures }
+    static var rowFeatures: RowFeatures? { Layout.rowFeatures }
     static func widenFeatures<Scalar: BLASScalar>(_ features: Matrix<Scalar>, into wide: inout Matrix<Double>) {
         Layout.widenFeatures(features, into: &wide)
     }

@@ -9,7 +9,7 @@ import RealModule
 /// Σᵢ rᵢₖ·x²ᵢⱼ with the counts and first moments. On Double rows with a
 /// coefficient matrix that fits the L2, both products are taken from the
 /// rows themselves, φ formed in registers and never written
-/// (``hasDiagonalFeatures``); otherwise φ is written and the products are
+/// (``rowFeatures``); otherwise φ is written and the products are
 /// GEMMs.
 enum DiagonalCovariance: CovarianceFamily {
     static var covarianceType: CovarianceType { .diag }
@@ -77,7 +77,7 @@ enum DiagonalCovariance: CovarianceFamily {
         }
     }
 
-    static var hasDiagonalFeatures: Bool { true }
+    static var rowFeatures: RowFeatures? { .diagonal }
 
     static func covariances(
         from statistics: SufficientStatistics, shiftedMeans: Matrix<Double>, counts n: [Double], regularization: Double,

@@ -4,13 +4,17 @@ import RealModule
 /// Spherical covariance: each component has one variance for every feature.
 ///
 /// Features φ(x) = [x, ‖x‖², 1], so that
-/// sₖ(x) = pₖ·‖x‖² − 2·pₖ·μₖ·x + pₖ·‖μₖ‖² (pₖ = 1/σ²ₖ) is one GEMM φ·C
+/// sₖ(x) = pₖ·‖x‖² − 2·pₖ·μₖ·x + pₖ·‖μₖ‖² (pₖ = 1/σ²ₖ) is one product φ·C
 /// (2·m·K·d flops for m rows), and Rᵀ·φ gives the second moments
-/// Σᵢ rᵢₖ·‖xᵢ‖² with the counts and first moments.
+/// Σᵢ rᵢₖ·‖xᵢ‖² with the counts and first moments. On Double rows with a
+/// coefficient matrix that fits the L2, both products are taken from the
+/// rows themselves, φ formed in registers and never written
+/// (``rowFeatures``); otherwise φ is written and the products are GEMMs.
 enum SphericalCovariance: CovarianceFamily {
     static var covarianceType: CovarianceType { .spherical }
     static var storage: CovarianceStorage { .componentValues }
     static var widensFloatMoments: Bool { true }
+    static var rowFeatures: RowFeatures? { .spherical }
 
     static func blockShapes(components k: Int, dimension d: Int) -> [(rows: Int, columns: Int)] { [(k, 1)] }
 
@@ -65,7 +69,7 @@ enum SphericalCovariance: CovarianceFamily {
         }
         return QuadraticFormKernel<Scalar>(
             constants: componentConstants(logWeights: parameters.logWeights, logDeterminants: logDeterminants, dimension: d),
-            coefficients: coefficients)
+            coefficients: coefficients, rowFeatures: .spherical)
     }
 
     static func scratchBytesPerRow(components k: Int, dimension d: Int, scalarSize: Int) -> Int {
@@ -79,7 +83,11 @@ enum SphericalCovariance: CovarianceFamily {
         responsibilities: Matrix<Scalar>, rowWeights: UnsafeBufferPointer<Double>?,
         workspace: inout SufficientStatistics.Workspace<Scalar>
     ) {
-        // Σᵢ rᵢₖ·‖xᵢ‖²: the ‖x‖² column of Rᵀ·φ.
+        addSecondMoments(moments, to: &statistics)
+    }
+
+    /// Σᵢ rᵢₖ·‖xᵢ‖²: the ‖x‖² column of Rᵀ·φ.
+    static func addSecondMoments(_ moments: Matrix<Double>, to statistics: inout SufficientStatistics) {
         let d = statistics.dimension
         for c in 0..<statistics.componentCount { statistics.secondMoments[c, 0] += moments[c, d] }
     }
