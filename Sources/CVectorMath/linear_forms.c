@@ -242,23 +242,6 @@ ALWAYS_INLINE void diagonal_moments_body(const double *restrict x, long rows, lo
     }
 }
 
-#define DIAGONAL_VARIANTS(suffix, attributes)                                                                  \
-    attributes static long diagonal_forms_##suffix(const double *x, long rows, long d, const double *center,   \
-                                                   const double *coefficients, long kp,                        \
-                                                   const double *constants, long k, double *out) {             \
-        diagonal_forms_body(x, rows, d, center, coefficients, kp, constants, k, out);                          \
-        return 0;                                                                                              \
-    }                                                                                                          \
-    attributes static long diagonal_moments_##suffix(const double *x, long rows, long d, const double *center, \
-                                                     const double *r, long k, double *moments) {               \
-        diagonal_moments_body(x, rows, d, center, r, k, moments);                                              \
-        return 0;                                                                                              \
-    }
-
-DIAGONAL_VARIANTS(avx512, GAUSS_ATTRIBUTES_avx512)
-DIAGONAL_VARIANTS(avx2, GAUSS_ATTRIBUTES_avx2)
-DIAGONAL_VARIANTS(baseline, GAUSS_ATTRIBUTES_baseline)
-
 // The spherical layout's forms and moments straight from the rows, never
 // writing their features [z, ‖z‖², 1]: ‖z‖² is taken once per row, eight
 // coordinates at a time.
@@ -446,22 +429,26 @@ ALWAYS_INLINE void spherical_moments_body(const double *restrict x, long rows, l
     }
 }
 
-#define SPHERICAL_VARIANTS(suffix, attributes)                                                                  \
-    attributes static long spherical_forms_##suffix(const double *x, long rows, long d, const double *center,   \
-                                                    const double *coefficients, long kp,                        \
-                                                    const double *constants, long k, double *out) {             \
-        spherical_forms_body(x, rows, d, center, coefficients, kp, constants, k, out);                          \
-        return 0;                                                                                               \
-    }                                                                                                           \
-    attributes static long spherical_moments_##suffix(const double *x, long rows, long d, const double *center, \
-                                                      const double *r, long k, double *moments) {               \
-        spherical_moments_body(x, rows, d, center, r, k, moments);                                              \
-        return 0;                                                                                               \
+/* Each layout's forms and moments from the rows, in each instruction set. */
+#define ROW_KERNEL_VARIANTS(layout, suffix, attributes)                                                        \
+    attributes static long layout##_forms_##suffix(const double *x, long rows, long d, const double *center,   \
+                                                   const double *coefficients, long kp,                        \
+                                                   const double *constants, long k, double *out) {             \
+        layout##_forms_body(x, rows, d, center, coefficients, kp, constants, k, out);                          \
+        return 0;                                                                                              \
+    }                                                                                                          \
+    attributes static long layout##_moments_##suffix(const double *x, long rows, long d, const double *center, \
+                                                     const double *r, long k, double *moments) {               \
+        layout##_moments_body(x, rows, d, center, r, k, moments);                                              \
+        return 0;                                                                                              \
     }
 
-SPHERICAL_VARIANTS(avx512, GAUSS_ATTRIBUTES_avx512)
-SPHERICAL_VARIANTS(avx2, GAUSS_ATTRIBUTES_avx2)
-SPHERICAL_VARIANTS(baseline, GAUSS_ATTRIBUTES_baseline)
+ROW_KERNEL_VARIANTS(diagonal, avx512, GAUSS_ATTRIBUTES_avx512)
+ROW_KERNEL_VARIANTS(diagonal, avx2, GAUSS_ATTRIBUTES_avx2)
+ROW_KERNEL_VARIANTS(diagonal, baseline, GAUSS_ATTRIBUTES_baseline)
+ROW_KERNEL_VARIANTS(spherical, avx512, GAUSS_ATTRIBUTES_avx512)
+ROW_KERNEL_VARIANTS(spherical, avx2, GAUSS_ATTRIBUTES_avx2)
+ROW_KERNEL_VARIANTS(spherical, baseline, GAUSS_ATTRIBUTES_baseline)
 
 long gauss_spherical_forms(int isa, const double *x, long rows, long d, const double *center,
                            const double *coefficients, long kp, const double *constants, long k, double *out) {

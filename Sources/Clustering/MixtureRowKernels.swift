@@ -200,23 +200,20 @@ enum MixtureRowKernels {
         rows: Matrix<Double>, center: [Double], coefficients: [Double], constants: [Double], into out: inout Matrix<Double>,
         using set: InstructionSet? = nil
     ) -> Bool {
-        let m = rows.rows, d = rows.columns, k = constants.count, kp = paddedColumns(dimension: k)
-        precondition(out.rows == m && out.columns == k && center.count == d && coefficients.count == (2 * d + 1) * kp)
-        guard m > 0 && k > 0 else { return true }
-        let status = rows.withUnsafeBufferPointer { x in
-            center.withUnsafeBufferPointer { center in
-                coefficients.withUnsafeBufferPointer { c in
-                    constants.withUnsafeBufferPointer { constants in
-                        out.withUnsafeMutableBufferPointer { out in
-                            gauss_diagonal_forms(set?.rawValue ?? -1, x.baseAddress!, m, d, center.baseAddress!,
-                                                 c.baseAddress!, kp, constants.baseAddress!, k, out.baseAddress!)
-                        }
-                    }
-                }
-            }
-        }
-        precondition(status != -2)
-        return status != -1
+        formsFromRows(gauss_diagonal_forms, featureCount: 2 * rows.columns + 1, rows: rows, center: center,
+                      coefficients: coefficients, constants: constants, into: &out, using: set)
+    }
+
+    /// ``linearForms(features:coefficients:constants:into:using:)`` for the
+    /// spherical layout's features [z, ‖z‖², 1], z = x − `center`, taken
+    /// from the rows (m × d) themselves: `coefficients` is (d + 2) × kp.
+    @discardableResult
+    static func sphericalForms(
+        rows: Matrix<Double>, center: [Double], coefficients: [Double], constants: [Double], into out: inout Matrix<Double>,
+        using set: InstructionSet? = nil
+    ) -> Bool {
+        formsFromRows(gauss_spherical_forms, featureCount: rows.columns + 2, rows: rows, center: center,
+                      coefficients: coefficients, constants: constants, into: &out, using: set)
     }
 
     /// `moments` (K × (2d + 1)) = Rᵀ·[z∘z, z, 1] for the rows (m × d),
@@ -228,51 +225,8 @@ enum MixtureRowKernels {
         rows: Matrix<Double>, center: [Double], responsibilities: Matrix<Double>, into moments: inout Matrix<Double>,
         using set: InstructionSet? = nil
     ) -> Bool {
-        let m = rows.rows, d = rows.columns, k = responsibilities.columns
-        precondition(responsibilities.rows == m && center.count == d && moments.rows == k && moments.columns == 2 * d + 1)
-        guard k > 0 else { return true }
-        guard m > 0 && d > 0 else {
-            moments = Matrix(rows: k, columns: 2 * d + 1)
-            return true
-        }
-        let status = rows.withUnsafeBufferPointer { x in
-            center.withUnsafeBufferPointer { center in
-                responsibilities.withUnsafeBufferPointer { r in
-                    moments.withUnsafeMutableBufferPointer { out in
-                        gauss_diagonal_moments(set?.rawValue ?? -1, x.baseAddress!, m, d, center.baseAddress!,
-                                               r.baseAddress!, k, out.baseAddress!)
-                    }
-                }
-            }
-        }
-        return status != -1
-    }
-
-    /// ``linearForms(features:coefficients:constants:into:using:)`` for the
-    /// spherical layout's features [z, ‖z‖², 1], z = x − `center`, taken
-    /// from the rows (m × d) themselves: `coefficients` is (d + 2) × kp.
-    @discardableResult
-    static func sphericalForms(
-        rows: Matrix<Double>, center: [Double], coefficients: [Double], constants: [Double], into out: inout Matrix<Double>,
-        using set: InstructionSet? = nil
-    ) -> Bool {
-        let m = rows.rows, d = rows.columns, k = constants.count, kp = paddedColumns(dimension: k)
-        precondition(out.rows == m && out.columns == k && center.count == d && coefficients.count == (d + 2) * kp)
-        guard m > 0 && k > 0 else { return true }
-        let status = rows.withUnsafeBufferPointer { x in
-            center.withUnsafeBufferPointer { center in
-                coefficients.withUnsafeBufferPointer { c in
-                    constants.withUnsafeBufferPointer { constants in
-                        out.withUnsafeMutableBufferPointer { out in
-                            gauss_spherical_forms(set?.rawValue ?? -1, x.baseAddress!, m, d, center.baseAddress!,
-                                                  c.baseAddress!, kp, constants.baseAddress!, k, out.baseAddress!)
-                        }
-                    }
-                }
-            }
-        }
-        precondition(status != -2)
-        return status != -1
+        momentsFromRows(gauss_diagonal_moments, featureCount: 2 * rows.columns + 1, rows: rows, center: center,
+                        responsibilities: responsibilities, into: &moments, using: set)
     }
 
     /// `moments` (K × (d + 2)) = Rᵀ·[z, ‖z‖², 1] for the rows (m × d),
@@ -284,19 +238,60 @@ enum MixtureRowKernels {
         rows: Matrix<Double>, center: [Double], responsibilities: Matrix<Double>, into moments: inout Matrix<Double>,
         using set: InstructionSet? = nil
     ) -> Bool {
+        momentsFromRows(gauss_spherical_moments, featureCount: rows.columns + 2, rows: rows, center: center,
+                        responsibilities: responsibilities, into: &moments, using: set)
+    }
+
+    /// A forms kernel of a layout whose features (`featureCount` per row)
+    /// are formed from the rows: gauss_diagonal_forms or gauss_spherical_forms.
+    private typealias FormsFromRows = (Int32, UnsafePointer<Double>?, Int, Int, UnsafePointer<Double>?, UnsafePointer<Double>?,
+                                       Int, UnsafePointer<Double>?, Int, UnsafeMutablePointer<Double>?) -> Int
+
+    private static func formsFromRows(
+        _ kernel: FormsFromRows, featureCount f: Int, rows: Matrix<Double>, center: [Double], coefficients: [Double],
+        constants: [Double], into out: inout Matrix<Double>, using set: InstructionSet?
+    ) -> Bool {
+        let m = rows.rows, d = rows.columns, k = constants.count, kp = paddedColumns(dimension: k)
+        precondition(out.rows == m && out.columns == k && center.count == d && coefficients.count == f * kp)
+        guard m > 0 && k > 0 else { return true }
+        let status = rows.withUnsafeBufferPointer { x in
+            center.withUnsafeBufferPointer { center in
+                coefficients.withUnsafeBufferPointer { c in
+                    constants.withUnsafeBufferPointer { constants in
+                        out.withUnsafeMutableBufferPointer { out in
+                            kernel(set?.rawValue ?? -1, x.baseAddress!, m, d, center.baseAddress!, c.baseAddress!, kp,
+                                   constants.baseAddress!, k, out.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+        precondition(status != -2)
+        return status != -1
+    }
+
+    /// A moments kernel of a layout whose features (`featureCount` per row)
+    /// are formed from the rows: gauss_diagonal_moments or gauss_spherical_moments.
+    private typealias MomentsFromRows = (Int32, UnsafePointer<Double>?, Int, Int, UnsafePointer<Double>?,
+                                         UnsafePointer<Double>?, Int, UnsafeMutablePointer<Double>?) -> Int
+
+    private static func momentsFromRows(
+        _ kernel: MomentsFromRows, featureCount f: Int, rows: Matrix<Double>, center: [Double],
+        responsibilities: Matrix<Double>, into moments: inout Matrix<Double>, using set: InstructionSet?
+    ) -> Bool {
         let m = rows.rows, d = rows.columns, k = responsibilities.columns
-        precondition(responsibilities.rows == m && center.count == d && moments.rows == k && moments.columns == d + 2)
+        precondition(responsibilities.rows == m && center.count == d && moments.rows == k && moments.columns == f)
         guard k > 0 else { return true }
         guard m > 0 && d > 0 else {
-            moments = Matrix(rows: k, columns: d + 2)
+            moments = Matrix(rows: k, columns: f)
             return true
         }
         let status = rows.withUnsafeBufferPointer { x in
             center.withUnsafeBufferPointer { center in
                 responsibilities.withUnsafeBufferPointer { r in
                     moments.withUnsafeMutableBufferPointer { out in
-                        gauss_spherical_moments(set?.rawValue ?? -1, x.baseAddress!, m, d, center.baseAddress!,
-                                                r.baseAddress!, k, out.baseAddress!)
+                        kernel(set?.rawValue ?? -1, x.baseAddress!, m, d, center.baseAddress!, r.baseAddress!, k,
+                               out.baseAddress!)
                     }
                 }
             }

@@ -201,23 +201,37 @@ import Testing
         #expect(out.rows * out.columns < 8 || clamped > 0, "random coefficients give some negative forms to clamp")
     }
 
-    /// The diagonal layout's forms from the rows equal the forms of the
-    /// features written out: rows in tiles of eight and remainders, d not a
-    /// multiple of eight, one to several vectors of components.
-    @Test(arguments: InstructionSet.supported) func diagonalFormsEqualTheFormsOfWrittenFeatures(set: InstructionSet) {
+    /// The diagonal and spherical layouts' forms from the rows equal the
+    /// forms of the features written out: rows in tiles of eight and
+    /// remainders, d not a multiple of eight, one to several vectors of
+    /// components.
+    @Test(arguments: InstructionSet.supported) func formsFromRowsEqualTheFormsOfWrittenFeatures(set: InstructionSet) {
         let cases = [(1, 1, 3), (3, 5, 9), (32, 8, 20), (17, 9, 8), (8, 16, 17), (33, 17, 11)]
         for (index, (d, k, m)) in cases.enumerated() {
-            let kp = MixtureRowKernels.paddedColumns(dimension: k), f = 2 * d + 1
+            let kp = MixtureRowKernels.paddedColumns(dimension: k)
             let x = Self.randomMatrix(m, d, seed: UInt64(220 + index), as: Double.self)
             let center = (0..<d).map { Double($0) / 5 - 0.5 }
-            let (coefficients, constants) = Self.randomForms(f, k, padded: kp, seed: UInt64(240 + index))
+            let label = "\(set) d = \(d) k = \(k)"
+            // Diagonal: C rows z∘z (0..<d), z (d..<2d), 1.
+            let (diagonal, constants) = Self.randomForms(2 * d + 1, k, padded: kp, seed: UInt64(240 + index))
             var fromRows = Matrix<Double>(rows: m, columns: k) { _, _ in .nan }
-            #expect(MixtureRowKernels.diagonalForms(rows: x, center: center, coefficients: coefficients,
+            #expect(MixtureRowKernels.diagonalForms(rows: x, center: center, coefficients: diagonal,
                                                     constants: constants, into: &fromRows, using: set))
-            Self.expectForms(fromRows, constants: constants, termCount: f, label: "\(set) d = \(d) k = \(k)") { i, c in
-                [coefficients[2 * d * kp + c]] + (0..<d).flatMap { j in
+            Self.expectForms(fromRows, constants: constants, termCount: 2 * d + 1, label: "diagonal \(label)") { i, c in
+                [diagonal[2 * d * kp + c]] + (0..<d).flatMap { j in
                     let z = x[i, j] - center[j]
-                    return [z * z * coefficients[j * kp + c], z * coefficients[(d + j) * kp + c]]
+                    return [z * z * diagonal[j * kp + c], z * diagonal[(d + j) * kp + c]]
+                }
+            }
+            // Spherical: C rows z (0..<d), ‖z‖², 1.
+            let (spherical, _) = Self.randomForms(d + 2, k, padded: kp, seed: UInt64(340 + index))
+            fromRows = Matrix<Double>(rows: m, columns: k) { _, _ in .nan }
+            #expect(MixtureRowKernels.sphericalForms(rows: x, center: center, coefficients: spherical,
+                                                     constants: constants, into: &fromRows, using: set))
+            Self.expectForms(fromRows, constants: constants, termCount: 2 * d + 2, label: "spherical \(label)") { i, c in
+                [spherical[(d + 1) * kp + c]] + (0..<d).flatMap { j in
+                    let z = x[i, j] - center[j]
+                    return [z * z * spherical[d * kp + c], z * spherical[j * kp + c]]
                 }
             }
         }
@@ -251,31 +265,6 @@ import Testing
                     #expect(abs(moments[c, d + j] - linear) <= Double(4 * m) * .ulpOfOne * magnitude + 1e-300,
                             "\(set) d = \(d) k = \(k) [\(c), \(d + j)]: \(moments[c, d + j]) vs \(linear)")
                 }
-            }
-        }
-    }
-
-    /// The spherical layout's forms from the rows equal the forms of the
-    /// features written out: rows in tiles of eight and remainders, d not a
-    /// multiple of eight, one to several vectors of components.
-    @Test(arguments: InstructionSet.supported) func sphericalFormsEqualTheFormsOfWrittenFeatures(set: InstructionSet) {
-        let cases = [(1, 1, 3), (3, 5, 9), (32, 8, 20), (17, 9, 8), (8, 16, 17), (33, 17, 11)]
-        for (index, (d, k, m)) in cases.enumerated() {
-            let kp = MixtureRowKernels.paddedColumns(dimension: k), f = d + 2
-            let x = Self.randomMatrix(m, d, seed: UInt64(320 + index), as: Double.self)
-            let center = (0..<d).map { Double($0) / 5 - 0.5 }
-            let (coefficients, constants) = Self.randomForms(f, k, padded: kp, seed: UInt64(340 + index))
-            var fromRows = Matrix<Double>(rows: m, columns: k) { _, _ in .nan }
-            #expect(MixtureRowKernels.sphericalForms(rows: x, center: center, coefficients: coefficients,
-                                                     constants: constants, into: &fromRows, using: set))
-            Self.expectForms(fromRows, constants: constants, termCount: 2 * d + 2, label: "\(set) d = \(d) k = \(k)") { i, c in
-                var terms = [coefficients[(d + 1) * kp + c]]
-                for j in 0..<d {
-                    let z: Double = x[i, j] - center[j]
-                    terms.append(z * z * coefficients[d * kp + c])
-                    terms.append(z * coefficients[j * kp + c])
-                }
-                return terms
             }
         }
     }
