@@ -29,7 +29,8 @@ struct Fit: ParsableCommand {
     @Option(name: [.customShort("k"), .customLong("components")], parsing: .unconditional, help: "Number of components (default 1).")
     var components: Int?
 
-    @Option(help: ArgumentHelp("Covariance type: full, tied, diag or spherical (default full), or one of mclust's models.",
+    @Option(name: [.customLong("covariance"), .customLong("model")],
+            help: ArgumentHelp("Covariance type: full, tied, diag or spherical (default full), or one of mclust's models.",
                                discussion: "mclust's names: EII, VII, EEI, VEI, EVI, VVI, EEE, VEE, EVE, VVE, EEV, VEV, EVV, VVV (VVV is full, EEE tied, VVI diag, VII spherical)."))
     var covariance: CovarianceOption?
 

@@ -17,6 +17,11 @@ import Testing
         #expect(alias.status == 0 && alias.stdout.contains("\"covariance_type\":\"full\""))
         let unknown = try gauss("fit", faithful, "--covariance", "VVX")
         #expect(unknown.status == 2 && unknown.stderr.contains("VVX"), "\(unknown.stderr)")
+        // --model is another spelling of --covariance; one of them, once.
+        let spelled = try gauss("fit", faithful, "-k", "3", "--model", "VEV")
+        #expect(spelled.status == 0 && spelled.stdout == run.stdout, "\(spelled.stderr)")
+        let both = try gauss("fit", faithful, "-k", "3", "--model", "VEV", "--covariance", "EEV")
+        #expect(both.status == 0 && both.stdout.contains("\"covariance_type\":\"EEV\""), "the last given wins, as for any option")
     }
 
     @Test func predictPrintsLabelsAndUncertainties() throws {
