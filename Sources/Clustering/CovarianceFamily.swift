@@ -149,9 +149,8 @@ extension CovarianceFamily {
     }
 }
 
-
-/// Features an E-step on Double rows can form in registers from the rows
-/// themselves, so that it need not write them (see
+/// Features an E-step on Double rows can form from the rows as it goes,
+/// a tile of rows at a time, so that it need not write them (see
 /// ``CovarianceFamily/rowFeatures``).
 enum RowFeatures {
     /// The diagonal layout's [z∘z, z, 1], z = x − center.

@@ -121,10 +121,11 @@ struct EStep<Scalar: BLASScalar> {
     }
 
     /// The fewest coordinates for which ``readsRows``: below it, forming z
-    /// per block costs more than the multiply-adds it feeds. One core,
-    /// Xeon (family 6, model 207), 682-row blocks, K = 8, µs per block,
-    /// rows / written features and their products: diagonal d = 4 20.6 /
-    /// 15.6, d = 32 26.8 / 89; spherical d = 4 27.6 / 12.4, d = 32 22 / 47.
+    /// per block costs more than the multiply-adds it feeds. A C harness,
+    /// one core, Xeon (family 6, model 207), 682-row blocks, K = 8, µs per
+    /// block, forms and moments from the rows / features written, their
+    /// forms, and Rᵀ·φ by OpenBLAS's GEMM: diagonal d = 4 20.6 / 15.6,
+    /// d = 32 26.8 / 89; spherical d = 4 27.6 / 12.4, d = 32 22 / 47.
     static var rowFeaturesMinimumDimension: Int { 16 }
 
     /// Steps 1 and 2 for `block`: ``features`` and ``logDensities``.
