@@ -102,24 +102,31 @@ long gauss_linear_forms(int isa, const double *phi, long rows, long f, const dou
 #define CENTERED_CHUNK 128
 
 /* z = x − center for coordinates j0 ..< j0 + width of the R ≤ 8 rows of x,
-   row r at z + r·CENTERED_CHUNK; with norms, also ‖z‖² over those
-   coordinates into norms[r] (0 from R on). */
+   row r at z + r·CENTERED_CHUNK unless z is null (width is then any); with
+   norms, also ‖z‖² over those coordinates into norms[r] (0 from R on).
+   (Vectors go by pointer: by value, the baseline variant's calls would
+   change the ABI.) */
 ALWAYS_INLINE void centered_chunk(const double *restrict x, long d, const double *restrict center, long j0, long width,
                                   const long R, double *restrict z, double *restrict norms) {
     v8d sums[8];
     _Pragma("unroll")
     for (long r = 0; r < 8; r++) sums[r] = (v8d){0};
-    _Pragma("unroll")
-    for (long r = 0; r < R; r++) {
-        long j = 0;
-        for (; j + 8 <= width; j += 8) {
-            v8d v = LOAD8(x + r * d + j0 + j) - LOAD8(center + j0 + j);
-            memcpy(z + r * CENTERED_CHUNK + j, &v, sizeof v);
+    /* Coordinates outer, rows inner: the rows' sums are independent chains. */
+    long j = 0;
+    for (; j + 8 <= width; j += 8) {
+        v8d origin = LOAD8(center + j0 + j);
+        _Pragma("unroll")
+        for (long r = 0; r < R; r++) {
+            v8d v = LOAD8(x + r * d + j0 + j) - origin;
+            if (z) memcpy(z + r * CENTERED_CHUNK + j, &v, sizeof v);
             sums[r] += v * v;
         }
-        if (j < width) {
+    }
+    if (j < width) {
+        for (long r = 0; r < R; r++) {
             double tail[8] = {0};
-            for (long l = j; l < width; l++) tail[l - j] = z[r * CENTERED_CHUNK + l] = x[r * d + j0 + l] - center[j0 + l];
+            for (long l = j; l < width; l++) tail[l - j] = x[r * d + j0 + l] - center[j0 + l];
+            if (z) memcpy(z + r * CENTERED_CHUNK + j, tail, (size_t)(width - j) * sizeof(double));
             v8d v = LOAD8(tail);
             sums[r] += v * v;
         }
@@ -244,36 +251,7 @@ ALWAYS_INLINE void diagonal_moments_body(const double *restrict x, long rows, lo
 
 // The spherical layout's forms and moments straight from the rows, never
 // writing their features [z, ‖z‖², 1]: ‖z‖² is taken once per row, eight
-// coordinates at a time.
-
-/* ‖zᵣ‖² for the R ≤ 8 rows of x from row 0, z = x − center, into norms[r]
-   (norms[r] = 0 from R on). (Vectors go by pointer: by value, the baseline
-   variant's calls would change the ABI.) */
-ALWAYS_INLINE void squared_norms(const double *restrict x, long d, const double *restrict center, const long R,
-                                 double *restrict norms) {
-    v8d sums[8];
-    _Pragma("unroll")
-    for (long r = 0; r < 8; r++) sums[r] = (v8d){0};
-    long j0 = 0;
-    for (; j0 + 8 <= d; j0 += 8) {
-        v8d origin = LOAD8(center + j0);
-        _Pragma("unroll")
-        for (long r = 0; r < R; r++) {
-            v8d z = LOAD8(x + r * d + j0) - origin;
-            sums[r] += z * z;
-        }
-    }
-    if (j0 < d) {
-        for (long r = 0; r < R; r++) {
-            double tail[8] = {0};
-            for (long j = j0; j < d; j++) tail[j - j0] = x[r * d + j] - center[j];
-            v8d z = LOAD8(tail);
-            sums[r] += z * z;
-        }
-    }
-    v8d total = LANE_SUMS(sums);
-    memcpy(norms, &total, sizeof total);
-}
+// coordinates at a time (centered_chunk).
 
 /* Components c0 ..< c0 + 8·CH of the spherical layout's forms for the
    R ≤ 8 rows, whose ‖z‖² are norms[r]: one multiply-add per coordinate and
@@ -307,7 +285,7 @@ ALWAYS_INLINE void spherical_row_tile(const double *restrict x, long d, const do
     if (filled) {
         centered_chunk(x, d, center, 0, d, R, z, norms);
     } else {
-        squared_norms(x, d, center, R, norms);
+        centered_chunk(x, d, center, 0, d, R, 0, norms);
     }
     long c0 = 0;
     for (; c0 + 16 <= kp; c0 += 16) spherical_tile(x, d, center, z, filled, norms, coefficients, kp, constants, k, c0, R, 2, out);
@@ -406,7 +384,7 @@ ALWAYS_INLINE void spherical_moments_body(const double *restrict x, long rows, l
         long i = 0;
         for (; i + 8 <= rows; i += 8) {
             double norms[8];
-            squared_norms(x + i * d, d, center, 8, norms);
+            centered_chunk(x + i * d, d, center, 0, d, 8, 0, norms);
             _Pragma("unroll")
             for (long l = 0; l < 8; l++) {
                 v8d w = RESPONSIBILITY_LANES(r, i + l, k, c0);
@@ -417,7 +395,7 @@ ALWAYS_INLINE void spherical_moments_body(const double *restrict x, long rows, l
         for (; i < rows; i++) {
             v8d w = RESPONSIBILITY_LANES(r, i, k, c0);
             double norm[8];
-            squared_norms(x + i * d, d, center, 1, norm);
+            centered_chunk(x + i * d, d, center, 0, d, 1, 0, norm);
             squares[0] += norm[0] * w;
             counts[0] += w;
         }

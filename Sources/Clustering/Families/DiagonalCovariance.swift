@@ -6,11 +6,12 @@ import RealModule
 /// Features φ(x) = [x∘x, x, 1], so that
 /// sₖ(x) = Σⱼ x²ⱼ·pₖⱼ − 2·xⱼ·μₖⱼ·pₖⱼ + μ²ₖⱼ·pₖⱼ (pₖⱼ = 1/σ²ₖⱼ) is one
 /// product φ·C (4·m·K·d flops for m rows), and Rᵀ·φ gives the second moments
-/// Σᵢ rᵢₖ·x²ᵢⱼ with the counts and first moments. On Double rows with a
-/// coefficient matrix that fits the L2, both products are taken from the
-/// rows themselves, φ formed in registers and never written
-/// (``rowFeatures``); otherwise φ is written and the products are
-/// GEMMs.
+/// Σᵢ rᵢₖ·x²ᵢⱼ with the counts and first moments. On Double data of
+/// several blocks and at least `EStep.rowFeaturesMinimumDimension`
+/// coordinates, with a coefficient matrix that fits the L2, both products
+/// are taken from the rows themselves, z = x − center formed a tile of rows
+/// at a time and φ never written (``rowFeatures``); otherwise φ is written
+/// (once, for data of one block) and multiplied.
 enum DiagonalCovariance: CovarianceFamily {
     static var covarianceType: CovarianceType { .diag }
     static var storage: CovarianceStorage { .componentValues }

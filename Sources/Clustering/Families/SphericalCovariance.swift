@@ -6,10 +6,9 @@ import RealModule
 /// Features φ(x) = [x, ‖x‖², 1], so that
 /// sₖ(x) = pₖ·‖x‖² − 2·pₖ·μₖ·x + pₖ·‖μₖ‖² (pₖ = 1/σ²ₖ) is one product φ·C
 /// (2·m·K·d flops for m rows), and Rᵀ·φ gives the second moments
-/// Σᵢ rᵢₖ·‖xᵢ‖² with the counts and first moments. On Double rows with a
-/// coefficient matrix that fits the L2, both products are taken from the
-/// rows themselves, φ formed in registers and never written
-/// (``rowFeatures``); otherwise φ is written and the products are GEMMs.
+/// Σᵢ rᵢₖ·‖xᵢ‖² with the counts and first moments. Where the data allow
+/// (as for ``DiagonalCovariance``), both products are taken from the rows
+/// themselves and φ is never written (``rowFeatures``).
 enum SphericalCovariance: CovarianceFamily {
     static var covarianceType: CovarianceType { .spherical }
     static var storage: CovarianceStorage { .componentValues }
