@@ -128,6 +128,13 @@ struct EStep<Scalar: BLASScalar> {
     /// d = 32 26.8 / 89; spherical d = 4 27.6 / 12.4, d = 32 22 / 47.
     static var rowFeaturesMinimumDimension: Int { 16 }
 
+    /// The runs of blocks a pass over several blocks is split into, taken
+    /// by the workers one at a time: more runs than workers, so that a
+    /// worker that starts late still takes its share, and a fixed number,
+    /// so that the statistics (merged in run order) do not depend on how
+    /// many workers there are.
+    static var runCount: Int { 8 }
+
     /// Steps 1 and 2 for `block`: ``features`` and ``logDensities``.
     mutating func evaluate(_ block: Matrix<Scalar>) {
         evaluate(block, reusingFeatures: false)
@@ -320,7 +327,7 @@ extension SufficientStatistics {
         }
         let start = EStep<Source.Scalar>(parameters, collectsEntropy: collectsEntropy, center: center)
         // Each worker takes a contiguous run of blocks; their statistics merge in order.
-        var partials = concurrentRuns(count: blockCount, workers: workers) { blocks in
+        var partials = concurrentRuns(count: blockCount, runs: EStep<Source.Scalar>.runCount, workers: workers) { blocks in
             let rows = (blocks.lowerBound * blockRows)..<Swift.min(blocks.upperBound * blockRows, source.rowCount)
             var step = start
             var statistics = SufficientStatistics.zero(under: parameters, center: center)

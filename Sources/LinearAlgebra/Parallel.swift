@@ -2,18 +2,24 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// Splits `count` items into at most `workers` contiguous runs and calls
-/// `body` on each run concurrently, OpenBLAS set to one thread meanwhile,
-/// returning the results in run order. With one run, calls `body` on the
-/// current thread and leaves OpenBLAS's threading alone.
+/// Splits `count` items into at most `runs` contiguous runs (`workers` of
+/// them by default) and calls `body` on each run on up to `workers` threads,
+/// each thread taking the next run as it finishes one, OpenBLAS set to one
+/// thread meanwhile; returns the results in run order. With one run, or one
+/// worker, calls `body` on the current thread and leaves OpenBLAS's
+/// threading alone.
 ///
-/// The split depends only on `count` and `workers`, so results merged in run
-/// order are the same from one call to the next.
-package func concurrentRuns<R>(count: Int, workers requested: Int, _ body: (Range<Int>) -> R) -> [R] {
-    let workers = Swift.max(1, Swift.min(requested, count))
-    let runs = (0..<workers).map { w in (w * count / workers)..<((w + 1) * count / workers) }
-    if workers == 1 { return [body(runs[0])] }
-    let results = UnsafeMutableBufferPointer<R?>.allocate(capacity: workers)
+/// The split depends only on `count` and `runs`, so results merged in run
+/// order are the same from one call to the next, and with `runs` given,
+/// whatever the number of workers. More runs than workers let a worker
+/// that starts late still take an even share.
+package func concurrentRuns<R>(count: Int, runs requestedRuns: Int? = nil, workers requested: Int,
+                               _ body: (Range<Int>) -> R) -> [R] {
+    let runCount = Swift.max(1, Swift.min(requestedRuns ?? requested, count))
+    let workers = Swift.max(1, Swift.min(requested, runCount))
+    let runs = (0..<runCount).map { w in (w * count / runCount)..<((w + 1) * count / runCount) }
+    if workers == 1 { return runs.map(body) }
+    let results = UnsafeMutableBufferPointer<R?>.allocate(capacity: runCount)
     results.initialize(repeating: nil)
     defer {
         _ = results.deinitialize()
@@ -23,7 +29,7 @@ package func concurrentRuns<R>(count: Int, workers requested: Int, _ body: (Rang
     withoutActuallyEscaping(body) { body in
         let work = UncheckedSendable(body)
         BLASThreading.withSingleThreadedBLAS {
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
+            runConcurrently(count: runCount, workers: workers) { w in
                 output.value[w] = work.value(runs[w])
             }
         }
@@ -46,20 +52,35 @@ package func concurrentMap<R>(count: Int, workers requested: Int, _ body: (Int) 
         results.deallocate()
     }
     let output = UncheckedSendable(results)
-    let next = Atomic<Int>(0)
     withoutActuallyEscaping(body) { body in
         let work = UncheckedSendable(body)
         BLASThreading.withSingleThreadedBLAS {
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                while true {
-                    let item = next.add(1, ordering: .relaxed).oldValue
-                    guard item < count else { break }
-                    output.value[item] = work.value(item)
-                }
+            runConcurrently(count: count, workers: workers) { item in
+                output.value[item] = work.value(item)
             }
         }
     }
     return results.map { $0! }
+}
+
+/// Calls `body` on each of `0..<count` on up to `workers` threads, this one
+/// among them, each thread taking the next item as it finishes one: on the
+/// helpers of ``WorkerPool`` when the pool is free, otherwise (a section
+/// already running, from another thread or around this call) on Dispatch's
+/// threads.
+private func runConcurrently(count: Int, workers: Int, _ body: (Int) -> Void) {
+    if WorkerPool.shared.run(count: count, helpers: workers - 1, body) { return }
+    let next = Atomic<Int>(0)
+    withoutActuallyEscaping(body) { body in
+        let work = UncheckedSendable(body)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let item = next.add(1, ordering: .relaxed).oldValue
+                guard item < count else { break }
+                work.value(item)
+            }
+        }
+    }
 }
 
 /// The number of workers to use by default: `GAUSS_NUM_THREADS` when set to
