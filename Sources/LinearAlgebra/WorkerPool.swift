@@ -104,11 +104,17 @@ final class WorkerPool: @unchecked Sendable {
         item!(index)
     }
 
+    /// Starts helpers until there are `wanted`; called by the owner before
+    /// it publishes its section, so a new helper takes part in that one.
     private func startHelpers(upTo wanted: Int) {
         helperCount.withLock { count in
+            // The generation before this section: a helper thread may first
+            // run after the section has started, and must not take it for
+            // one it has seen.
+            let seen = ticket.load(ordering: .relaxed) >> (2 * Self.itemBits)
             while count < wanted {
                 // The helper keeps its pool alive: it never stops.
-                let thread = Thread { [self] in helperLoop() }
+                let thread = Thread { [self] in helperLoop(after: seen) }
                 thread.stackSize = 8 << 20
                 thread.name = "gauss-worker-\(count)"
                 thread.start()
@@ -117,8 +123,8 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    private func helperLoop() {
-        var seen = ticket.load(ordering: .relaxed) >> (2 * Self.itemBits)
+    private func helperLoop(after generation: UInt64) {
+        var seen = generation
         while true {
             waitForSection(after: seen)
             seen = ticket.load(ordering: .relaxed) >> (2 * Self.itemBits)
