@@ -47,7 +47,10 @@ final class WorkerPool: @unchecked Sendable {
     // section wakes them only when some sleep.
     private let sleepers = Atomic<Int>(0)
     private let wake = NSCondition()
-    private let helperCount = Mutex<Int>(0)
+    // Helpers started so far: changed only by a section's owner, but behind
+    // a lock of its own (an NSLock, which ThreadSanitizer can see).
+    nonisolated(unsafe) private var helperCount = 0
+    private let helperLock = NSLock()
 
     /// A pool of its own, for tests; everything else shares ``shared``.
     init() {}
@@ -107,18 +110,18 @@ final class WorkerPool: @unchecked Sendable {
     /// Starts helpers until there are `wanted`; called by the owner before
     /// it publishes its section, so a new helper takes part in that one.
     private func startHelpers(upTo wanted: Int) {
-        helperCount.withLock { count in
+        helperLock.withLock {
             // The generation before this section: a helper thread may first
             // run after the section has started, and must not take it for
             // one it has seen.
             let seen = ticket.load(ordering: .relaxed) >> (2 * Self.itemBits)
-            while count < wanted {
+            while helperCount < wanted {
                 // The helper keeps its pool alive: it never stops.
                 let thread = Thread { [self] in helperLoop(after: seen) }
                 thread.stackSize = 8 << 20
-                thread.name = "gauss-worker-\(count)"
+                thread.name = "gauss-worker-\(helperCount)"
                 thread.start()
-                count += 1
+                helperCount += 1
             }
         }
     }
