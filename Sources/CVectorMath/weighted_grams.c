@@ -75,21 +75,25 @@ ALWAYS_INLINE void grams_body(const double *restrict x, long rows, long f, const
 }
 
 /* Wider rows (d > 8), one component at a time. Runs of rows with a
-   nonzero responsibility are copied, shifted (z = x − s_c) and weighted
-   (r·z), into two tiles of WIDE_TILE doubles each, zero-padded to whole
-   vectors, so that both stay in the L1 cache. Then for each chunk of eight
-   coordinates a, the Gram's rows a take up to B vectors of eight
-   coordinates b of z at a time, b's chunk at or before a's, 8·B
-   accumulators in registers: each broadcast r·z_a serves B multiply-adds,
-   so the loads stay under the multiply-adds. Only the lower block triangle
-   is computed: for d = 32, 80 vector multiply-adds per row against the 128
-   of a full Gram, with no packing, which OpenBLAS's GEMM of the rows scaled
-   by √r cannot avoid. The run's Gram is kept in a padded d × d scratch and
-   its lower triangle added to the moments once per component. */
+   nonzero responsibility are copied, shifted and scaled, y = √r·(x − s_c),
+   into a tile of WIDE_TILE doubles, zero-padded to whole vectors, so that
+   it stays in the L1 cache; r·z·zᵀ = y·yᵀ (r ≥ 0: responsibilities times
+   non-negative sample weights). Then for each chunk of eight coordinates
+   a, the Gram's rows a take up to B vectors of eight coordinates b of y at
+   a time, b's chunk at or before a's, 8·B accumulators in registers: each
+   broadcast y_a serves B multiply-adds, so the loads stay under the
+   multiply-adds. Only the lower block triangle is computed: for d = 32, 80
+   vector multiply-adds per row against the 128 of a full Gram, with no
+   packing, which OpenBLAS's GEMM of the rows scaled by √r cannot avoid.
+   The run's Gram is kept in a padded d × d scratch and its lower triangle
+   added to the moments once per component. (Writing z and r·z to two
+   tiles instead cost a fifth more at d = 32 and 64: 26.5 against 21.0 and
+   85 against 68 ns per row and component, the stores of the copies
+   dominating.) */
 enum { WIDE_TILE = 2048 };
 
-ALWAYS_INLINE void wide_gram_tile(const double *restrict z, const double *restrict wz, long run, long dp, long ac,
-                                  long bc, const long B, double *restrict gram) {
+ALWAYS_INLINE void wide_gram_tile(const double *restrict y, long run, long dp, long ac, long bc, const long B,
+                                  double *restrict gram) {
     v8d acc[8][3];
     _Pragma("unroll")
     for (long t = 0; t < 8; t++) {
@@ -99,13 +103,13 @@ ALWAYS_INLINE void wide_gram_tile(const double *restrict z, const double *restri
     for (long i = 0; i < run; i++) {
         v8d v[3];
         _Pragma("unroll")
-        for (long q = 0; q < B; q++) v[q] = LOAD8(z + i * dp + 8 * (bc + q));
-        const double *restrict w = wz + i * dp + 8 * ac;
+        for (long q = 0; q < B; q++) v[q] = LOAD8(y + i * dp + 8 * (bc + q));
+        const double *restrict ya = y + i * dp + 8 * ac;
         _Pragma("unroll")
         for (long t = 0; t < 8; t++) {
-            v8d weight = SPLAT(w[t]);
+            v8d broadcast = SPLAT(ya[t]);
             _Pragma("unroll")
-            for (long q = 0; q < B; q++) acc[t][q] += weight * v[q];
+            for (long q = 0; q < B; q++) acc[t][q] += broadcast * v[q];
         }
     }
     _Pragma("unroll")
@@ -118,9 +122,9 @@ ALWAYS_INLINE void wide_gram_tile(const double *restrict z, const double *restri
 ALWAYS_INLINE long wide_grams_body(const double *restrict x, long rows, long f, long d, const double *restrict r,
                                    long k, const double *restrict shifts, double *restrict moments, const long B) {
     const long dp = (d + 7) & ~7L, chunks = dp / 8, capacity = WIDE_TILE / dp;
-    double *buffer = aligned_alloc(64, (size_t)(2 * WIDE_TILE + dp * dp) * sizeof(double));
+    double *buffer = aligned_alloc(64, (size_t)(WIDE_TILE + dp * dp) * sizeof(double));
     if (!buffer) return -3;
-    double *restrict z = buffer, *restrict wz = buffer + WIDE_TILE, *restrict gram = buffer + 2 * WIDE_TILE;
+    double *restrict y = buffer, *restrict gram = buffer + WIDE_TILE;
     for (long c = 0; c < k; c++) {
         const double *restrict s = shifts + c * d;
         memset(gram, 0, (size_t)(dp * dp) * sizeof(double));
@@ -140,14 +144,12 @@ ALWAYS_INLINE long wide_grams_body(const double *restrict x, long rows, long f, 
                 double w = r[i * k + c];
                 if (w == 0) continue;
                 const double *restrict row = x + i * f;
-                double *restrict zr = z + run * dp, *restrict wr = wz + run * dp;
-                v8d weight = SPLAT(w);
+                double *restrict yr = y + run * dp;
+                v8d weight = SPLAT(__builtin_sqrt(w));
                 long j = 0;
                 for (; j + 8 <= d; j += 8) {
-                    v8d v = LOAD8(row + j) - LOAD8(s + j);
-                    v8d weighted = weight * v;
-                    memcpy(zr + j, &v, sizeof v);
-                    memcpy(wr + j, &weighted, sizeof weighted);
+                    v8d v = weight * (LOAD8(row + j) - LOAD8(s + j));
+                    memcpy(yr + j, &v, sizeof v);
                 }
                 if (j < d) {
                     /* The last part-vector, zero-padded: read as a whole
@@ -162,9 +164,8 @@ ALWAYS_INLINE long wide_grams_body(const double *restrict x, long rows, long f, 
                         for (long l = 0; l < d - j; l++) lanes[l] = row[j + l] - s[j + l];
                         v = LOAD8(lanes);
                     }
-                    v8d weighted = weight * v;
-                    memcpy(zr + j, &v, sizeof v);
-                    memcpy(wr + j, &weighted, sizeof weighted);
+                    v *= weight;
+                    memcpy(yr + j, &v, sizeof v);
                 }
                 run += 1;
             }
@@ -172,9 +173,9 @@ ALWAYS_INLINE long wide_grams_body(const double *restrict x, long rows, long f, 
             used += run;
             for (long ac = 0; ac < chunks; ac++) {
                 long bc = 0;
-                for (; bc + B <= ac + 1; bc += B) wide_gram_tile(z, wz, run, dp, ac, bc, B, gram);
-                if (B > 2 && bc + 2 <= ac + 1) { wide_gram_tile(z, wz, run, dp, ac, bc, 2, gram); bc += 2; }
-                if (bc <= ac) wide_gram_tile(z, wz, run, dp, ac, bc, 1, gram);
+                for (; bc + B <= ac + 1; bc += B) wide_gram_tile(y, run, dp, ac, bc, B, gram);
+                if (B > 2 && bc + 2 <= ac + 1) { wide_gram_tile(y, run, dp, ac, bc, 2, gram); bc += 2; }
+                if (bc <= ac) wide_gram_tile(y, run, dp, ac, bc, 1, gram);
             }
         }
         if (used == 0) continue;

@@ -374,9 +374,9 @@ enum MixtureRowKernels {
     /// and s_c row c of `shifts` (K × d), for d up to
     /// ``weightedGramsMaximumDimension``: up to ``sharedPassMaximumDimension``
     /// every component in one pass, above it one component at a time, its
-    /// rows with a nonzero responsibility shifted and weighted in tiles that
-    /// stay in the L1 cache (no rows scaled by √r written out, and no GEMM's
-    /// packing). False, writing nothing, for wider rows, when the processor
+    /// rows with a nonzero responsibility shifted and scaled by √r in a tile
+    /// that stays in the L1 cache (no scaled rows written out for a GEMM,
+    /// and no GEMM's packing). False, writing nothing, for wider rows, when the processor
     /// lacks `set`, or when the kernel's scratch cannot be allocated.
     static func addWeightedGrams(
         of features: Matrix<Double>, dimension d: Int, responsibilities: Matrix<Double>, shifts: Matrix<Double>,
