@@ -38,6 +38,15 @@ final class WorkerPool: @unchecked Sendable {
     private static let itemMask: UInt64 = (1 << itemBits) - 1
     static let maximumItemCount = Int(itemMask)
 
+    /// The most helpers a pool starts, whatever a section asks for: four
+    /// per core. Items are claimed, not assigned, so fewer helpers than a
+    /// section's workers only means less parallelism; `GAUSS_NUM_THREADS`
+    /// set absurdly high must not start a thread per item.
+    static let maximumHelperCount = 4 * ProcessInfo.processInfo.activeProcessorCount
+
+    /// The generation a ticket belongs to.
+    private static func generation(of ticket: UInt64) -> UInt64 { ticket >> (2 * itemBits) }
+
     private let ticket = Atomic<UInt64>(0)
     private let finished = Atomic<Int>(0)
     private let owned = Atomic<Bool>(false)
@@ -68,7 +77,7 @@ final class WorkerPool: @unchecked Sendable {
         withoutActuallyEscaping(body) { body in
             item = body
             finished.store(0, ordering: .relaxed)
-            let generation = (ticket.load(ordering: .relaxed) >> (2 * Self.itemBits)) &+ 1
+            let generation = Self.generation(of: ticket.load(ordering: .relaxed)) &+ 1
             ticket.store(generation << (2 * Self.itemBits) | UInt64(count) << Self.itemBits, ordering: .sequentiallyConsistent)
             if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
                 wake.lock()
@@ -107,15 +116,19 @@ final class WorkerPool: @unchecked Sendable {
         item!(index)
     }
 
-    /// Starts helpers until there are `wanted`; called by the owner before
+    /// Helpers started so far (for tests).
+    var startedHelperCount: Int { helperLock.withLock { helperCount } }
+
+    /// Starts helpers until there are `wanted` (at most
+    /// ``maximumHelperCount``); called by the owner before
     /// it publishes its section, so a new helper takes part in that one.
     private func startHelpers(upTo wanted: Int) {
         helperLock.withLock {
             // The generation before this section: a helper thread may first
             // run after the section has started, and must not take it for
             // one it has seen.
-            let seen = ticket.load(ordering: .relaxed) >> (2 * Self.itemBits)
-            while helperCount < wanted {
+            let seen = Self.generation(of: ticket.load(ordering: .relaxed))
+            while helperCount < Swift.min(wanted, Self.maximumHelperCount) {
                 // The helper keeps its pool alive: it never stops.
                 let thread = Thread { [self] in helperLoop(after: seen) }
                 thread.stackSize = 8 << 20
@@ -130,7 +143,7 @@ final class WorkerPool: @unchecked Sendable {
         var seen = generation
         while true {
             waitForSection(after: seen)
-            seen = ticket.load(ordering: .relaxed) >> (2 * Self.itemBits)
+            seen = Self.generation(of: ticket.load(ordering: .relaxed))
             while claimAndRun() {}
         }
     }
@@ -138,7 +151,7 @@ final class WorkerPool: @unchecked Sendable {
     /// Returns once a section newer than generation `seen` has started:
     /// spinning for ``spinDuration``, then asleep until a section wakes it.
     private func waitForSection(after seen: UInt64) {
-        func started() -> Bool { ticket.load(ordering: .sequentiallyConsistent) >> (2 * Self.itemBits) != seen }
+        func started() -> Bool { Self.generation(of: ticket.load(ordering: .sequentiallyConsistent)) != seen }
         let deadline = ContinuousClock.now + Self.spinDuration
         var spins = 0
         while !started() {

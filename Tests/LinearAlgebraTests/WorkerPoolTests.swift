@@ -23,6 +23,17 @@ private final class Locked<Value>: @unchecked Sendable {
         #expect(runs.withLock { $0 } == [Int](repeating: 1, count: count))
     }
 
+    /// A section asking for far more helpers than cores (GAUSS_NUM_THREADS
+    /// set absurdly high) starts at most four per core and still runs
+    /// every item once.
+    @Test func helpersAreCappedWhateverASectionAsks() {
+        let pool = WorkerPool()
+        let runs = Locked([Int](repeating: 0, count: 200))
+        #expect(pool.run(count: 200, helpers: 1_000_000) { item in runs.withLock { $0[item] += 1 } })
+        #expect(runs.withLock { $0 } == [Int](repeating: 1, count: 200))
+        #expect(pool.startedHelperCount == WorkerPool.maximumHelperCount)
+    }
+
     @Test func aSectionInsideASectionIsRefusedAndRunsElsewhere() {
         let refused = Atomic<Int>(0)
         let inner = Locked<[[Int]]>([])
