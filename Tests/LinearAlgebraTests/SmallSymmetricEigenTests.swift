@@ -6,12 +6,9 @@ import Testing
 @Suite struct SmallSymmetricEigenTests {
     static func decompose(_ a: [Double], _ d: Int) -> (values: [Double], vectors: [Double])? {
         var values = [Double](repeating: .nan, count: d), vectors = [Double](repeating: .nan, count: d * d)
-        var scratch = vectors
         let ok = a.withUnsafeBufferPointer { a in
             values.withUnsafeMutableBufferPointer { w in
-                vectors.withUnsafeMutableBufferPointer { v in
-                    scratch.withUnsafeMutableBufferPointer { SmallSymmetricEigen.decompose(a, dimension: d, values: w, vectors: v, scratch: $0) }
-                }
+                vectors.withUnsafeMutableBufferPointer { v in SmallSymmetricEigen.decompose(a, dimension: d, values: w, vectors: v) }
             }
         }
         return ok ? (values, vectors) : nil
@@ -86,6 +83,54 @@ import Testing
         let (values, _) = try #require(Self.decompose([a, b, b, -a], 2))
         let expected = a * (1 + (b / a) * (b / a)).squareRoot()
         #expect(abs(values[0] + expected) <= 1e-15 * expected && abs(values[1] - expected) <= 1e-15 * expected, "\(values)")
+    }
+
+    /// `count` matrices decomposed in one call with instruction set `set`.
+    static func decompose(batch a: [Double], count: Int, _ d: Int, using set: VectorMath.InstructionSet)
+        -> (values: [Double], vectors: [Double], decomposed: [Int32])
+    {
+        var values = [Double](repeating: .nan, count: count * d), vectors = [Double](repeating: .nan, count: count * d * d)
+        var decomposed = [Int32](repeating: -1, count: count)
+        let available = a.withUnsafeBufferPointer { a in
+            values.withUnsafeMutableBufferPointer { w in
+                vectors.withUnsafeMutableBufferPointer { v in
+                    decomposed.withUnsafeMutableBufferPointer { ok in
+                        SmallSymmetricEigen.decompose(a, count: count, dimension: d, values: w, vectors: v, decomposed: ok, using: set)
+                    }
+                }
+            }
+        }
+        precondition(available, "\(set) is among the supported sets")
+        return (values, vectors, decomposed)
+    }
+
+    /// Thirteen matrices in one call (a group of eight lanes and part of
+    /// another), one of them holding NaN: each gets the bits it gets alone
+    /// whatever shares its lanes, every other one is LAPACK's, and only the
+    /// NaN one fails.
+    @Test(arguments: [2, 3, 4, 5, 8], VectorMath.InstructionSet.supported)
+    func aBatchGivesEachMatrixTheResultsItGetsAlone(dimension d: Int, set: VectorMath.InstructionSet) throws {
+        var matrices = Self.matrices(d) + Self.matrices(d).map { 1e-3 * $0 }
+        matrices.append(Matrix(rows: d, columns: d) { i, j in i == 1 && j == 0 || i == 0 && j == 1 ? .nan : 1 })
+        matrices.append(randomSPD(d, seed: 40))
+        matrices.append(1e6 * randomSPD(d, seed: 41))
+        let count = matrices.count, size = d * d
+        let flat = matrices.flatMap { a in (0..<d).flatMap { i in (0..<d).map { a[i, $0] } } }
+        let together = Self.decompose(batch: flat, count: count, d, using: set)
+        for c in 0..<count {
+            let single = Self.decompose(batch: Array(flat[(c * size)..<((c + 1) * size)]), count: 1, d, using: set)
+            let failing = c == 10
+            #expect(together.decomposed[c] == (failing ? 0 : 1) && single.decomposed[0] == together.decomposed[c],
+                    "matrix \(c) at d = \(d): \(together.decomposed[c]) together, \(single.decomposed[0]) alone")
+            guard !failing else { continue }
+            #expect(Array(together.values[(c * d)..<((c + 1) * d)]) == single.values, "values of matrix \(c) at d = \(d)")
+            #expect(Array(together.vectors[(c * size)..<((c + 1) * size)]) == single.vectors, "vectors of matrix \(c) at d = \(d)")
+            let expected = try SymmetricEigendecomposition(matrices[c]).values
+            let scale = Swift.max(flat[(c * size)..<((c + 1) * size)].map(abs).max() ?? 0, 1e-300)
+            for i in 0..<d {
+                #expect(abs(single.values[i] - expected[i]) <= 1e-13 * scale, "λ\(i) of matrix \(c) at d = \(d)")
+            }
+        }
     }
 
     @Test func refusesNaNAndInfinity() {

@@ -242,6 +242,18 @@ long gauss_scale_blocks(int isa, const double *y, long blocks, long width, const
 /// the processor lacks `isa` (−1 widest, 0 baseline, 1 AVX2, 2 AVX-512).
 double gauss_orientation_sweep(int isa, double *m, double *axes, const double *precisions, long d, long k);
 
+/// Eigendecomposes `count` symmetric d × d matrices (1 ≤ d ≤ 8), row-major
+/// one after another in `a` (both triangles read), by cyclic Jacobi
+/// rotations, eight matrices at a time in vector lanes: matrix c's
+/// eigenvalues, ascending, into values[c·d …], and its orthonormal
+/// eigenvectors into the columns of the row-major d × d matrix at
+/// vectors[c·d·d …], in the same order. ok[c] = 1, or 0 when matrix c holds
+/// NaN or an infinity or its rotations do not converge in 100 sweeps (its
+/// outputs are then undefined). Each matrix's results are the same
+/// whichever matrices it is decomposed with. Returns 0, or −1 when `isa`
+/// is not available or d is out of range.
+long gauss_symmetric_eigen(int isa, const double *a, long count, long d, double *values, double *vectors, int *ok);
+
 /// Rotates the `count` rows of `incoming` (row-major, d values each), in
 /// order, into the upper-triangular factor `triangle` (row-major, d per
 /// row, `rows` rows so far) by Givens rotations: each row's leading entries

@@ -158,30 +158,39 @@ func relativeChange(_ old: [Double], _ new: [Double]) -> Double {
 /// the same order) of each symmetric matrix, by ``ascendingEigensystem(_:)``;
 /// NaN values when one fails.
 func descendingEigensystems(_ matrices: [Matrix<Double>]) -> [(values: [Double], vectors: Matrix<Double>)] {
-    matrices.map { m in
-        let d = m.rows
-        guard d <= SmallSymmetricEigen.largestDimension else {
+    guard let d = matrices.first?.rows else { return [] }
+    guard d <= SmallSymmetricEigen.largestDimension else {
+        return matrices.map { m in
             guard let eigen = ascendingEigensystem(m) else { return failedEigensystem(d) }
             return (eigen.values.reversed(), Matrix(rows: d, columns: d) { i, j in eigen.vectors[i, d - 1 - j] })
         }
-        // Straight from the plain-loop decomposition into the results, the
-        // columns reversed on the way: the M-steps of EEV and VEV take K of
-        // these every iteration, and the arrays between cost as much as the
-        // rotations at d = 4.
-        var values = [Double](repeating: 0, count: d)
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * d * d + d) { buffer in
-            let ascending = UnsafeMutableBufferPointer(rebasing: buffer[0..<d])
-            let columns = UnsafeMutableBufferPointer(rebasing: buffer[d..<(d + d * d)])
-            let scratch = UnsafeMutableBufferPointer(rebasing: buffer[(d + d * d)...])
-            let decomposed = m.withUnsafeBufferPointer {
-                SmallSymmetricEigen.decompose($0, dimension: d, values: ascending, vectors: columns, scratch: scratch)
+    }
+    // All K in one call, whose rotations run side by side (the M-steps of
+    // EEV and VEV take K of these every iteration), and straight into the
+    // results, the columns reversed on the way: at d = 4 arrays between
+    // cost as much as the rotations.
+    let k = matrices.count, size = d * d
+    return withUnsafeTemporaryAllocation(of: Double.self, capacity: k * (2 * size + d)) { buffer in
+        let stacked = UnsafeMutableBufferPointer(rebasing: buffer[0..<(k * size)])
+        let columns = UnsafeMutableBufferPointer(rebasing: buffer[(k * size)..<(2 * k * size)])
+        let ascending = UnsafeMutableBufferPointer(rebasing: buffer[(2 * k * size)...])
+        for (c, m) in matrices.enumerated() {
+            precondition(m.rows == d && m.columns == d, "descendingEigensystems: matrices of one size")
+            m.withUnsafeBufferPointer { source in
+                for i in 0..<size { stacked[c * size + i] = source[i] }
             }
-            guard decomposed else { return failedEigensystem(d) }
-            for j in 0..<d { values[j] = ascending[d - 1 - j] }
-            let vectors = Matrix<Double>(unsafeUninitializedRows: d, columns: d) { v in
-                for i in 0..<d { for j in 0..<d { v[i * d + j] = columns[i * d + d - 1 - j] } }
+        }
+        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: k) { decomposed in
+            SmallSymmetricEigen.decompose(UnsafeBufferPointer(stacked), count: k, dimension: d, values: ascending,
+                                          vectors: columns, decomposed: decomposed)
+            return (0..<k).map { c in
+                guard decomposed[c] == 1 else { return failedEigensystem(d) }
+                let values = (0..<d).map { j in ascending[c * d + d - 1 - j] }
+                let vectors = Matrix<Double>(unsafeUninitializedRows: d, columns: d) { v in
+                    for i in 0..<d { for j in 0..<d { v[i * d + j] = columns[c * size + i * d + d - 1 - j] } }
+                }
+                return (values, vectors)
             }
-            return (values, vectors)
         }
     }
 }
