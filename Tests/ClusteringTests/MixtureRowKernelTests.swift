@@ -461,6 +461,47 @@ import Testing
         }
     }
 
+    /// At d = 2 a sweep is one rotation, which must land on the exact
+    /// minimum of P·cos 2θ + Q·sin 2θ: in the rotated frame Q is 0 and P is
+    /// −√(P² + Q²). Starts with P of either sign (a rotation below and above
+    /// 45°), and P > 0 with Q = 0 (a quarter turn, which swaps the axes).
+    @Test(arguments: InstructionSet.supported) func aRotationLandsOnTheExactMinimum(set: InstructionSet) throws {
+        let k = 3
+        let precisions = [3.0, 1.5, 2.0, /* second axis */ 1.0, 2.5, 0.5]
+        func pq(_ m: [Double]) -> (p: Double, q: Double) {
+            (0..<k).reduce((0.0, 0.0)) { sum, c in
+                let weight = precisions[c] - precisions[k + c]
+                return (sum.0 + weight * (m[0 * k + c] - m[3 * k + c]) / 2, sum.1 + weight * m[1 * k + c])
+            }
+        }
+        var starts: [[Double]] = []
+        var random = Xoshiro256StarStar(seed: 12)
+        for _ in 0..<20 {
+            // Component c's 2×2 matrix (a, b; b, e), interleaved entry by entry.
+            var m = [Double](repeating: 0, count: 4 * k)
+            for c in 0..<k {
+                let a = Double.random(in: 0.5...3, using: &random), e = Double.random(in: 0.5...3, using: &random)
+                let b = Double.random(in: -0.7...0.7, using: &random) * (a * e).squareRoot()
+                (m[c], m[k + c], m[2 * k + c], m[3 * k + c]) = (a, b, b, e)
+            }
+            starts.append(m)
+        }
+        starts.append([1, 2, 3, 0, 0, 0, 0, 0, 0, 3, 2, 1])  // diagonal: Q = 0, P > 0
+        var signs: Set<Bool> = []
+        for start in starts {
+            let (p, q) = pq(start)
+            let r = (p * p + q * q).squareRoot()
+            signs.insert(p > 0)
+            var m = start, axes = [1.0, 0, 0, 1]
+            _ = try #require(MixtureRowKernels.orientationSweep(rotated: &m, axes: &axes, precisions: precisions,
+                                                               dimension: 2, components: k, using: set))
+            let (rotatedP, rotatedQ) = pq(m)
+            #expect(abs(rotatedQ) <= 1e-14 * r && abs(rotatedP + r) <= 1e-14 * r, "\(set): P \(p), Q \(q) -> \(rotatedP), \(rotatedQ)")
+            #expect(abs(axes[0] * axes[0] + axes[2] * axes[2] - 1) <= 1e-15 && abs(axes[0] * axes[1] + axes[2] * axes[3]) <= 1e-15)
+        }
+        #expect(signs == [false, true], "the starts cover both halves of the circle")
+    }
+
     @Test func anInstructionSetThisProcessorLacksWritesNothing() {
         let x = Matrix<Double>(rows: 2, columns: 2, elements: [1, 2, 3, 4])
         for set in InstructionSet.allCases where !InstructionSet.supported.contains(set) {
