@@ -376,8 +376,9 @@ enum MixtureRowKernels {
     /// every component in one pass, above it one component at a time, its
     /// rows with a nonzero responsibility shifted and scaled by √r in a tile
     /// that stays in the L1 cache (no scaled rows written out for a GEMM,
-    /// and no GEMM's packing). False, writing nothing, for wider rows, when the processor
-    /// lacks `set`, or when the kernel's scratch cannot be allocated.
+    /// and no GEMM's packing). False, writing nothing, for wider rows, when
+    /// the processor lacks `set`, or when the kernel's scratch cannot be
+    /// allocated.
     static func addWeightedGrams(
         of features: Matrix<Double>, dimension d: Int, responsibilities: Matrix<Double>, shifts: Matrix<Double>,
         into moments: inout Matrix<Double>, using set: InstructionSet? = nil

@@ -35,9 +35,9 @@ package enum SmallSymmetricEigen {
     /// `decomposed[c]` 1 where it succeeded, 0 where it failed.
     ///
     /// The matrices are rotated eight at a time, one per vector lane, so
-    /// that their chains of divisions and square roots overlap: K matrices
-    /// cost about what one does (at d = 4 the chain, not the arithmetic,
-    /// bounds a sweep). Each matrix's results are the same bits whichever
+    /// that their chains of divisions and square roots overlap (an EEV
+    /// iteration on iris, d = 4, K = 5: 9.2 µs, against 15.7 µs one matrix
+    /// at a time). Each matrix's results are the same bits whichever
     /// matrices share its call.
     package static func decompose(_ a: UnsafeBufferPointer<Double>, count: Int, dimension d: Int,
                                   values: UnsafeMutableBufferPointer<Double>, vectors: UnsafeMutableBufferPointer<Double>,
