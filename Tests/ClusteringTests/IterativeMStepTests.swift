@@ -44,11 +44,14 @@ import Testing
         let n = (0..<k).map { _ in Double.random(in: 5...50, using: &random) }
         let expected = try Self.referenceVEE(s, counts: n)
         let constrained = VEECovariance.constrain(s, counts: n, previous: nil)
+        // The reference runs to 1e-14; the M-step stops, as mclust's does,
+        // once the volumes change by at most √ε ≈ 1.5e-8 (measured: within
+        // 1e-8 of the scale here), so 1e-7 of the scale.
         for c in 0..<k {
             let scale = Self.flat(expected[c]).map(abs).max()!
             for i in 0..<d {
                 for j in 0..<d {
-                    #expect(abs(constrained[c][i, j] - expected[c][i, j]) <= 1e-10 * scale, "component \(c) (\(i), \(j))")
+                    #expect(abs(constrained[c][i, j] - expected[c][i, j]) <= 1e-7 * scale, "component \(c) (\(i), \(j))")
                 }
             }
         }
