@@ -313,7 +313,7 @@ func sharedOrientation(
     guard d > 1 else { return (orientation, perComponent(current)) }
     // nₖ/vₖᵢ at (i·K + c), for the rotations' weights ωₖᵢ − ωₖⱼ.
     var precisions = [Double](repeating: 0, count: d * k)
-    iterateToFixedPoint(tolerance: Double.ulpOfOne.squareRoot(), limit: 1000) {
+    iterateToFixedPoint(limit: 1000) {
         for i in 0..<d { for c in 0..<k { precisions[i * k + c] = n[c] / current[c * d + i] } }
         let largestSine = MixtureRowKernels.orientationSweep(rotated: &rotated, axes: &axes, precisions: precisions,
                                                              dimension: d, components: k)!
