@@ -17,25 +17,23 @@ import LinearAlgebra
 /// 4. ``SufficientStatistics/accumulate(features:responsibilities:rowWeights:workspace:)``
 ///    with the responsibilities times the sample weights.
 struct EStep<Scalar: BLASScalar> {
-    let parameters: MixtureParameters
+    /// K.
+    let componentCount: Int
     private let family: any CovarianceFamily.Type
     /// The center the rows are shifted by, in the rows' precision.
     private let center: [Scalar]
     private var kernel: any LogDensityKernel<Scalar>
+    /// The buffers below, held as one value so that handing them from pass
+    /// to pass moves them instead of copying (and reference-counting) each.
+    private var buffers: EStepScratch<Scalar>
     /// The last block's φ(x − center) (m × F).
-    private(set) var features: Matrix<Scalar>
+    var features: Matrix<Scalar> { buffers.features }
     /// The last block's weighted log-densities (m × K).
-    private(set) var logDensities: Matrix<Double>
+    var logDensities: Matrix<Double> { buffers.logDensities }
     /// The last block's log p(xᵢ), after ``normalize()``.
-    private(set) var logLikelihoods: [Double]
+    var logLikelihoods: [Double] { buffers.logLikelihoods }
     /// The last block's rᵢₖ (m × K), after ``normalize()``.
-    private(set) var responsibilities: Matrix<Double>
-    /// rᵢₖ times the row's sample weight, in the rows' precision, for the statistics.
-    private var weightedResponsibilities: Matrix<Scalar>
-    private var statisticsWorkspace: SufficientStatistics.Workspace<Scalar>
-    /// The center ``features`` were written about, while they hold the
-    /// features of the one block a scratch is handed on with; nil otherwise.
-    private var featuresCenter: [Scalar]?
+    var responsibilities: Matrix<Double> { buffers.responsibilities }
     /// Whether the log-densities and statistics may be taken from the rows
     /// themselves, ``features`` left unwritten (Double rows of at least
     /// ``rowFeaturesMinimumDimension`` coordinates, of a family of the
@@ -55,8 +53,8 @@ struct EStep<Scalar: BLASScalar> {
     /// where they have the shapes this step needs (a fit's earlier passes
     /// leave them so), into new ones otherwise.
     init(_ parameters: MixtureParameters, collectsEntropy: Bool = false, center: [Double]? = nil,
-         reusing scratch: EStepScratch<Scalar>? = nil) {
-        self.parameters = parameters
+         reusing scratch: consuming EStepScratch<Scalar>? = nil) {
+        componentCount = parameters.componentCount
         self.collectsEntropy = collectsEntropy
         family = parameters.covarianceType.family
         let center = center ?? parameters.center
@@ -73,23 +71,10 @@ struct EStep<Scalar: BLASScalar> {
         readsRows = Scalar.self == Double.self && family.rowFeatures != nil && kernel.readsRows
             && parameters.dimension >= Self.rowFeaturesMinimumDimension
         let featureCount = family.featureCount(dimension: parameters.dimension), k = parameters.componentCount
-        if let scratch, scratch.features.columns == featureCount, scratch.logDensities.columns == k,
-           scratch.responsibilities.columns == k, scratch.weightedResponsibilities.columns == k {
-            features = scratch.features
-            logDensities = scratch.logDensities
-            logLikelihoods = scratch.logLikelihoods
-            responsibilities = scratch.responsibilities
-            weightedResponsibilities = scratch.weightedResponsibilities
-            statisticsWorkspace = scratch.statisticsWorkspace
-            featuresCenter = scratch.featuresCenter
+        if let reused = scratch.take(), reused.fits(featureCount: featureCount, componentCount: k) {
+            buffers = reused
         } else {
-            features = Matrix(rows: 0, columns: featureCount)
-            logDensities = Matrix(rows: 0, columns: k)
-            responsibilities = logDensities
-            weightedResponsibilities = Matrix(rows: 0, columns: k)
-            logLikelihoods = []
-            statisticsWorkspace = SufficientStatistics.Workspace<Scalar>()
-            featuresCenter = nil
+            buffers = EStepScratch(featureCount: featureCount, componentCount: k)
         }
     }
 
@@ -97,9 +82,7 @@ struct EStep<Scalar: BLASScalar> {
     /// ``init(_:collectsEntropy:center:reusing:)``). Consuming the step leaves them
     /// referenced only by the result, so the next step writes them in place.
     consuming func scratch() -> EStepScratch<Scalar> {
-        EStepScratch(features: features, logDensities: logDensities, logLikelihoods: logLikelihoods,
-                     responsibilities: responsibilities, weightedResponsibilities: weightedResponsibilities,
-                     statisticsWorkspace: statisticsWorkspace, featuresCenter: featuresCenter)
+        buffers
     }
 
     /// Rows per block for data of `rowCount` rows: few enough that one
@@ -144,23 +127,23 @@ struct EStep<Scalar: BLASScalar> {
     /// they were written about this step's center (by the previous pass of
     /// a fit whose data are this one block, about the fit's fixed center).
     private mutating func evaluate(_ block: Matrix<Scalar>, reusingFeatures: Bool) {
-        let m = block.rows, k = parameters.componentCount
+        let m = block.rows, k = componentCount
         blockReadAsRows = readsRows && !reusingFeatures
         if blockReadAsRows {
-            if logDensities.rows != m { logDensities = .scratch(rows: m, columns: k) }
-            kernel.weightedLogDensities(rows: block, center: center, into: &logDensities)
+            if buffers.logDensities.rows != m { buffers.logDensities = .scratch(rows: m, columns: k) }
+            kernel.weightedLogDensities(rows: block, center: center, into: &buffers.logDensities)
             return
         }
-        if features.rows != m || logDensities.rows != m {
-            features = .scratch(rows: m, columns: features.columns)
-            logDensities = .scratch(rows: m, columns: k)
-            featuresCenter = nil
+        if buffers.features.rows != m || buffers.logDensities.rows != m {
+            buffers.features = .scratch(rows: m, columns: buffers.features.columns)
+            buffers.logDensities = .scratch(rows: m, columns: k)
+            buffers.featuresCenter = nil
         }
-        if !(reusingFeatures && featuresCenter == center) {
-            family.writeFeatures(of: block, center: center, into: &features)
-            featuresCenter = reusingFeatures ? center : nil
+        if !(reusingFeatures && buffers.featuresCenter == center) {
+            family.writeFeatures(of: block, center: center, into: &buffers.features)
+            buffers.featuresCenter = reusingFeatures ? center : nil
         }
-        kernel.weightedLogDensities(features: features, into: &logDensities)
+        kernel.weightedLogDensities(features: buffers.features, into: &buffers.logDensities)
     }
 
     /// Step 3: ``logLikelihoods`` and ``responsibilities`` of the block
@@ -169,14 +152,14 @@ struct EStep<Scalar: BLASScalar> {
     /// parameters) gets zero responsibilities, so it stays out of the
     /// statistics.
     mutating func normalize() {
-        let m = logDensities.rows, k = parameters.componentCount
-        if responsibilities.rows != m {
-            responsibilities = .scratch(rows: m, columns: k)
-            logLikelihoods = [Double](repeating: 0, count: m)
+        let m = buffers.logDensities.rows, k = componentCount
+        if buffers.responsibilities.rows != m {
+            buffers.responsibilities = .scratch(rows: m, columns: k)
+            buffers.logLikelihoods = [Double](repeating: 0, count: m)
         }
-        logDensities.withUnsafeBufferPointer { densities in
-            responsibilities.withUnsafeMutableBufferPointer { r in
-                logLikelihoods.withUnsafeMutableBufferPointer { lse in
+        buffers.logDensities.withUnsafeBufferPointer { densities in
+            buffers.responsibilities.withUnsafeMutableBufferPointer { r in
+                buffers.logLikelihoods.withUnsafeMutableBufferPointer { lse in
                     VectorMath.softmax(ofRows: densities, columns: k, into: r, logSumExp: lse)
                 }
             }
@@ -193,18 +176,19 @@ struct EStep<Scalar: BLASScalar> {
                              into statistics: inout SufficientStatistics) {
         evaluate(block, reusingFeatures: onlyBlock)
         normalize()
-        let m = block.rows, k = parameters.componentCount
+        let m = block.rows, k = componentCount
         if collectsEntropy { statistics.responsibilityEntropy += entropy(firstRow: firstRow, rowWeights: rowWeights) }
         // Unweighted Double rows take the responsibilities as they are.
         if rowWeights == nil, let same = responsibilities as? Matrix<Scalar> {
             statistics.totalWeight += Double(m)
-            for i in 0..<m { statistics.logLikelihoodSum += logLikelihoods[i] }
+            for i in 0..<m { statistics.logLikelihoodSum += buffers.logLikelihoods[i] }
             accumulateStatistics(block, responsibilities: same, rowWeights: nil, into: &statistics)
             return
         }
-        if weightedResponsibilities.rows != m { weightedResponsibilities = .scratch(rows: m, columns: k) }
-        responsibilities.withUnsafeBufferPointer { r in
-            weightedResponsibilities.withUnsafeMutableBufferPointer { out in
+        if buffers.weightedResponsibilities.rows != m { buffers.weightedResponsibilities = .scratch(rows: m, columns: k) }
+        let logLikelihoods = buffers.logLikelihoods
+        buffers.responsibilities.withUnsafeBufferPointer { r in
+            buffers.weightedResponsibilities.withUnsafeMutableBufferPointer { out in
                 for i in 0..<m {
                     let w = rowWeights?[firstRow + i] ?? 1
                     statistics.totalWeight += w
@@ -214,7 +198,7 @@ struct EStep<Scalar: BLASScalar> {
             }
         }
         withRowWeights(rowWeights, firstRow..<(firstRow + m)) { weights in
-            accumulateStatistics(block, responsibilities: weightedResponsibilities, rowWeights: weights, into: &statistics)
+            accumulateStatistics(block, responsibilities: buffers.weightedResponsibilities, rowWeights: weights, into: &statistics)
         }
     }
 
@@ -224,16 +208,16 @@ struct EStep<Scalar: BLASScalar> {
         _ block: Matrix<Scalar>, responsibilities: Matrix<Scalar>, rowWeights: UnsafeBufferPointer<Double>?,
         into statistics: inout SufficientStatistics
     ) {
-        if blockReadAsRows, var workspace = statisticsWorkspace as? SufficientStatistics.Workspace<Double> {
+        if blockReadAsRows, var workspace = buffers.statisticsWorkspace as? SufficientStatistics.Workspace<Double> {
             // Moved out and back so the workspace's buffers stay uniquely referenced.
-            statisticsWorkspace = SufficientStatistics.Workspace<Scalar>()
+            buffers.statisticsWorkspace = SufficientStatistics.Workspace<Scalar>()
             statistics.accumulate(rows: block as! Matrix<Double>, center: center as! [Double],
                                   responsibilities: responsibilities as! Matrix<Double>, workspace: &workspace)
-            statisticsWorkspace = workspace as! SufficientStatistics.Workspace<Scalar>
+            buffers.statisticsWorkspace = workspace as! SufficientStatistics.Workspace<Scalar>
             return
         }
-        statistics.accumulate(features: features, responsibilities: responsibilities, rowWeights: rowWeights,
-                              workspace: &statisticsWorkspace)
+        statistics.accumulate(features: buffers.features, responsibilities: responsibilities, rowWeights: rowWeights,
+                              workspace: &buffers.statisticsWorkspace)
     }
 }
 
@@ -250,6 +234,25 @@ struct EStepScratch<Scalar: BLASScalar> {
     var statisticsWorkspace: SufficientStatistics.Workspace<Scalar>
     /// The center `features` hold the one block's features about, or nil.
     var featuresCenter: [Scalar]?
+
+    /// Empty buffers, shaped for `featureCount` features and
+    /// `componentCount` components, sized by the first block.
+    init(featureCount: Int, componentCount k: Int) {
+        features = Matrix(rows: 0, columns: featureCount)
+        logDensities = Matrix(rows: 0, columns: k)
+        logLikelihoods = []
+        responsibilities = logDensities
+        weightedResponsibilities = Matrix(rows: 0, columns: k)
+        statisticsWorkspace = SufficientStatistics.Workspace<Scalar>()
+        featuresCenter = nil
+    }
+
+    /// Whether these buffers have the columns a step of `featureCount`
+    /// features and `componentCount` components writes.
+    func fits(featureCount: Int, componentCount k: Int) -> Bool {
+        features.columns == featureCount && logDensities.columns == k && responsibilities.columns == k
+            && weightedResponsibilities.columns == k
+    }
 }
 
 extension EStep {
@@ -257,7 +260,7 @@ extension EStep {
     /// log rᵢₖ = logDensityᵢₖ − log p(xᵢ); a responsibility that underflowed
     /// to 0 adds nothing.
     private func entropy(firstRow: Int, rowWeights: [Double]?) -> Double {
-        let m = responsibilities.rows, k = parameters.componentCount
+        let m = responsibilities.rows, k = componentCount
         var total = 0.0
         responsibilities.withUnsafeBufferPointer { r in
             logDensities.withUnsafeBufferPointer { logDensity in
