@@ -17,6 +17,7 @@
 #include "isa.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lanes.h"
@@ -472,6 +473,19 @@ VARIANTS(avx512, GAUSS_ATTRIBUTES_avx512)
 VARIANTS(avx2, GAUSS_ATTRIBUTES_avx2)
 VARIANTS(baseline, GAUSS_ATTRIBUTES_baseline)
 
+/* GAUSS_VECTOR_ISA=avx2 or baseline narrows the kernels to that set, to
+   compare instruction sets on one processor; a set wider than the
+   processor's, or any other value, changes nothing. */
+static enum isa narrowed_by_environment(enum isa found) {
+    const char *name = getenv("GAUSS_VECTOR_ISA");
+    if (name == NULL) return found;
+    enum isa asked = strcmp(name, "avx512") == 0 ? isa_avx512
+                   : strcmp(name, "avx2") == 0 ? isa_avx2
+                   : strcmp(name, "baseline") == 0 ? isa_baseline
+                   : found;
+    return asked < found ? asked : found;
+}
+
 enum isa gauss_detected_isa(void) {
     static _Atomic enum isa cached = isa_unknown;
     enum isa found = cached;
@@ -487,6 +501,7 @@ enum isa gauss_detected_isa(void) {
 #else
     found = isa_baseline;
 #endif
+    found = narrowed_by_environment(found);
     cached = found;
     return found;
 }

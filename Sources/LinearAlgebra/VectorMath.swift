@@ -101,7 +101,9 @@ public enum VectorMath {
     }
 
     /// The instruction set the kernels use on this processor: `"avx512"`,
-    /// `"avx2"` or `"baseline"`.
+    /// `"avx2"` or `"baseline"`, the widest the processor has unless the
+    /// environment variable `GAUSS_VECTOR_ISA` names a narrower one
+    /// (`avx2` or `baseline`), read once at the first call.
     public static var instructionSet: String { String(cString: gauss_vector_isa()) }
 }
 

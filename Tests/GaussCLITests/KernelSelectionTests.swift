@@ -79,4 +79,17 @@ import Testing
         #expect(info.stdout.hasPrefix("gauss \(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))\n"), "\(info.stdout)")
         #expect(info.stdout.contains("vector math: \(VectorMath.instructionSet)"), "\(info.stdout)")
     }
+
+    /// GAUSS_VECTOR_ISA narrows the vector kernels to a set this processor
+    /// has; a wider set or an unknown name leaves the widest it has.
+    @Test func vectorKernelsCanBeNarrowedButNotWidened() throws {
+        let widest = VectorMath.InstructionSet.supported.last!
+        let names: [VectorMath.InstructionSet: String] = [.baseline: "baseline", .avx2: "avx2", .avx512: "avx512"]
+        for (asked, expected) in [("baseline", VectorMath.InstructionSet.baseline), ("avx2", widest == .baseline ? .baseline : .avx2),
+                                  ("avx512", widest), ("AVX2", widest), ("sse9", widest)] {
+            let run = try gauss(["info"], environment: environment(["GAUSS_VECTOR_ISA": asked]))
+            try #require(run.status == 0, "\(run.stderr)")
+            #expect(run.stdout.contains("vector math: \(names[expected]!)\n"), "GAUSS_VECTOR_ISA=\(asked): \(run.stdout)")
+        }
+    }
 }
