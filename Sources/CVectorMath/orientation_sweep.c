@@ -101,3 +101,75 @@ static double orientation_sweep_baseline(double *m, double *axes, const double *
 double gauss_orientation_sweep(int isa, double *m, double *axes, const double *precisions, long d, long k) {
     GAUSS_DISPATCH(isa, orientation_sweep, m, axes, precisions, d, k)
 }
+
+/* The whole fixed-point loop around the sweeps, here rather than in Swift,
+   where the steps between two sweeps (the precisions, the diagonals, EVE's
+   volumes, the change) cost more than a sweep at d = 4. Written in the
+   order the Swift loop before it took, without contraction, so that the
+   results did not move: max(a, b) is b >= a ? b : a, as Swift's, and so
+   passes a NaN change over as Swift's did. */
+#pragma clang fp contract(off)
+
+static inline double swift_max(double a, double b) { return b >= a ? b : a; }
+
+/* w (K × d, component c's from c·d) ← diag(Mₖ) for every component, then
+   with equal volumes λ·wₖ/gₖ, gₖ the geometric mean of wₖ (NaN when one is
+   not positive) and λ = Σₖ nₖ·gₖ / total. */
+static void shared_diagonals(const double *m, const double *counts, long d, long k, int equal_volumes, double total,
+                             double *w, double *g) {
+    for (long c = 0; c < k; c++) {
+        for (long i = 0; i < d; i++) w[c * d + i] = m[(i * d + i) * k + c];
+    }
+    if (!equal_volumes) return;
+    for (long c = 0; c < k; c++) {
+        int positive = 1;
+        double sum = 0;
+        for (long i = 0; i < d; i++) positive &= w[c * d + i] > 0;
+        for (long i = 0; i < d; i++) sum += log(w[c * d + i]);
+        g[c] = positive ? exp(sum / (double)d) : __builtin_nan("");
+    }
+    double weighted = 0;
+    for (long c = 0; c < k; c++) weighted += counts[c] * g[c];
+    double lambda = weighted / total;
+    for (long c = 0; c < k; c++) {
+        for (long i = 0; i < d; i++) w[c * d + i] = lambda * w[c * d + i] / g[c];
+    }
+}
+
+static double largest_relative_change(const double *old, const double *new, long count) {
+    double largest = 0;
+    for (long i = 0; i < count; i++) {
+        double scale = swift_max(fabs(new[i]), 0x1p-1022);
+        largest = swift_max(largest, fabs(old[i] - new[i]) / scale);
+    }
+    return largest;
+}
+
+#define SHARED_ORIENTATION(suffix, attributes)                                                                \
+    attributes static long shared_orientation_##suffix(double *m, double *axes, const double *counts, long d,   \
+                                                      long k, int equal_volumes, double total, double tolerance, \
+                                                      long limit, double *current, double *scratch) {            \
+        double *next = scratch, *precisions = scratch + k * d, *g = scratch + 2 * k * d;                         \
+        shared_diagonals(m, counts, d, k, equal_volumes, total, current, g);                                     \
+        if (d <= 1) return 0;                                                                                    \
+        for (long step = 1; step <= limit; step++) {                                                             \
+            for (long i = 0; i < d; i++) {                                                                       \
+                for (long c = 0; c < k; c++) precisions[i * k + c] = counts[c] / current[c * d + i];             \
+            }                                                                                                    \
+            double largest_sine = orientation_sweep_body(m, axes, precisions, d, k);                             \
+            shared_diagonals(m, counts, d, k, equal_volumes, total, next, g);                                    \
+            double change = swift_max(largest_sine, largest_relative_change(current, next, k * d));              \
+            for (long e = 0; e < k * d; e++) current[e] = next[e];                                               \
+            if (!(change > tolerance)) return step;                                                              \
+        }                                                                                                        \
+        return limit;                                                                                            \
+    }
+
+SHARED_ORIENTATION(avx512, GAUSS_ATTRIBUTES_avx512)
+SHARED_ORIENTATION(avx2, GAUSS_ATTRIBUTES_avx2)
+SHARED_ORIENTATION(baseline, GAUSS_ATTRIBUTES_baseline)
+
+long gauss_shared_orientation(int isa, double *m, double *axes, const double *counts, long d, long k, int equal_volumes,
+                              double total, double tolerance, long limit, double *current, double *scratch) {
+    GAUSS_DISPATCH(isa, shared_orientation, m, axes, counts, d, k, equal_volumes, total, tolerance, limit, current, scratch)
+}

@@ -407,7 +407,7 @@ enum MixtureRowKernels {
 
 extension MixtureRowKernels {
     /// One sweep of plane rotations over every pair of columns of the
-    /// orientation D that EVE and VVE share (see ``sharedOrientation(_:counts:previousFactors:diagonals:)``):
+    /// orientation D that EVE and VVE share (see ``sharedOrientation(_:counts:previousFactors:equalVolumes:)``):
     /// `rotated` holds Mₖ = Dᵀ·Sₖ·D for the K components interleaved (entry
     /// (l, i) of component c at (l·d + i)·K + c), `axes` D (d × d,
     /// row-major), `precisions` nₖ/vₖᵢ at i·K + c. Both are rotated in
@@ -427,6 +427,41 @@ extension MixtureRowKernels {
             }
         }
         return largest == -1 ? nil : largest
+    }
+}
+
+extension MixtureRowKernels {
+    /// The sweeps of ``orientationSweep(rotated:axes:precisions:dimension:components:using:)``
+    /// to their fixed point, each followed by the diagonals vₖ of the
+    /// rotated Mₖ (with `equalVolumes`, EVE's λ·wₖ/gₖ; see
+    /// ``sharedOrientation(_:counts:previousFactors:equalVolumes:)``), until
+    /// neither a rotation's sine nor a diagonal changes by more than
+    /// `tolerance` (relatively), or `limit` sweeps. `diagonals` (K × d,
+    /// component c's from c·d) gets the last vₖ. Returns the sweeps run, or
+    /// nil, changing nothing, when the processor lacks `set`.
+    @discardableResult
+    static func sharedOrientationSweeps(
+        rotated: inout [Double], axes: inout [Double], counts: [Double], equalVolumes: Bool, dimension d: Int,
+        components k: Int, tolerance: Double = Double.ulpOfOne.squareRoot(), limit: Int, diagonals: inout [Double],
+        using set: InstructionSet? = nil
+    ) -> Int? {
+        precondition(rotated.count == d * d * k && axes.count == d * d && counts.count == k && diagonals.count == k * d)
+        guard k > 0 else { return 0 }
+        let total = counts.reduce(0, +)
+        let steps = withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * k * d) { scratch in
+            rotated.withUnsafeMutableBufferPointer { m in
+                axes.withUnsafeMutableBufferPointer { o in
+                    counts.withUnsafeBufferPointer { n in
+                        diagonals.withUnsafeMutableBufferPointer { v in
+                            gauss_shared_orientation(set?.rawValue ?? -1, m.baseAddress!, o.baseAddress!, n.baseAddress!, d, k,
+                                                     equalVolumes ? 1 : 0, total, tolerance, limit, v.baseAddress!,
+                                                     scratch.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+        return steps < 0 ? nil : steps
     }
 }
 

@@ -461,6 +461,73 @@ import Testing
         }
     }
 
+    /// The loop of sweeps in C against the same loop written plainly over
+    /// single sweeps: the precisions nₖ/vₖᵢ, a sweep, the new diagonals (for
+    /// EVE rescaled to λ·wₖ/gₖ), and a stop once neither the largest sine
+    /// nor any diagonal's relative change exceeds the tolerance; for VVE and
+    /// EVE, on every instruction set, to the same number of sweeps.
+    @Test(arguments: InstructionSet.supported) func theSweepLoopIsThePlainLoop(set: InstructionSet) throws {
+        let (d, k) = (5, 4)
+        let counts = [30.0, 12.5, 7.25, 50.0]
+        var start = [Double](repeating: 0, count: d * d * k)
+        for c in 0..<k {
+            let a = Self.randomMatrix(d + 4, d, seed: UInt64(120 + c), as: Double.self)
+            let s = a.matmul(a, transposeSelf: .transpose)
+            for e in 0..<(d * d) { start[e * k + c] = s.elements[e] }
+        }
+        func diagonals(_ m: [Double], equalVolumes: Bool) -> [Double] {
+            var w = [Double](repeating: 0, count: k * d)
+            for c in 0..<k { for i in 0..<d { w[c * d + i] = m[(i * d + i) * k + c] } }
+            guard equalVolumes else { return w }
+            let g = (0..<k).map { c in Double.exp((0..<d).reduce(0.0) { $0 + Double.log(w[c * d + $1]) } / Double(d)) }
+            let lambda = (0..<k).reduce(0.0) { $0 + counts[$1] * g[$1] } / counts.reduce(0, +)
+            return (0..<(k * d)).map { lambda * w[$0] / g[$0 / d] }
+        }
+        for equalVolumes in [false, true] {
+            var m = start, axes = Matrix<Double>.identity(d).elements
+            var current = diagonals(m, equalVolumes: equalVolumes), sweeps = 0
+            while sweeps < 1000 {
+                sweeps += 1
+                let precisions = (0..<(d * k)).map { counts[$0 % k] / current[($0 % k) * d + $0 / k] }
+                let sine = try #require(MixtureRowKernels.orientationSweep(rotated: &m, axes: &axes, precisions: precisions,
+                                                                         dimension: d, components: k, using: set))
+                let next = diagonals(m, equalVolumes: equalVolumes)
+                let change = zip(current, next).map { abs($0 - $1) / abs($1) }.max()!
+                current = next
+                if max(sine, change) <= Double.ulpOfOne.squareRoot() { break }
+            }
+            #expect(sweeps > 2 && sweeps < 1000, "the plain loop took \(sweeps) sweeps")
+            var looped = start, loopedAxes = Matrix<Double>.identity(d).elements
+            var loopedDiagonals = [Double](repeating: .nan, count: k * d)
+            let steps = try #require(MixtureRowKernels.sharedOrientationSweeps(
+                rotated: &looped, axes: &loopedAxes, counts: counts, equalVolumes: equalVolumes, dimension: d, components: k,
+                limit: 1000, diagonals: &loopedDiagonals, using: set))
+            #expect(steps == sweeps, "\(set), equal volumes \(equalVolumes)")
+            #expect(zip(loopedAxes, axes).allSatisfy { Self.close($0, $1, ulps: 64) }, "\(set), equal volumes \(equalVolumes)")
+            #expect(zip(loopedDiagonals, current).allSatisfy { Self.close($0, $1, ulps: 64) }, "\(set), equal volumes \(equalVolumes)")
+            #expect(zip(looped, m).allSatisfy { abs($0 - $1) <= 1e-13 * m.map(abs).max()! }, "\(set), equal volumes \(equalVolumes)")
+        }
+    }
+
+    /// One coordinate has nothing to rotate: the diagonals are set (EVE's
+    /// rescaled) and no sweep runs. A limit of one sweep stops there.
+    @Test func theSweepLoopStopsWithoutRotationsOrAtItsLimit() throws {
+        let counts = [2.0, 6.0]
+        var m = [4.0, 1.0], axes = [1.0], diagonals = [0.0, 0.0]
+        let none = try #require(MixtureRowKernels.sharedOrientationSweeps(
+            rotated: &m, axes: &axes, counts: counts, equalVolumes: true, dimension: 1, components: 2, limit: 10,
+            diagonals: &diagonals))
+        // λ = (2·4 + 6·1)/8 = 1.75 for both components.
+        #expect(none == 0 && axes == [1] && m == [4, 1] && diagonals == [1.75, 1.75])
+        var wide = [Double](repeating: 0, count: 8), wideAxes = [1.0, 0, 0, 1], wideDiagonals = [0.0, 0, 0, 0]
+        // Components (3, 1; 1, 2) and (1, 0.5; 0.5, 4), interleaved.
+        (wide[0], wide[1], wide[2], wide[3], wide[4], wide[5], wide[6], wide[7]) = (3, 1, 1, 0.5, 1, 0.5, 2, 4)
+        let one = try #require(MixtureRowKernels.sharedOrientationSweeps(
+            rotated: &wide, axes: &wideAxes, counts: counts, equalVolumes: false, dimension: 2, components: 2, limit: 1,
+            diagonals: &wideDiagonals))
+        #expect(one == 1 && wideAxes != [1, 0, 0, 1])
+    }
+
     /// At d = 2 a sweep is one rotation, which must land on the exact
     /// minimum of P·cos 2θ + Q·sin 2θ: in the rotated frame Q is 0 and P is
     /// −√(P² + Q²). Starts with P of either sign (a rotation below and above
@@ -508,6 +575,13 @@ import Testing
             var features = Matrix<Double>(rows: 2, columns: 3) { _, _ in -1 }
             #expect(!MixtureRowKernels.writeFeatures(.coordinates, of: x, center: [0, 0], into: &features, using: set))
             #expect(features.elements.allSatisfy { $0 == -1 })
+        }
+        for set in InstructionSet.allCases where !InstructionSet.supported.contains(set) {
+            var m = [3.0, 1, 1, 0.5, 1, 0.5, 2, 4], axes = [1.0, 0, 0, 1], diagonals = [-1.0, -1, -1, -1]
+            #expect(MixtureRowKernels.sharedOrientationSweeps(rotated: &m, axes: &axes, counts: [1, 2], equalVolumes: false,
+                                                              dimension: 2, components: 2, limit: 10, diagonals: &diagonals,
+                                                              using: set) == nil)
+            #expect(m == [3, 1, 1, 0.5, 1, 0.5, 2, 4] && axes == [1, 0, 0, 1] && diagonals == [-1, -1, -1, -1])
         }
         // The baseline runs everywhere.
         var features = Matrix<Double>(rows: 2, columns: 3)

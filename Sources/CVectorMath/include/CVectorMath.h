@@ -242,6 +242,18 @@ long gauss_scale_blocks(int isa, const double *y, long blocks, long width, const
 /// the processor lacks `isa` (−1 widest, 0 baseline, 1 AVX2, 2 AVX-512).
 double gauss_orientation_sweep(int isa, double *m, double *axes, const double *precisions, long d, long k);
 
+/// The sweeps of gauss_orientation_sweep to their fixed point, with the
+/// diagonals between them: `current` (K × d, component c's from c·d) is set
+/// to the diagonals vₖ of the Mₖ, and with `equal_volumes` (EVE) rescaled
+/// to λ·vₖ/gₖ, gₖ the geometric mean of vₖ and λ = Σₖ nₖ·gₖ / `total`
+/// (`counts` the nₖ); then, while d > 1 and at most `limit` times, a sweep
+/// with precisions nₖ/vₖᵢ, new diagonals, and a stop once neither the
+/// largest |sin θ| nor the largest relative change of a diagonal exceeds
+/// `tolerance`. `scratch` holds 3·K·d values. Returns the sweeps run, or
+/// −1, changing nothing, when the processor lacks `isa`.
+long gauss_shared_orientation(int isa, double *m, double *axes, const double *counts, long d, long k, int equal_volumes,
+                              double total, double tolerance, long limit, double *current, double *scratch);
+
 /// Eigendecomposes `count` symmetric d × d matrices (1 ≤ d ≤ 8), row-major
 /// one after another in `a` (both triangles read), by cyclic Jacobi
 /// rotations, eight matrices at a time in vector lanes: matrix c's

@@ -233,9 +233,10 @@ func rotated(_ d: Matrix<Double>, diagonal values: [Double]) -> Matrix<Double> {
 }
 
 /// The orientation D that mclust's EVE and VVE share between components,
-/// Σₖ = D·diag(vₖ)·Dᵀ, with the diagonals vₖ that `diagonals` makes in
-/// place from wₖ = diag(Dᵀ·Sₖ·D) (the model's volumes and shapes given D;
-/// K × d values, component c's from c·d).
+/// Σₖ = D·diag(vₖ)·Dᵀ, with the diagonals vₖ made from wₖ = diag(Dᵀ·Sₖ·D)
+/// (the model's volumes and shapes given D): wₖ themselves for VVE, and
+/// with `equalVolumes` (EVE) λ·wₖ/gₖ, gₖ the geometric mean of wₖ and
+/// λ = Σₖ nₖ·gₖ / Σₖ nₖ.
 ///
 /// Given the vₖ, D minimises Σₖ nₖ·tr(Dᵀ·Sₖ·D·diag(vₖ)⁻¹) over orthogonal
 /// matrices. mclust does this by majorise–minimise steps (Browne and
@@ -246,15 +247,16 @@ func rotated(_ d: Matrix<Double>, diagonal values: [Double]) -> Matrix<Double> {
 /// P = Σₖ (ωₖᵢ − ωₖⱼ)(Mₖᵢᵢ − Mₖⱼⱼ)/2 and Q = Σₖ (ωₖᵢ − ωₖⱼ)·Mₖᵢⱼ for
 /// Mₖ = Dᵀ·Sₖ·D and ωₖ = nₖ/vₖ, so each rotation takes its exact minimum.
 /// Sweeps (``MixtureRowKernels/orientationSweep(rotated:axes:precisions:dimension:components:using:)``)
-/// alternate with vₖ; neither raises the objective. They stop when no
+/// alternate with vₖ, the whole loop in C
+/// (``MixtureRowKernels/sharedOrientationSweeps(rotated:axes:counts:equalVolumes:dimension:components:limit:diagonals:using:)``);
+/// neither raises the objective. They stop when no
 /// rotation's sine and no vₖ changes by more than √ε ≈ 1.5e-8, mclust's
 /// own inner tolerance (its `emControl` default); each EM iteration starts
 /// them from the current orientation, read off `previousFactors` (the
 /// precision factors the statistics were taken under), as mclust's starts
 /// from its last; at a start, from the eigenvectors of Σₖ nₖ·Sₖ.
 func sharedOrientation(
-    _ estimates: [Matrix<Double>], counts n: [Double], previousFactors: [Matrix<Double>]?,
-    diagonals: (inout [Double]) -> Void
+    _ estimates: [Matrix<Double>], counts n: [Double], previousFactors: [Matrix<Double>]?, equalVolumes: Bool
 ) -> (orientation: Matrix<Double>, diagonals: [[Double]]) {
     let k = estimates.count, d = estimates[0].rows
     var orientation: Matrix<Double>
@@ -300,27 +302,10 @@ func sharedOrientation(
         }
     }
     var axes = orientation.elements
-    // The vₖ, flat (component c's from c·d), current and next: the sweeps
-    // run thousands of times in a model selection, so nothing in them
-    // allocates.
-    func diagonalsOfRotated(into w: inout [Double]) {
-        for c in 0..<k { for i in 0..<d { w[c * d + i] = rotated[(i * d + i) * k + c] } }
-        diagonals(&w)
-    }
-    var current = [Double](repeating: 0, count: k * d), next = current
-    diagonalsOfRotated(into: &current)
-    func perComponent(_ w: [Double]) -> [[Double]] { (0..<k).map { Array(w[($0 * d)..<(($0 + 1) * d)]) } }
-    guard d > 1 else { return (orientation, perComponent(current)) }
-    // nₖ/vₖᵢ at (i·K + c), for the rotations' weights ωₖᵢ − ωₖⱼ.
-    var precisions = [Double](repeating: 0, count: d * k)
-    iterateToFixedPoint(limit: 1000) {
-        for i in 0..<d { for c in 0..<k { precisions[i * k + c] = n[c] / current[c * d + i] } }
-        let largestSine = MixtureRowKernels.orientationSweep(rotated: &rotated, axes: &axes, precisions: precisions,
-                                                             dimension: d, components: k)!
-        diagonalsOfRotated(into: &next)
-        defer { swap(&current, &next) }
-        return Swift.max(largestSine, relativeChange(current, next))
-    }
+    var current = [Double](repeating: 0, count: k * d)
+    MixtureRowKernels.sharedOrientationSweeps(rotated: &rotated, axes: &axes, counts: n, equalVolumes: equalVolumes,
+                                              dimension: d, components: k, limit: 1000, diagonals: &current)
+    let perComponent = (0..<k).map { Array(current[($0 * d)..<(($0 + 1) * d)]) }
     orientation = Matrix(rows: d, columns: d, elements: axes)
-    return (orientation, perComponent(current))
+    return (orientation, perComponent)
 }

@@ -3,7 +3,7 @@ import LinearAlgebra
 /// mclust's EVE, λ·D·Aₖ·Dᵀ: one volume and orientation, a shape per
 /// component. Given D, the rotated diagonals wₖ = diag(Dᵀ·Sₖ·D) give
 /// Aₖ = wₖ/gₖ and λ = Σₖ nₖ·gₖ / Σₖ nₖ (gₖ their geometric means, as for
-/// EVI); D comes from ``sharedOrientation(_:counts:previousFactors:diagonals:)``.
+/// EVI); D comes from ``sharedOrientation(_:counts:previousFactors:equalVolumes:)``.
 enum EVECovariance: ConstrainedCovarianceFamily {
     typealias Layout = FullCovariance
     static var covarianceType: CovarianceType { .eve }
@@ -16,14 +16,7 @@ enum EVECovariance: ConstrainedCovarianceFamily {
     }
 
     static func constrain(_ estimates: [Matrix<Double>], counts n: [Double], previous: [Matrix<Double>]?) -> [Matrix<Double>] {
-        let total = n.reduce(0, +)
-        let k = estimates.count, d = estimates.first?.rows ?? 0
-        var g = [Double](repeating: 0, count: k)
-        let (orientation, diagonals) = sharedOrientation(estimates, counts: n, previousFactors: previous) { w in
-            for c in 0..<k { g[c] = geometricMean(w[(c * d)..<((c + 1) * d)]) }
-            let lambda = n.indices.reduce(0.0) { $0 + n[$1] * g[$1] } / total
-            for c in 0..<k { for i in 0..<d { w[c * d + i] = lambda * w[c * d + i] / g[c] } }
-        }
+        let (orientation, diagonals) = sharedOrientation(estimates, counts: n, previousFactors: previous, equalVolumes: true)
         return diagonals.map { rotated(orientation, diagonal: $0) }
     }
 }

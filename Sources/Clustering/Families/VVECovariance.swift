@@ -2,7 +2,7 @@ import LinearAlgebra
 
 /// mclust's VVE, λₖ·D·Aₖ·Dᵀ: one orientation, a volume and shape per
 /// component. Given D, each component's λₖ·Aₖ is its rotated diagonal
-/// diag(Dᵀ·Sₖ·D); D comes from ``sharedOrientation(_:counts:previousFactors:diagonals:)``.
+/// diag(Dᵀ·Sₖ·D); D comes from ``sharedOrientation(_:counts:previousFactors:equalVolumes:)``.
 enum VVECovariance: ConstrainedCovarianceFamily {
     typealias Layout = FullCovariance
     static var covarianceType: CovarianceType { .vve }
@@ -15,7 +15,7 @@ enum VVECovariance: ConstrainedCovarianceFamily {
     }
 
     static func constrain(_ estimates: [Matrix<Double>], counts n: [Double], previous: [Matrix<Double>]?) -> [Matrix<Double>] {
-        let (orientation, diagonals) = sharedOrientation(estimates, counts: n, previousFactors: previous) { _ in }
+        let (orientation, diagonals) = sharedOrientation(estimates, counts: n, previousFactors: previous, equalVolumes: false)
         return diagonals.map { rotated(orientation, diagonal: $0) }
     }
 }
