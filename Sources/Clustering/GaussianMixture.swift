@@ -297,6 +297,8 @@ public struct GaussianMixture: Sendable {
             (parameters, newCovariances) = try statistics.parameters(
                 regularization: regularization, holding: fixedParameters, at: parameters, covariances: initialCovariances)
             if center == nil { center = parameters.center }
+            // Its buffers go to the next E-step's statistics.
+            scratch?.spentStatistics = consume statistics
             if convergenceRule == .mclust { currentCovariances = newCovariances }
             if converged || iterations == maxIterations { covariances = newCovariances }
             report(start: start, iteration: iterations, lowerBound: lowerBound, change: change, clock: clock)

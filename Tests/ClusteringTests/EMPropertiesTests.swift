@@ -79,10 +79,16 @@ func modelDifference(_ a: GaussianMixtureModel, _ b: GaussianMixtureModel) -> Do
         let early = try fixedStart(data, 3, type).fit(data[rows: 0..<30]).parameters
         let late = try fixedStart(data, 3, type).fit(data).parameters
         var scratch: EStepScratch<Double>? = nil
+        // Statistics handed back as spent lend their buffers to the next pass's.
+        var spentMoments: UnsafePointer<Double>? = nil
         for (parameters, rowWeights) in [(early, nil), (late, weights), (early, nil), (late, nil)] {
-            let carried = SufficientStatistics.expectation(of: data, under: parameters, rowWeights: rowWeights, scratch: &scratch)
+            var carried = SufficientStatistics.expectation(of: data, under: parameters, rowWeights: rowWeights, scratch: &scratch)
             #expect(carried == SufficientStatistics.expectation(of: data, under: parameters, rowWeights: rowWeights))
             #expect(scratch?.responsibilities.rows == data.rows, "one block: the buffers come back")
+            let moments = carried.secondMoments.withUnsafeBufferPointer { $0.baseAddress }
+            if let spentMoments { #expect(moments == spentMoments, "the spent statistics' buffers are taken over") }
+            spentMoments = moments
+            scratch?.spentStatistics = consume carried
         }
         // About one fixed center, as a fit takes its E-steps, the features
         // of the previous pass are kept, and the statistics are still those
