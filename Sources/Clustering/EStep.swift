@@ -58,7 +58,8 @@ struct EStep<Scalar: BLASScalar> {
         self.collectsEntropy = collectsEntropy
         family = parameters.covarianceType.family
         let center = center ?? parameters.center
-        self.center = center.map { Scalar($0) }
+        // Double rows share the caller's array.
+        self.center = center as? [Scalar] ?? center.map { Scalar($0) }
         let centeredMeans = Matrix<Double>(rows: parameters.componentCount, columns: parameters.dimension) { k, j in
             parameters.means[k, j] - center[j]
         }
