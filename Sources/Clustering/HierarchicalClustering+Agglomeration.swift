@@ -25,9 +25,18 @@ import LinearAlgebra
 /// cheapest partner changed: O(m²) work in all rather than a scan of the
 /// whole triangle per merge.
 ///
-/// One agglomeration runs on one thread and never holds two accesses to a
-/// property at once, so its properties skip the run-time exclusivity checks,
-/// which cost a quarter of the time of its inner loops.
+/// The costs of a new cluster against all the others (and, at the start,
+/// of every pair) are computed by the idle worker pool's threads as well
+/// when there are enough of them: each thread writes its own costs with
+/// scratch of its own (``CostWorkspace``), and every cost is computed the
+/// same way whichever thread takes it, so the tree does not depend on the
+/// number of threads. The rest of a step (the cheapest partners, the
+/// merge) runs on the calling thread.
+///
+/// No two accesses to a property overlap (the threads only read the
+/// clusters and write disjoint costs through pointers taken before), so its
+/// properties skip the run-time exclusivity checks, which cost a quarter of
+/// the time of its inner loops.
 final class Agglomeration {
     let dimension: Int
     let alpha: Double
@@ -49,13 +58,31 @@ final class Agglomeration {
     /// For slot j, the slot i < j of least cost (the highest on ties), and that cost.
     @exclusivity(unchecked) var partner: [Int]
     @exclusivity(unchecked) var partnerCost: [Double]
-    /// Scratch for one union's triangle and the rows being rotated into it.
-    @exclusivity(unchecked) var scratch: [Double]
-    @exclusivity(unchecked) var incoming: [Double]
-    /// The rows being rotated into one triangle at once, as d rows of columns.
-    @exclusivity(unchecked) var appended: [Double] = []
+    /// Scratch for computing costs, one per thread that may compute them;
+    /// the calling thread's is the first.
+    let workspaces: UnsafeMutableBufferPointer<CostWorkspace>
 
-    init(_ data: Matrix<Double>, alpha: Double, beta: Double) {
+    /// What computing a cost writes: one union's triangle and the rows
+    /// being rotated into it, and the single rows rotated against one
+    /// triangle at once (d rows of columns).
+    struct CostWorkspace {
+        var triangle: [Double]
+        var incoming: [Double]
+        var columns: [Double] = []
+
+        init(dimension d: Int) {
+            triangle = Array(repeating: 0, count: d * d)
+            incoming = Array(repeating: 0, count: (d + 1) * d)
+        }
+    }
+
+    /// The threads that compute costs: this one and the idle pool's.
+    let workerCount: Int
+    /// The fewest costs a step hands to the pool's threads: below it, a
+    /// step's costs take less time than handing them over.
+    static let parallelCostCount = 48
+
+    init(_ data: Matrix<Double>, alpha: Double, beta: Double, workers: Int = defaultWorkerCount) {
         let m = data.rows, d = data.columns
         self.dimension = d
         self.alpha = alpha
@@ -72,8 +99,26 @@ final class Agglomeration {
         costs = Array(repeating: .infinity, count: m * (m - 1) / 2)
         partner = Array(repeating: -1, count: m)
         partnerCost = Array(repeating: .infinity, count: m)
-        scratch = Array(repeating: 0, count: d * d)
-        incoming = Array(repeating: 0, count: (d + 1) * d)
+        workerCount = Swift.max(1, workers)
+        workspaces = .allocate(capacity: workerCount)
+        workspaces.initialize(repeating: CostWorkspace(dimension: d))
+    }
+
+    deinit {
+        _ = workspaces.deinitialize()
+        workspaces.deallocate()
+    }
+
+    /// Calls `body(part, workspace)` for each of `parts` parts of a step's
+    /// costs, on the pool's threads as well when `count` costs are worth
+    /// it and the pool is free; otherwise all of them here.
+    private func forEachPart(of count: Int, _ body: (_ part: Int, _ parts: Int, _ workspace: inout CostWorkspace) -> Void) {
+        let workspaces = workspaces
+        if workerCount > 1 && count >= Self.parallelCostCount
+            && runOnIdlePool(count: workerCount, workers: workerCount, { part in body(part, workerCount, &workspaces[part]) }) {
+            return
+        }
+        body(0, 1, &workspaces[0])
     }
 
     /// Slots i < j in the packed order (0,1), (0,2), (1,2), (0,3), …
@@ -85,10 +130,18 @@ final class Agglomeration {
     func run() -> [MergeTree.Merge] {
         let m = slotCount
         guard m > 1 else { return [] }
-        for j in 1..<m {
-            for i in 0..<j { costs[pairIndex(i, j)] = mergeCost(i, j) }
-            rescanPartner(j)
+        // Every pair's cost, the triangle's rows j cut into parts of about
+        // equal numbers of pairs.
+        let pairs = m * (m - 1) / 2
+        costs.withUnsafeMutableBufferPointer { costs in
+            forEachPart(of: pairs) { part, parts, workspace in
+                let first = Self.firstRow(ofPart: part, parts: parts, rows: m), end = Self.firstRow(ofPart: part + 1, parts: parts, rows: m)
+                for j in first..<end {
+                    for i in 0..<j { costs[pairIndex(i, j)] = mergeCost(i, j, workspace: &workspace) }
+                }
+            }
         }
+        for j in 1..<m { rescanPartner(j) }
         var merges: [MergeTree.Merge] = []
         merges.reserveCapacity(m - 1)
         while slotCount > 1 {
@@ -102,6 +155,18 @@ final class Agglomeration {
             merge(i, j)
         }
         return merges
+    }
+
+    /// The first row j (from 1) of part `part` of `parts` of the pairs'
+    /// triangle of `rows` slots, row j holding j pairs: parts of about
+    /// equal numbers of pairs; `parts` ends at `rows`.
+    static func firstRow(ofPart part: Int, parts: Int, rows m: Int) -> Int {
+        guard part > 0 else { return 1 }
+        guard part < parts else { return m }
+        // Rows 1..<j hold j(j − 1)/2 pairs: the smallest j with at least part/parts of them.
+        let target = Double(m) * Double(m - 1) / 2 * Double(part) / Double(parts)
+        let j = Int(((1 + (1 + 8 * target).squareRoot()) / 2).rounded(.up))
+        return Swift.min(Swift.max(j, 1), m)
     }
 
     /// Slot j's cheapest partner among the slots before it.
@@ -119,11 +184,11 @@ final class Agglomeration {
     /// updates the costs.
     func merge(_ i: Int, _ j: Int) {
         let d = dimension
-        let union = evaluate(i, j, keepFactor: true)
+        let union = evaluate(i, j, keepFactor: true, workspace: &workspaces[0])
         let (ni, nj) = (Double(sizes[i]), Double(sizes[j]))
         for k in 0..<d { means[i * d + k] = (ni * means[i * d + k] + nj * means[j * d + k]) / (ni + nj) }
         sizes[i] += sizes[j]
-        factors[i] = Array(scratch[0..<(union.rows * d)])
+        factors[i] = Array(workspaces[0].triangle[0..<(union.rows * d)])
         traces[i] = union.trace
         terms[i] = union.term
 
@@ -143,17 +208,23 @@ final class Agglomeration {
         slotCount = last
 
         // Single rows joining i, where the union needs a determinant, are
-        // costed together; the rest one by one.
-        var singles: [Int] = []
+        // costed together; the rest one by one. Each part of the step takes
+        // its share of both.
+        var singles: [Int] = [], others: [Int] = []
         for k in 0..<slotCount where k != i {
-            if sizes[k] == 1 && sizes[i] + 1 > d {
-                singles.append(k)
-            } else {
-                costs[k < i ? pairIndex(k, i) : pairIndex(i, k)] = mergeCost(Swift.min(k, i), Swift.max(k, i))
-            }
+            if sizes[k] == 1 && sizes[i] + 1 > d { singles.append(k) } else { others.append(k) }
         }
-        if !singles.isEmpty {
-            for (k, cost) in zip(singles, singleRowCosts(base: i, rows: singles)) { costs[k < i ? pairIndex(k, i) : pairIndex(i, k)] = cost }
+        costs.withUnsafeMutableBufferPointer { costs in
+            forEachPart(of: slotCount - 1) { part, parts, workspace in
+                for k in others[(part * others.count / parts)..<((part + 1) * others.count / parts)] {
+                    costs[k < i ? pairIndex(k, i) : pairIndex(i, k)] = mergeCost(Swift.min(k, i), Swift.max(k, i), workspace: &workspace)
+                }
+                let share = Array(singles[(part * singles.count / parts)..<((part + 1) * singles.count / parts)])
+                guard !share.isEmpty else { return }
+                for (k, cost) in zip(share, singleRowCosts(base: i, rows: share, workspace: &workspace)) {
+                    costs[k < i ? pairIndex(k, i) : pairIndex(i, k)] = cost
+                }
+            }
         }
         // Slots whose cheapest partner may have changed: i and j, whose
         // columns are new, and those whose entry in row i or j is new. A
@@ -183,12 +254,12 @@ final class Agglomeration {
     }
 
     /// The change in the criterion when clusters i and j merge.
-    func mergeCost(_ i: Int, _ j: Int) -> Double {
+    func mergeCost(_ i: Int, _ j: Int, workspace: inout CostWorkspace) -> Double {
         if sizes[i] + sizes[j] > dimension {
-            if sizes[j] == 1 { return singleRowCosts(base: i, rows: [j])[0] }
-            if sizes[i] == 1 { return singleRowCosts(base: j, rows: [i])[0] }
+            if sizes[j] == 1 { return singleRowCosts(base: i, rows: [j], workspace: &workspace)[0] }
+            if sizes[i] == 1 { return singleRowCosts(base: j, rows: [i], workspace: &workspace)[0] }
         }
-        return evaluate(i, j, keepFactor: false).term - terms[i] - terms[j]
+        return evaluate(i, j, keepFactor: false, workspace: &workspace).term - terms[i] - terms[j]
     }
 
     /// The criterion's term of a union of n rows with trace `trace` and
@@ -208,18 +279,14 @@ final class Agglomeration {
     /// so every row is rotated against the one triangle at once, the rows
     /// side by side. Each row gets the same operations, so repeated rows
     /// cost exactly the same.
-    func singleRowCosts(base b: Int, rows singles: [Int]) -> [Double] {
+    func singleRowCosts(base b: Int, rows singles: [Int], workspace: inout CostWorkspace) -> [Double] {
         let d = dimension, width = singles.count
         let baseRows = factors[b].count / d
-        // Borrowed from self for the call, so that the closure below may read self.
-        var buffer: [Double] = []
-        swap(&buffer, &appended)
-        defer { swap(&buffer, &appended) }
-        if buffer.count < d * width { buffer = Array(repeating: 0, count: d * width) }
+        if workspace.columns.count < d * width { workspace.columns = Array(repeating: 0, count: d * width) }
         let baseSize = Double(sizes[b]), n = sizes[b] + 1
         let weight = (baseSize / (baseSize + 1)).squareRoot()
         var result = [Double](repeating: 0, count: width)
-        buffer.withUnsafeMutableBufferPointer { v in
+        workspace.columns.withUnsafeMutableBufferPointer { v in
             means.withUnsafeBufferPointer { means in
                 for (c, k) in singles.enumerated() {
                     for t in 0..<d { v[t * width + c] = weight * (means[b * d + t] - means[k * d + t]) }
@@ -329,8 +396,8 @@ final class Agglomeration {
 
     /// The union of clusters i and j: its trace and its term of the
     /// criterion; with `keepFactor` (or when the determinant is needed) its
-    /// triangle is left in the first `rows` rows of `scratch`.
-    func evaluate(_ i: Int, _ j: Int, keepFactor: Bool) -> (trace: Double, term: Double, rows: Int) {
+    /// triangle is left in the first `rows` rows of the workspace's.
+    func evaluate(_ i: Int, _ j: Int, keepFactor: Bool, workspace: inout CostWorkspace) -> (trace: Double, term: Double, rows: Int) {
         let d = dimension
         let (ni, nj) = (sizes[i], sizes[j])
         let n = ni + nj
@@ -351,8 +418,8 @@ final class Agglomeration {
         var rows = factors[base].count / d
         let baseFactor = factors[base], otherFactor = factors[other]
         let otherRows = otherFactor.count / d
-        scratch.withUnsafeMutableBufferPointer { triangle in
-            incoming.withUnsafeMutableBufferPointer { incoming in
+        workspace.triangle.withUnsafeMutableBufferPointer { triangle in
+            workspace.incoming.withUnsafeMutableBufferPointer { incoming in
                 for e in baseFactor.indices { triangle[e] = baseFactor[e] }
                 for e in otherFactor.indices { incoming[e] = otherFactor[e] }
                 means.withUnsafeBufferPointer { means in
@@ -364,7 +431,7 @@ final class Agglomeration {
         // log det(W) from the diagonal; a zero pivot means det = 0.
         var logDeterminant: Double? = n > d ? 0 : nil
         for k in 0..<d where logDeterminant != nil {
-            let pivot = Swift.abs(scratch[k * d + k])
+            let pivot = Swift.abs(workspace.triangle[k * d + k])
             logDeterminant = pivot > 0 ? logDeterminant! + 2 * Double.log(pivot) : nil
         }
         return (trace, term(rows: n, trace: trace, logDeterminant: logDeterminant), rows)

@@ -63,6 +63,17 @@ package func concurrentMap<R>(count: Int, workers requested: Int, _ body: (Int) 
     return results.map { $0! }
 }
 
+/// Calls `body` on each of `0..<count` on this thread and up to `workers`
+/// − 1 helpers of the worker pool, and returns true, when the pool is free;
+/// returns false, having run nothing, when it is busy (or there is one
+/// worker), and the caller runs the items itself. For short sections run
+/// many times over (microseconds each), which Dispatch's threads would
+/// slow down; `body` must not call BLAS, whose threading it leaves alone.
+package func runOnIdlePool(count: Int, workers: Int, _ body: (Int) -> Void) -> Bool {
+    guard workers > 1 && count > 0 else { return false }
+    return WorkerPool.shared.run(count: count, helpers: Swift.min(workers, count) - 1, body)
+}
+
 /// Calls `body` on each of `0..<count` on up to `workers` threads, this one
 /// among them, each thread taking the next item as it finishes one: on the
 /// helpers of ``WorkerPool`` when the pool is free, otherwise (a section

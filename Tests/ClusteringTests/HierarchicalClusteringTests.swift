@@ -169,6 +169,34 @@ import Testing
         #expect(single.merges.isEmpty && single.labels(clusterCount: 1) == [0])
     }
 
+    /// The costs of a step are shared among threads, each computing whole
+    /// costs: any number of threads grows the same tree, merge for merge,
+    /// with repeated rows (exact ties), at d = 1 (where every union of two
+    /// rows needs a determinant) and on iris.
+    @Test func everyThreadCountGrowsTheSameTree() throws {
+        var rng = Xoshiro256StarStar(seed: 8)
+        let line = Matrix<Double>(rows: 120, columns: 1) { i, _ in Double(i % 40 == 7 ? 7 : i % 5) + rng.nextNormal() }
+        for data in [Self.tiesData(), line, try HierarchicalClustering.transformed(mclustData("iris"))] {
+            let scale = HierarchicalClustering.scatterTrace(data) / Double(data.rows * data.columns)
+            let trees = [1, 2, 3, 4].map { Agglomeration(data, alpha: 0.01 * scale, beta: 1, workers: $0).run() }
+            #expect(trees.count == 4 && trees.allSatisfy { $0 == trees[0] }, "\(data.rows) × \(data.columns)")
+        }
+    }
+
+    /// The pairs' triangle cut into parts of about equal numbers of pairs:
+    /// contiguous runs of rows that cover rows 1..<m.
+    @Test func thePairsSplitIntoEvenParts() {
+        for m in [2, 3, 10, 150, 2000] {
+            for parts in 1...5 {
+                let bounds = (0...parts).map { Agglomeration.firstRow(ofPart: $0, parts: parts, rows: m) }
+                #expect(bounds.first == 1 && bounds.last == m && zip(bounds, bounds.dropFirst()).allSatisfy { $0 <= $1 })
+                let pairs = zip(bounds, bounds.dropFirst()).map { ($1 * ($1 - 1) - $0 * ($0 - 1)) / 2 }
+                #expect(pairs.reduce(0, +) == m * (m - 1) / 2)
+                #expect(pairs.allSatisfy { abs($0 - m * (m - 1) / 2 / parts) <= m }, "m = \(m), \(parts) parts: \(pairs)")
+            }
+        }
+    }
+
     /// A .npy file streamed block by block grows the same tree from the
     /// same evenly spaced rows, and starts the same fit, as the matrix.
     @Test func aStreamedFileStartsAsTheMatrixDoes() throws {
