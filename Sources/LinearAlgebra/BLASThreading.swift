@@ -1,5 +1,6 @@
 import COpenBLAS
 import Foundation
+import Synchronization
 
 /// OpenBLAS's own threading.
 ///
@@ -9,11 +10,16 @@ import Foundation
 /// (and concurrent calls into a multi-threaded OpenBLAS are not safe in
 /// every build).
 public enum BLASThreading {
-    /// How many single-threaded sections are running, and the thread count
-    /// to restore when the last one ends; guarded by `lock`. (A pthread-based
-    /// lock rather than Synchronization's Mutex, whose futex ThreadSanitizer
+    /// How many single-threaded sections are running. It changes from 0
+    /// and to 0 only under `lock`, which also guards `savedThreadCount`,
+    /// the count to restore when the last section ends; while it is above
+    /// 0, OpenBLAS is single-threaded, and sections that start or end
+    /// without taking it to or from 0 only count (an EM iteration on a
+    /// worker opens several, nested in its worker's). (A pthread-based lock
+    /// rather than Synchronization's Mutex, whose futex ThreadSanitizer
     /// cannot see, so that `scripts/test --sanitize thread` checks this.)
-    nonisolated(unsafe) private static var sections: (active: Int, saved: Int) = (0, 0)
+    private static let activeSections = Atomic<Int>(0)
+    nonisolated(unsafe) private static var savedThreadCount = 0
     private static let lock = NSLock()
 
     /// Threads OpenBLAS uses per call. Setting it affects the whole process.
@@ -26,20 +32,40 @@ public enum BLASThreading {
     /// overlap, from any threads: OpenBLAS stays single-threaded until the
     /// last one ends, which restores the count the first one found.
     public static func withSingleThreadedBLAS<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        enterSection()
+        defer { leaveSection() }
+        return try body()
+    }
+
+    private static func enterSection() {
+        // Inside another section: one more, no lock.
+        var active = activeSections.load(ordering: .acquiring)
+        while active > 0 {
+            let (exchanged, found) = activeSections.compareExchange(expected: active, desired: active + 1, ordering: .acquiringAndReleasing)
+            if exchanged { return }
+            active = found
+        }
         lock.withLock {
-            if sections.active == 0 {
-                sections.saved = threadCount
+            if activeSections.load(ordering: .acquiring) == 0 {
+                savedThreadCount = threadCount
                 threadCount = 1
             }
-            sections.active += 1
+            activeSections.add(1, ordering: .acquiringAndReleasing)
         }
-        defer {
-            lock.withLock {
-                sections.active -= 1
-                if sections.active == 0 { threadCount = sections.saved }
-            }
+    }
+
+    private static func leaveSection() {
+        // Not the last section: one fewer, no lock.
+        var active = activeSections.load(ordering: .acquiring)
+        while active > 1 {
+            let (exchanged, found) = activeSections.compareExchange(expected: active, desired: active - 1, ordering: .acquiringAndReleasing)
+            if exchanged { return }
+            active = found
         }
-        return try body()
+        lock.withLock {
+            // Another section may have started since; the last one out restores.
+            if activeSections.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { threadCount = savedThreadCount }
+        }
     }
 
     // MARK: Idle spinning

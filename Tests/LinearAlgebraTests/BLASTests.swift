@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 import Testing
 @testable import LinearAlgebra
 
@@ -205,5 +207,26 @@ import Testing
             }
             #expect(BLASThreading.threadCount == 1, "an inner section ending must not restore while an outer one runs")
         }
+    }
+
+    /// Sections started and ended from many threads at once, nested and
+    /// not, most counted without the lock: inside every one OpenBLAS is
+    /// single-threaded. (What the count is restored to is not checked:
+    /// other suites' sections run meanwhile.)
+    @Test func concurrentSectionsStaySingleThreaded() {
+        let outside = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 8) { thread in
+            for round in 0..<2_000 {
+                BLASThreading.withSingleThreadedBLAS {
+                    if BLASThreading.threadCount != 1 { outside.add(1, ordering: .relaxed) }
+                    if (thread + round) % 3 == 0 {
+                        BLASThreading.withSingleThreadedBLAS {
+                            if BLASThreading.threadCount != 1 { outside.add(1, ordering: .relaxed) }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(outside.load(ordering: .relaxed) == 0)
     }
 }
