@@ -16,6 +16,7 @@
 #include "CVectorMath.h"
 #include "isa.h"
 
+#include <immintrin.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,10 +140,53 @@ static inline __attribute__((always_inline)) void exp_in_place(double *x, long c
     for (long i = 0; i < count; i++) x[i] = exp_lane(x[i]);
 }
 
+/* exp_in_place per instruction set, handed to the row kernels below, which
+   exponentiate short rows a buffer at a time. AVX-512's is written in
+   explicit vectors whose scaling by 2ⁿ is one vscalefpd in place of the two
+   powers of two and their integer arithmetic: it rounds once as they do,
+   and every other step is exp_lane's, fused as the compiler fuses it, so
+   the bits are exp_lane's (tested on every input class against it). 0.79
+   → 0.67 ns per element on Zen 4 (C harness, one core, rows of 750 and
+   1632 values). */
+typedef void exp_in_place_function(double *x, long count);
+
+GAUSS_ATTRIBUTES_avx2 static void exp_in_place_avx2(double *x, long count) { exp_in_place(x, count); }
+static void exp_in_place_baseline(double *x, long count) { exp_in_place(x, count); }
+
+GAUSS_ATTRIBUTES_avx512 static void exp_in_place_avx512(double *x, long count) {
+    const __m512d shifter = _mm512_set1_pd(0x1.8p52), log2e = _mm512_set1_pd(0x1.71547652b82fep0);
+    const __m512d ln2_hi = _mm512_set1_pd(0x1.62e42fee00000p-1), ln2_lo = _mm512_set1_pd(0x1.a39ef35793c76p-33);
+    const __m512d lowest = _mm512_set1_pd(-746.0), highest = _mm512_set1_pd(710.0);
+    for (long i = 0; i < count; i += 8) {
+        __mmask8 mask = count - i >= 8 ? 0xff : (__mmask8)((1u << (count - i)) - 1);
+        __m512d v = _mm512_maskz_loadu_pd(mask, x + i);
+        /* The clamp with the value second, which vmaxpd and vminpd return when it is NaN. */
+        __m512d c = _mm512_min_pd(highest, _mm512_max_pd(lowest, v));
+        __m512d n = _mm512_sub_pd(_mm512_fmadd_pd(c, log2e, shifter), shifter);
+        __m512d r = _mm512_fnmadd_pd(n, ln2_lo, _mm512_fnmadd_pd(n, ln2_hi, c));
+        __m512d p = _mm512_set1_pd(1.0 / 6227020800.0);
+        p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 479001600.0));
+        p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 39916800.0));
+        p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 3628800.0));
+        p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 362880.0));
+        p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 40320.0));
+        p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 5040.0));
+        p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 720.0));
+        p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 120.0));
+        p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 24.0));
+        p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 6.0));
+        p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(0.5));
+        p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0));
+        p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0));
+        _mm512_mask_storeu_pd(x + i, mask, _mm512_scalef_pd(p, n));
+    }
+}
+
 static inline __attribute__((always_inline)) int is_finite(double x) { return x - x == 0; }
 
 static inline __attribute__((always_inline))
-void rows_exp_shifted_body(const double *x, long rows, long columns, const double *shifts, double *out, double *sums) {
+void rows_exp_shifted_body(const double *x, long rows, long columns, const double *shifts, double *out, double *sums,
+                           exp_in_place_function *exp_all) {
     if (columns >= SHORT_ROW) {
         for (long i = 0; i < rows; i++) {
             double sum = exp_shifted_body(x + i * columns, shifts[i], out + i * columns, columns);
@@ -151,7 +195,7 @@ void rows_exp_shifted_body(const double *x, long rows, long columns, const doubl
         return;
     }
     shift_rows(x, rows, columns, shifts, out);
-    exp_in_place(out, rows * columns);
+    exp_all(out, rows * columns);
     if (sums) {
         for (long i = 0; i < rows; i++) {
             double sum = 0;
@@ -180,7 +224,7 @@ static inline __attribute__((always_inline)) double sum_of_exp_shifted(const dou
 }
 
 static inline __attribute__((always_inline))
-void rows_log_sum_exp_body(const double *x, long rows, long columns, double *result) {
+void rows_log_sum_exp_body(const double *x, long rows, long columns, double *result, exp_in_place_function *exp_all) {
     /* Each row's maximum goes to result and its sum of shifted exponentials
        to sums (1 for a row whose maximum, ±∞ or NaN, is its own answer);
        the logs are then added a batch at a time. */
@@ -205,7 +249,7 @@ void rows_log_sum_exp_body(const double *x, long rows, long columns, double *res
         const double *block = x + first * columns;
         for (long i = 0; i < count; i++) result[first + i] = maximum_of(block + i * columns, columns);
         shift_rows(block, count, columns, result + first, buffer);
-        exp_in_place(buffer, count * columns);
+        exp_all(buffer, count * columns);
         for (long i = 0; i < count; i++) {
             double sum = 0;
             for (long j = 0; j < columns; j++) sum += buffer[i * columns + j];
@@ -237,7 +281,8 @@ void rows_log_sum_exp_body(const double *x, long rows, long columns, double *res
    vectorisation of those loops cost 10 ns per row each on Zen 4; 23.8
    -> 15.6 ns per row in all). The sum is reassociated. */
 static inline __attribute__((always_inline))
-void rows_of_eight_softmax(const double *x, long rows, double *out, double *log_sum_exp, double *sums) {
+void rows_of_eight_softmax(const double *x, long rows, double *out, double *log_sum_exp, double *sums,
+                           exp_in_place_function *exp_all) {
     for (long i = 0; i < rows; i++) {
         v8d v = LOAD8(x + 8 * i);
         v8l nan = (v8l)(v != v);
@@ -247,7 +292,7 @@ void rows_of_eight_softmax(const double *x, long rows, double *out, double *log_
         v8d shifted = v - shift;
         memcpy(out + 8 * i, &shifted, sizeof shifted);
     }
-    exp_in_place(out, rows * 8);
+    exp_all(out, rows * 8);
     for (long first = 0; first < rows; first += LOG_BATCH) {
         long count = rows - first < LOG_BATCH ? rows - first : LOG_BATCH;
         for (long i = 0; i < count; i++) {
@@ -270,10 +315,11 @@ void rows_of_eight_softmax(const double *x, long rows, double *out, double *log_
 /* Rows shorter than SHORT_ROW: maxima, shifts, one exponential loop over
    them all, then each row's sum, scale and (batched) log. */
 static inline __attribute__((always_inline))
-void short_rows_softmax(const double *x, long rows, long columns, double *out, double *log_sum_exp, double *sums) {
+void short_rows_softmax(const double *x, long rows, long columns, double *out, double *log_sum_exp, double *sums,
+                        exp_in_place_function *exp_all) {
     for (long i = 0; i < rows; i++) log_sum_exp[i] = maximum_of(x + i * columns, columns);
     shift_rows(x, rows, columns, log_sum_exp, out);
-    exp_in_place(out, rows * columns);
+    exp_all(out, rows * columns);
     for (long first = 0; first < rows; first += LOG_BATCH) {
         long count = rows - first < LOG_BATCH ? rows - first : LOG_BATCH;
         for (long i = 0; i < count; i++) {
@@ -305,7 +351,8 @@ void short_rows_softmax(const double *x, long rows, long columns, double *out, d
    transposes in and out are what it costs instead. The last rows (fewer
    than eight) go through short_rows_softmax. */
 static inline __attribute__((always_inline))
-void short_rows_softmax_by_lanes(const double *x, long rows, const long K, double *out, double *log_sum_exp) {
+void short_rows_softmax_by_lanes(const double *x, long rows, const long K, double *out, double *log_sum_exp,
+                                 exp_in_place_function *exp_all) {
     long i = 0;
     for (; i + 8 <= rows; i += 8) {
         const double *block = x + i * K;
@@ -346,12 +393,13 @@ void short_rows_softmax_by_lanes(const double *x, long rows, const long K, doubl
     }
     if (i < rows) {
         double sums[8];
-        short_rows_softmax(x + i * K, rows - i, K, out + i * K, log_sum_exp + i, sums);
+        short_rows_softmax(x + i * K, rows - i, K, out + i * K, log_sum_exp + i, sums, exp_all);
     }
 }
 
 static inline __attribute__((always_inline))
-void rows_softmax_body(const double *x, long rows, long columns, double *out, double *log_sum_exp) {
+void rows_softmax_body(const double *x, long rows, long columns, double *out, double *log_sum_exp,
+                       exp_in_place_function *exp_all) {
     /* As rows_log_sum_exp_body: maxima into log_sum_exp, sums batched for their logs. */
     double sums[LOG_BATCH];
     if (columns >= SHORT_ROW) {
@@ -386,14 +434,14 @@ void rows_softmax_body(const double *x, long rows, long columns, double *out, do
        10.0, K = 8 13.9 / 15.3): reading rows into lanes and writing them
        back costs about what the lanes save. */
     switch (columns) {
-#define SHORT_CASE(width) case width: short_rows_softmax(x, rows, width, out, log_sum_exp, sums); break;
+#define SHORT_CASE(width) case width: short_rows_softmax(x, rows, width, out, log_sum_exp, sums, exp_all); break;
     SHORT_CASE(1) SHORT_CASE(2) SHORT_CASE(3) SHORT_CASE(4) SHORT_CASE(5) SHORT_CASE(6) SHORT_CASE(7)
-    case 8: rows_of_eight_softmax(x, rows, out, log_sum_exp, sums); break;
+    case 8: rows_of_eight_softmax(x, rows, out, log_sum_exp, sums, exp_all); break;
 #undef SHORT_CASE
-#define LANES_CASE(width) case width: short_rows_softmax_by_lanes(x, rows, width, out, log_sum_exp); break;
+#define LANES_CASE(width) case width: short_rows_softmax_by_lanes(x, rows, width, out, log_sum_exp, exp_all); break;
     LANES_CASE(9) LANES_CASE(10) LANES_CASE(11) LANES_CASE(12) LANES_CASE(13) LANES_CASE(14) LANES_CASE(15)
 #undef LANES_CASE
-    default: short_rows_softmax(x, rows, columns, out, log_sum_exp, sums);
+    default: short_rows_softmax(x, rows, columns, out, log_sum_exp, sums, exp_all);
     }
 }
 
@@ -448,10 +496,10 @@ void nearest_centers_body(const double *x, long rows, long d, const double *cent
     }                                                                                                         \
     attributes static void rows_exp_shifted_##suffix(const double *x, long rows, long columns,                 \
                                                      const double *shifts, double *out, double *sums) {        \
-        rows_exp_shifted_body(x, rows, columns, shifts, out, sums);                                           \
+        rows_exp_shifted_body(x, rows, columns, shifts, out, sums, exp_in_place_##suffix);                    \
     }                                                                                                         \
     attributes static void rows_log_sum_exp_##suffix(const double *x, long rows, long columns, double *result) { \
-        rows_log_sum_exp_body(x, rows, columns, result);                                                      \
+        rows_log_sum_exp_body(x, rows, columns, result, exp_in_place_##suffix);                               \
     }                                                                                                         \
     attributes static void nearest_centers_##suffix(const double *x, long rows, long d, const double *centers_t,  \
                                                     long width, const double *center_norms, long k,            \
@@ -462,7 +510,7 @@ void nearest_centers_body(const double *x, long rows, long d, const double *cent
     }                                                                                                         \
     attributes static void rows_softmax_##suffix(const double *x, long rows, long columns, double *out,        \
                                                  double *log_sum_exp) {                                        \
-        rows_softmax_body(x, rows, columns, out, log_sum_exp);                                                \
+        rows_softmax_body(x, rows, columns, out, log_sum_exp, exp_in_place_##suffix);                         \
     }                                                                                                         \
     attributes static void logs_##suffix(const double *x, double *out, long count) {                           \
         for (long i = 0; i < count; i++) out[i] = 0;                                                          \
@@ -517,6 +565,16 @@ double gauss_exp_shifted(const double *x, double shift, double *out, long count)
 double gauss_exp_shifted_using(int isa, const double *x, double shift, double *out, long count) {
     if (isa < 0) return -1;
     GAUSS_DISPATCH(isa, exp_shifted, x, shift, out, count)
+}
+
+int gauss_exponentials_in_place_using(int isa, double *x, long count) {
+    enum isa available = gauss_detected_isa();
+    switch (isa) {
+    case 0: exp_in_place_baseline(x, count); return 0;
+    case 1: if (available < isa_avx2) return -1; exp_in_place_avx2(x, count); return 0;
+    case 2: if (available < isa_avx512) return -1; exp_in_place_avx512(x, count); return 0;
+    default: return -1;
+    }
 }
 
 int gauss_logs_using(int isa, const double *x, double *out, long count) {

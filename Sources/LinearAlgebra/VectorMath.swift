@@ -151,6 +151,13 @@ extension VectorMath {
         return sum == -1 ? nil : sum
     }
 
+    /// exp in place as the row kernels exponentiate short rows, with a
+    /// chosen instruction set; false when this processor lacks it. For tests.
+    static func exponentialsInPlace(_ x: UnsafeMutableBufferPointer<Double>, using set: InstructionSet) -> Bool {
+        guard let base = x.baseAddress else { return true }
+        return gauss_exponentials_in_place_using(set.rawValue, base, x.count) == 0
+    }
+
     /// The logarithm the log-sum-exp kernels add to each row's maximum
     /// (for finite values ≥ 1), with a chosen instruction set; false when
     /// this processor lacks it. For tests.

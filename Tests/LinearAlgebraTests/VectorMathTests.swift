@@ -83,6 +83,23 @@ import Testing
         #expect(abs(finiteSum! - expected) <= 1e-13 * expected)
     }
 
+    /// The exponentials the row kernels take of short rows a buffer at a
+    /// time (on AVX-512 in explicit vectors) are those of the test above, bit
+    /// for bit, on every input class and every length's remainder.
+    @Test(arguments: VectorMath.InstructionSet.supported)
+    func exponentialsInPlaceAreTheExponentialsBitForBit(set: VectorMath.InstructionSet) throws {
+        for length in [Self.inputs.count, 1, 7, 8, 9, 23] {
+            let x = Array(Self.inputs.suffix(length))
+            var expected = [Double](repeating: 0, count: length), inPlace = x
+            _ = try #require(x.withUnsafeBufferPointer { x in
+                expected.withUnsafeMutableBufferPointer { VectorMath.exponentials(of: x, into: $0, using: set) }
+            })
+            #expect(inPlace.withUnsafeMutableBufferPointer { VectorMath.exponentialsInPlace($0, using: set) })
+            let differing = zip(inPlace, expected).filter { $0.bitPattern != $1.bitPattern && !($0.isNaN && $1.isNaN) }
+            #expect(differing.isEmpty, "\(set), \(length) values: \(differing.prefix(3))")
+        }
+    }
+
     /// Block sums and scaled blocks on every instruction set, against plain
     /// loops: widths with and without a remainder after eight lanes, and
     /// block counts that leave blocks over after groups of eight. Buffers

@@ -83,6 +83,12 @@ long gauss_elkan_step_f32(const float *x, long rows, long d, const double *cente
 /// run. Returns -1 (and writes nothing) if the processor lacks that set.
 double gauss_exp_shifted_using(int isa, const double *x, double shift, double *out, long count);
 
+/// x[i] = exp x[i] in place with a given instruction set, as the row
+/// kernels exponentiate short rows (AVX-512 in explicit vectors): the bits
+/// of gauss_exp_shifted_using with shift 0. For tests. Returns -1 (and
+/// writes nothing) if the processor lacks that set, else 0.
+int gauss_exponentials_in_place_using(int isa, double *x, long count);
+
 /// out[i] = log x[i] for finite x[i] ≥ 1, with a given instruction set as
 /// gauss_exp_shifted_using: the logarithm the log-sum-exp kernels add to
 /// each row's maximum (within 1 ulp, 2 ulp just above 1). For tests.
