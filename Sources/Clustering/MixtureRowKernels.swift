@@ -368,6 +368,36 @@ enum MixtureRowKernels {
     /// components to a vector; wider ones take one component at a time.
     static let sharedPassMaximumDimension = 8
 
+    /// Whether ``responsibilityProducts(_:features:into:using:)`` takes `components`
+    /// components and `features` features: up to 16 features for up to 8
+    /// components, 12 for up to 16.
+    static func takesResponsibilityProducts(components k: Int, features f: Int) -> Bool {
+        f <= (k <= 8 ? 16 : 12) && k <= 16
+    }
+
+    /// `out` (K × F) = Rᵀ·Φ for `responsibilities` R (m × K) and `features`
+    /// Φ (m × F): the components in vector lanes, each sum over the rows in
+    /// order, where a GEMM's kernel would fill few of its lanes. False,
+    /// writing nothing, for shapes ``takesResponsibilityProducts(components:features:)``
+    /// refuses, or when the processor lacks `set`.
+    static func responsibilityProducts(
+        _ responsibilities: Matrix<Double>, features: Matrix<Double>, into out: inout Matrix<Double>,
+        using set: InstructionSet? = nil
+    ) -> Bool {
+        let m = features.rows, k = responsibilities.columns, f = features.columns
+        precondition(responsibilities.rows == m && out.rows == k && out.columns == f)
+        guard takesResponsibilityProducts(components: k, features: f) else { return false }
+        guard k > 0 && f > 0 else { return true }
+        let status = responsibilities.withUnsafeBufferPointer { r in
+            features.withUnsafeBufferPointer { phi in
+                out.withUnsafeMutableBufferPointer { out in
+                    gauss_responsibility_products(set?.rawValue ?? -1, r.baseAddress!, m, k, phi.baseAddress!, f, out.baseAddress!)
+                }
+            }
+        }
+        return status == 0
+    }
+
     /// Adds Σᵢ rᵢc·(xᵢ − s_c)(xᵢ − s_c)ᵀ, lower triangle, to rows c·d ..< (c + 1)·d
     /// of `moments` for every component c, where xᵢ is the first `d` columns
     /// of row i of `features`, rᵢc entry (i, c) of `responsibilities` (m × K)

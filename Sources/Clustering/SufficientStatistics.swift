@@ -249,6 +249,12 @@ extension SufficientStatistics {
             widen(features, responsibilities, family: family, &workspace)
             resize(&workspace.wideMoments, k, f)
             BLAS.gemm(workspace.wideResponsibilities, workspace.wideFeatures, into: &workspace.wideMoments, transposeA: .transpose)
+        } else if Scalar.self == Double.self, features.rows > 0, { () -> Bool in
+            resize(&workspace.wideMoments, k, f)
+            return MixtureRowKernels.responsibilityProducts(responsibilities as! Matrix<Double>, features: features as! Matrix<Double>,
+                                                            into: &workspace.wideMoments)
+        }() {
+            // Few components and features: no GEMM, straight into the Double moments.
         } else {
             resize(&workspace.moments, k, f)
             resize(&workspace.wideMoments, k, f)

@@ -461,6 +461,34 @@ import Testing
         }
     }
 
+    /// Rᵀ·Φ with the components in lanes, against a plain loop, on every
+    /// instruction set: every K up to 16 with the widest F it takes, rows
+    /// few enough that every load of a row's responsibilities is a tail
+    /// (buffers exactly their size, so that ASan sees a read past them),
+    /// and shapes it refuses left to the GEMM, untouched.
+    @Test(arguments: InstructionSet.supported) func responsibilityProductsMatchAPlainLoop(set: InstructionSet) throws {
+        for k in 1...16 {
+            for f in [1, 3, k <= 8 ? 16 : 12] {
+                for m in [1, 2, 7, 33] {
+                    let r = Self.randomMatrix(m, k, seed: UInt64(7 * k + f + m), as: Double.self)
+                    let phi = Self.randomMatrix(m, f, seed: UInt64(500 + k * f + m), as: Double.self)
+                    var out = Matrix<Double>(rows: k, columns: f)
+                    #expect(MixtureRowKernels.responsibilityProducts(r, features: phi, into: &out, using: set), "K \(k), F \(f)")
+                    let plain = Matrix<Double>(rows: k, columns: f) { c, j in (0..<m).reduce(0.0) { $0 + r[$1, c] * phi[$1, j] } }
+                    let scale = (0..<m).reduce(0.0) { $0 + r.row($1).map(abs).max()! * phi.row($1).map(abs).max()! }
+                    #expect(zip(out.elements, plain.elements).allSatisfy { abs($0 - $1) <= 4 * Double(m) * .ulpOfOne * scale },
+                            "\(set), K \(k), F \(f), \(m) rows")
+                }
+            }
+        }
+        for (k, f) in [(8, 17), (9, 13), (17, 1)] {
+            var untouched = Matrix<Double>(rows: k, columns: f) { _, _ in -1 }
+            #expect(!MixtureRowKernels.responsibilityProducts(Matrix(rows: 3, columns: k), features: Matrix(rows: 3, columns: f),
+                                                              into: &untouched, using: set))
+            #expect(untouched.elements.allSatisfy { $0 == -1 })
+        }
+    }
+
     /// The loop of sweeps in C against the same loop written plainly over
     /// single sweeps: the precisions nₖ/vₖᵢ, a sweep, the new diagonals (for
     /// EVE rescaled to λ·wₖ/gₖ), and a stop once neither the largest sine

@@ -206,6 +206,14 @@ long gauss_scaled_rows_f64(int isa, const double *features, long rows, long f, l
 long gauss_scaled_rows_f32(int isa, const float *features, long rows, long f, long d, const float *scales,
                            long scale_stride, const float *shift, float *out);
 
+/// out[c·f + j] = Σᵢ r[i·k + c]·phi[i·f + j] for every component c < k ≤ 16
+/// and feature j < f ≤ 16 (f ≤ 12 for k > 8), over rows i < rows, each sum
+/// in row order: Rᵀ·Φ
+/// for the statistics of a block of few features. Returns 0, −1 when the
+/// processor lacks `isa`, or −2, writing nothing, when k or f is outside
+/// its range.
+long gauss_responsibility_products(int isa, const double *r, long rows, long k, const double *phi, long f, double *out);
+
 /// moments[(c·d + a)·d + b] += Σᵢ r[i·k + c]·(x[i·f + a] − s_ca)·(x[i·f + b] −
 /// s_cb) for b ≤ a < d, every component c < k and row i < rows, with
 /// s_ca = shifts[c·d + a]: the weighted second moments about each
