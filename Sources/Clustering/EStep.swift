@@ -59,7 +59,7 @@ struct EStep<Scalar: BLASScalar> {
         family = parameters.covarianceType.family
         let center = center ?? parameters.center
         // Double rows share the caller's array.
-        self.center = center as? [Scalar] ?? center.map { Scalar($0) }
+        self.center = Scalar.self == Double.self ? unsafeBitCast(center, to: [Scalar].self) : center.map { Scalar($0) }
         let centeredMeans = Matrix<Double>(rows: parameters.componentCount, columns: parameters.dimension) { k, j in
             parameters.means[k, j] - center[j]
         }
