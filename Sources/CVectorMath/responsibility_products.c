@@ -1,13 +1,12 @@
 // Rᵀ·Φ for the statistics of a block: R the block's responsibilities (m × K,
 // K ≤ 16) and Φ its features (m × F, F ≤ 16, or 12 for K > 8), both
-// row-major, into the K × F
-// moments. The components are the vector lanes, so each row is one or two
-// loads of its K responsibilities and F multiply-adds per load by its
-// broadcast features: for
-// the few features of low-dimensional data, where a GEMM's kernel fills few
-// of its lanes (OpenBLAS's small-matrix kernel took 7% of an Old Faithful
-// model selection). Each sum runs over the rows in order, in every
-// instruction set; the lanes past K compute nothing that is kept.
+// row-major, into the K × F moments. The components are the vector lanes,
+// so each row is one or two loads of its K responsibilities and F
+// multiply-adds per load by its broadcast features, the rows taken in turn
+// by up to four sets of sums: for the few features of low-dimensional data,
+// where a GEMM's kernel fills few of its lanes (OpenBLAS's small-matrix
+// kernel took 7% of an Old Faithful model selection). Every instruction set
+// adds in the same order; the lanes past K compute nothing that is kept.
 
 #include "CVectorMath.h"
 #include "isa.h"
@@ -23,37 +22,59 @@ ALWAYS_INLINE long rows_loadable_whole(long rows, long k, long lanes) {
 }
 
 /* The K ≤ 8·V components of each row in V vectors, times each of its F
-   features: F·V accumulators, which stay in registers for V·F ≤ 24. */
+   features, into S sets of F·V accumulators that take the rows in turn
+   (row i into set i mod S) and are added in order at the end: one set's
+   sums each wait on the last multiply-add, four cycles per row, while S
+   sets overlap S rows. S·V·F ≤ 24 accumulators stay in registers. */
 ALWAYS_INLINE void products_body(const double *restrict r, long rows, long k, const double *restrict phi, const long F,
                                  const long V, double *restrict out) {
-    v8d sums[16][2];
+    const long S = 24 / (F * V) >= 4 ? 4 : (24 / (F * V) >= 2 ? 2 : 1);
+    v8d sums[4][16][2];
     _Pragma("unroll")
-    for (long j = 0; j < F; j++) {
+    for (long s = 0; s < S; s++) {
         _Pragma("unroll")
-        for (long v = 0; v < V; v++) sums[j][v] = (v8d){0};
+        for (long j = 0; j < F; j++) {
+            _Pragma("unroll")
+            for (long v = 0; v < V; v++) sums[s][j][v] = (v8d){0};
+        }
     }
     long whole = rows_loadable_whole(rows, k, 8 * V);
-    for (long i = 0; i < rows; i++) {
-        v8d w[2];
-        if (i < whole) {
+    long i = 0;
+    for (; i + S <= whole; i += S) {
+        _Pragma("unroll")
+        for (long s = 0; s < S; s++) {
+            v8d w[2];
             _Pragma("unroll")
-            for (long v = 0; v < V; v++) w[v] = LOAD8(r + i * k + 8 * v);
-        } else {
-            double row[16] = {0};
-            for (long c = 0; c < k; c++) row[c] = r[i * k + c];
+            for (long v = 0; v < V; v++) w[v] = LOAD8(r + (i + s) * k + 8 * v);
             _Pragma("unroll")
-            for (long v = 0; v < V; v++) w[v] = LOAD8(row + 8 * v);
+            for (long j = 0; j < F; j++) {
+                v8d feature = SPLAT(phi[(i + s) * F + j]);
+                _Pragma("unroll")
+                for (long v = 0; v < V; v++) sums[s][j][v] += w[v] * feature;
+            }
         }
+    }
+    for (; i < rows; i++) {
+        double row[16] = {0};
+        for (long c = 0; c < k; c++) row[c] = r[i * k + c];
         _Pragma("unroll")
         for (long j = 0; j < F; j++) {
             v8d feature = SPLAT(phi[i * F + j]);
             _Pragma("unroll")
-            for (long v = 0; v < V; v++) sums[j][v] += w[v] * feature;
+            for (long v = 0; v < V; v++) sums[0][j][v] += LOAD8(row + 8 * v) * feature;
+        }
+    }
+    _Pragma("unroll")
+    for (long s = 1; s < S; s++) {
+        _Pragma("unroll")
+        for (long j = 0; j < F; j++) {
+            _Pragma("unroll")
+            for (long v = 0; v < V; v++) sums[0][j][v] += sums[s][j][v];
         }
     }
     for (long c = 0; c < k; c++) {
         _Pragma("unroll")
-        for (long j = 0; j < F; j++) out[c * F + j] = sums[j][c / 8][c % 8];
+        for (long j = 0; j < F; j++) out[c * F + j] = sums[0][j][c / 8][c % 8];
     }
 }
 

@@ -376,8 +376,9 @@ enum MixtureRowKernels {
     }
 
     /// `out` (K × F) = Rᵀ·Φ for `responsibilities` R (m × K) and `features`
-    /// Φ (m × F): the components in vector lanes, each sum over the rows in
-    /// order, where a GEMM's kernel would fill few of its lanes. False,
+    /// Φ (m × F): the components in vector lanes, the rows taken in turn by
+    /// up to four partial sums, where a GEMM's kernel would fill few of its
+    /// lanes. False,
     /// writing nothing, for shapes ``takesResponsibilityProducts(components:features:)``
     /// refuses, or when the processor lacks `set`.
     static func responsibilityProducts(

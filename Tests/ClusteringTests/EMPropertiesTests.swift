@@ -67,6 +67,21 @@ func modelDifference(_ a: GaussianMixtureModel, _ b: GaussianMixtureModel) -> Do
         #expect(modelDifference(dropped, zeroed) < 1e-10)
     }
 
+    /// The log-likelihoods' sum in four parts takes every value once,
+    /// tails included, and adds the parts as (s₀ + s₁) + (s₂ + s₃).
+    @Test func fourPartSumsTakeEveryValueOnce() {
+        for n in 0...11 {
+            let values: [Double] = (0..<n).map { Double(1 << $0) }
+            let sum: Double = values.withUnsafeBufferPointer(sumInFourParts)
+            let expected = Double((1 << n) - 1)
+            #expect(sum == expected, "\(n) values")
+        }
+        // In sequence, ((1e16 + 1) − 1e16) + 1 = 1; grouped, (1e16 + 1) + (−1e16 + 1) = 0.
+        let parts: [Double] = [1e16, 1, -1e16, 1]
+        let grouped: Double = parts.withUnsafeBufferPointer(sumInFourParts)
+        #expect(grouped == 0)
+    }
+
     /// A fit of one block hands its E-step buffers from pass to pass: each
     /// pass's statistics are those of a pass with buffers of its own, bit
     /// for bit, whatever the previous pass's parameters and weights, and

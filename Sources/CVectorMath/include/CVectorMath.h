@@ -207,8 +207,8 @@ long gauss_scaled_rows_f32(int isa, const float *features, long rows, long f, lo
                            long scale_stride, const float *shift, float *out);
 
 /// out[c·f + j] = Σᵢ r[i·k + c]·phi[i·f + j] for every component c < k ≤ 16
-/// and feature j < f ≤ 16 (f ≤ 12 for k > 8), over rows i < rows, each sum
-/// in row order: Rᵀ·Φ
+/// and feature j < f ≤ 16 (f ≤ 12 for k > 8), over rows i < rows (taken in
+/// turn by up to four partial sums, added in order at the end): Rᵀ·Φ
 /// for the statistics of a block of few features. Returns 0, −1 when the
 /// processor lacks `isa`, or −2, writing nothing, when k or f is outside
 /// its range.
