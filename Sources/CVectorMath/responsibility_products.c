@@ -14,10 +14,10 @@
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
-/* Rows whose 8·V-lane load of responsibilities stays inside r: all but the
-   last few when K < 8·V. */
+/* Rows whose load of `lanes` responsibilities stays inside r: all but the
+   last ⌈(lanes − K)/K⌉ = ⌊(lanes − 1)/K⌋, which is 0 for K ≥ lanes. */
 ALWAYS_INLINE long rows_loadable_whole(long rows, long k, long lanes) {
-    long tail = k >= lanes ? 0 : (lanes - k + k - 1) / k;
+    long tail = (lanes - 1) / k;
     return rows > tail ? rows - tail : 0;
 }
 

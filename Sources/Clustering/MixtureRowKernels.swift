@@ -378,9 +378,9 @@ enum MixtureRowKernels {
     /// `out` (K × F) = Rᵀ·Φ for `responsibilities` R (m × K) and `features`
     /// Φ (m × F): the components in vector lanes, the rows taken in turn by
     /// up to four partial sums, where a GEMM's kernel would fill few of its
-    /// lanes. False,
-    /// writing nothing, for shapes ``takesResponsibilityProducts(components:features:)``
-    /// refuses, or when the processor lacks `set`.
+    /// lanes. False, writing nothing, for shapes
+    /// ``takesResponsibilityProducts(components:features:)`` refuses, or
+    /// when the processor lacks `set`.
     static func responsibilityProducts(
         _ responsibilities: Matrix<Double>, features: Matrix<Double>, into out: inout Matrix<Double>,
         using set: InstructionSet? = nil
@@ -389,6 +389,11 @@ enum MixtureRowKernels {
         precondition(responsibilities.rows == m && out.rows == k && out.columns == f)
         guard takesResponsibilityProducts(components: k, features: f) else { return false }
         guard k > 0 && f > 0 else { return true }
+        guard m > 0 else {
+            // No rows, whose buffers may have no address: sums of nothing.
+            out.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            return true
+        }
         let status = responsibilities.withUnsafeBufferPointer { r in
             features.withUnsafeBufferPointer { phi in
                 out.withUnsafeMutableBufferPointer { out in

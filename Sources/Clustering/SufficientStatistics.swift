@@ -249,12 +249,12 @@ extension SufficientStatistics {
             widen(features, responsibilities, family: family, &workspace)
             resize(&workspace.wideMoments, k, f)
             BLAS.gemm(workspace.wideResponsibilities, workspace.wideFeatures, into: &workspace.wideMoments, transposeA: .transpose)
-        } else if Scalar.self == Double.self, features.rows > 0, { () -> Bool in
-            resize(&workspace.wideMoments, k, f)
-            return MixtureRowKernels.responsibilityProducts(responsibilities as! Matrix<Double>, features: features as! Matrix<Double>,
-                                                            into: &workspace.wideMoments)
-        }() {
+        } else if Scalar.self == Double.self, MixtureRowKernels.takesResponsibilityProducts(components: k, features: f) {
             // Few components and features: no GEMM, straight into the Double moments.
+            resize(&workspace.wideMoments, k, f)
+            let done = MixtureRowKernels.responsibilityProducts(responsibilities as! Matrix<Double>, features: features as! Matrix<Double>,
+                                                                into: &workspace.wideMoments)
+            precondition(done, "the widest instruction set refused Rᵀ·Φ of a shape it takes")
         } else {
             resize(&workspace.moments, k, f)
             resize(&workspace.wideMoments, k, f)
