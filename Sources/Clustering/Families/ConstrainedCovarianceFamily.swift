@@ -158,48 +158,90 @@ func relativeChange(_ old: [Double], _ new: [Double]) -> Double {
 }
 
 /// Eigenvalues (descending, mclust's order) and eigenvectors (columns, in
-/// the same order) of each symmetric matrix, by ``ascendingEigensystem(_:)``;
+/// the same order) of each symmetric matrix, by ``DescendingEigensystems``;
 /// NaN values when one fails.
 func descendingEigensystems(_ matrices: [Matrix<Double>]) -> [(values: [Double], vectors: Matrix<Double>)] {
-    guard let d = matrices.first?.rows else { return [] }
-    guard d <= SmallSymmetricEigen.largestDimension else {
-        return matrices.map { m in
-            guard let eigen = ascendingEigensystem(m) else { return failedEigensystem(d) }
-            return (eigen.values.reversed(), Matrix(rows: d, columns: d) { i, j in eigen.vectors[i, d - 1 - j] })
-        }
-    }
-    // All K in one call, whose rotations run side by side (the M-steps of
-    // EEV and VEV take K of these every iteration), and straight into the
-    // results, the columns reversed on the way: at d = 4 arrays between
-    // cost as much as the rotations.
-    let k = matrices.count, size = d * d
-    return withUnsafeTemporaryAllocation(of: Double.self, capacity: k * (2 * size + d)) { buffer in
-        let stacked = UnsafeMutableBufferPointer(rebasing: buffer[0..<(k * size)])
-        let columns = UnsafeMutableBufferPointer(rebasing: buffer[(k * size)..<(2 * k * size)])
-        let ascending = UnsafeMutableBufferPointer(rebasing: buffer[(2 * k * size)...])
-        for (c, m) in matrices.enumerated() {
-            precondition(m.rows == d && m.columns == d, "descendingEigensystems: matrices of one size")
-            m.withUnsafeBufferPointer { source in
-                for i in 0..<size { stacked[c * size + i] = source[i] }
-            }
-        }
-        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: k) { decomposed in
-            SmallSymmetricEigen.decompose(UnsafeBufferPointer(stacked), count: k, dimension: d, values: ascending,
-                                          vectors: columns, decomposed: decomposed)
-            return (0..<k).map { c in
-                guard decomposed[c] == 1 else { return failedEigensystem(d) }
-                let values = (0..<d).map { j in ascending[c * d + d - 1 - j] }
-                let vectors = Matrix<Double>(unsafeUninitializedRows: d, columns: d) { v in
-                    for i in 0..<d { for j in 0..<d { v[i * d + j] = columns[c * size + i * d + d - 1 - j] } }
-                }
-                return (values, vectors)
-            }
-        }
-    }
+    let systems = DescendingEigensystems(matrices)
+    return (0..<systems.count).map { c in (systems.values(of: c), systems.vectors(of: c)) }
 }
 
-private func failedEigensystem(_ d: Int) -> (values: [Double], vectors: Matrix<Double>) {
-    ([Double](repeating: .nan, count: d), Matrix(rows: d, columns: d, repeating: .nan))
+/// The eigenvalues (descending, mclust's order) and eigenvectors (columns,
+/// in the same order) of K symmetric d×d matrices, in two flat arrays:
+/// the M-steps of EEV and VEV take K of these every iteration, where an
+/// array and a matrix per component cost as much as the rotations at d = 4.
+/// A matrix whose decomposition fails has NaN values and vectors.
+struct DescendingEigensystems {
+    let count: Int
+    let dimension: Int
+    /// K × d: component c's from c·d.
+    let values: [Double]
+    /// K × d × d: component c's d×d matrix, row-major, from c·d².
+    let vectors: [Double]
+
+    init(_ matrices: [Matrix<Double>]) {
+        count = matrices.count
+        dimension = matrices.first?.rows ?? 0
+        (values, vectors) = Self.decompose(matrices, dimension: dimension)
+    }
+
+    private static func decompose(_ matrices: [Matrix<Double>], dimension d: Int) -> (values: [Double], vectors: [Double]) {
+        let k = matrices.count, size = d * d
+        var values = [Double](repeating: .nan, count: k * d), vectors = [Double](repeating: .nan, count: k * size)
+        guard k > 0 else { return (values, vectors) }
+        guard d <= SmallSymmetricEigen.largestDimension else {
+            for (c, m) in matrices.enumerated() {
+                guard let eigen = ascendingEigensystem(m) else { continue }
+                for j in 0..<d {
+                    values[c * d + j] = eigen.values[d - 1 - j]
+                    for i in 0..<d { vectors[c * size + i * d + j] = eigen.vectors[i, d - 1 - j] }
+                }
+            }
+            return (values, vectors)
+        }
+        // All K in one call, whose rotations run side by side, and straight
+        // into the results, the columns reversed on the way.
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: k * (2 * size + d)) { buffer in
+            let stacked = UnsafeMutableBufferPointer(rebasing: buffer[0..<(k * size)])
+            let columns = UnsafeMutableBufferPointer(rebasing: buffer[(k * size)..<(2 * k * size)])
+            let ascending = UnsafeMutableBufferPointer(rebasing: buffer[(2 * k * size)...])
+            for (c, m) in matrices.enumerated() {
+                precondition(m.rows == d && m.columns == d, "DescendingEigensystems: matrices of one size")
+                m.withUnsafeBufferPointer { source in
+                    for i in 0..<size { stacked[c * size + i] = source[i] }
+                }
+            }
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: k) { decomposed in
+                SmallSymmetricEigen.decompose(UnsafeBufferPointer(stacked), count: k, dimension: d, values: ascending,
+                                              vectors: columns, decomposed: decomposed)
+                for c in 0..<k where decomposed[c] == 1 {
+                    for j in 0..<d { values[c * d + j] = ascending[c * d + d - 1 - j] }
+                    for i in 0..<d {
+                        for j in 0..<d { vectors[c * size + i * d + j] = columns[c * size + i * d + d - 1 - j] }
+                    }
+                }
+            }
+        }
+        return (values, vectors)
+    }
+
+    func values(of c: Int) -> [Double] { Array(values[(c * dimension)..<((c + 1) * dimension)]) }
+
+    func vectors(of c: Int) -> Matrix<Double> {
+        let size = dimension * dimension
+        return Matrix(rows: dimension, columns: dimension, elements: Array(vectors[(c * size)..<((c + 1) * size)]))
+    }
+
+    /// Dₖ·diag(scale·v)·Dₖᵀ for component c's vectors Dₖ, as
+    /// ``rotated(_:diagonal:)`` computes it (scale·vₜ rounded first).
+    func rotated(component c: Int, diagonal v: [Double], scale: Double = 1) -> Matrix<Double> {
+        let d = dimension, size = d * d
+        guard d <= SmallSymmetricEigen.largestDimension else {
+            return Clustering.rotated(vectors(of: c), diagonal: v.map { $0 * scale })
+        }
+        return vectors.withUnsafeBufferPointer { all in
+            rotatedInLoops(UnsafeBufferPointer(rebasing: all[(c * size)..<((c + 1) * size)]), dimension: d) { v[$0] * scale }
+        }
+    }
 }
 
 /// The eigenvalues, ascending, and eigenvectors (columns) of a symmetric
@@ -218,15 +260,33 @@ func rotated(_ d: Matrix<Double>, diagonal values: [Double]) -> Matrix<Double> {
         let scaled = Matrix(rows: d.rows, columns: d.columns) { i, j in d[i, j] * values[j] }
         return scaled.matmul(d, transposeOther: .transpose)
     }
+    return d.withUnsafeBufferPointer { axes in rotatedInLoops(axes, dimension: n) { values[$0] } }
+}
+
+/// D·diag(vₖ)·Dᵀ for each component's diagonal vₖ, K × d values in
+/// `diagonals` (component c's from c·d), as ``rotated(_:diagonal:)``
+/// computes each: EVE's and VVE's covariances from their shared D.
+func rotated(_ d: Matrix<Double>, diagonals: [Double]) -> [Matrix<Double>] {
+    let n = d.rows
+    guard n <= SmallSymmetricEigen.largestDimension else {
+        return (0..<(diagonals.count / Swift.max(n, 1))).map { rotated(d, diagonal: Array(diagonals[($0 * n)..<(($0 + 1) * n)])) }
+    }
     return d.withUnsafeBufferPointer { axes in
-        Matrix(unsafeUninitializedRows: n, columns: n) { result in
-            for i in 0..<n {
-                for j in i..<n {
-                    var sum = 0.0
-                    for t in 0..<n { sum += axes[i * n + t] * values[t] * axes[j * n + t] }
-                    result[i * n + j] = sum
-                    result[j * n + i] = sum
-                }
+        (0..<(diagonals.count / Swift.max(n, 1))).map { c in rotatedInLoops(axes, dimension: n) { diagonals[c * n + $0] } }
+    }
+}
+
+/// D·diag(value(0), …)·Dᵀ for the d×d row-major D in `axes`, in plain
+/// loops: the upper triangle computed, the lower mirrored.
+@inline(__always)
+private func rotatedInLoops(_ axes: UnsafeBufferPointer<Double>, dimension n: Int, _ value: (Int) -> Double) -> Matrix<Double> {
+    Matrix(unsafeUninitializedRows: n, columns: n) { result in
+        for i in 0..<n {
+            for j in i..<n {
+                var sum = 0.0
+                for t in 0..<n { sum += axes[i * n + t] * value(t) * axes[j * n + t] }
+                result[i * n + j] = sum
+                result[j * n + i] = sum
             }
         }
     }
@@ -257,17 +317,17 @@ func rotated(_ d: Matrix<Double>, diagonal values: [Double]) -> Matrix<Double> {
 /// from its last; at a start, from the eigenvectors of Σₖ nₖ·Sₖ.
 func sharedOrientation(
     _ estimates: [Matrix<Double>], counts n: [Double], previousFactors: [Matrix<Double>]?, equalVolumes: Bool
-) -> (orientation: Matrix<Double>, diagonals: [[Double]]) {
+) -> (orientation: Matrix<Double>, diagonals: [Double]) {
     let k = estimates.count, d = estimates[0].rows
     var orientation: Matrix<Double>
     if let factor = previousFactors?.first, factor.withUnsafeBufferPointer({ $0.allSatisfy(\.isFinite) }) {
         // The current orientation: the eigenvectors of any component's
         // precision U·Uᵀ, which the model gives the same D as its covariance.
-        orientation = descendingEigensystems([factor.matmul(factor, transposeOther: .transpose)])[0].vectors
+        orientation = DescendingEigensystems([factor.matmul(factor, transposeOther: .transpose)]).vectors(of: 0)
     } else {
         var pooled = Matrix<Double>(rows: d, columns: d)
         for c in 0..<k { pooled = pooled + n[c] * estimates[c] }
-        orientation = descendingEigensystems([pooled])[0].vectors
+        orientation = DescendingEigensystems([pooled]).vectors(of: 0)
     }
     // Mₖ = Dᵀ·Sₖ·D, kept current through every rotation: K symmetric d×d
     // matrices interleaved, entry (l, i) of every component side by side at
@@ -305,7 +365,5 @@ func sharedOrientation(
     var current = [Double](repeating: 0, count: k * d)
     MixtureRowKernels.sharedOrientationSweeps(rotated: &rotated, axes: &axes, counts: n, equalVolumes: equalVolumes,
                                               dimension: d, components: k, limit: 1000, diagonals: &current)
-    let perComponent = (0..<k).map { Array(current[($0 * d)..<(($0 + 1) * d)]) }
-    orientation = Matrix(rows: d, columns: d, elements: axes)
-    return (orientation, perComponent)
+    return (Matrix(rows: d, columns: d, elements: axes), current)
 }

@@ -9,8 +9,8 @@ enum EEVCovariance: ConstrainedCovarianceFamily {
     static func covarianceParameterCount(components k: Int, dimension d: Int) -> Int { 1 + (d - 1) + k * d * (d - 1) / 2 }
 
     static func constrain(_ estimates: [Matrix<Double>], counts n: [Double], previous: [Matrix<Double>]?) -> [Matrix<Double>] {
-        let systems = descendingEigensystems(estimates), d = estimates[0].rows, total = n.reduce(0, +)
-        let pooled = (0..<d).map { j in systems.indices.reduce(0.0) { $0 + n[$1] * systems[$1].values[j] } / total }
-        return systems.map { rotated($0.vectors, diagonal: pooled) }
+        let systems = DescendingEigensystems(estimates), d = systems.dimension, total = n.reduce(0, +)
+        let pooled = (0..<d).map { j in n.indices.reduce(0.0) { $0 + n[$1] * systems.values[$1 * d + j] } / total }
+        return n.indices.map { systems.rotated(component: $0, diagonal: pooled) }
     }
 }

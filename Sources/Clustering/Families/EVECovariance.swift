@@ -17,6 +17,6 @@ enum EVECovariance: ConstrainedCovarianceFamily {
 
     static func constrain(_ estimates: [Matrix<Double>], counts n: [Double], previous: [Matrix<Double>]?) -> [Matrix<Double>] {
         let (orientation, diagonals) = sharedOrientation(estimates, counts: n, previousFactors: previous, equalVolumes: true)
-        return diagonals.map { rotated(orientation, diagonal: $0) }
+        return rotated(orientation, diagonals: diagonals)
     }
 }

@@ -10,8 +10,8 @@ enum VEVCovariance: ConstrainedCovarianceFamily {
     static func covarianceParameterCount(components k: Int, dimension d: Int) -> Int { k + (d - 1) + k * d * (d - 1) / 2 }
 
     static func constrain(_ estimates: [Matrix<Double>], counts n: [Double], previous: [Matrix<Double>]?) -> [Matrix<Double>] {
-        let systems = descendingEigensystems(estimates), d = estimates[0].rows
-        let (lambda, shape) = volumesAndShape(diagonals: systems.flatMap(\.values), counts: n, dimension: d)
-        return lambda.indices.map { c in rotated(systems[c].vectors, diagonal: shape.map { $0 * lambda[c] }) }
+        let systems = DescendingEigensystems(estimates)
+        let (lambda, shape) = volumesAndShape(diagonals: systems.values, counts: n, dimension: systems.dimension)
+        return lambda.indices.map { c in systems.rotated(component: c, diagonal: shape, scale: lambda[c]) }
     }
 }

@@ -16,6 +16,6 @@ enum VVECovariance: ConstrainedCovarianceFamily {
 
     static func constrain(_ estimates: [Matrix<Double>], counts n: [Double], previous: [Matrix<Double>]?) -> [Matrix<Double>] {
         let (orientation, diagonals) = sharedOrientation(estimates, counts: n, previousFactors: previous, equalVolumes: false)
-        return diagonals.map { rotated(orientation, diagonal: $0) }
+        return rotated(orientation, diagonals: diagonals)
     }
 }
