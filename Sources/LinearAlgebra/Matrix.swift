@@ -44,7 +44,7 @@ extension Matrix {
     /// A `rows × columns` matrix with every element equal to `value`.
     @inlinable public init(rows: Int, columns: Int, repeating value: Scalar = 0) {
         precondition(rows >= 0 && columns >= 0, "matrix dimensions must be non-negative, got \(rows)×\(columns)")
-        let storage = rows * columns == 0 ? .empty : MatrixStorage(capacity: rows * columns, repeating: value)
+        let storage = rows * columns == 0 ? .empty : MatrixStorage.make(capacity: rows * columns, repeating: value)
         self.init(storage: storage, offset: 0, rows: rows, columns: columns)
     }
 
@@ -55,7 +55,7 @@ extension Matrix {
         precondition(rows >= 0 && columns >= 0, "matrix dimensions must be non-negative, got \(rows)×\(columns)")
         precondition(elements.count == rows * columns,
                      "\(elements.count) elements cannot fill a \(rows)×\(columns) matrix")
-        let storage = MatrixStorage<Scalar>(capacity: elements.count) { base in
+        let storage = MatrixStorage<Scalar>.make(capacity: elements.count) { base in
             elements.withUnsafeBufferPointer { base.initialize(from: $0.baseAddress!, count: $0.count) }
         }
         self.init(storage: storage, offset: 0, rows: rows, columns: columns)
@@ -82,7 +82,7 @@ extension Matrix {
             self.init(storage: .empty, offset: 0, rows: rows, columns: columns)
             return
         }
-        let storage = try MatrixStorage<Scalar>(capacity: rows * columns) { base in
+        let storage = try MatrixStorage<Scalar>.make(capacity: rows * columns) { base in
             var p = base
             for i in 0..<rows {
                 for j in 0..<columns {
@@ -110,7 +110,7 @@ extension Matrix {
             self.init(storage: empty, offset: 0, rows: rows, columns: columns)
             return
         }
-        let storage = try MatrixStorage<Scalar>(capacity: count) { try initializer(UnsafeMutableBufferPointer(start: $0, count: count)) }
+        let storage = try MatrixStorage<Scalar>.make(capacity: count) { try initializer(UnsafeMutableBufferPointer(start: $0, count: count)) }
         self.init(storage: storage, offset: 0, rows: rows, columns: columns)
     }
 
@@ -149,7 +149,7 @@ extension Matrix {
     /// A matrix of `rows × columns` borrowing memory kept alive by `owner`
     /// (used for memory-mapped files). Writing to it copies first.
     init(borrowing base: UnsafePointer<Scalar>, rows: Int, columns: Int, owner: AnyObject) {
-        self.init(storage: MatrixStorage(borrowing: base, capacity: rows * columns, owner: owner),
+        self.init(storage: MatrixStorage.borrowing(base, capacity: rows * columns, owner: owner),
                   offset: 0, rows: rows, columns: columns)
     }
 }
@@ -259,7 +259,7 @@ extension Matrix {
     @inlinable mutating func makeUniqueAndWritable() {
         if isKnownUniquelyReferenced(&storage) && storage.isWritable { return }
         let source = storage.base + offset
-        storage = MatrixStorage(capacity: count) { $0.initialize(from: source, count: count) }
+        storage = MatrixStorage.make(capacity: count) { $0.initialize(from: source, count: count) }
         offset = 0
     }
 }
