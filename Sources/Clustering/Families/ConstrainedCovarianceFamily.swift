@@ -231,15 +231,25 @@ struct DescendingEigensystems {
         return Matrix(rows: dimension, columns: dimension, elements: Array(vectors[(c * size)..<((c + 1) * size)]))
     }
 
-    /// Dₖ·diag(scale·v)·Dₖᵀ for component c's vectors Dₖ, as
-    /// ``rotated(_:diagonal:)`` computes it (scale·vₜ rounded first).
-    func rotated(component c: Int, diagonal v: [Double], scale: Double = 1) -> Matrix<Double> {
+    /// Dₖ·diag(sₖ·v)·Dₖᵀ for every component k, with its own vectors Dₖ
+    /// and sₖ = `scales[k]` (none: v itself), as ``rotated(_:diagonal:)``
+    /// computes each (sₖ·vₜ rounded first); at small d in one allocation.
+    func rotated(diagonal v: [Double], scales: [Double]? = nil) -> [Matrix<Double>] {
         let d = dimension, size = d * d
         guard d <= SmallSymmetricEigen.largestDimension else {
-            return Clustering.rotated(vectors(of: c), diagonal: v.map { $0 * scale })
+            return (0..<count).map { c in
+                Clustering.rotated(vectors(of: c), diagonal: scales.map { s in v.map { $0 * s[c] } } ?? v)
+            }
         }
         return vectors.withUnsafeBufferPointer { all in
-            rotatedInLoops(UnsafeBufferPointer(rebasing: all[(c * size)..<((c + 1) * size)]), dimension: d) { v[$0] * scale }
+            Matrix.blocks(count: count, rows: d, columns: d) { c, result in
+                let axes = UnsafeBufferPointer(rebasing: all[(c * size)..<((c + 1) * size)])
+                if let scales {
+                    rotateInLoops(axes, dimension: d, into: result) { v[$0] * scales[c] }
+                } else {
+                    rotateInLoops(axes, dimension: d, into: result) { v[$0] }
+                }
+            }
         }
     }
 }
@@ -260,34 +270,40 @@ func rotated(_ d: Matrix<Double>, diagonal values: [Double]) -> Matrix<Double> {
         let scaled = Matrix(rows: d.rows, columns: d.columns) { i, j in d[i, j] * values[j] }
         return scaled.matmul(d, transposeOther: .transpose)
     }
-    return d.withUnsafeBufferPointer { axes in rotatedInLoops(axes, dimension: n) { values[$0] } }
+    return d.withUnsafeBufferPointer { axes in
+        Matrix(unsafeUninitializedRows: n, columns: n) { rotateInLoops(axes, dimension: n, into: $0) { values[$0] } }
+    }
 }
 
 /// D·diag(vₖ)·Dᵀ for each component's diagonal vₖ, K × d values in
 /// `diagonals` (component c's from c·d), as ``rotated(_:diagonal:)``
-/// computes each: EVE's and VVE's covariances from their shared D.
+/// computes each, at small d in one allocation: EVE's and VVE's
+/// covariances from their shared D.
 func rotated(_ d: Matrix<Double>, diagonals: [Double]) -> [Matrix<Double>] {
-    let n = d.rows
+    let n = d.rows, k = diagonals.count / Swift.max(n, 1)
     guard n <= SmallSymmetricEigen.largestDimension else {
-        return (0..<(diagonals.count / Swift.max(n, 1))).map { rotated(d, diagonal: Array(diagonals[($0 * n)..<(($0 + 1) * n)])) }
+        return (0..<k).map { rotated(d, diagonal: Array(diagonals[($0 * n)..<(($0 + 1) * n)])) }
     }
     return d.withUnsafeBufferPointer { axes in
-        (0..<(diagonals.count / Swift.max(n, 1))).map { c in rotatedInLoops(axes, dimension: n) { diagonals[c * n + $0] } }
+        Matrix.blocks(count: k, rows: n, columns: n) { c, result in
+            rotateInLoops(axes, dimension: n, into: result) { diagonals[c * n + $0] }
+        }
     }
 }
 
-/// D·diag(value(0), …)·Dᵀ for the d×d row-major D in `axes`, in plain
-/// loops: the upper triangle computed, the lower mirrored.
+/// D·diag(value(0), …)·Dᵀ for the d×d row-major D in `axes`, into
+/// `result`, in plain loops: the upper triangle computed, the lower
+/// mirrored.
 @inline(__always)
-private func rotatedInLoops(_ axes: UnsafeBufferPointer<Double>, dimension n: Int, _ value: (Int) -> Double) -> Matrix<Double> {
-    Matrix(unsafeUninitializedRows: n, columns: n) { result in
-        for i in 0..<n {
-            for j in i..<n {
-                var sum = 0.0
-                for t in 0..<n { sum += axes[i * n + t] * value(t) * axes[j * n + t] }
-                result[i * n + j] = sum
-                result[j * n + i] = sum
-            }
+private func rotateInLoops(
+    _ axes: UnsafeBufferPointer<Double>, dimension n: Int, into result: UnsafeMutableBufferPointer<Double>, _ value: (Int) -> Double
+) {
+    for i in 0..<n {
+        for j in i..<n {
+            var sum = 0.0
+            for t in 0..<n { sum += axes[i * n + t] * value(t) * axes[j * n + t] }
+            result[i * n + j] = sum
+            result[j * n + i] = sum
         }
     }
 }

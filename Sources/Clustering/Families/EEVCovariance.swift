@@ -11,6 +11,6 @@ enum EEVCovariance: ConstrainedCovarianceFamily {
     static func constrain(_ estimates: [Matrix<Double>], counts n: [Double], previous: [Matrix<Double>]?) -> [Matrix<Double>] {
         let systems = DescendingEigensystems(estimates), d = systems.dimension, total = n.reduce(0, +)
         let pooled = (0..<d).map { j in n.indices.reduce(0.0) { $0 + n[$1] * systems.values[$1 * d + j] } / total }
-        return n.indices.map { systems.rotated(component: $0, diagonal: pooled) }
+        return systems.rotated(diagonal: pooled)
     }
 }

@@ -11,6 +11,12 @@ enum EVVCovariance: ConstrainedCovarianceFamily {
     static func constrain(_ estimates: [Matrix<Double>], counts n: [Double], previous: [Matrix<Double>]?) -> [Matrix<Double>] {
         let g = estimates.map(volume)
         let lambda = n.indices.reduce(0.0) { $0 + n[$1] * g[$1] } / n.reduce(0, +)
-        return estimates.indices.map { (lambda / g[$0]) * estimates[$0] }
+        let d = estimates[0].rows
+        return Matrix.blocks(count: estimates.count, rows: d, columns: d) { c, sigma in
+            let factor = lambda / g[c]
+            estimates[c].withUnsafeBufferPointer { s in
+                for i in 0..<(d * d) { sigma[i] = factor * s[i] }
+            }
+        }
     }
 }

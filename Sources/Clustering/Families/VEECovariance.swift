@@ -57,7 +57,9 @@ enum VEECovariance: ConstrainedCovarianceFamily {
             defer { swap(&lambda, &next) }
             return relativeChange(lambda, next)
         }
-        let shared = Matrix<Double>(rows: d, columns: d) { i, j in pooled[i * d + j] / scale }
-        return lambda.map { $0 * shared }
+        let shared = pooled.map { $0 / scale }
+        return Matrix.blocks(count: k, rows: d, columns: d) { c, sigma in
+            for i in 0..<size { sigma[i] = lambda[c] * shared[i] }
+        }
     }
 }

@@ -12,6 +12,6 @@ enum VEVCovariance: ConstrainedCovarianceFamily {
     static func constrain(_ estimates: [Matrix<Double>], counts n: [Double], previous: [Matrix<Double>]?) -> [Matrix<Double>] {
         let systems = DescendingEigensystems(estimates)
         let (lambda, shape) = volumesAndShape(diagonals: systems.values, counts: n, dimension: systems.dimension)
-        return lambda.indices.map { c in systems.rotated(component: c, diagonal: shape, scale: lambda[c]) }
+        return systems.rotated(diagonal: shape, scales: lambda)
     }
 }
