@@ -35,11 +35,12 @@ extension LogDensityKernel {
 /// cₖ = log πₖ + log |Uₖ| − ½·d·log 2π per component, from the log-determinants
 /// of the precision factors: the part of the log-density that does not
 /// depend on x.
-func componentConstants(logWeights: [Double], logDeterminants: consuming [Double], dimension d: Int) -> [Double] {
+/// `logWeight(k)` is log πₖ (or what replaces it: ``MixtureParameters/logWeight(of:)``).
+func componentConstants(logWeight: (Int) -> Double, logDeterminants: consuming [Double], dimension d: Int) -> [Double] {
     let logTwoPi = Double.log(2 * .pi)
     // In place: the determinants are the caller's scratch.
     var constants = logDeterminants
-    for c in constants.indices { constants[c] = logWeights[c] + constants[c] - 0.5 * Double(d) * logTwoPi }
+    for c in constants.indices { constants[c] = logWeight(c) + constants[c] - 0.5 * Double(d) * logTwoPi }
     return constants
 }
 
@@ -89,7 +90,7 @@ struct QuadraticFormKernel<Scalar: BLASScalar>: LogDensityKernel {
     /// The diagonal family's kernel on features [y∘y, y, 1]: with
     /// precisions pₖⱼ (K × d) and means bₖ (K × d) in y's coordinates,
     /// sₖ(y) = Σⱼ pₖⱼ·y²ⱼ − 2·pₖⱼ·bₖⱼ·yⱼ + pₖⱼ·b²ₖⱼ.
-    init(diagonalPrecisions p: Matrix<Double>, means b: Matrix<Double>, logWeights: [Double], logDeterminants: consuming [Double]) {
+    init(diagonalPrecisions p: Matrix<Double>, means b: Matrix<Double>, logWeight: (Int) -> Double, logDeterminants: consuming [Double]) {
         let k = p.rows, d = p.columns
         var coefficients = Matrix<Double>(rows: 2 * d + 1, columns: k)
         for c in 0..<k {
@@ -99,7 +100,7 @@ struct QuadraticFormKernel<Scalar: BLASScalar>: LogDensityKernel {
                 coefficients[2 * d, c] += b[c, j] * b[c, j] * p[c, j]
             }
         }
-        self.init(constants: componentConstants(logWeights: logWeights, logDeterminants: logDeterminants, dimension: d),
+        self.init(constants: componentConstants(logWeight: logWeight, logDeterminants: consume logDeterminants, dimension: d),
                   coefficients: coefficients, rowFeatures: .diagonal)
     }
 

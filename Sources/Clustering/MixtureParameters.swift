@@ -22,8 +22,9 @@ package struct MixtureParameters: Sendable, Equatable {
         self.logWeightTerms = logWeightTerms
     }
 
-    /// What the E-step adds to each component's log-density: log πₖ, or ``logWeightTerms``.
-    var logWeights: [Double] { logWeightTerms ?? weights.map { Double.log($0) } }
+    /// What the E-step adds to component k's log-density: log πₖ, or
+    /// ``logWeightTerms``[k].
+    func logWeight(of k: Int) -> Double { logWeightTerms?[k] ?? Double.log(weights[k]) }
 
     package var componentCount: Int { weights.count }
     package var dimension: Int { means.columns }

@@ -73,7 +73,7 @@ struct SharedOrientationKernel<Scalar: BLASScalar>: LogDensityKernel {
         rotation = orientation.converted()
         zeroCenter = [Scalar](repeating: 0, count: d)
         forms = QuadraticFormKernel(diagonalPrecisions: diagonals, means: means.matmul(orientation),
-                                    logWeights: parameters.logWeights, logDeterminants: logDeterminants)
+                                    logWeight: parameters.logWeight(of:), logDeterminants: consume logDeterminants)
     }
 
     /// - Complexity: 2·m·d² + 2·m·(2d + 1)·K flops for m rows.

@@ -174,9 +174,19 @@ extension SufficientStatistics {
             throw .statisticsOverflow
         }
         let n = counts.map { $0 + 10 * Double.ulpOfOne }
-        // m′ₖ: the new means relative to the center.
-        let shiftedMeans = Matrix<Double>(rows: k, columns: d) { i, j in firstMoments[i, j] / n[i] }
-        let means = Matrix<Double>(rows: k, columns: d) { i, j in shiftedMeans[i, j] + center[j] }
+        // m′ₖ, the new means relative to the center, and the means, in one
+        // allocation, through buffers (this runs every M-step).
+        let bothMeans = firstMoments.withUnsafeBufferPointer { first in
+            Matrix<Double>.blocks(count: 2, rows: k, columns: d) { block, means in
+                for i in 0..<k {
+                    for j in 0..<d {
+                        let shifted = first[i * d + j] / n[i]
+                        means[i * d + j] = block == 0 ? shifted : shifted + center[j]
+                    }
+                }
+            }
+        }
+        let (shiftedMeans, means) = (bothMeans[0], bothMeans[1])
         let covariances = withSmallMatrixBLAS(dimension: d) {
             covarianceType.family.covariances(from: self, shiftedMeans: shiftedMeans, counts: n,
                                               regularization: regularization, previous: previous)
@@ -305,10 +315,18 @@ extension SufficientStatistics {
 
     /// Nₖ and Σ r·x from Rᵀ·φ, whose last column is the ones'.
     private mutating func addCountsAndFirstMoments(_ moments: Matrix<Double>, family: any CovarianceFamily.Type) {
-        let coordinates = family.coordinateColumns(dimension: dimension).lowerBound, f = moments.columns
-        for c in 0..<componentCount {
-            counts[c] += moments[c, f - 1]
-            for j in 0..<dimension { firstMoments[c, j] += moments[c, coordinates + j] }
+        let coordinates = family.coordinateColumns(dimension: dimension).lowerBound, f = moments.columns, d = dimension
+        // Through buffers: this runs every E-step, where a subscript's
+        // uniqueness check per element cost more than the additions.
+        moments.withUnsafeBufferPointer { moments in
+            counts.withUnsafeMutableBufferPointer { counts in
+                firstMoments.withUnsafeMutableBufferPointer { first in
+                    for c in 0..<counts.count {
+                        counts[c] += moments[c * f + f - 1]
+                        for j in 0..<d { first[c * d + j] += moments[c * f + coordinates + j] }
+                    }
+                }
+            }
         }
     }
 

@@ -50,7 +50,7 @@ import Testing
         let parameters = try Self.parameters(type, shared: true)
         let means = Self.centeredMeans(parameters)
         let shared = try #require(SharedOrientationKernel<Double>(parameters, centeredMeans: means))
-        let full = FullCovariance.Kernel<Double>(factors: parameters.precisionsCholesky.blocks, logWeights: parameters.logWeights,
+        let full = FullCovariance.Kernel<Double>(factors: parameters.precisionsCholesky.blocks, logWeight: parameters.logWeight(of:),
                                                  centeredMeans: means)
         let (a, b) = (Self.logDensities(shared, parameters), Self.logDensities(full, parameters))
         for (x, y) in zip(a.elements, b.elements) { #expect(abs(x - y) <= 1e-11 * Swift.max(abs(y), 1), "\(x) vs \(y)") }

@@ -54,7 +54,7 @@ enum DiagonalCovariance: CovarianceFamily {
         let factors = parameters.precisionsCholesky.blocks[0]
         let logDeterminants = (0..<factors.rows).map { c in (0..<factors.columns).reduce(0.0) { $0 + Double.log(factors[c, $1]) } }
         return QuadraticFormKernel<Scalar>(diagonalPrecisions: factors.map { $0 * $0 }, means: means,
-                                           logWeights: parameters.logWeights, logDeterminants: logDeterminants)
+                                           logWeight: parameters.logWeight(of:), logDeterminants: consume logDeterminants)
     }
 
     static func scratchBytesPerRow(components k: Int, dimension d: Int, scalarSize: Int) -> Int {

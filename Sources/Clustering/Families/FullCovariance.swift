@@ -40,7 +40,7 @@ enum FullCovariance: CovarianceFamily {
     static func logDensityKernel<Scalar: BLASScalar>(
         _ parameters: MixtureParameters, centeredMeans: Matrix<Double>, as: Scalar.Type
     ) -> any LogDensityKernel<Scalar> {
-        Kernel<Scalar>(factors: parameters.precisionsCholesky.blocks, logWeights: parameters.logWeights, centeredMeans: centeredMeans)
+        Kernel<Scalar>(factors: parameters.precisionsCholesky.blocks, logWeight: parameters.logWeight(of:), centeredMeans: centeredMeans)
     }
 
     static func scratchBytesPerRow(components k: Int, dimension d: Int, scalarSize: Int) -> Int {
@@ -197,7 +197,7 @@ enum FullCovariance: CovarianceFamily {
         // Specialised: the factors are copied element by element.
         @_specialize(where Scalar == Float)
         @_specialize(where Scalar == Double)
-        init(factors: [Matrix<Double>], logWeights weights: [Double], centeredMeans means: Matrix<Double>) {
+        init(factors: [Matrix<Double>], logWeight: (Int) -> Double, centeredMeans means: Matrix<Double>) {
             let k = factors.count, d = means.columns
             let size = FullCovariance.groupSize(components: k, dimension: d), h = FullCovariance.leadingColumns(dimension: d)
             var leading: [Matrix<Scalar>] = [], trailing: [Matrix<Scalar>] = []
@@ -250,7 +250,7 @@ enum FullCovariance: CovarianceFamily {
                     trailing.append(right)
                 }
             }
-            constants = componentConstants(logWeights: weights, logDeterminants: logDeterminants, dimension: d)
+            constants = componentConstants(logWeight: logWeight, logDeterminants: consume logDeterminants, dimension: d)
             dimension = d
             paddedFactors = u
             paddedMeans = centers

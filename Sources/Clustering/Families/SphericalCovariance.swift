@@ -67,7 +67,7 @@ enum SphericalCovariance: CovarianceFamily {
             logDeterminants[component] = Double(d) * Double.log(factors[component, 0])
         }
         return QuadraticFormKernel<Scalar>(
-            constants: componentConstants(logWeights: parameters.logWeights, logDeterminants: logDeterminants, dimension: d),
+            constants: componentConstants(logWeight: parameters.logWeight(of:), logDeterminants: consume logDeterminants, dimension: d),
             coefficients: coefficients, rowFeatures: .spherical)
     }
 

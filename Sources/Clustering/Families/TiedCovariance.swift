@@ -31,7 +31,8 @@ enum TiedCovariance: CovarianceFamily {
     static func logDensityKernel<Scalar: BLASScalar>(
         _ parameters: MixtureParameters, centeredMeans: Matrix<Double>, as: Scalar.Type
     ) -> any LogDensityKernel<Scalar> {
-        Kernel<Scalar>(factor: parameters.precisionsCholesky.blocks[0], logWeights: parameters.logWeights, centeredMeans: centeredMeans)
+        Kernel<Scalar>(factor: parameters.precisionsCholesky.blocks[0], logWeight: parameters.logWeight(of:),
+                       centeredMeans: centeredMeans)
     }
 
     static func scratchBytesPerRow(components k: Int, dimension d: Int, scalarSize: Int) -> Int {
@@ -128,7 +129,7 @@ enum TiedCovariance: CovarianceFamily {
         // Specialised: the factors are copied element by element.
         @_specialize(where Scalar == Float)
         @_specialize(where Scalar == Double)
-        init(factor u: Matrix<Double>, logWeights weights: [Double], centeredMeans means: Matrix<Double>) {
+        init(factor u: Matrix<Double>, logWeight: (Int) -> Double, centeredMeans means: Matrix<Double>) {
             let d = u.rows
             var c = Matrix<Double>(rows: d + 1, columns: d)
             c[rows: 0..<d] = u
@@ -137,7 +138,7 @@ enum TiedCovariance: CovarianceFamily {
             projectedMeans = b.converted()
             projectedMeanNorms = b.map { $0 * $0 }.rowSums()
             let logDeterminant = (0..<d).reduce(0.0) { $0 + Double.log(u[$1, $1]) }
-            constants = componentConstants(logWeights: weights, logDeterminants: [Double](repeating: logDeterminant, count: weights.count),
+            constants = componentConstants(logWeight: logWeight, logDeterminants: [Double](repeating: logDeterminant, count: means.rows),
                                            dimension: d)
         }
 
