@@ -312,7 +312,8 @@ private func rotateInLoops(
 /// Σₖ = D·diag(vₖ)·Dᵀ, with the diagonals vₖ made from wₖ = diag(Dᵀ·Sₖ·D)
 /// (the model's volumes and shapes given D): wₖ themselves for VVE, and
 /// with `equalVolumes` (EVE) λ·wₖ/gₖ, gₖ the geometric mean of wₖ and
-/// λ = Σₖ nₖ·gₖ / Σₖ nₖ.
+/// λ = Σₖ nₖ·gₖ / Σₖ nₖ. The vₖ come back flat, K × d values, component
+/// c's from c·d.
 ///
 /// Given the vₖ, D minimises Σₖ nₖ·tr(Dᵀ·Sₖ·D·diag(vₖ)⁻¹) over orthogonal
 /// matrices. mclust does this by majorise–minimise steps (Browne and
