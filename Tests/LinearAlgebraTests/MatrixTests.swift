@@ -52,6 +52,22 @@ import Testing
         #expect(Matrix<Double>.blocks(count: 0, rows: 2, columns: 2) { _, _ in Issue.record("called for no block") }.isEmpty)
     }
 
+    /// One allocation per matrix: the scalars of a matrix that owns them
+    /// are the storage object's own elements, for every way of making one.
+    @Test func ownedScalarsLiveInTheStorageObject() {
+        let made: [Matrix<Double>] = [
+            Matrix(rows: 3, columns: 2, repeating: 1), Matrix(rows: 2, columns: 2, elements: [1, 2, 3, 4]),
+            Matrix(rows: 2, columns: 3) { i, j in Double(i + j) }, Matrix(unsafeUninitializedRows: 1, columns: 2) { $0[0] = 1; $0[1] = 2 },
+        ]
+        for m in made {
+            #expect(m.storage.base == m.storage.withUnsafeMutablePointerToElements { $0 })
+            #expect(m.storage.isWritable && m.storage.scalarCount == m.count)
+        }
+        var copied = made[1][rows: 1..<2]
+        copied[0, 0] = 9
+        #expect(copied.storage.base == copied.storage.withUnsafeMutablePointerToElements { $0 } && copied.storage.scalarCount == 2)
+    }
+
     @Test func copyOnWriteKeepsValueSemantics() {
         let a = Matrix<Double>([[1, 2], [3, 4]])
         var b = a
