@@ -174,19 +174,18 @@ extension SufficientStatistics {
             throw .statisticsOverflow
         }
         let n = counts.map { $0 + 10 * Double.ulpOfOne }
-        // m′ₖ, the new means relative to the center, and the means, in one
-        // allocation, through buffers (this runs every M-step).
-        let bothMeans = firstMoments.withUnsafeBufferPointer { first in
-            Matrix<Double>.blocks(count: 2, rows: k, columns: d) { block, means in
-                for i in 0..<k {
-                    for j in 0..<d {
-                        let shifted = first[i * d + j] / n[i]
-                        means[i * d + j] = block == 0 ? shifted : shifted + center[j]
-                    }
-                }
+        // m′ₖ, the new means relative to the center, and the means, through
+        // buffers (this runs every M-step).
+        let shiftedMeans = firstMoments.withUnsafeBufferPointer { first in
+            Matrix<Double>(unsafeUninitializedRows: k, columns: d) { m in
+                for i in 0..<k { for j in 0..<d { m[i * d + j] = first[i * d + j] / n[i] } }
             }
         }
-        let (shiftedMeans, means) = (bothMeans[0], bothMeans[1])
+        let means = shiftedMeans.withUnsafeBufferPointer { shifted in
+            Matrix<Double>(unsafeUninitializedRows: k, columns: d) { m in
+                for i in 0..<k { for j in 0..<d { m[i * d + j] = shifted[i * d + j] + center[j] } }
+            }
+        }
         let covariances = withSmallMatrixBLAS(dimension: d) {
             covarianceType.family.covariances(from: self, shiftedMeans: shiftedMeans, counts: n,
                                               regularization: regularization, previous: previous)
