@@ -14,6 +14,9 @@ import LinearAlgebra
 /// diagonal ones, K values for EII) under their mclust name, with mclust's
 /// `scale`, `shape` and `orientation` as well (see ``VolumeShapeOrientation``).
 ///
+/// `mclust_model` may be left out; where present it must name the model of
+/// `covariance_type` (in any letter case).
+///
 /// Arrays nest as scikit-learn's do per covariance type. A lower bound of −∞
 /// (no iteration ran) is `null`. Decoding checks every shape and that the
 /// precision factors are usable, and keeps the stored factors as they are,
@@ -83,6 +86,12 @@ extension GaussianMixtureModel: Codable {
                 debugDescription: "model is \"\(name)\", not \"\(Self.modelName)\"")
         }
         let type = try container.decode(CovarianceType.self, forKey: .covarianceType)
+        // Written for readers, but a file that names two different models is
+        // refused rather than read as one of them.
+        if let name = try container.decodeIfPresent(String.self, forKey: .mclustModel), name.uppercased() != type.mclustName {
+            throw DecodingError.dataCorruptedError(forKey: .mclustModel, in: container,
+                debugDescription: "mclust_model is \"\(name)\", but covariance_type \"\(type.rawValue)\" is mclust's \(type.mclustName)")
+        }
         let weights = try container.decode([Double].self, forKey: .weights)
         let means = try container.decodeRows(forKey: .means)
         let k = weights.count, d = means.columns

@@ -219,6 +219,26 @@ import Testing
         #expect(failure(diag).contains("does not match"), "\(failure(diag))")
     }
 
+    @Test func anMclustNameThatContradictsTheCovarianceTypeIsRefused() throws {
+        let body = #""weights":[0.5,0.5],"means":[[0,0],[1,1]],"covariances":[[1,1],[2,2]]"#
+        for agreeing in [#""covariance_type":"diag","mclust_model":"VVI""#, #""covariance_type":"VVI","mclust_model":"vvi""#,
+                         #""covariance_type":"diag""#] {
+            let model = try JSONDecoder().decode(GaussianMixtureModel.self, from: Data("{\(agreeing),\(body)}".utf8))
+            #expect(model.covarianceType == .diag)
+        }
+        for (contradicting, name) in [(#""covariance_type":"diag","mclust_model":"VVV""#, "VVV"),
+                                      (#""covariance_type":"VVI","mclust_model":"diag""#, "diag")] {
+            do {
+                _ = try JSONDecoder().decode(GaussianMixtureModel.self, from: Data("{\(contradicting),\(body)}".utf8))
+                Issue.record("decoded \(contradicting)")
+            } catch DecodingError.dataCorrupted(let context) {
+                #expect(context.debugDescription == "mclust_model is \"\(name)\", but covariance_type \"diag\" is mclust's VVI")
+            } catch {
+                Issue.record("\(error)")
+            }
+        }
+    }
+
     @Test func malformedJsonIsRejected() {
         let good = #"{"covariance_type":"diag","weights":[0.5,0.5],"means":[[0,0],[1,1]],"covariances":[[1,1],[2,2]]}"#
         #expect((try? JSONDecoder().decode(GaussianMixtureModel.self, from: Data(good.utf8))) != nil)
