@@ -28,8 +28,10 @@ extension CovarianceParameters {
         let orientations: [Matrix<Double>]
         switch orientationLetter {
         case "I": orientations = [Matrix<Double>](repeating: .identity(d), count: k)
-        case "E": orientations = [Matrix<Double>](repeating: descendingEigensystems([sigma[0]])[0].vectors, count: k)
-        default: orientations = descendingEigensystems(sigma).map(\.vectors)
+        case "E": orientations = [Matrix<Double>](repeating: DescendingEigensystems([sigma[0]]).vectors(of: 0), count: k)
+        default:
+            let systems = DescendingEigensystems(sigma)
+            orientations = (0..<k).map(systems.vectors(of:))
         }
         var scales = [Double](repeating: 0, count: k)
         var shapes = Matrix<Double>(rows: k, columns: d)

@@ -97,7 +97,7 @@ func modelDifference(_ a: GaussianMixtureModel, _ b: GaussianMixtureModel) -> Do
         // Statistics handed back as spent lend their buffers to the next pass's.
         var spentMoments: UnsafePointer<Double>? = nil
         for (parameters, rowWeights) in [(early, nil), (late, weights), (early, nil), (late, nil)] {
-            var carried = SufficientStatistics.expectation(of: data, under: parameters, rowWeights: rowWeights, scratch: &scratch)
+            let carried = SufficientStatistics.expectation(of: data, under: parameters, rowWeights: rowWeights, scratch: &scratch)
             #expect(carried == SufficientStatistics.expectation(of: data, under: parameters, rowWeights: rowWeights))
             #expect(scratch?.responsibilities.rows == data.rows, "one block: the buffers come back")
             let moments = carried.secondMoments.withUnsafeBufferPointer { $0.baseAddress }

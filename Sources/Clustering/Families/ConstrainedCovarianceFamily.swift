@@ -157,14 +157,6 @@ func relativeChange(_ old: [Double], _ new: [Double]) -> Double {
     zip(old, new).reduce(0.0) { Swift.max($0, abs($1.0 - $1.1) / Swift.max(abs($1.1), .leastNormalMagnitude)) }
 }
 
-/// Eigenvalues (descending, mclust's order) and eigenvectors (columns, in
-/// the same order) of each symmetric matrix, by ``DescendingEigensystems``;
-/// NaN values when one fails.
-func descendingEigensystems(_ matrices: [Matrix<Double>]) -> [(values: [Double], vectors: Matrix<Double>)] {
-    let systems = DescendingEigensystems(matrices)
-    return (0..<systems.count).map { c in (systems.values(of: c), systems.vectors(of: c)) }
-}
-
 /// The eigenvalues (descending, mclust's order) and eigenvectors (columns,
 /// in the same order) of K symmetric d×d matrices, in two flat arrays:
 /// the M-steps of EEV and VEV take K of these every iteration, where an
